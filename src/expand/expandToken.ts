@@ -1,0 +1,93 @@
+import { Bool, Int32, Table, makeVector, type Data, type Dictionary, type Utf8 } from 'apache-arrow';
+import type { Tally } from '../report/Tally.ts';
+import { parseToken, type TokenFacts } from './parseToken.ts';
+
+export interface ExpandOptions {
+  /** Where invalid tokens are reported (with file and line, strict mode included). Default: not reported. */
+  tally?: Tally;
+}
+
+/** Columns {@link expandToken} adds. */
+export const TOKEN_COLUMNS = ['consent', 'purposes_enabled', 'purposes_disabled', 'vendors_enabled', 'vendors_disabled'] as const;
+
+/**
+ * Expands the dictionary-encoded `token` column into `consent` (bool) and the counts of enabled and
+ * disabled purposes and vendors (int32, null when the token is missing or invalid), in one
+ * vectorized step: each distinct token string is parsed once, then every row gathers its facts by
+ * dictionary code. (The slow equivalent is one JSON.parse per row.)
+ *
+ * @example
+ * const expanded = expandToken(table, { tally });
+ * expanded.getChild('consent')?.toArray();
+ */
+export function expandToken(table: Table, { tally }: ExpandOptions = {}): Table {
+  const rows = table.numRows;
+  const consent = new Uint8Array((rows + 7) >> 3);
+  const counts = [new Int32Array(rows), new Int32Array(rows), new Int32Array(rows), new Int32Array(rows)];
+  const known = new Uint8Array((rows + 7) >> 3);
+  let unknownCount = 0;
+  const invalidRows: number[] = [];
+  const factsOf = new Map<string, TokenFacts>();
+
+  let row = 0;
+  for (const chunk of (table.getChild('token')?.data ?? []) as Data<Dictionary<Utf8>>[]) {
+    const dictionary = chunk.dictionary!;
+    const facts = Array.from({ length: dictionary.length }, (_, code) => {
+      const text = dictionary.get(code)!;
+      let parsed = factsOf.get(text);
+      if (!parsed) factsOf.set(text, (parsed = parseToken(text)));
+      return parsed;
+    });
+    // Per-code columns, so the row loop below is typed-array gathers only.
+    const codeConsent = Uint8Array.from(facts, (f) => (f.consent ? 1 : 0));
+    const codeValid = Uint8Array.from(facts, (f) => (f.valid ? 1 : 0));
+    const codeCounts = [
+      Int32Array.from(facts, (f) => f.purposesEnabled),
+      Int32Array.from(facts, (f) => f.purposesDisabled),
+      Int32Array.from(facts, (f) => f.vendorsEnabled),
+      Int32Array.from(facts, (f) => f.vendorsDisabled),
+    ];
+    const codes = chunk.values as Int32Array;
+    const validity = chunk.nullBitmap;
+    for (let i = 0; i < chunk.length; i++, row++) {
+      const at = chunk.offset + i;
+      const present = !validity || validity.length === 0 || (validity[at >> 3]! >> (at & 7)) & 1;
+      const code = codes[at]!;
+      if (!present || !codeValid[code]) {
+        unknownCount++;
+        if (present) invalidRows.push(row);
+        continue;
+      }
+      known[row >> 3]! |= 1 << (row & 7);
+      if (codeConsent[code]) consent[row >> 3]! |= 1 << (row & 7);
+      for (let c = 0; c < 4; c++) counts[c]![row] = codeCounts[c]![code]!;
+    }
+  }
+
+  if (tally) reportInvalidTokens(table, invalidRows, factsOf, tally);
+  const countVector = (values: Int32Array) =>
+    makeVector({ type: new Int32(), data: values, length: rows, nullCount: unknownCount, nullBitmap: unknownCount ? known : null });
+  return table.assign(
+    new Table({
+      consent: makeVector({ type: new Bool(), data: consent, length: rows }),
+      purposes_enabled: countVector(counts[0]!),
+      purposes_disabled: countVector(counts[1]!),
+      vendors_enabled: countVector(counts[2]!),
+      vendors_disabled: countVector(counts[3]!),
+    }),
+  );
+}
+
+function reportInvalidTokens(table: Table, rows: number[], factsOf: Map<string, TokenFacts>, tally: Tally): void {
+  const file = table.getChild('file');
+  const line = table.getChild('line');
+  const token = table.getChild('token');
+  for (const row of rows) {
+    tally.report({
+      reason: 'invalid_token',
+      file: file?.get(row) ?? '?',
+      line: line?.get(row) ?? 0,
+      detail: factsOf.get(token?.get(row))?.problem ?? 'invalid token',
+    });
+  }
+}

@@ -1,0 +1,44 @@
+import type { Problem, RejectReason } from './Tally.ts';
+
+/** What a run read and what it left out. Written by `--report` as JSON with exactly these keys. */
+export interface RunReport {
+  /** The input root, as given. */
+  root: string;
+  /** Datehours read, ascending. */
+  partitions: string[];
+  /** Files read (markers such as `_SUCCESS` and `.crc` files excluded). */
+  files: number;
+  /** Non-blank lines read. Blank lines count nowhere. */
+  lines: number;
+  /** Events in the metrics: lines - rejected - duplicates. */
+  events: number;
+  /** Valid events dropped because an earlier one had the same id. */
+  duplicates: number;
+  /** Lines left out of the metrics, by reason. */
+  rejected: Record<RejectReason, number>;
+  /** Events kept without consent because their token is not valid JSON (or not an object). */
+  invalid_tokens: number;
+  /** The first few problems of each reason, with file and line. */
+  examples: Problem[];
+  /** Things skipped that are not lines, e.g. malformed partition folders. */
+  warnings: string[];
+}
+
+/**
+ * The report in a few lines for a terminal.
+ *
+ * @example
+ * console.error(summarizeReport(report));
+ */
+export function summarizeReport(report: RunReport): string {
+  const { invalid_json, missing_id, unknown_type } = report.rejected;
+  const lines = [
+    `read ${report.partitions.length} partition(s), ${report.files} file(s), ${report.lines} line(s): ` +
+      `${report.events} event(s), ${report.duplicates} duplicate(s) dropped`,
+    `rejected: ${invalid_json} invalid JSON, ${missing_id} without id, ${unknown_type} of unknown type; ` +
+      `${report.invalid_tokens} invalid token(s) kept without consent`,
+    ...report.examples.map((problem) => `  ${problem.file}:${problem.line}: ${problem.reason}: ${problem.detail}`),
+    ...report.warnings.map((warning) => `warning: ${warning}`),
+  ];
+  return lines.join('\n');
+}

@@ -1,0 +1,24 @@
+/**
+ * Where event files come from. A local folder and an S3 prefix both implement it, so no stage after
+ * this one knows where the bytes live. Keys are relative to the source's root and use `/`.
+ */
+export interface Source {
+  /** Human-readable location of a key (or the root), for reports and errors: `/data/x` or `s3://bucket/x`. */
+  describe(key?: string): string;
+  /** Names of the immediate sub-folders of `prefix` (`''` is the root), sorted. */
+  listFolders(prefix: string): Promise<string[]>;
+  /** Keys of the files directly under `prefix`, in key order. */
+  listFiles(prefix: string): Promise<string[]>;
+  /** The bytes of one key, as a stream of chunks. */
+  open(key: string): Promise<AsyncIterable<Uint8Array>>;
+}
+
+/** Key order, as S3 lists keys: by UTF-8 bytes. (JS `<` compares UTF-16 units, which differs for astral characters.) */
+export function compareKeys(a: string, b: string): number {
+  return Buffer.compare(Buffer.from(a), Buffer.from(b));
+}
+
+/** Joins key segments with `/`, ignoring empty ones. */
+export function joinKey(...parts: string[]): string {
+  return parts.filter((part) => part !== '').join('/');
+}

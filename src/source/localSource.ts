@@ -1,0 +1,48 @@
+import { createReadStream } from 'node:fs';
+import { readdir, stat } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { ConsentMetricsError } from '../errors.ts';
+import { compareKeys, type Source } from './Source.ts';
+
+/**
+ * A local folder as a {@link Source}. Fails with a one-line error when the folder is missing.
+ *
+ * @example
+ * const source = await localSource('fixtures/example/input');
+ * await source.listFolders(''); // ['datehour=2021-01-23-10', 'datehour=2021-01-23-11']
+ */
+export async function localSource(root: string): Promise<Source> {
+  const base = resolve(root);
+  const info = await stat(base).catch(() => null);
+  if (!info) throw new ConsentMetricsError(`input folder not found: ${base}`);
+  if (!info.isDirectory()) throw new ConsentMetricsError(`input is not a folder: ${base}`);
+
+  const entries = async (prefix: string) => {
+    const folder = join(base, prefix);
+    try {
+      return await readdir(folder, { withFileTypes: true });
+    } catch (error) {
+      throw new ConsentMetricsError(`cannot list ${folder}: ${(error as NodeJS.ErrnoException).code ?? error}`);
+    }
+  };
+  const names = (list: { name: string }[]) => list.map((entry) => entry.name).sort(compareKeys);
+
+  return {
+    describe: (key = '') => join(base, key),
+    listFolders: async (prefix) => names((await entries(prefix)).filter((entry) => entry.isDirectory())),
+    listFiles: async (prefix) =>
+      names((await entries(prefix)).filter((entry) => entry.isFile())).map((name) => (prefix ? `${prefix}/${name}` : name)),
+    open: async (key) => {
+      const path = join(base, key);
+      // Open eagerly so a missing or unreadable file fails here, with its name, not mid-stream.
+      const stream = createReadStream(path, { highWaterMark: 1 << 20 });
+      await new Promise<void>((ok, fail) => {
+        stream.once('open', () => ok());
+        stream.once('error', (error: NodeJS.ErrnoException) =>
+          fail(new ConsentMetricsError(`cannot read ${path}: ${error.code ?? error.message}`)),
+        );
+      });
+      return stream;
+    },
+  };
+}
