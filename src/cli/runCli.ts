@@ -1,0 +1,128 @@
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { ConsentMetricsError } from '../errors.ts';
+import { summarizeReport } from '../report/RunReport.ts';
+import { runJob } from '../runJob.ts';
+import { COMPRESSIONS, type CompressionName } from '../write/encodeParquet.ts';
+import { localSink } from '../write/localSink.ts';
+import { formatTable } from './formatTable.ts';
+
+/** The bundled example data, run when no root is given. */
+export const EXAMPLE_ROOT = fileURLToPath(new URL('../../fixtures/example/input', import.meta.url));
+
+export const USAGE = `Usage: consent-metrics [ROOT] [options]
+
+Consent metrics per hour, domain and country from JSON Lines events in datehour=YYYY-MM-DD-HH/ folders.
+ROOT is a local folder. Without ROOT, runs on the bundled example data.
+
+Options:
+  --out FILE.parquet        write the metrics as Parquet; a path ending in / writes DIR/datehour=.../part-0.parquet
+  --partitions LIST         read only these datehours, comma-separated (each must exist)
+  --from DATEHOUR           first datehour to read, inclusive (YYYY-MM-DD-HH)
+  --to DATEHOUR             last datehour to read, inclusive
+  --strict                  fail on the first rejected line or invalid token, naming file and line; write nothing
+  --report FILE.json        write the run report (lines, duplicates, rejected by reason, invalid tokens) as JSON
+  --concurrency N           files read at once (default 8)
+  --compression CODEC       snappy (default), zstd or none
+  --limit N                 rows printed on stdout (default 50)
+  -h, --help                show this help
+
+Examples:
+  consent-metrics data/events --out out/metrics.parquet
+  consent-metrics data/events --from 2021-01-23-10 --to 2021-01-23-11 --report out/report.json
+  consent-metrics data/events --partitions 2021-01-23-10 --strict --out out/by-hour/
+
+The metrics table goes to stdout, the report summary to stderr. Exit codes: 0 done, 1 failed
+(bad input or setup, one line on stderr), 2 bad usage.`;
+
+interface Io {
+  stdout: (text: string) => void;
+  stderr: (text: string) => void;
+}
+
+const defaultIo: Io = {
+  stdout: (text) => process.stdout.write(text + '\n'),
+  stderr: (text) => process.stderr.write(text + '\n'),
+};
+
+/**
+ * Runs the command line and returns the exit code. A user's mistake prints one line, no stack.
+ *
+ * @example
+ * process.exitCode = await runCli(process.argv.slice(2));
+ */
+export async function runCli(argv: string[], io: Io = defaultIo): Promise<number> {
+  let flags;
+  try {
+    flags = parseCliArgs(argv);
+  } catch (error) {
+    io.stderr(`consent-metrics: ${(error as Error).message.split('. ')[0]}\nTry 'consent-metrics --help'.`);
+    return 2;
+  }
+  if (flags.help) {
+    io.stdout(USAGE);
+    return 0;
+  }
+  try {
+    const { metrics, report, written } = await runJob(flags.job);
+    if (flags.reportPath) await localSink('.').write([{ key: flags.reportPath, bytes: Buffer.from(JSON.stringify(report, null, 2) + '\n') }]);
+    io.stdout(formatTable(metrics, { limit: flags.limit }));
+    io.stderr(summarizeReport(report));
+    for (const location of written) io.stderr(`wrote ${location}`);
+    return 0;
+  } catch (error) {
+    if (error instanceof ConsentMetricsError) {
+      io.stderr(`consent-metrics: ${error.message}`);
+      return 1;
+    }
+    throw error;
+  }
+}
+
+/** Parses and validates the flags; throws an Error with a one-line message on bad usage. */
+export function parseCliArgs(argv: string[]) {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    strict: true,
+    options: {
+      out: { type: 'string' },
+      partitions: { type: 'string' },
+      from: { type: 'string' },
+      to: { type: 'string' },
+      strict: { type: 'boolean', default: false },
+      report: { type: 'string' },
+      concurrency: { type: 'string', default: '8' },
+      compression: { type: 'string', default: 'snappy' },
+      limit: { type: 'string', default: '50' },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  });
+  if (positionals.length > 1) throw new Error(`expected one ROOT, got ${positionals.length}: ${positionals.join(' ')}`);
+  const compression = values.compression as CompressionName;
+  if (!COMPRESSIONS.includes(compression)) {
+    throw new Error(`--compression must be one of ${COMPRESSIONS.join(', ')}, got '${values.compression}'`);
+  }
+  return {
+    help: values.help,
+    reportPath: values.report,
+    limit: wholeNumber('limit', values.limit, 0),
+    job: {
+      root: positionals[0] ?? EXAMPLE_ROOT,
+      out: values.out,
+      partitions: values.partitions?.split(',').map((value) => value.trim()).filter(Boolean),
+      from: values.from,
+      to: values.to,
+      strict: values.strict,
+      concurrency: wholeNumber('concurrency', values.concurrency, 1),
+      compression,
+    },
+  };
+}
+
+function wholeNumber(flag: string, text: string, min: number): number {
+  const value = Number(text);
+  if (!/^\d+$/.test(text) || value < min) throw new Error(`--${flag} must be a whole number from ${min}, got '${text}'`);
+  return value;
+}
+

@@ -1,0 +1,42 @@
+// One test per fixtures/<case>/: the job's rows and report against the case's expected.json, and the
+// Parquet it writes read back with hyparquet (an independent reader), schema and types included.
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { METRIC_COLUMNS, runJob } from '../src/index.ts';
+import { goldenCases, rowsDiffer } from './support/fixtures.ts';
+import { readParquetBack, SPEC_PARQUET_SCHEMA } from './support/readParquetBack.ts';
+
+const scratch = await mkdtemp(join(tmpdir(), 'consent-metrics-golden-'));
+
+for (const golden of goldenCases()) {
+  test(`${golden.name}: ${golden.description}`, async () => {
+    const out = join(scratch, `${golden.name}.parquet`);
+    const { metrics, report } = await runJob({ root: golden.root, out, ...golden.options });
+
+    const rows = metrics.objects().map((row) => METRIC_COLUMNS.map((name) => (row as Record<string, unknown>)[name]));
+    assert.is(rowsDiffer(rows, golden.rows), null);
+    const { lines, duplicates, rejected, invalid_tokens, files, partitions } = golden.report;
+    assert.equal({ lines, duplicates, rejected, invalid_tokens }, {
+      lines: report.lines, duplicates: report.duplicates, rejected: report.rejected, invalid_tokens: report.invalid_tokens,
+    });
+    assert.is(report.events, lines - duplicates - Object.values(rejected).reduce((a, b) => a + b, 0));
+    if (files !== undefined) assert.is(report.files, files);
+    if (partitions !== undefined) assert.equal(report.partitions, partitions);
+    assert.is(report.warnings.length, golden.warnings ?? 0);
+
+    const parquet = await readParquetBack(out);
+    assert.equal(parquet.schema, SPEC_PARQUET_SCHEMA);
+    assert.equal(parquet.codecs, ['SNAPPY']);
+    const parquetRows = parquet.rows.map((row) => METRIC_COLUMNS.map((name) => {
+      const value = row[name];
+      return typeof value === 'bigint' ? Number(value) : value;
+    }));
+    assert.is(rowsDiffer(parquetRows, golden.rows), null);
+  });
+}
+
+test.after(() => rm(scratch, { recursive: true, force: true }));
+test.run();
