@@ -4,7 +4,7 @@ import { ConsentMetricsError } from '../errors.ts';
 import { summarizeReport } from '../report/RunReport.ts';
 import { runJob } from '../runJob.ts';
 import { COMPRESSIONS, type CompressionName } from '../write/encodeParquet.ts';
-import { localSink } from '../write/localSink.ts';
+import { openSink } from '../write/openSink.ts';
 import { formatTable } from './formatTable.ts';
 
 /** The bundled example data, run when no root is given. */
@@ -65,7 +65,10 @@ export async function runCli(argv: string[], io: Io = defaultIo): Promise<number
   }
   try {
     const { metrics, report, written } = await runJob(flags.job);
-    if (flags.reportPath) await localSink('.').write([{ key: flags.reportPath, bytes: Buffer.from(JSON.stringify(report, null, 2) + '\n') }]);
+    if (flags.reportPath) {
+      const { sink, key } = openSink(flags.reportPath);
+      await sink.write([{ key, bytes: Buffer.from(JSON.stringify(report, null, 2) + '\n') }]);
+    }
     io.stdout(formatTable(metrics, { limit: flags.limit }));
     io.stderr(summarizeReport(report));
     for (const location of written) io.stderr(`wrote ${location}`);

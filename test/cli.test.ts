@@ -1,0 +1,98 @@
+import { existsSync } from 'node:fs';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { FIXTURES } from './support/fixtures.ts';
+import { readParquetBack } from './support/readParquetBack.ts';
+import { runCliProcess } from './support/runCliProcess.ts';
+
+const scratch = await mkdtemp(join(tmpdir(), 'consent-metrics-cli-'));
+const BAD_LINES = join(FIXTURES, 'bad-lines', 'input');
+
+/** The stdout table's data rows, split on runs of spaces. */
+const tableRows = (stdout: string) => stdout.trim().split('\n').slice(2, -1).map((line) => line.trim().split(/\s+/));
+
+test('no arguments: the bundled example, as a table on stdout and a summary on stderr', async () => {
+  const { code, stdout, stderr } = await runCliProcess([]);
+  assert.is(code, 0);
+  const lines = stdout.trim().split('\n');
+  assert.equal(lines[0]!.split(/\s+/), ['datehour', 'domain', 'country', 'pageviews', 'pageviews_with_consent', 'consents_asked',
+    'consents_asked_with_consent', 'consents_given', 'consents_given_with_consent', 'avg_pageviews_per_user']);
+  const rows = tableRows(stdout);
+  assert.is(rows.length, 10);
+  assert.equal(rows[6], ['2021-01-23-10', 'www.mywebsite.com', 'FR', '7', '3', '3', '0', '3', '2', '2.3333']);
+  assert.is(lines.at(-1), '(10 row(s))');
+  assert.match(stderr, 'read 2 partition(s), 2 file(s), 62 line(s): 57 event(s), 5 duplicate(s) dropped');
+});
+
+test('--out, --report and --limit: Parquet, the JSON report, and a truncated table', async () => {
+  const out = join(scratch, 'bad-lines.parquet');
+  const reportPath = join(scratch, 'report.json');
+  const { code, stdout, stderr } = await runCliProcess([BAD_LINES, '--out', out, '--report', reportPath, '--limit', '0']);
+  assert.is(code, 0, stderr);
+  assert.is(stdout.trim().split('\n').at(-1), '... 1 more row(s), 1 in all');
+  assert.match(stderr, `wrote ${out}`);
+  const report = JSON.parse(await readFile(reportPath, 'utf8'));
+  assert.equal(
+    [report.lines, report.duplicates, report.rejected, report.invalid_tokens],
+    [14, 0, { invalid_json: 5, missing_id: 3, unknown_type: 3 }, 0],
+  );
+  assert.equal(report.examples[0], { reason: 'invalid_json', file: join(BAD_LINES, 'datehour=2021-01-23-10', 'part-0.json'), line: 2, detail: report.examples[0].detail });
+  assert.is((await readParquetBack(out)).rows.length, 1);
+});
+
+test('--strict fails on the first reported line, naming file and line, and writes nothing', async () => {
+  const out = join(scratch, 'strict.parquet');
+  const { code, stdout, stderr } = await runCliProcess([BAD_LINES, '--strict', '--out', out, '--report', join(scratch, 'strict.json')]);
+  assert.is(code, 1);
+  assert.is(stdout, '');
+  assert.is(stderr.trim().split('\n').length, 1);
+  assert.match(stderr, `consent-metrics: strict mode: ${join(BAD_LINES, 'datehour=2021-01-23-10', 'part-0.json')}:2: invalid_json:`);
+  assert.not.ok(existsSync(out));
+  assert.not.ok(existsSync(join(scratch, 'strict.json')));
+});
+
+test('--partitions, --from and --to select partitions', async () => {
+  const root = join(FIXTURES, 'partition-range', 'input');
+  const listed = await runCliProcess([root, '--partitions', '2021-01-22-23,2021-01-23-12']);
+  assert.equal(tableRows(listed.stdout).map((row) => row[0]), ['2021-01-22-23', '2021-01-23-12']);
+  const ranged = await runCliProcess([root, '--from', '2021-01-22-23', '--to', '2021-01-23-10']);
+  assert.equal(tableRows(ranged.stdout).map((row) => row[0]), ['2021-01-22-23', '2021-01-23-10']);
+});
+
+const userMistakes: [string, string[], number, RegExp][] = [
+  ['a missing root', [join(scratch, 'nope')], 1, /^consent-metrics: input folder not found: .*nope$/],
+  ['no partition matched', [BAD_LINES, '--from', '2030-01-01-00'], 1, /^consent-metrics: no datehour= partitions between 2030-01-01-00 and the last under /],
+  ['a listed partition missing', [BAD_LINES, '--partitions', '2021-01-23-11'], 1, /^consent-metrics: partition not found: .*datehour=2021-01-23-11$/],
+  ['a malformed datehour', [BAD_LINES, '--to', 'today'], 1, /^consent-metrics: --to expects a datehour YYYY-MM-DD-HH, got 'today'$/],
+  ['an unknown flag', ['--bogus'], 2, /^consent-metrics: Unknown option '--bogus'\nTry 'consent-metrics --help'\.$/],
+  ['a bad concurrency', ['--concurrency', '0'], 2, /^consent-metrics: --concurrency must be a whole number from 1, got '0'\n/],
+  ['a bad compression', ['--compression', 'lzma'], 2, /^consent-metrics: --compression must be one of snappy, zstd, none, got 'lzma'\n/],
+  ['an unwritable output', [BAD_LINES, '--out', join(scratch, 'a-file', 'm.parquet')], 1, /^consent-metrics: cannot write .*a-file\/m\.parquet: (ENOTDIR|EEXIST)$/],
+];
+for (const [what, args, exitCode, message] of userMistakes) {
+  test(`${what}: exit ${exitCode}, a clear message, no stack trace, no output`, async () => {
+    await writeFile(join(scratch, 'a-file'), 'not a folder');
+    const before = await readdir(scratch);
+    const { code, stdout, stderr } = await runCliProcess(args);
+    assert.is(code, exitCode);
+    assert.is(stdout, '');
+    assert.match(stderr.trim(), message);
+    assert.not.match(stderr, /\n\s+at /);
+    assert.equal(await readdir(scratch), before);
+  });
+}
+
+test('--help documents every flag with examples', async () => {
+  const { code, stdout } = await runCliProcess(['--help']);
+  assert.is(code, 0);
+  for (const flag of ['--out', '--partitions', '--from', '--to', '--strict', '--report', '--concurrency', '--compression', '--limit', '--help']) {
+    assert.match(stdout, flag);
+  }
+  assert.match(stdout, 'Examples:');
+});
+
+test.after(() => rm(scratch, { recursive: true, force: true }));
+test.run();

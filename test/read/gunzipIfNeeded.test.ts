@@ -1,0 +1,40 @@
+import { gzipSync } from 'node:zlib';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { gunzipIfNeeded } from '../../src/read/gunzipIfNeeded.ts';
+
+async function collect(bytes: Uint8Array, chunkSize: number) {
+  const chunks = (async function* () {
+    for (let at = 0; at < bytes.length; at += chunkSize) yield bytes.subarray(at, at + chunkSize);
+  })();
+  const parts: Uint8Array[] = [];
+  for await (const chunk of gunzipIfNeeded(chunks)) parts.push(chunk);
+  return Buffer.concat(parts).toString();
+}
+
+const text = 'a line\nanother line\n'.repeat(1000);
+
+test('plain bytes pass through unchanged', async () => {
+  assert.is(await collect(Buffer.from(text), 100), text);
+});
+
+test('gzip is detected by its magic bytes and decompressed as a stream', async () => {
+  assert.is(await collect(gzipSync(text), 100), text);
+  assert.is(await collect(gzipSync(text), 2), text);
+});
+
+test('concatenated gzip members read as one stream', async () => {
+  assert.is(await collect(Buffer.concat([gzipSync('one\n'), gzipSync('two\n')]), 7), 'one\ntwo\n');
+});
+
+test('a corrupt gzip stream fails', async () => {
+  const broken = gzipSync(text).subarray(0, 40);
+  try {
+    await collect(broken, 10);
+    assert.unreachable('expected an error');
+  } catch (error) {
+    assert.match((error as Error).message, /unexpected end of file/);
+  }
+});
+
+test.run();

@@ -1,0 +1,81 @@
+import { gzipSync } from 'node:zlib';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { ConsentMetricsError, readPartition, readPartitions, selectPartitions } from '../../src/index.ts';
+import { eventLine, memorySource } from '../support/memorySource.ts';
+
+test('the Arrow table: columns, dictionary-encoded strings, rows in file key then line order', async () => {
+  const { source } = memorySource({
+    'datehour=2021-01-23-10/part-1.json': eventLine({ id: 'c', country: null }) + '\n',
+    'datehour=2021-01-23-10/part-0.json.gz': gzipSync(eventLine({ id: 'a' }) + '\n\n' + eventLine({ id: 'b', type: 'consent.given' })),
+    'datehour=2021-01-23-10/_SUCCESS': '',
+  });
+  const { table, files, tally } = await readPartition(source, { datehour: '2021-01-23-10', key: 'datehour=2021-01-23-10' });
+  assert.equal(table.schema.fields.map((field) => `${field.name}: ${field.type}`), [
+    'id: Utf8',
+    'datehour: Dictionary<Int32, Utf8>',
+    'domain: Dictionary<Int32, Utf8>',
+    'type: Dictionary<Int32, Utf8>',
+    'user_id: Dictionary<Int32, Utf8>',
+    'country: Dictionary<Int32, Utf8>',
+    'token: Dictionary<Int32, Utf8>',
+    'file: Dictionary<Int32, Utf8>',
+    'line: Int32',
+  ]);
+  assert.equal(table.getChild('id')!.toArray(), ['a', 'b', 'c']);
+  assert.equal([...table.getChild('type')!], ['pageview', 'consent.given', 'pageview']);
+  assert.equal([...table.getChild('country')!], ['FR', 'FR', null]);
+  assert.equal([...table.getChild('datehour')!], ['2021-01-23-10', '2021-01-23-10', '2021-01-23-10']);
+  assert.equal([...table.getChild('line')!], [1, 3, 1]);
+  assert.equal([...table.getChild('file')!], ['mem://datehour=2021-01-23-10/part-0.json.gz', 'mem://datehour=2021-01-23-10/part-0.json.gz', 'mem://datehour=2021-01-23-10/part-1.json']);
+  assert.is(files, 2);
+  assert.is(tally.lines, 3);
+});
+
+test('files of all partitions are read under one concurrency bound, results in order', async () => {
+  const content: Record<string, string> = {};
+  for (let hour = 10; hour < 14; hour++) {
+    for (let file = 0; file < 5; file++) content[`datehour=2021-01-23-${hour}/part-${file}.json`] = eventLine({ id: `${hour}-${file}` });
+  }
+  const { source, stats } = memorySource(content, { delayMs: 5 });
+  const { partitions } = await selectPartitions(source);
+  const seen: string[] = [];
+  for await (const { partition, table } of readPartitions(source, partitions, { concurrency: 3 })) {
+    seen.push(`${partition.datehour}: ${table.getChild('id')!.toArray().join(' ')}`);
+  }
+  assert.is(stats.maxInFlight, 3);
+  assert.equal(seen, [10, 11, 12, 13].map((h) => `2021-01-23-${h}: ${[0, 1, 2, 3, 4].map((f) => `${h}-${f}`).join(' ')}`));
+});
+
+test('concurrency must be a whole number from 1', async () => {
+  const { source } = memorySource({ 'datehour=2021-01-23-10/a.json': '' });
+  for (const bad of [0, 1.5, -1, Number.NaN]) {
+    try {
+      await readPartition(source, { datehour: '2021-01-23-10', key: 'datehour=2021-01-23-10' }, { concurrency: bad });
+      assert.unreachable();
+    } catch (error) {
+      assert.instance(error, ConsentMetricsError);
+      assert.match((error as Error).message, `concurrency must be a whole number from 1, got ${JSON.stringify(bad)}`);
+    }
+  }
+});
+
+test('strict mode fails on the first rejected line, naming file and line', async () => {
+  const { source } = memorySource({ 'datehour=2021-01-23-10/a.json': `${eventLine({ id: 'a' })}\n\n{"id":"b","type":"click"}\n` });
+  try {
+    await readPartition(source, { datehour: '2021-01-23-10', key: 'datehour=2021-01-23-10' }, { strict: true });
+    assert.unreachable();
+  } catch (error) {
+    assert.is((error as Error).message, 'strict mode: mem://datehour=2021-01-23-10/a.json:3: unknown_type: expected "type" pageview, consent.asked or consent.given, found "click"');
+  }
+});
+
+test('invalid UTF-8 is an invalid_json line, not silently replaced', async () => {
+  const bytes = Buffer.concat([Buffer.from('{"id":"a","type":"pageview","domain":"'), Buffer.from([0xff, 0xfe]), Buffer.from('"}\n')]);
+  const { source } = memorySource({ 'datehour=2021-01-23-10/a.json': bytes });
+  const { table, tally } = await readPartition(source, { datehour: '2021-01-23-10', key: 'datehour=2021-01-23-10' });
+  assert.is(table.numRows, 0);
+  assert.equal(tally.examples, [{ reason: 'invalid_json', file: 'mem://datehour=2021-01-23-10/a.json', line: 1, detail: 'not valid UTF-8' }]);
+});
+
+test.run();
