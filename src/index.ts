@@ -3,6 +3,10 @@ export { ConsentMetricsError } from './errors.ts';
 export type { Source } from './source/Source.ts';
 export { localSource } from './source/localSource.ts';
 export { openSource } from './source/openSource.ts';
+export { s3Source } from './source/s3Source.ts';
+
+export { createS3Client, type S3Options } from './s3/createS3Client.ts';
+export { parseS3Url, isS3Url, type S3Location } from './s3/parseS3Url.ts';
 
 export { datehourFromFolder, parseDatehour } from './partitions/parseDatehour.ts';
 export { selectPartitions, type Partition, type PartitionSelection, type SelectedPartitions } from './partitions/selectPartitions.ts';
@@ -20,6 +24,7 @@ export { dropDuplicateIds } from './metrics/dropDuplicateIds.ts';
 
 export type { Sink, OutputFile } from './write/Sink.ts';
 export { localSink } from './write/localSink.ts';
+export { s3Sink, type S3SinkOptions } from './write/s3Sink.ts';
 export { openSink, type OutputTarget } from './write/openSink.ts';
 export { writeParquet, type WriteOptions } from './write/writeParquet.ts';
 export { metricsToArrowIPC } from './write/metricsToArrow.ts';

@@ -6,16 +6,20 @@ import { selectPartitions, type PartitionSelection } from './partitions/selectPa
 import { DEFAULT_CONCURRENCY, readPartitions } from './read/readPartitions.ts';
 import type { RunReport } from './report/RunReport.ts';
 import { Tally } from './report/Tally.ts';
+import { createS3Client, type S3Options } from './s3/createS3Client.ts';
+import { isS3Url } from './s3/parseS3Url.ts';
 import { openSource } from './source/openSource.ts';
 import type { CompressionName } from './write/encodeParquet.ts';
 import { openSink } from './write/openSink.ts';
 import { writeParquet } from './write/writeParquet.ts';
 
 export interface JobOptions extends PartitionSelection {
-  /** Input root: a folder holding `datehour=YYYY-MM-DD-HH/` folders. */
+  /** Input root holding `datehour=YYYY-MM-DD-HH/` folders: a local folder or `s3://bucket/prefix`. */
   root: string;
-  /** Parquet output: a file path, or a folder ending in `/` for one file per datehour. Default: none written. */
+  /** Parquet output, local or `s3://`: a file, or a folder ending in `/` for one file per datehour. Default: none written. */
   out?: string;
+  /** S3 client settings (endpoint, region, attempts, or a ready client), for an `s3://` root or output. Default: the standard AWS chain. */
+  s3?: S3Options;
   /** Parquet compression. Default: `'snappy'`. */
   compression?: CompressionName;
   /** Fail on the first reported line (rejected line or invalid token) and write nothing. Default: false. */
@@ -50,11 +54,15 @@ export async function runJob({
   strict = false,
   concurrency = DEFAULT_CONCURRENCY,
   onPartition,
+  s3 = {},
   ...selection
 }: JobOptions): Promise<JobResult> {
-  const source = await openSource(root);
+  // One client for input and output, made only when either is on S3.
+  const usesS3 = isS3Url(root) || (out !== undefined && isS3Url(out));
+  const s3Settings: S3Options = usesS3 && !s3.client ? { ...s3, client: createS3Client(s3) } : s3;
+  const source = await openSource(root, s3Settings);
   const { partitions, warnings } = await selectPartitions(source, selection);
-  const target = out === undefined ? undefined : openSink(out);
+  const target = out === undefined ? undefined : openSink(out, s3Settings);
 
   const tally = new Tally(strict);
   const seenIds = new Set<string>();

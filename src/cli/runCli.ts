@@ -13,17 +13,20 @@ export const EXAMPLE_ROOT = fileURLToPath(new URL('../../fixtures/example/input'
 export const USAGE = `Usage: consent-metrics [ROOT] [options]
 
 Consent metrics per hour, domain and country from JSON Lines events in datehour=YYYY-MM-DD-HH/ folders.
-ROOT is a local folder. Without ROOT, runs on the bundled example data.
+ROOT is a local folder or s3://bucket/prefix. Without ROOT, runs on the bundled example data.
 
 Options:
-  --out FILE.parquet        write the metrics as Parquet; a path ending in / writes DIR/datehour=.../part-0.parquet
+  --out FILE.parquet        write the metrics as Parquet, to a path or s3://bucket/key.parquet;
+                            a location ending in / writes DIR/datehour=.../part-0.parquet, one per datehour read
   --partitions LIST         read only these datehours, comma-separated (each must exist)
   --from DATEHOUR           first datehour to read, inclusive (YYYY-MM-DD-HH)
   --to DATEHOUR             last datehour to read, inclusive
   --strict                  fail on the first rejected line or invalid token, naming file and line; write nothing
-  --report FILE.json        write the run report (lines, duplicates, rejected by reason, invalid tokens) as JSON
+  --report FILE.json        write the run report (a path or s3://...) (lines, duplicates, rejected by reason, invalid tokens) as JSON
   --concurrency N           files read at once (default 8)
   --compression CODEC       snappy (default), zstd or none
+  --endpoint URL            S3-compatible endpoint (MinIO, s3rver), path-style addressing
+                            (default: AWS_ENDPOINT_URL_S3 or AWS_ENDPOINT_URL, else AWS)
   --limit N                 rows printed on stdout (default 50)
   -h, --help                show this help
 
@@ -31,6 +34,7 @@ Examples:
   consent-metrics data/events --out out/metrics.parquet
   consent-metrics data/events --from 2021-01-23-10 --to 2021-01-23-11 --report out/report.json
   consent-metrics data/events --partitions 2021-01-23-10 --strict --out out/by-hour/
+  consent-metrics s3://events/raw --out s3://results/consent-metrics/ --endpoint http://127.0.0.1:9000
 
 The metrics table goes to stdout, the report summary to stderr. Exit codes: 0 done, 1 failed
 (bad input or setup, one line on stderr), 2 bad usage.`;
@@ -66,7 +70,7 @@ export async function runCli(argv: string[], io: Io = defaultIo): Promise<number
   try {
     const { metrics, report, written } = await runJob(flags.job);
     if (flags.reportPath) {
-      const { sink, key } = openSink(flags.reportPath);
+      const { sink, key } = openSink(flags.reportPath, flags.job.s3);
       await sink.write([{ key, bytes: Buffer.from(JSON.stringify(report, null, 2) + '\n') }]);
     }
     io.stdout(formatTable(metrics, { limit: flags.limit }));
@@ -97,6 +101,7 @@ export function parseCliArgs(argv: string[]) {
       report: { type: 'string' },
       concurrency: { type: 'string', default: '8' },
       compression: { type: 'string', default: 'snappy' },
+      endpoint: { type: 'string' },
       limit: { type: 'string', default: '50' },
       help: { type: 'boolean', short: 'h', default: false },
     },
@@ -119,6 +124,7 @@ export function parseCliArgs(argv: string[]) {
       strict: values.strict,
       concurrency: wholeNumber('concurrency', values.concurrency, 1),
       compression,
+      s3: { endpoint: values.endpoint },
     },
   };
 }

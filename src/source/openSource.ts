@@ -1,12 +1,16 @@
+import type { S3Options } from '../s3/createS3Client.ts';
+import { isS3Url } from '../s3/parseS3Url.ts';
 import { localSource } from './localSource.ts';
+import { s3Source } from './s3Source.ts';
 import type { Source } from './Source.ts';
 
 /**
- * The {@link Source} for a root: a local folder path.
+ * The {@link Source} for a root: `s3://bucket/prefix`, or a local folder path.
  *
  * @example
- * const source = await openSource('fixtures/example/input');
+ * const local = await openSource('fixtures/example/input');
+ * const remote = await openSource('s3://events/raw', { endpoint: 'http://127.0.0.1:9000' });
  */
-export async function openSource(root: string): Promise<Source> {
-  return localSource(root);
+export async function openSource(root: string, s3: S3Options = {}): Promise<Source> {
+  return isS3Url(root) ? s3Source(root, s3) : localSource(root);
 }

@@ -1,24 +1,31 @@
 import { basename, dirname } from 'node:path';
+import type { S3Options } from '../s3/createS3Client.ts';
+import { isS3Url } from '../s3/parseS3Url.ts';
 import { localSink } from './localSink.ts';
+import { s3Sink } from './s3Sink.ts';
 import type { Sink } from './Sink.ts';
 
-/** Where `--out` points: a sink and the key under it (a folder prefix ending in `/` for per-datehour files). */
+/** Where `--out` points: a sink and the key under it. */
 export interface OutputTarget {
   sink: Sink;
   key: string;
-  /** `true` when the target ends in `/`: one file per datehour under it. */
+  /** `true` when the location ends in `/`: one file per datehour under it. */
   byDatehour: boolean;
 }
 
 /**
- * Resolves an output location: `out/metrics.parquet` (one file) or `out/` (one file per datehour).
+ * Resolves an output location, local or `s3://`: a file (`out/metrics.parquet`), or a folder
+ * ending in `/` for one file per datehour (`s3://results/metrics/`).
  *
  * @example
  * const { sink, key } = openSink('out/metrics.parquet');
  */
-export function openSink(out: string): OutputTarget {
-  const byDatehour = out.endsWith('/');
+export function openSink(location: string, s3: S3Options = {}): OutputTarget {
+  const byDatehour = location.endsWith('/');
+  const folder = byDatehour ? location : location.slice(0, location.lastIndexOf('/') + 1);
+  const key = byDatehour ? '' : location.slice(folder.length);
+  if (isS3Url(location)) return { sink: s3Sink(folder, s3), key, byDatehour };
   return byDatehour
-    ? { sink: localSink(out), key: '', byDatehour }
-    : { sink: localSink(dirname(out)), key: basename(out), byDatehour };
+    ? { sink: localSink(location), key: '', byDatehour }
+    : { sink: localSink(dirname(location)), key: basename(location), byDatehour };
 }
