@@ -13,13 +13,16 @@ export { selectPartitions, type Partition, type PartitionSelection, type Selecte
 
 export { readPartitions, type PartitionEvents, type ReadOptions } from './read/readPartitions.ts';
 export { readPartition } from './read/readPartition.ts';
-export { readEventFile } from './read/readEventFile.ts';
-export { EVENT_TYPES, type EventType } from './read/EventColumns.ts';
+export { FileParser, type ParsedFile, type DictionaryColumn } from './read/FileParser.ts';
+export { parseEventJson, EVENT_TYPES, type EventType, type EventFields, type Rejection } from './read/parseEventJson.ts';
+export { partitionTable } from './read/partitionTable.ts';
 
 export { expandToken, TOKEN_COLUMNS, type ExpandOptions } from './expand/expandToken.ts';
 export { parseToken, type TokenFacts } from './expand/parseToken.ts';
 
-export { computeMetrics, METRIC_COLUMNS, GROUP_KEYS, type MetricsOptions } from './metrics/computeMetrics.ts';
+export { computeMetrics, type MetricsOptions } from './metrics/computeMetrics.ts';
+export { metricsFromCells, METRIC_COLUMNS, GROUP_KEYS } from './metrics/metricsFromCells.ts';
+export { aggregatePartition, IdSet } from './metrics/aggregatePartition.ts';
 export { dropDuplicateIds } from './metrics/dropDuplicateIds.ts';
 
 export type { Sink, OutputFile } from './write/Sink.ts';
@@ -27,7 +30,7 @@ export { localSink } from './write/localSink.ts';
 export { s3Sink, type S3SinkOptions } from './write/s3Sink.ts';
 export { openSink, type OutputTarget } from './write/openSink.ts';
 export { writeParquet, type WriteOptions } from './write/writeParquet.ts';
-export { metricsToArrowIPC } from './write/metricsToArrow.ts';
+export { metricsToArrow, metricsToArrowIPC } from './write/metricsToArrow.ts';
 export { encodeParquet, COMPRESSIONS, type CompressionName } from './write/encodeParquet.ts';
 
 export { Tally, REJECT_REASONS, type Problem, type RejectReason } from './report/Tally.ts';

@@ -1,12 +1,12 @@
-import * as aq from 'arquero';
 import type { ColumnTable } from 'arquero';
 import { expandToken } from './expand/expandToken.ts';
-import { computeMetrics, METRIC_COLUMNS } from './metrics/computeMetrics.ts';
+import { aggregatePartition, IdSet } from './metrics/aggregatePartition.ts';
+import { emptyMetrics, metricsFromCells } from './metrics/metricsFromCells.ts';
 import { selectPartitions, type PartitionSelection } from './partitions/selectPartitions.ts';
 import { DEFAULT_CONCURRENCY, readPartitions } from './read/readPartitions.ts';
 import type { RunReport } from './report/RunReport.ts';
 import { Tally } from './report/Tally.ts';
-import { createS3Client, type S3Options } from './s3/createS3Client.ts';
+import type { S3Options } from './s3/createS3Client.ts';
 import { isS3Url } from './s3/parseS3Url.ts';
 import { openSource } from './source/openSource.ts';
 import type { CompressionName } from './write/encodeParquet.ts';
@@ -26,6 +26,8 @@ export interface JobOptions extends PartitionSelection {
   strict?: boolean;
   /** Files and listings in flight at once. Default: 8. */
   concurrency?: number;
+  /** Worker threads parsing local files; 0 parses on the calling thread. Default: the machine's cores (at most 8). */
+  workers?: number;
   /** Called after each partition is processed, e.g. for progress. Default: none. */
   onPartition?: (done: { datehour: string; files: number; lines: number; events: number }) => void;
 }
@@ -39,8 +41,9 @@ export interface JobResult {
 }
 
 /**
- * Runs the whole job: select partitions, read each (files in parallel), expand tokens, deduplicate
- * across the run and compute the metrics one partition at a time, then write Parquet if asked.
+ * Runs the whole job: select partitions, read each (files in parallel, parsed by worker threads),
+ * expand tokens, deduplicate across the run and count the metrics one partition at a time, then
+ * write Parquet if asked.
  * Nothing is written unless every partition was read without a fatal error.
  *
  * @example
@@ -53,28 +56,28 @@ export async function runJob({
   compression = 'snappy',
   strict = false,
   concurrency = DEFAULT_CONCURRENCY,
+  workers,
   onPartition,
   s3 = {},
   ...selection
 }: JobOptions): Promise<JobResult> {
   // One client for input and output, made only when either is on S3.
   const usesS3 = isS3Url(root) || (out !== undefined && isS3Url(out));
-  const s3Settings: S3Options = usesS3 && !s3.client ? { ...s3, client: createS3Client(s3) } : s3;
+  const s3Settings: S3Options = usesS3 && !s3.client ? { ...s3, client: (await import('./s3/createS3Client.ts')).createS3Client(s3) } : s3;
   const source = await openSource(root, s3Settings);
   const { partitions, warnings } = await selectPartitions(source, selection);
-  const target = out === undefined ? undefined : openSink(out, s3Settings);
+  const target = out === undefined ? undefined : await openSink(out, s3Settings);
 
   const tally = new Tally(strict);
-  const seenIds = new Set<string>();
+  const seenIds = new IdSet();
   const perPartition: ColumnTable[] = [];
   let files = 0;
   let duplicates = 0;
-  for await (const read of readPartitions(source, partitions, { concurrency, strict })) {
+  for await (const read of readPartitions(source, partitions, { concurrency, strict, workers })) {
     tally.merge(read.tally);
     files += read.files;
-    const idsBefore = seenIds.size;
-    perPartition.push(computeMetrics(expandToken(read.table, { tally }), { seenIds }));
-    const kept = seenIds.size - idsBefore;
+    const { cells, groups, kept } = aggregatePartition(expandToken(read.table, { tally }), seenIds);
+    perPartition.push(metricsFromCells(cells, groups));
     duplicates += read.table.numRows - kept;
     onPartition?.({ datehour: read.partition.datehour, files: read.files, lines: read.tally.lines, events: kept });
   }
@@ -99,8 +102,4 @@ export async function runJob({
       })
     : [];
   return { metrics, report, written };
-}
-
-function emptyMetrics(): ColumnTable {
-  return aq.table(Object.fromEntries(METRIC_COLUMNS.map((name) => [name, []])));
 }

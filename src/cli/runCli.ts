@@ -24,6 +24,7 @@ Options:
   --strict                  fail on the first rejected line or invalid token, naming file and line; write nothing
   --report FILE.json        write the run report (a path or s3://...) (lines, duplicates, rejected by reason, invalid tokens) as JSON
   --concurrency N           files read at once (default 8)
+  --workers N               threads parsing local files (default: one per core; 0 parses on the main thread)
   --compression CODEC       snappy (default), zstd or none
   --endpoint URL            S3-compatible endpoint (MinIO, s3rver), path-style addressing
                             (default: AWS_ENDPOINT_URL_S3 or AWS_ENDPOINT_URL, else AWS)
@@ -70,7 +71,7 @@ export async function runCli(argv: string[], io: Io = defaultIo): Promise<number
   try {
     const { metrics, report, written } = await runJob(flags.job);
     if (flags.reportPath) {
-      const { sink, key } = openSink(flags.reportPath, flags.job.s3);
+      const { sink, key } = await openSink(flags.reportPath, flags.job.s3);
       await sink.write([{ key, bytes: Buffer.from(JSON.stringify(report, null, 2) + '\n') }]);
     }
     io.stdout(formatTable(metrics, { limit: flags.limit }));
@@ -100,6 +101,7 @@ export function parseCliArgs(argv: string[]) {
       strict: { type: 'boolean', default: false },
       report: { type: 'string' },
       concurrency: { type: 'string', default: '8' },
+      workers: { type: 'string' },
       compression: { type: 'string', default: 'snappy' },
       endpoint: { type: 'string' },
       limit: { type: 'string', default: '50' },
@@ -123,6 +125,7 @@ export function parseCliArgs(argv: string[]) {
       to: values.to,
       strict: values.strict,
       concurrency: wholeNumber('concurrency', values.concurrency, 1),
+      workers: values.workers === undefined ? undefined : wholeNumber('workers', values.workers, 0),
       compression,
       s3: { endpoint: values.endpoint },
     },

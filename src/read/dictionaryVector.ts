@@ -4,43 +4,41 @@ import { Dictionary, Int32, Utf8, makeData, makeVector, vectorFromArray, type Ve
 export const dictionaryUtf8 = () => new Dictionary(new Utf8(), new Int32());
 
 /**
- * A dictionary-encoded utf8 vector from columns of strings (nulls allowed), read in order as one.
- * Each distinct string is stored once; rows hold int32 codes.
+ * A dictionary-encoded utf8 vector from int32 codes (-1 for null) and the values they index. The
+ * codes array becomes the vector's data as it is (no copy); only the null bitmap is made.
  *
  * @example
- * dictionaryVector([['FR', 'ES'], ['FR', null]]); // codes [0, 1, 0, null], dictionary ['FR', 'ES']
+ * dictionaryVector(Int32Array.of(0, 1, 0, -1), ['FR', 'ES']); // FR, ES, FR, null
  */
-export function dictionaryVector(parts: readonly (readonly (string | null)[])[]): Vector<Dictionary<Utf8, Int32>> {
-  const length = parts.reduce((sum, part) => sum + part.length, 0);
-  const codes = new Int32Array(length);
-  const validity = new Uint8Array((length + 7) >> 3);
-  const codeOf = new Map<string, number>();
-  const values: string[] = [];
-  let nullCount = 0;
-  let row = 0;
-  for (const part of parts) {
-    for (const value of part) {
-      if (value === null) {
-        nullCount++;
-      } else {
-        let code = codeOf.get(value);
-        if (code === undefined) {
-          code = values.push(value) - 1;
-          codeOf.set(value, code);
-        }
-        codes[row] = code;
-        validity[row >> 3]! |= 1 << (row & 7);
-      }
-      row++;
-    }
-  }
-  const data = makeData({
+export function dictionaryVector(codes: Int32Array, values: readonly string[]): Vector<Dictionary<Utf8, Int32>> {
+  return makeVector(makeData({
     type: dictionaryUtf8(),
-    length,
-    nullCount,
-    nullBitmap: nullCount > 0 ? validity : null,
+    length: codes.length,
+    ...validityOf(codes.length, (row) => codes[row]! >= 0),
     data: codes,
-    dictionary: vectorFromArray(values, new Utf8()),
-  });
-  return makeVector(data);
+    dictionary: vectorFromArray(values as string[], new Utf8()),
+  }));
+}
+
+/** A utf8 vector straight from UTF-8 bytes and offsets (no strings made), with nulls where `isNull[i]`. */
+export function utf8Vector(bytes: Uint8Array, offsets: Int32Array, isNull?: Uint8Array): Vector<Utf8> {
+  const length = offsets.length - 1;
+  return makeVector(makeData({
+    type: new Utf8(),
+    length,
+    ...(isNull ? validityOf(length, (row) => isNull[row] === 0) : { nullCount: 0 }),
+    data: bytes,
+    valueOffsets: offsets,
+  }));
+}
+
+/** Arrow's null bitmap (bit set = valid) and null count; no bitmap when nothing is null. */
+export function validityOf(length: number, isValid: (row: number) => boolean): { nullCount: number; nullBitmap: Uint8Array | null } {
+  const bitmap = new Uint8Array((length + 7) >> 3);
+  let nullCount = 0;
+  for (let row = 0; row < length; row++) {
+    if (isValid(row)) bitmap[row >> 3]! |= 1 << (row & 7);
+    else nullCount++;
+  }
+  return { nullCount, nullBitmap: nullCount > 0 ? bitmap : null };
 }

@@ -1,11 +1,14 @@
+import { availableParallelism } from 'node:os';
 import pMap, { pMapIterable } from 'p-map';
 import type { Table } from 'apache-arrow';
 import { ConsentMetricsError } from '../errors.ts';
 import type { Partition } from '../partitions/selectPartitions.ts';
 import { Tally } from '../report/Tally.ts';
 import type { Source } from '../source/Source.ts';
-import { eventTable } from './eventTable.ts';
-import { isHiddenName, readEventFile } from './readEventFile.ts';
+import { FileParser, type ParsedFile } from './FileParser.ts';
+import { gunzipIfNeeded } from './gunzipIfNeeded.ts';
+import { ParserPool } from './ParserPool.ts';
+import { partitionTable } from './partitionTable.ts';
 
 export const DEFAULT_CONCURRENCY = 8;
 
@@ -14,12 +17,17 @@ export interface ReadOptions {
   concurrency?: number;
   /** Fail on the first rejected line instead of counting it. Default: false. */
   strict?: boolean;
+  /**
+   * Worker threads parsing local files. Default: the machine's cores (at most 8); 0 parses on the
+   * calling thread. Files of other sources (S3) are parsed on the calling thread as they stream in.
+   */
+  workers?: number;
 }
 
 /** One partition's events as Arrow, with what was seen while reading them. */
 export interface PartitionEvents {
   partition: Partition;
-  /** Accepted events; see `eventTable` for the columns. */
+  /** Accepted events; see `partitionTable` for the columns. */
   table: Table;
   /** Files read. */
   files: number;
@@ -29,8 +37,9 @@ export interface PartitionEvents {
 /**
  * Reads partitions one after another in datehour order, yielding each as soon as its files are read.
  * Files of all partitions are read under one `concurrency` bound (the next partition's files start
- * while this one's finish), and only a bounded number of read-ahead files wait in memory, so memory
- * follows the largest partition, not the whole run.
+ * while this one's finish), parsed by worker threads where they are local, and only a bounded number
+ * of read-ahead files wait in memory, so memory follows the largest partition, not the whole run.
+ * Files whose names start with `_` or `.` (`_SUCCESS`, `.crc`) are not read.
  *
  * @example
  * for await (const { partition, table } of readPartitions(source, partitions, { concurrency: 8 })) {
@@ -40,7 +49,7 @@ export interface PartitionEvents {
 export async function* readPartitions(
   source: Source,
   partitions: readonly Partition[],
-  { concurrency = DEFAULT_CONCURRENCY, strict = false }: ReadOptions = {},
+  { concurrency = DEFAULT_CONCURRENCY, strict = false, workers = Math.min(availableParallelism(), 8) }: ReadOptions = {},
 ): AsyncGenerator<PartitionEvents> {
   validateConcurrency(concurrency);
   const listed = await pMap(partitions, async (partition) => {
@@ -48,21 +57,43 @@ export async function* readPartitions(
     return { partition, keys: keys.filter((key) => !isHiddenName(key.slice(key.lastIndexOf('/') + 1))) };
   }, { concurrency });
 
-  const jobs = listed.flatMap(({ keys }, index) => keys.map((key) => ({ index, key })));
-  const files = pMapIterable(jobs, async ({ index, key }) => ({ index, ...(await readEventFile(source, key, strict)) }), {
-    concurrency,
-  });
-  const iterator = files[Symbol.asyncIterator]();
-  let next = await iterator.next();
-  for (const [index, { partition, keys }] of listed.entries()) {
-    const tally = new Tally(strict);
-    const columns = [];
-    for (; !next.done && next.value.index === index; next = await iterator.next()) {
-      tally.merge(next.value.tally);
-      columns.push(next.value.columns);
+  const pool = source.localPath && workers > 0 ? new ParserPool(workers) : null;
+  const parse = (key: string): Promise<ParsedFile> =>
+    pool ? pool.parse(source.localPath!(key), source.describe(key)) : parseStream(source, key);
+  try {
+    const jobs = listed.flatMap(({ keys }, index) => keys.map((key) => ({ index, key })));
+    const files = pMapIterable(jobs, async ({ index, key }) => ({ index, parsed: await parse(key) }), { concurrency });
+    const iterator = files[Symbol.asyncIterator]();
+    let next = await iterator.next();
+    for (const [index, { partition, keys }] of listed.entries()) {
+      const tally = new Tally(strict);
+      const parsed: ParsedFile[] = [];
+      for (; !next.done && next.value.index === index; next = await iterator.next()) {
+        tally.mergeFile(next.value.parsed);
+        parsed.push(next.value.parsed);
+      }
+      yield { partition, table: partitionTable(partition.datehour, parsed), files: keys.length, tally };
     }
-    yield { partition, table: eventTable(partition.datehour, columns), files: keys.length, tally };
+  } finally {
+    await pool?.close();
   }
+}
+
+/** Parses one file on this thread as its bytes stream in (gzip by magic bytes). */
+async function parseStream(source: Source, key: string): Promise<ParsedFile> {
+  const parser = new FileParser(source.describe(key));
+  try {
+    for await (const chunk of gunzipIfNeeded(await source.open(key))) parser.push(chunk);
+  } catch (error) {
+    if (error instanceof ConsentMetricsError) throw error;
+    throw new ConsentMetricsError(`cannot read ${source.describe(key)}: ${(error as Error).message}`);
+  }
+  return parser.finish();
+}
+
+/** `_SUCCESS` markers, `.crc` checksums and other hidden files are not data. */
+export function isHiddenName(name: string): boolean {
+  return name.startsWith('_') || name.startsWith('.');
 }
 
 /** Throws, quoting the bad value, unless `concurrency` is a whole number from 1. */

@@ -43,6 +43,16 @@ export class Tally {
     this.keepExample(problem);
   }
 
+  /** Adds a parsed file's counts and examples; in strict mode throws its first problem. */
+  mergeFile(file: { lines: number; rejected: Record<RejectReason, number>; examples: Problem[] }): this {
+    const first = file.examples[0];
+    if (this.strict && first) this.report(first);
+    this.lines += file.lines;
+    for (const reason of REJECT_REASONS) this.rejected[reason] += file.rejected[reason];
+    for (const problem of file.examples) this.keepExample(problem);
+    return this;
+  }
+
   /** Adds another tally's counts and examples after this one's. */
   merge(other: Tally): this {
     this.lines += other.lines;

@@ -11,6 +11,8 @@ export interface Source {
   listFiles(prefix: string): Promise<string[]>;
   /** The bytes of one key, as a stream of chunks. */
   open(key: string): Promise<AsyncIterable<Uint8Array>>;
+  /** The local file path of a key, where there is one: worker threads then read the file themselves. */
+  localPath?(key: string): string;
 }
 
 /** Key order, as S3 lists keys: by UTF-8 bytes. (JS `<` compares UTF-16 units, which differs for astral characters.) */

@@ -29,6 +29,7 @@ export async function localSource(root: string): Promise<Source> {
 
   return {
     describe: (key = '') => join(base, key),
+    localPath: (key) => join(base, key),
     listFolders: async (prefix) => names((await entries(prefix)).filter((entry) => entry.isDirectory())),
     listFiles: async (prefix) =>
       names((await entries(prefix)).filter((entry) => entry.isFile())).map((name) => (prefix ? `${prefix}/${name}` : name)),

@@ -1,29 +1,69 @@
-import * as aq from 'arquero';
 import type { ColumnTable } from 'arquero';
-import { float64, int64, utf8 } from '@uwdata/flechette';
-import { METRIC_COLUMNS } from '../metrics/computeMetrics.ts';
+import { Float64, Int64, Table, makeData, makeVector, tableToIPC, type Vector } from 'apache-arrow';
+import { METRIC_COLUMNS } from '../metrics/metricsFromCells.ts';
+import { utf8Vector } from '../read/dictionaryVector.ts';
 
-/** The output schema of SPEC.md: utf8 keys, int64 counts, float64 average. */
-const METRIC_TYPES = {
-  datehour: utf8(),
-  domain: utf8(),
-  country: utf8(),
-  pageviews: int64(),
-  pageviews_with_consent: int64(),
-  consents_asked: int64(),
-  consents_asked_with_consent: int64(),
-  consents_given: int64(),
-  consents_given_with_consent: int64(),
-  avg_pageviews_per_user: float64(),
-} satisfies Record<(typeof METRIC_COLUMNS)[number], unknown>;
+const KEY_COLUMNS = METRIC_COLUMNS.slice(0, 3);
+const COUNT_COLUMNS = METRIC_COLUMNS.slice(3, 9);
 
 /**
- * The metrics as Arrow IPC stream bytes with exactly the output schema (without `types`, Arrow
- * would pick the narrowest integer type). Readable by apache-arrow, parquet-wasm and flechette.
+ * The metrics as an apache-arrow table with exactly the output schema: utf8 keys, int64 counts,
+ * float64 average (Arrow would otherwise pick the narrowest integer type). Each distinct key string is
+ * UTF-8 encoded once and its bytes copied per row: keys repeat (one datehour per partition), and
+ * encoding every cell costs more than the rest of the write.
  *
  * @example
- * const table = tableFromIPC(metricsToArrowIPC(metrics)); // apache-arrow
+ * metricsToArrow(metrics).schema.fields.map(String); // ['datehour: Utf8', ..., 'pageviews: Int64', ...]
  */
+export function metricsToArrow(metrics: ColumnTable): Table {
+  const columns: Record<string, Vector> = {};
+  for (const name of KEY_COLUMNS) columns[name] = utf8FromStrings(metrics.array(name) as ArrayLike<string | null>);
+  for (const name of COUNT_COLUMNS) columns[name] = int64FromNumbers(metrics.array(name) as ArrayLike<number>);
+  const average = Float64Array.from(metrics.array('avg_pageviews_per_user') as ArrayLike<number>);
+  columns.avg_pageviews_per_user = makeVector(makeData({ type: new Float64(), length: average.length, data: average }));
+  return new Table(columns);
+}
+
+/** The metrics as Arrow IPC stream bytes (readable by apache-arrow, parquet-wasm and flechette). */
 export function metricsToArrowIPC(metrics: ColumnTable): Uint8Array {
-  return aq.toArrowIPC(metrics, { columns: [...METRIC_COLUMNS], types: METRIC_TYPES });
+  return tableToIPC(metricsToArrow(metrics), 'stream');
+}
+
+function utf8FromStrings(values: ArrayLike<string | null>): Vector {
+  const encoder = new TextEncoder();
+  const encoded = new Map<string, Uint8Array>();
+  const parts: Uint8Array[] = [];
+  const offsets = new Int32Array(values.length + 1);
+  const isNull = new Uint8Array(values.length);
+  let length = 0;
+  for (let row = 0; row < values.length; row++) {
+    const value = values[row];
+    if (value === null || value === undefined) {
+      isNull[row] = 1;
+    } else {
+      let bytes = encoded.get(value);
+      if (!bytes) encoded.set(value, (bytes = encoder.encode(value)));
+      parts.push(bytes);
+      length += bytes.length;
+    }
+    offsets[row + 1] = length;
+  }
+  const data = new Uint8Array(length);
+  let at = 0;
+  for (const bytes of parts) {
+    data.set(bytes, at);
+    at += bytes.length;
+  }
+  return utf8Vector(data, offsets, isNull);
+}
+
+/** int64 from whole numbers, written as little-endian pairs of 32-bit words (no BigInt per value). */
+function int64FromNumbers(values: ArrayLike<number>): Vector {
+  const words = new Int32Array(values.length * 2);
+  for (let row = 0; row < values.length; row++) {
+    const value = values[row]!;
+    words[row * 2] = value | 0;
+    words[row * 2 + 1] = Math.floor(value / 0x1_0000_0000);
+  }
+  return makeVector(makeData({ type: new Int64(), length: values.length, data: new BigInt64Array(words.buffer) }));
 }

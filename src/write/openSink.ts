@@ -2,7 +2,6 @@ import { basename, dirname } from 'node:path';
 import type { S3Options } from '../s3/createS3Client.ts';
 import { isS3Url } from '../s3/parseS3Url.ts';
 import { localSink } from './localSink.ts';
-import { s3Sink } from './s3Sink.ts';
 import type { Sink } from './Sink.ts';
 
 /** Where `--out` points: a sink and the key under it. */
@@ -15,16 +14,19 @@ export interface OutputTarget {
 
 /**
  * Resolves an output location, local or `s3://`: a file (`out/metrics.parquet`), or a folder
- * ending in `/` for one file per datehour (`s3://results/metrics/`).
+ * ending in `/` for one file per datehour (`s3://results/metrics/`). The AWS SDK is loaded only for S3.
  *
  * @example
- * const { sink, key } = openSink('out/metrics.parquet');
+ * const { sink, key } = await openSink('out/metrics.parquet');
  */
-export function openSink(location: string, s3: S3Options = {}): OutputTarget {
+export async function openSink(location: string, s3: S3Options = {}): Promise<OutputTarget> {
   const byDatehour = location.endsWith('/');
   const folder = byDatehour ? location : location.slice(0, location.lastIndexOf('/') + 1);
   const key = byDatehour ? '' : location.slice(folder.length);
-  if (isS3Url(location)) return { sink: s3Sink(folder, s3), key, byDatehour };
+  if (isS3Url(location)) {
+    const { s3Sink } = await import('./s3Sink.ts');
+    return { sink: s3Sink(folder, s3), key, byDatehour };
+  }
   return byDatehour
     ? { sink: localSink(location), key: '', byDatehour }
     : { sink: localSink(dirname(location)), key: basename(location), byDatehour };

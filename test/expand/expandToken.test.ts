@@ -4,14 +4,20 @@ import * as assert from 'uvu/assert';
 import { expandToken, Tally } from '../../src/index.ts';
 import { dictionaryVector } from '../../src/read/dictionaryVector.ts';
 
+/** A dictionary vector of strings (null allowed), codes in first-seen order. */
+function strings(values: (string | null)[]) {
+  const distinct = [...new Set(values.filter((value): value is string => value !== null))];
+  return dictionaryVector(Int32Array.from(values, (value) => (value === null ? -1 : distinct.indexOf(value))), distinct);
+}
+
 const YES = '{"purposes":{"enabled":["a"],"disabled":[]},"vendors":{"enabled":["v1","v2"]}}';
 const NO = '{"purposes":{"enabled":[],"disabled":["a"]}}';
 const BAD = '{"purposes":';
 
 function events(tokens: (string | null)[]) {
   return new Table({
-    token: dictionaryVector([tokens]),
-    file: dictionaryVector([tokens.map(() => 'f.json')]),
+    token: strings(tokens),
+    file: strings(tokens.map(() => 'f.json')),
     line: vectorFromArray(tokens.map((_, index) => index + 1)),
     id: vectorFromArray(tokens.map((_, index) => `e${index}`), new Utf8()),
   });
@@ -44,8 +50,8 @@ test('each distinct token string is parsed once, however many rows repeat it', (
 });
 
 test('tables of several record batches are expanded batch by batch', () => {
-  const tokens = dictionaryVector([[YES, NO]]).concat(dictionaryVector([[NO, null, YES]]));
-  const file = dictionaryVector([['f'], ['f']]).concat(dictionaryVector([['f', 'f', 'f']]));
+  const tokens = strings([YES, NO]).concat(strings([NO, null, YES]));
+  const file = strings(['f', 'f']).concat(strings(['f', 'f', 'f']));
   const table = expandToken(new Table({ token: tokens, file }));
   assert.is(table.batches.length, 2);
   assert.equal([...table.getChild('consent')!], [true, false, false, false, true]);

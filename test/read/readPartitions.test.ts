@@ -16,11 +16,13 @@ test('the Arrow table: columns, dictionary-encoded strings, rows in file key the
     'datehour: Dictionary<Int32, Utf8>',
     'domain: Dictionary<Int32, Utf8>',
     'type: Dictionary<Int32, Utf8>',
-    'user_id: Dictionary<Int32, Utf8>',
+    'user_id: Utf8',
     'country: Dictionary<Int32, Utf8>',
     'token: Dictionary<Int32, Utf8>',
     'file: Dictionary<Int32, Utf8>',
     'line: Int32',
+    'id_hash: Int32',
+    'user_id_hash: Int32',
   ]);
   assert.equal(table.getChild('id')!.toArray(), ['a', 'b', 'c']);
   assert.equal([...table.getChild('type')!], ['pageview', 'consent.given', 'pageview']);

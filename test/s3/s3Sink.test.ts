@@ -18,7 +18,7 @@ test.before.each(() => {
 
 test('a small file is one PutObject at the key under the prefix', async () => {
   s3.on(PutObjectCommand).resolves({});
-  const { sink, key, byDatehour } = openSink('s3://results/metrics/all.parquet', { client });
+  const { sink, key, byDatehour } = await openSink('s3://results/metrics/all.parquet', { client });
   assert.equal([key, byDatehour], ['all.parquet', false]);
   await sink.write([{ key, bytes: new Uint8Array([1, 2, 3]) }]);
   const calls = s3.commandCalls(PutObjectCommand);

@@ -36,7 +36,7 @@ for (const [compression, codec] of [['snappy', 'SNAPPY'], ['zstd', 'ZSTD'], ['no
 }
 
 test('one file per datehour, an empty one for a datehour without rows', async () => {
-  const { sink, key, byDatehour } = openSink(join(scratch, 'by-hour') + '/');
+  const { sink, key, byDatehour } = await openSink(join(scratch, 'by-hour') + '/');
   assert.ok(byDatehour);
   await writeParquet(metrics, sink, key, { byDatehour: ['2021-01-23-10', '2021-01-23-11', '2021-01-23-12'] });
   const hours = (await readdir(join(scratch, 'by-hour'))).sort();

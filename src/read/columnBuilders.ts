@@ -1,0 +1,162 @@
+/** A growable Int32Array; `finish()` returns one of exactly the right length (its own buffer, transferable). */
+export class Int32Builder {
+  private values = new Int32Array(1024);
+  length = 0;
+
+  push(value: number): void {
+    if (this.length === this.values.length) this.values = grow(this.values, this.length * 2);
+    this.values[this.length++] = value;
+  }
+
+  at(index: number): number {
+    return this.values[index]!;
+  }
+
+  finish(): Int32Array {
+    return this.values.slice(0, this.length);
+  }
+}
+
+/** Bytes appended one after another, e.g. every id of a file. */
+export class ByteBuilder {
+  bytes = new Uint8Array(1 << 16);
+  length = 0;
+
+  /** Makes room for `extra` more bytes. */
+  reserve(extra: number): void {
+    if (this.length + extra > this.bytes.length) this.bytes = grow(this.bytes, Math.max(this.bytes.length * 2, this.length + extra));
+  }
+
+  /** Appends `source[start, end)`, copied byte by byte: short runs are cheaper in JS than a native set(). */
+  append(source: Uint8Array, start: number, end: number): void {
+    this.reserve(end - start);
+    const bytes = this.bytes;
+    let at = this.length;
+    for (let i = start; i < end; i++) bytes[at++] = source[i]!;
+    this.length = at;
+  }
+
+  push(byte: number): void {
+    this.reserve(1);
+    this.bytes[this.length++] = byte;
+  }
+
+  finish(): Uint8Array {
+    return this.bytes.slice(0, this.length);
+  }
+}
+
+/** Distinct strings in first-seen order, each with its code. */
+export class StringDictionary {
+  private readonly codes = new Map<string, number>();
+  readonly values: string[] = [];
+
+  code(value: string): number {
+    let code = this.codes.get(value);
+    if (code === undefined) {
+      code = this.values.push(value) - 1;
+      this.codes.set(value, code);
+    }
+    return code;
+  }
+}
+
+function grow<T extends Int32Array | Uint8Array>(array: T, length: number): T {
+  const bigger = new (array.constructor as new (n: number) => T)(length);
+  bigger.set(array);
+  return bigger;
+}
+
+/**
+ * Distinct byte strings in first-seen order, each with its code, looked up by (hash, bytes) without
+ * making a JS string per lookup: open addressing over typed arrays, a byte compare on a hash match.
+ * Each slot holds the hash beside the code, so a miss (the common case when deduplicating) reads
+ * one cache line and never touches the stored bytes. The caller supplies the hash (computed while it
+ * walked the bytes anyway).
+ */
+export class ByteDictionary {
+  private slots: Int32Array; // [hash, code + 1] pairs; code + 1 = 0 marks an empty slot
+  private offsets: Int32Array;
+  private readonly bytes = new ByteBuilder();
+  size = 0;
+
+  /** @param capacity entries expected; the table grows past it */
+  constructor(capacity = 256) {
+    let slots = 1024;
+    while (slots < capacity * 2) slots *= 2;
+    this.slots = new Int32Array(slots * 2);
+    this.offsets = new Int32Array(Math.max(capacity, 256) + 1);
+  }
+
+  /** The code of `source[start, end)`, or -1 when absent. */
+  find(source: Uint8Array, start: number, end: number, hash: number): number {
+    const slots = this.slots;
+    const mask = (slots.length >> 1) - 1;
+    for (let slot = hash & mask; ; slot = (slot + 1) & mask) {
+      const code = slots[slot * 2 + 1]! - 1;
+      if (code < 0) return -1;
+      if (slots[slot * 2] === hash && this.equals(code, source, start, end)) return code;
+    }
+  }
+
+  /** Adds the bytes unless present; true when they were new. One probe sequence either way. */
+  addIfAbsent(source: Uint8Array, start: number, end: number, hash: number): boolean {
+    const slots = this.slots;
+    const mask = (slots.length >> 1) - 1;
+    let slot = hash & mask;
+    for (; ; slot = (slot + 1) & mask) {
+      const code = slots[slot * 2 + 1]! - 1;
+      if (code < 0) break;
+      if (slots[slot * 2] === hash && this.equals(code, source, start, end)) return false;
+    }
+    this.store(source, start, end, hash, slot);
+    return true;
+  }
+
+  /** Adds bytes known to be absent; returns their code. */
+  add(source: Uint8Array, start: number, end: number, hash: number): number {
+    const slots = this.slots;
+    const mask = (slots.length >> 1) - 1;
+    let slot = hash & mask;
+    while (slots[slot * 2 + 1] !== 0) slot = (slot + 1) & mask;
+    return this.store(source, start, end, hash, slot);
+  }
+
+  private store(source: Uint8Array, start: number, end: number, hash: number, slot: number): number {
+    const code = this.size++;
+    if (code + 1 >= this.offsets.length) this.offsets = growTo(this.offsets, this.offsets.length * 2);
+    this.bytes.append(source, start, end);
+    this.offsets[code + 1] = this.bytes.length;
+    this.slots[slot * 2] = hash;
+    this.slots[slot * 2 + 1] = code + 1;
+    if (this.size * 2 > this.slots.length >> 1) this.rehash();
+    return code;
+  }
+
+  private equals(code: number, source: Uint8Array, start: number, end: number): boolean {
+    const from = this.offsets[code]!;
+    if (this.offsets[code + 1]! - from !== end - start) return false;
+    const stored = this.bytes.bytes;
+    for (let i = 0; i < end - start; i++) if (stored[from + i] !== source[start + i]) return false;
+    return true;
+  }
+
+  private rehash(): void {
+    const old = this.slots;
+    const slots = (this.slots = new Int32Array(old.length * 2));
+    const mask = (slots.length >> 1) - 1;
+    for (let i = 0; i < old.length; i += 2) {
+      if (old[i + 1] === 0) continue;
+      let slot = old[i]! & mask;
+      while (slots[slot * 2 + 1] !== 0) slot = (slot + 1) & mask;
+      slots[slot * 2] = old[i]!;
+      slots[slot * 2 + 1] = old[i + 1]!;
+    }
+  }
+}
+
+function growTo(array: Int32Array, length: number): Int32Array {
+  const bigger = new Int32Array(length);
+  bigger.set(array);
+  return bigger;
+}
