@@ -21,7 +21,7 @@ export { expandToken, TOKEN_COLUMNS, type ExpandOptions } from './expand/expandT
 export { parseToken, type TokenFacts } from './expand/parseToken.ts';
 
 export { computeMetrics, type MetricsOptions } from './metrics/computeMetrics.ts';
-export { metricsFromCells, METRIC_COLUMNS, GROUP_KEYS } from './metrics/metricsFromCells.ts';
+export { metricsFromCells, metricsFromCounts, METRIC_COLUMNS, GROUP_KEYS, CELL_NAMES, COUNT_COLUMNS } from './metrics/metricsFromCells.ts';
 export { aggregatePartition, IdSet } from './metrics/aggregatePartition.ts';
 export { dropDuplicateIds } from './metrics/dropDuplicateIds.ts';
 

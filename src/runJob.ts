@@ -1,7 +1,8 @@
 import type { ColumnTable } from 'arquero';
 import { expandToken } from './expand/expandToken.ts';
+import type { TokenFacts } from './expand/parseToken.ts';
 import { aggregatePartition, IdSet } from './metrics/aggregatePartition.ts';
-import { emptyMetrics, metricsFromCells } from './metrics/metricsFromCells.ts';
+import { emptyMetrics, metricsFromCounts } from './metrics/metricsFromCells.ts';
 import { selectPartitions, type PartitionSelection } from './partitions/selectPartitions.ts';
 import { DEFAULT_CONCURRENCY, readPartitions } from './read/readPartitions.ts';
 import type { RunReport } from './report/RunReport.ts';
@@ -70,14 +71,15 @@ export async function runJob({
 
   const tally = new Tally(strict);
   const seenIds = new IdSet();
+  const tokenCache = new Map<string, TokenFacts>();
   const perPartition: ColumnTable[] = [];
   let files = 0;
   let duplicates = 0;
   for await (const read of readPartitions(source, partitions, { concurrency, strict, workers })) {
     tally.merge(read.tally);
     files += read.files;
-    const { cells, groups, kept } = aggregatePartition(expandToken(read.table, { tally }), seenIds);
-    perPartition.push(metricsFromCells(cells, groups));
+    const { counts, groups, kept } = aggregatePartition(expandToken(read.table, { tally, counts: false, tokenCache }), seenIds);
+    perPartition.push(metricsFromCounts(counts, groups));
     duplicates += read.table.numRows - kept;
     onPartition?.({ datehour: read.partition.datehour, files: read.files, lines: read.tally.lines, events: kept });
   }

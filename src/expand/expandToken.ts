@@ -5,6 +5,10 @@ import { parseToken, type TokenFacts } from './parseToken.ts';
 export interface ExpandOptions {
   /** Where invalid tokens are reported (with file and line, strict mode included). Default: not reported. */
   tally?: Tally;
+  /** Add the purposes/vendors count columns; the metrics need only `consent`. Default: true. */
+  counts?: boolean;
+  /** Token facts already parsed, by token text; pass one map to every partition of a run. Default: a new map. */
+  tokenCache?: Map<string, TokenFacts>;
 }
 
 /** Columns {@link expandToken} adds. */
@@ -20,14 +24,14 @@ export const TOKEN_COLUMNS = ['consent', 'purposes_enabled', 'purposes_disabled'
  * const expanded = expandToken(table, { tally });
  * expanded.getChild('consent')?.toArray();
  */
-export function expandToken(table: Table, { tally }: ExpandOptions = {}): Table {
+export function expandToken(table: Table, { tally, counts: withCounts = true, tokenCache = new Map() }: ExpandOptions = {}): Table {
   const rows = table.numRows;
   const consent = new Uint8Array((rows + 7) >> 3);
-  const counts = [new Int32Array(rows), new Int32Array(rows), new Int32Array(rows), new Int32Array(rows)];
+  const counts = Array.from({ length: 4 }, () => new Int32Array(withCounts ? rows : 0));
   const known = new Uint8Array((rows + 7) >> 3);
   let unknownCount = 0;
   const invalidRows: number[] = [];
-  const factsOf = new Map<string, TokenFacts>();
+  const factsOf = tokenCache;
 
   let row = 0;
   for (const chunk of (table.getChild('token')?.data ?? []) as Data<Dictionary<Utf8>>[]) {
@@ -62,6 +66,7 @@ export function expandToken(table: Table, { tally }: ExpandOptions = {}): Table 
       }
       known[row >> 3]! |= 1 << (row & 7);
       if (codeConsent[code]) consent[row >> 3]! |= 1 << (row & 7);
+      if (!withCounts) continue;
       outPurposesEnabled[row] = purposesEnabled[code]!;
       outPurposesDisabled[row] = purposesDisabled[code]!;
       outVendorsEnabled[row] = vendorsEnabled[code]!;
@@ -72,9 +77,11 @@ export function expandToken(table: Table, { tally }: ExpandOptions = {}): Table 
   if (tally) reportInvalidTokens(table, invalidRows, factsOf, tally);
   const countVector = (values: Int32Array) =>
     makeVector({ type: new Int32(), data: values, length: rows, nullCount: unknownCount, nullBitmap: unknownCount ? known : null });
+  const consentVector = makeVector({ type: new Bool(), data: consent, length: rows });
+  if (!withCounts) return table.assign(new Table({ consent: consentVector }));
   return table.assign(
     new Table({
-      consent: makeVector({ type: new Bool(), data: consent, length: rows }),
+      consent: consentVector,
       purposes_enabled: countVector(counts[0]!),
       purposes_disabled: countVector(counts[1]!),
       vendors_enabled: countVector(counts[2]!),

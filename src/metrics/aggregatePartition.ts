@@ -14,18 +14,19 @@ export class IdSet extends ByteDictionary {}
 
 /**
  * Counts one partition's expanded events (the output of `expandToken` on a `readPartitions` table)
- * into cells for `metricsFromCells`: one row per (group, cell of type x consent) with `n` events and `users`,
- * the distinct users whose first pageview in the group falls in the cell, and the groups' keys. Drops
+ * for `metricsFromCounts`: one row per group with `n_<cell>` events and `users_<cell>` (distinct users
+ * whose first pageview in the group falls in the cell) for each cell of type x consent: the pivot,
+ * done while counting. Also the groups' keys. Drops
  * ids already in `seenIds` or repeated in the partition (first wins, in row order), adding the new
- * ones. Typed arrays over dictionary codes and id bytes throughout; Arquero then works on a few
- * thousand cells instead of every event. (The slow equivalent is `computeMetrics`.)
+ * ones. Typed arrays over dictionary codes and id bytes throughout; Arquero then works on one row
+ * per group instead of one per event. (The slow, Arquero-only equivalent is `computeMetrics`.)
  *
  * @example
  * const seenIds = new IdSet();
- * const { cells, groups, kept } = aggregatePartition(expandToken(table), seenIds);
- * metricsFromCells(cells, groups).print();
+ * const { counts, groups, kept } = aggregatePartition(expandToken(table), seenIds);
+ * metricsFromCounts(counts, groups).print();
  */
-export function aggregatePartition(events: Table, seenIds: IdSet): { cells: ColumnTable; groups: ColumnTable; kept: number } {
+export function aggregatePartition(events: Table, seenIds: IdSet): { counts: ColumnTable; groups: ColumnTable; kept: number } {
   const groupOf = new Map<number, number>();
   const groupDomain: number[] = [];
   const groupCountry: number[] = [];
@@ -109,17 +110,13 @@ export function aggregatePartition(events: Table, seenIds: IdSet): { cells: Colu
     }
   }
 
-  const cells = { group: [] as number[], cell: [] as string[], n: [] as number[], users: [] as number[] };
-  for (let group = 0; group < groupDomain.length; group++) {
-    for (let cell = 0; cell < 6; cell++) {
-      const n = counts[group * 6 + cell]!;
-      if (n === 0) continue;
-      cells.group.push(group);
-      cells.cell.push(CELL_NAMES[cell]!);
-      cells.n.push(n);
-      cells.users.push(users[group * 6 + cell]!);
-    }
-  }
+  // The pivot on type x consent, done while counting: a column per (cell, n or users).
+  const groupCount = groupDomain.length;
+  const pivoted: Record<string, Int32Array> = { group: Int32Array.from({ length: groupCount }, (_, group) => group) };
+  CELL_NAMES.forEach((cell, index) => {
+    pivoted[`n_${cell}`] = Int32Array.from({ length: groupCount }, (_, group) => counts[group * 6 + index]!);
+    pivoted[`users_${cell}`] = Int32Array.from({ length: groupCount }, (_, group) => users[group * 6 + index]!);
+  });
   const datehour = events.numRows > 0 ? String(events.getChild('datehour')!.get(0)) : '';
   const groups = aq.table({
     group: Int32Array.from(groupDomain, (_, group) => group),
@@ -127,7 +124,7 @@ export function aggregatePartition(events: Table, seenIds: IdSet): { cells: Colu
     domain: groupDomain.map((code) => (code < 0 ? null : domainValues[code]!)),
     country: groupCountry.map((code) => (code < 0 ? null : countryValues[code]!)),
   });
-  return { cells: aq.table(cells), groups, kept };
+  return { counts: aq.table(pivoted), groups, kept };
 }
 
 /**

@@ -25,7 +25,7 @@ export const CELL_OF_EVENT = `d => (d.type === 'pageview' ? 'pageviews' : d.type
   + (d.consent ? '_with' : '_without')`;
 
 /** Pivot columns: `n_<cell>` counts events, `users_<cell>` the users whose first event of the type is in that cell. */
-const CELLS = CELL_NAMES.flatMap((cell) => [`n_${cell}`, `users_${cell}`]);
+export const COUNT_COLUMNS = CELL_NAMES.flatMap((cell) => [`n_${cell}`, `users_${cell}`]);
 
 /** The contract's definitions, over the pivot cells. */
 const METRICS = {
@@ -59,10 +59,27 @@ export function metricsFromCells(cells: ColumnTable, groups: ColumnTable): Colum
   const pivoted = cells
     .groupby('group')
     .pivot('cell', { n: 'd => op.sum(d.n)', users: 'd => op.sum(d.users)' });
-  const absent = CELLS.filter((name) => !pivoted.columnNames().includes(name));
-  return pivoted
-    .derive(Object.fromEntries(absent.map((name) => [name, '() => 0'])))
-    .impute(Object.fromEntries(CELLS.map((name) => [name, '() => 0'])))
+  const absent = COUNT_COLUMNS.filter((name) => !pivoted.columnNames().includes(name));
+  return metricsFromCounts(
+    pivoted
+      .derive(Object.fromEntries(absent.map((name) => [name, '() => 0'])))
+      .impute(Object.fromEntries(COUNT_COLUMNS.map((name) => [name, '() => 0']))),
+    groups,
+  );
+}
+
+/**
+ * The metrics from pivoted counts: one row per group with every {@link COUNT_COLUMNS} column
+ * (`n_pageviews_with`, `users_pageviews_with`, ...). The contract's definitions are applied here,
+ * as Arquero expressions, for both paths: after `metricsFromCells`' pivot, and on the counts
+ * `aggregatePartition` already pivoted while counting.
+ *
+ * @example
+ * metricsFromCounts(countsTable, groups).print();
+ */
+export function metricsFromCounts(counts: ColumnTable, groups: ColumnTable): ColumnTable {
+  if (counts.numRows() === 0) return emptyMetrics();
+  return counts
     .derive(METRICS)
     .lookup(groups, 'group', ...GROUP_KEYS)
     .select(...METRIC_COLUMNS)

@@ -3,6 +3,13 @@ import { ConsentMetricsError } from '../errors.ts';
 import type { ParsedFile } from './FileParser.ts';
 import type { ParseRequest } from './parseWorker.ts';
 
+/** The worker's entry: compiled JS as is; TypeScript through a tsx bootstrap in Node; Deno runs .ts itself. */
+function workerEntry(): URL {
+  const here = import.meta.url;
+  if (here.endsWith('.js')) return new URL('./parseWorker.js', here);
+  return new URL('Deno' in globalThis ? './parseWorker.ts' : './parseWorker.mjs', here);
+}
+
 interface Job {
   request: ParseRequest;
   resolve: (parsed: ParsedFile) => void;
@@ -28,7 +35,7 @@ export class ParserPool {
 
   constructor(size: number) {
     for (let i = 0; i < size; i++) {
-      const worker = new Worker(new URL('./parseWorker.mjs', import.meta.url));
+      const worker = new Worker(workerEntry());
       worker.unref();
       worker.on('message', (reply: { parsed?: ParsedFile; error?: string }) => this.settle(worker, reply));
       worker.on('error', (error) => this.fail(error));

@@ -1,7 +1,12 @@
 /** A growable Int32Array; `finish()` returns one of exactly the right length (its own buffer, transferable). */
 export class Int32Builder {
-  private values = new Int32Array(1024);
+  private values: Int32Array;
   length = 0;
+
+  /** @param capacity values expected; grows past it */
+  constructor(capacity = 1024) {
+    this.values = new Int32Array(Math.max(16, capacity));
+  }
 
   push(value: number): void {
     if (this.length === this.values.length) this.values = grow(this.values, this.length * 2);
@@ -12,15 +17,21 @@ export class Int32Builder {
     return this.values[index]!;
   }
 
+  /** The values (a view: no copy; its buffer is this builder's, so transfer it rather than keep building). */
   finish(): Int32Array {
-    return this.values.slice(0, this.length);
+    return this.values.subarray(0, this.length);
   }
 }
 
 /** Bytes appended one after another, e.g. every id of a file. */
 export class ByteBuilder {
-  bytes = new Uint8Array(1 << 16);
+  bytes: Uint8Array;
   length = 0;
+
+  /** @param capacity bytes expected; grows past it */
+  constructor(capacity = 1 << 16) {
+    this.bytes = new Uint8Array(Math.max(64, capacity));
+  }
 
   /** Makes room for `extra` more bytes. */
   reserve(extra: number): void {
@@ -41,8 +52,9 @@ export class ByteBuilder {
     this.bytes[this.length++] = byte;
   }
 
+  /** The bytes (a view: no copy). */
   finish(): Uint8Array {
-    return this.bytes.slice(0, this.length);
+    return this.bytes.subarray(0, this.length);
   }
 }
 
@@ -142,8 +154,9 @@ export class ByteDictionary {
   }
 
   private rehash(): void {
+    // Grow 4x: a set that grows to millions of ids rehashes half as often as doubling would.
     const old = this.slots;
-    const slots = (this.slots = new Int32Array(old.length * 2));
+    const slots = (this.slots = new Int32Array(old.length * 4));
     const mask = (slots.length >> 1) - 1;
     for (let i = 0; i < old.length; i += 2) {
       if (old[i + 1] === 0) continue;

@@ -14,7 +14,7 @@ export function dictionaryVector(codes: Int32Array, values: readonly string[]): 
   return makeVector(makeData({
     type: dictionaryUtf8(),
     length: codes.length,
-    ...validityOf(codes.length, (row) => codes[row]! >= 0),
+    ...validityOf(codes, 1),
     data: codes,
     dictionary: vectorFromArray(values as string[], new Utf8()),
   }));
@@ -26,19 +26,23 @@ export function utf8Vector(bytes: Uint8Array, offsets: Int32Array, isNull?: Uint
   return makeVector(makeData({
     type: new Utf8(),
     length,
-    ...(isNull ? validityOf(length, (row) => isNull[row] === 0) : { nullCount: 0 }),
+    ...(isNull ? validityOf(isNull, 0) : { nullCount: 0 }),
     data: bytes,
     valueOffsets: offsets,
   }));
 }
 
-/** Arrow's null bitmap (bit set = valid) and null count; no bitmap when nothing is null. */
-export function validityOf(length: number, isValid: (row: number) => boolean): { nullCount: number; nullBitmap: Uint8Array | null } {
-  const bitmap = new Uint8Array((length + 7) >> 3);
+/**
+ * Arrow's null bitmap (bit set = valid) and null count, from codes where a negative code is null
+ * (`nullIs: 1`) or from flags where 1 is null (`nullIs: 0`, i.e. valid when 0). No bitmap when
+ * nothing is null, the common case, found by one scan before building anything.
+ */
+export function validityOf(values: Int32Array | Uint8Array, nullIs: 0 | 1): { nullCount: number; nullBitmap: Uint8Array | null } {
+  const isNull = (value: number) => (nullIs === 1 ? value < 0 : value !== 0);
   let nullCount = 0;
-  for (let row = 0; row < length; row++) {
-    if (isValid(row)) bitmap[row >> 3]! |= 1 << (row & 7);
-    else nullCount++;
-  }
-  return { nullCount, nullBitmap: nullCount > 0 ? bitmap : null };
+  for (let row = 0; row < values.length; row++) if (isNull(values[row]!)) nullCount++;
+  if (nullCount === 0) return { nullCount, nullBitmap: null };
+  const bitmap = new Uint8Array((values.length + 7) >> 3);
+  for (let row = 0; row < values.length; row++) if (!isNull(values[row]!)) bitmap[row >> 3]! |= 1 << (row & 7);
+  return { nullCount, nullBitmap: bitmap };
 }

@@ -1,4 +1,4 @@
-import { closeSync, createReadStream, openSync, readSync } from 'node:fs';
+import { closeSync, createReadStream, fstatSync, openSync, readSync } from 'node:fs';
 import { Buffer } from 'node:buffer';
 import { createGunzip } from 'node:zlib';
 import { FileParser, type ParsedFile } from './FileParser.ts';
@@ -11,9 +11,9 @@ let readBuffer = Buffer.alloc(0);
  * (`ENOENT`, `Z_DATA_ERROR`...) for the caller to turn into a one-line message.
  */
 export async function parseLocalFile(path: string, describe: string): Promise<ParsedFile> {
-  const parser = new FileParser(describe);
   if (readBuffer.length === 0) readBuffer = Buffer.allocUnsafe(8 << 20);
   const fd = openSync(path, 'r');
+  const parser = new FileParser(describe, fstatSync(fd).size);
   try {
     const head = readSync(fd, readBuffer, 0, readBuffer.length, 0);
     if (head >= 2 && readBuffer[0] === 0x1f && readBuffer[1] === 0x8b) {

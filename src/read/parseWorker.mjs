@@ -1,6 +1,5 @@
-// Worker entry. Node cannot load TypeScript in a worker by itself: register tsx first. Deno runs .ts as is.
-if (!globalThis.Deno) {
-  const { register } = await import('tsx/esm/api');
-  register();
-}
+// Worker entry when running from TypeScript sources under Node, which cannot load .ts in a worker
+// by itself: register tsx first. (Compiled dist/ and Deno start parseWorker.js / .ts directly.)
+const { register } = await import('tsx/esm/api');
+register();
 await import('./parseWorker.ts');

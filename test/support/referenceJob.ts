@@ -33,7 +33,9 @@ export function referenceJob(root: string, options: { partitions?: string[]; fro
     for (const file of files) {
       let bytes = readFileSync(join(folder, file));
       if (bytes[0] === 0x1f && bytes[1] === 0x8b) bytes = gunzipSync(bytes);
-      for (const raw of bytes.toString('utf8').split('\n')) {
+      let text = bytes.toString('utf8');
+      if (text.startsWith('\ufeff')) text = text.slice(1); // a byte-order mark only at the start of a file
+      for (const raw of text.split('\n')) {
         const line = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
         if (line.trim() === '') continue;
         result.lines++;

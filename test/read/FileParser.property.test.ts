@@ -1,0 +1,114 @@
+// Property: whatever the line, the fast path gives exactly what JSON.parse gives (parseEventJson),
+// whatever the chunk boundaries. Lines are drawn to hit the fast path's edges: escapes, unicode, key
+// orders, whitespace, decoy fields, nulls, wrong types and malformed JSON.
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { FileParser, parseEventJson, type ParsedFile } from '../../src/index.ts';
+import { seededRandom } from '../support/random.ts';
+
+const decode = (bytes: Uint8Array, offsets: Int32Array, row: number) => new TextDecoder().decode(bytes.subarray(offsets[row], offsets[row + 1]));
+
+/** Each accepted row of a parsed file as [line, id, domain, type, user, country, token]. */
+function rowsOf(parsed: ParsedFile): unknown[][] {
+  const value = (column: { codes: Int32Array; values: string[] }, row: number) => (column.codes[row]! < 0 ? null : column.values[column.codes[row]!]);
+  return Array.from({ length: parsed.rows }, (_, row) => [
+    parsed.line[row], decode(parsed.idBytes, parsed.idOffsets, row), value(parsed.domain, row), parsed.type[row],
+    parsed.userIdNull[row] ? null : decode(parsed.userIdBytes, parsed.userIdOffsets, row), value(parsed.country, row), value(parsed.token, row),
+  ]);
+}
+
+/** What JSON.parse says of the same lines: accepted rows and rejection counts. A byte-order mark is skipped at the start of the file only. */
+function expectedOf(lines: string[]) {
+  const rows: unknown[][] = [];
+  const rejected = { invalid_json: 0, missing_id: 0, unknown_type: 0 };
+  lines.forEach((line, index) => {
+    if (index === 0 && line.startsWith('\ufeff')) line = line.slice(1);
+    const text = line.endsWith('\r') ? line.slice(0, -1) : line;
+    if (text.trim() === '') return;
+    const event = parseEventJson(text);
+    if ('reason' in event) rejected[event.reason]++;
+    else rows.push([index + 1, event.id, event.domain, event.type, event.userId, event.country, event.token]);
+  });
+  return { rows, rejected };
+}
+
+function randomLines(seed: number, count: number): string[] {
+  const r = seededRandom(seed);
+  const text = () => r.pick(['a', 'www.site.com', 'x"y', 'back\\slash', 'tab\there', 'é', '日本', '😀', 'line\u2028sep', '', 'nul\u0000', '\\u0041', 'consent.given']);
+  const tokens = [
+    '{"vendors":{"enabled":[],"disabled":[]},"purposes":{"enabled":["analytics"],"disabled":[]}}',
+    '{"purposes":{"enabled":[]}}', '{ "purposes" : { "enabled" : [ "x" ] } }', '{}', 'not json', '{"a":"\\u00e9\\n"}', '"}}', '',
+  ];
+  const lines: string[] = [];
+  for (let i = 0; i < count; i++) {
+    const user: Record<string, unknown> = { id: r.chance(0.9) ? `u${r.int(20)}${r.chance(0.1) ? text() : ''}` : r.pick([null, 7]), country: r.pick(['FR', 'DE', null, 'é', 'E"S']), token: r.chance(0.9) ? r.pick(tokens) : r.pick([null, { purposes: { enabled: ['x'] } }, 3]) };
+    if (r.chance(0.05)) delete user.token;
+    const event: Record<string, unknown> = {
+      id: r.chance(0.95) ? `id-${r.int(count / 2)}${r.chance(0.1) ? text() : ''}` : r.pick([null, '', 42, undefined]),
+      datetime: r.chance(0.9) ? '2021-01-23 10:00:00' : text(),
+      domain: r.chance(0.9) ? r.pick(['a.com', 'b.fr']) : r.pick([null, text(), 1]),
+      type: r.chance(0.9) ? r.pick(['pageview', 'consent.asked', 'consent.given']) : r.pick(['click', 'PAGEVIEW', null, 'pageview ']),
+      user: r.chance(0.95) ? user : r.pick([null, 'user', []]),
+    };
+    if (r.chance(0.1)) event.extra = r.pick([{ id: 'decoy', type: 'decoy' }, '","type":"pageview', [1, { user: { id: 'x' } }]]);
+    if (r.chance(0.05)) event.id = undefined;
+    let keys = Object.keys(event).filter((key) => event[key] !== undefined);
+    if (r.chance(0.2)) keys = keys.sort(() => r.next() - 0.5);
+    const space = () => (r.chance(0.1) ? r.pick([' ', '\t', '  ']) : '');
+    let line = '{' + keys.map((key) => `${space()}"${key}"${space()}:${space()}${JSON.stringify(event[key])}`).join(',') + '}';
+    if (r.chance(0.05)) line = line.slice(0, r.int(line.length)); // truncated
+    if (r.chance(0.02)) line = r.pick(['', '   ', '[1]', 'null', '42', '"text"', '{"id":"dup","id":"x","type":"pageview"}', '\ufeff{"id":"b","type":"pageview"}']);
+    if (r.chance(0.05)) line += r.pick(['\r', ' ', '\t']);
+    lines.push(line);
+  }
+  return lines;
+}
+
+test('a byte-order mark is skipped at the start of a file, and reported anywhere else', () => {
+  const line = '{"id":"a","type":"pageview"}';
+  const parser = new FileParser('f');
+  parser.push(new TextEncoder().encode(`\ufeff${line}\n\ufeff${line.replace('"a"', '"b"')}\n`));
+  const parsed = parser.finish();
+  assert.is(parsed.rows, 1);
+  assert.equal(parsed.rejected, { invalid_json: 1, missing_id: 0, unknown_type: 0 });
+  assert.is(parsed.examples[0]!.line, 2);
+});
+
+for (const seed of [1, 2, 3, 4, 5, 6, 7, 8]) {
+  test(`seed ${seed}: 2,000 random lines in random chunks give what JSON.parse gives`, () => {
+    const r = seededRandom(seed * 1000);
+    const lines = randomLines(seed, 2000);
+    const bytes = new TextEncoder().encode(lines.join('\n'));
+    const parser = new FileParser('random.json');
+    for (let at = 0; at < bytes.length; ) {
+      const size = r.pick([1, 7, 64, 4096, 1 << 20]);
+      parser.push(bytes.slice(at, at + size));
+      at += size;
+    }
+    const parsed = parser.finish();
+    const expected = expectedOf(lines);
+    assert.equal(parsed.rejected, expected.rejected);
+    assert.equal(rowsOf(parsed), expected.rows);
+    assert.is(parsed.lines, expected.rows.length + Object.values(expected.rejected).reduce((a, b) => a + b, 0));
+  });
+}
+
+test('the usual shape takes the fast path: the token dictionary is filled from bytes, once per distinct token', () => {
+  const token = '{\\"purposes\\":{\\"enabled\\":[\\"a\\"]}}';
+  const line = (id: number, t = token) => `{"id":"${id}","datetime":"d","domain":"a.com","type":"pageview","user":{"id":"u","country":"FR","token":"${t}"}}`;
+  const parse = JSON.parse;
+  let calls = 0;
+  JSON.parse = ((text: string) => (calls++, parse(text))) as typeof JSON.parse;
+  try {
+    const parser = new FileParser('f');
+    parser.push(new TextEncoder().encode([line(1), line(2), line(3, '{}'), line(4)].join('\n')));
+    const parsed = parser.finish();
+    assert.is(parsed.rows, 4);
+    assert.equal(parsed.token.values, ['{"purposes":{"enabled":["a"]}}', '{}']);
+  } finally {
+    JSON.parse = parse;
+  }
+  assert.is(calls, 2, 'one JSON.parse per distinct token string, none per line');
+});
+
+test.run();
