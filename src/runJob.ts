@@ -1,4 +1,6 @@
+import * as aq from 'arquero';
 import type { ColumnTable } from 'arquero';
+import { tableToIPC, type Table } from 'apache-arrow';
 import { expandToken } from './expand/expandToken.ts';
 import type { TokenFacts } from './expand/parseToken.ts';
 import { aggregatePartition, IdSet } from './metrics/aggregatePartition.ts';
@@ -12,6 +14,7 @@ import { isS3Url } from './s3/parseS3Url.ts';
 import { openSource } from './source/openSource.ts';
 import type { CompressionName } from './write/encodeParquet.ts';
 import { openSink } from './write/openSink.ts';
+import { metricsToArrow } from './write/metricsToArrow.ts';
 import { writeParquet } from './write/writeParquet.ts';
 
 export interface JobOptions extends PartitionSelection {
@@ -72,19 +75,21 @@ export async function runJob({
   const tally = new Tally(strict);
   const seenIds = new IdSet();
   const tokenCache = new Map<string, TokenFacts>();
-  const perPartition: ColumnTable[] = [];
+  // Each partition's metrics as Arrow in the output schema: typed arrays, not JS arrays of values.
+  const perPartition: Table[] = [];
   let files = 0;
   let duplicates = 0;
   for await (const read of readPartitions(source, partitions, { concurrency, strict, workers })) {
     tally.merge(read.tally);
     files += read.files;
     const { counts, groups, kept } = aggregatePartition(expandToken(read.table, { tally, counts: false, tokenCache }), seenIds);
-    perPartition.push(metricsFromCounts(counts, groups));
+    perPartition.push(metricsToArrow(metricsFromCounts(counts, groups)));
+    if (tokenCache.size > TOKEN_CACHE_LIMIT) tokenCache.clear(); // bounded memory when tokens are randomized
     duplicates += read.table.numRows - kept;
     onPartition?.({ datehour: read.partition.datehour, files: read.files, lines: read.tally.lines, events: kept });
   }
 
-  const metrics = perPartition.length > 1 ? perPartition[0]!.concat(...perPartition.slice(1)) : perPartition[0] ?? emptyMetrics();
+  const output = perPartition.length > 0 ? perPartition[0]!.concat(...perPartition.slice(1)) : metricsToArrow(emptyMetrics());
   const report: RunReport = {
     root,
     partitions: partitions.map((partition) => partition.datehour),
@@ -98,10 +103,14 @@ export async function runJob({
     warnings,
   };
   const written = target
-    ? await writeParquet(metrics, target.sink, target.key, {
+    ? await writeParquet(output, target.sink, target.key, {
         compression,
         byDatehour: target.byDatehour ? report.partitions : undefined,
       })
     : [];
-  return { metrics, report, written };
+  // For the caller, an Arquero table (int64 read back as numbers).
+  return { metrics: aq.fromArrow(tableToIPC(output, 'stream')), report, written };
 }
+
+/** Distinct tokens whose facts a run keeps between partitions. */
+const TOKEN_CACHE_LIMIT = 100_000;

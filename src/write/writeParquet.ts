@@ -1,6 +1,7 @@
 import type { ColumnTable } from 'arquero';
+import { Table, tableToIPC } from 'apache-arrow';
 import { encodeParquet, type CompressionName } from './encodeParquet.ts';
-import { metricsToArrowIPC } from './metricsToArrow.ts';
+import { metricsToArrow } from './metricsToArrow.ts';
 import type { OutputFile, Sink } from './Sink.ts';
 
 export interface WriteOptions {
@@ -16,26 +17,38 @@ export interface WriteOptions {
 
 /**
  * Writes metrics as Parquet to a sink: one file at `key`, or one per datehour under `key` (a folder
- * prefix, `''` for the sink's root). Returns the locations written.
+ * prefix, `''` for the sink's root). `metrics` is an Arquero table, or an Arrow table already in the
+ * output schema (`metricsToArrow`) sorted by datehour. Returns the locations written.
  *
  * @example
  * await writeParquet(metrics, localSink('out'), 'metrics.parquet');
  * await writeParquet(metrics, localSink('out/by-hour'), '', { byDatehour: ['2021-01-23-10'] });
  */
 export async function writeParquet(
-  metrics: ColumnTable,
+  metrics: ColumnTable | Table,
   sink: Sink,
   key: string,
   { compression = 'snappy', byDatehour }: WriteOptions = {},
 ): Promise<string[]> {
-  const encode = (table: ColumnTable) => encodeParquet(metricsToArrowIPC(table), compression);
+  const table = metrics instanceof Table ? metrics : metricsToArrow(metrics);
+  const encode = (rows: Table) => encodeParquet(tableToIPC(rows, 'stream'), compression);
   const files: OutputFile[] = byDatehour
     ? byDatehour.map((datehour) => ({
         key: [key.replace(/\/+$/, ''), `datehour=${datehour}`, 'part-0.parquet'].filter(Boolean).join('/'),
-        bytes: encode(metrics.params({ datehour }).filter('(d, $) => d.datehour === $.datehour')),
+        bytes: encode(rowsOfDatehour(table, datehour)),
       }))
-    : [{ key, bytes: encode(metrics) }];
+    : [{ key, bytes: encode(table) }];
   await sink.write(files);
   return files.map((file) => sink.describe(file.key));
 }
 
+
+/** The rows of one datehour: a contiguous range, since metrics are sorted by datehour. */
+function rowsOfDatehour(table: Table, datehour: string): Table {
+  const datehours = table.getChild('datehour')!;
+  let begin = 0;
+  while (begin < table.numRows && datehours.get(begin) < datehour) begin++;
+  let end = begin;
+  while (end < table.numRows && datehours.get(end) === datehour) end++;
+  return table.slice(begin, end);
+}

@@ -1,0 +1,43 @@
+// Scaling: the same partition size, 10x the partitions (so 10x the events). Time should grow ~10x and
+// peak memory only by the dedup set (ids seen), since partitions are processed one at a time.
+//   npm run bench:scale -- [--events 200000] [--runs 3]
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+
+const { values } = parseArgs({ options: { events: { type: 'string', default: '200000' }, runs: { type: 'string', default: '3' } } });
+const small = Number(values.events);
+const scratch = mkdtempSync(join(tmpdir(), 'consent-metrics-scale-'));
+const sets = [
+  { events: small, hours: 24 },
+  { events: small * 10, hours: 240 },
+];
+
+const median = (numbers: number[]) => [...numbers].sort((a, b) => a - b)[Math.floor(numbers.length / 2)]!;
+const results = [];
+for (const { events, hours } of sets) {
+  const data = `bench/data/scale-${events}-${hours}h`;
+  if (!existsSync(data)) {
+    execFileSync(process.execPath, ['--import', 'tsx', 'bench/generate.ts', '--events', String(events), '--hours', String(hours), '--files', '2', '--seed', '7', '--out', data], { stdio: 'inherit' });
+  }
+  const runs = [];
+  for (let run = 0; run < Number(values.runs); run++) {
+    const usageFile = join(scratch, 'usage.json');
+    const started = performance.now();
+    const child = spawnSync(process.execPath, ['--import', './bench/reportUsage.mjs', 'bin/consent-metrics.mjs', data, '--limit', '0', '--out', join(scratch, 'out.parquet')], {
+      env: { ...process.env, BENCH_USAGE_FILE: usageFile },
+    });
+    if (child.status !== 0) throw new Error(String(child.stderr));
+    runs.push({ wall: (performance.now() - started) / 1000, ...JSON.parse(readFileSync(usageFile, 'utf8')) });
+  }
+  results.push({ events, hours, wall: median(runs.map((r) => r.wall)), cpu: median(runs.map((r) => r.cpuSeconds)), rss: median(runs.map((r) => r.peakRssMiB)) });
+}
+
+console.log('| events | hours (partitions) | wall | CPU | peak RSS |\n|---|---|---|---|---|');
+for (const r of results) console.log(`| ${r.events.toLocaleString('en')} | ${r.hours} | ${r.wall.toFixed(2)} s | ${r.cpu.toFixed(2)} s | ${r.rss.toFixed(0)} MiB |`);
+const [a, b] = results as [typeof results[0], typeof results[0]];
+console.log(`\n10x events: wall ${(b.wall / a.wall).toFixed(1)}x, CPU ${(b.cpu / a.cpu).toFixed(1)}x, peak RSS +${(b.rss - a.rss).toFixed(0)} MiB ` +
+  `(${((b.rss - a.rss) * 1024 * 1024 / (b.events - a.events)).toFixed(0)} bytes per extra event)`);
+rmSync(scratch, { recursive: true, force: true });
