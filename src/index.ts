@@ -37,3 +37,6 @@ export { Tally, REJECT_REASONS, type Problem, type RejectReason } from './report
 export { summarizeReport, type RunReport } from './report/RunReport.ts';
 
 export { runJob, type JobOptions, type JobResult } from './runJob.ts';
+
+export { show, JUPYTER_DISPLAY, type Displayable, type ShowOptions } from './display/show.ts';
+export { consentRateChart, type ChartOptions } from './display/consentRateChart.ts';

@@ -3,6 +3,7 @@ import type { ColumnTable } from 'arquero';
 import { tableToIPC, type Table } from 'apache-arrow';
 import { expandToken } from './expand/expandToken.ts';
 import type { TokenFacts } from './expand/parseToken.ts';
+import { displayJobResult } from './display/withDisplay.ts';
 import { aggregatePartition, IdSet } from './metrics/aggregatePartition.ts';
 import { emptyMetrics, metricsFromCounts } from './metrics/metricsFromCells.ts';
 import { selectPartitions, type PartitionSelection } from './partitions/selectPartitions.ts';
@@ -33,7 +34,7 @@ export interface JobOptions extends PartitionSelection {
   /** Worker threads parsing local files; 0 parses on the calling thread. Default: the machine's cores (at most 8). */
   workers?: number;
   /** Called after each partition is processed, e.g. for progress. Default: none. */
-  onPartition?: (done: { datehour: string; files: number; lines: number; events: number }) => void;
+  onPartition?: (done: { datehour: string; files: number; bytes: number; lines: number; events: number; of: number }) => void;
 }
 
 export interface JobResult {
@@ -48,7 +49,8 @@ export interface JobResult {
  * Runs the whole job: select partitions, read each (files in parallel, parsed by worker threads),
  * expand tokens, deduplicate across the run and count the metrics one partition at a time, then
  * write Parquet if asked.
- * Nothing is written unless every partition was read without a fatal error.
+ * Nothing is written unless every partition was read without a fatal error. In a notebook, the
+ * result displays as the metrics table and the report summary.
  *
  * @example
  * const { metrics, report } = await runJob({ root: 'fixtures/example/input' });
@@ -86,7 +88,7 @@ export async function runJob({
     perPartition.push(metricsToArrow(metricsFromCounts(counts, groups)));
     if (tokenCache.size > TOKEN_CACHE_LIMIT) tokenCache.clear(); // bounded memory when tokens are randomized
     duplicates += read.table.numRows - kept;
-    onPartition?.({ datehour: read.partition.datehour, files: read.files, lines: read.tally.lines, events: kept });
+    onPartition?.({ datehour: read.partition.datehour, files: read.files, bytes: read.bytes, lines: read.tally.lines, events: kept, of: partitions.length });
   }
 
   const output = perPartition.length > 0 ? perPartition[0]!.concat(...perPartition.slice(1)) : metricsToArrow(emptyMetrics());
@@ -109,7 +111,7 @@ export async function runJob({
       })
     : [];
   // For the caller, an Arquero table (int64 read back as numbers).
-  return { metrics: aq.fromArrow(tableToIPC(output, 'stream')), report, written };
+  return displayJobResult({ metrics: aq.fromArrow(tableToIPC(output, 'stream')), report, written });
 }
 
 /** Distinct tokens whose facts a run keeps between partitions. */

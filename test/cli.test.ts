@@ -85,10 +85,29 @@ for (const [what, args, exitCode, message] of userMistakes) {
   });
 }
 
+test('--format csv and json print every row; --quiet leaves stderr empty; no progress when stderr is not a terminal', async () => {
+  const csv = await runCliProcess(['--format', 'csv', '--quiet']);
+  assert.is(csv.code, 0);
+  assert.is(csv.stderr, '');
+  const lines = csv.stdout.trim().split('\n');
+  assert.is(lines.length, 11);
+  assert.is(lines[0], 'datehour,domain,country,pageviews,pageviews_with_consent,consents_asked,consents_asked_with_consent,consents_given,consents_given_with_consent,avg_pageviews_per_user');
+  assert.is(lines[7], '2021-01-23-10,www.mywebsite.com,FR,7,3,3,0,3,2,2.3333333333333335');
+  const json = await runCliProcess(['--format', 'json']);
+  const rows = JSON.parse(json.stdout);
+  assert.is(rows.length, 10);
+  assert.equal(rows[7], { datehour: '2021-01-23-11', domain: 'www.domain-A.eu', country: 'ES', pageviews: 9, pageviews_with_consent: 3,
+    consents_asked: 2, consents_asked_with_consent: 0, consents_given: 2, consents_given_with_consent: 1, avg_pageviews_per_user: 4.5 });
+  assert.not.match(json.stderr, 'partitions 1/2');
+  assert.match(json.stderr, 'read 2 partition(s)');
+  const bad = await runCliProcess(['--format', 'xml']);
+  assert.equal([bad.code, bad.stderr.split('\n')[0]], [2, "consent-metrics: --format must be one of table, csv, json, got 'xml'"]);
+});
+
 test('--help documents every flag with examples', async () => {
   const { code, stdout } = await runCliProcess(['--help']);
   assert.is(code, 0);
-  for (const flag of ['--out', '--partitions', '--from', '--to', '--strict', '--report', '--concurrency', '--compression', '--limit', '--help']) {
+  for (const flag of ['--out', '--partitions', '--from', '--to', '--strict', '--report', '--concurrency', '--workers', '--compression', '--endpoint', '--format', '--limit', '--quiet', '--help']) {
     assert.match(stdout, flag);
   }
   assert.match(stdout, 'Examples:');

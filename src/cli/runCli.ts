@@ -6,6 +6,8 @@ import { runJob } from '../runJob.ts';
 import { COMPRESSIONS, type CompressionName } from '../write/encodeParquet.ts';
 import { openSink } from '../write/openSink.ts';
 import { formatTable } from './formatTable.ts';
+import { formatCsv, formatJson } from './formatRows.ts';
+import { createProgress, type ProgressStream } from './progress.ts';
 
 /** The bundled example data, run when no root is given. */
 export const EXAMPLE_ROOT = fileURLToPath(new URL('../../fixtures/example/input', import.meta.url));
@@ -28,7 +30,9 @@ Options:
   --compression CODEC       snappy (default), zstd or none
   --endpoint URL            S3-compatible endpoint (MinIO, s3rver), path-style addressing
                             (default: AWS_ENDPOINT_URL_S3 or AWS_ENDPOINT_URL, else AWS)
-  --limit N                 rows printed on stdout (default 50)
+  --format FORMAT           stdout: table (default, the first --limit rows), csv or json (every row)
+  --limit N                 rows of the table format (default 50)
+  --quiet                   no report summary or progress on stderr (errors still are)
   -h, --help                show this help
 
 Examples:
@@ -37,18 +41,22 @@ Examples:
   consent-metrics data/events --partitions 2021-01-23-10 --strict --out out/by-hour/
   consent-metrics s3://events/raw --out s3://results/consent-metrics/ --endpoint http://127.0.0.1:9000
 
-The metrics table goes to stdout, the report summary to stderr. Exit codes: 0 done, 1 failed
-(bad input or setup, one line on stderr), 2 bad usage.`;
+The metrics go to stdout; the report summary, and progress when stderr is a terminal, to stderr.
+Exit codes: 0 done, 1 failed (bad input or setup, one line on stderr), 2 bad usage.`;
 
 interface Io {
   stdout: (text: string) => void;
   stderr: (text: string) => void;
+  /** Where progress is drawn (only if it is a terminal). */
+  progress: ProgressStream;
 }
 
 const defaultIo: Io = {
   stdout: (text) => process.stdout.write(text + '\n'),
   stderr: (text) => process.stderr.write(text + '\n'),
+  progress: process.stderr,
 };
+const FORMATS = ['table', 'csv', 'json'] as const;
 
 /**
  * Runs the command line and returns the exit code. A user's mistake prints one line, no stack.
@@ -68,15 +76,18 @@ export async function runCli(argv: string[], io: Io = defaultIo): Promise<number
     io.stdout(USAGE);
     return 0;
   }
+  const progress = createProgress(flags.quiet ? {} as ProgressStream : io.progress);
   try {
-    const { metrics, report, written } = await runJob(flags.job);
+    const { metrics, report, written } = await runJob({ ...flags.job, onPartition: progress.update }).finally(progress.done);
     if (flags.reportPath) {
       const { sink, key } = await openSink(flags.reportPath, flags.job.s3);
       await sink.write([{ key, bytes: Buffer.from(JSON.stringify(report, null, 2) + '\n') }]);
     }
-    io.stdout(formatTable(metrics, { limit: flags.limit }));
-    io.stderr(summarizeReport(report));
-    for (const location of written) io.stderr(`wrote ${location}`);
+    io.stdout(flags.format === 'csv' ? formatCsv(metrics) : flags.format === 'json' ? formatJson(metrics) : formatTable(metrics, { limit: flags.limit }));
+    if (!flags.quiet) {
+      io.stderr(summarizeReport(report));
+      for (const location of written) io.stderr(`wrote ${location}`);
+    }
     return 0;
   } catch (error) {
     if (error instanceof ConsentMetricsError) {
@@ -105,6 +116,8 @@ export function parseCliArgs(argv: string[]) {
       compression: { type: 'string', default: 'snappy' },
       endpoint: { type: 'string' },
       limit: { type: 'string', default: '50' },
+      format: { type: 'string', default: 'table' },
+      quiet: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -113,8 +126,12 @@ export function parseCliArgs(argv: string[]) {
   if (!COMPRESSIONS.includes(compression)) {
     throw new Error(`--compression must be one of ${COMPRESSIONS.join(', ')}, got '${values.compression}'`);
   }
+  const format = values.format as (typeof FORMATS)[number];
+  if (!FORMATS.includes(format)) throw new Error(`--format must be one of ${FORMATS.join(', ')}, got '${values.format}'`);
   return {
     help: values.help,
+    quiet: values.quiet,
+    format,
     reportPath: values.report,
     limit: wholeNumber('limit', values.limit, 0),
     job: {

@@ -36,6 +36,8 @@ export interface ParsedFile {
   line: Int32Array;
   /** Non-blank lines read. */
   lines: number;
+  /** Bytes read (decompressed). */
+  bytes: number;
   rejected: Record<RejectReason, number>;
   /** The first few problems of each reason, in line order. */
   examples: Problem[];
@@ -116,6 +118,7 @@ export class FileParser {
   private carry: Buffer | null = null;
   private lineNumber = 0;
   private lines = 0;
+  private bytes = 0;
   private readonly rejected: Record<RejectReason, number> = { invalid_json: 0, missing_id: 0, unknown_type: 0 };
   private readonly examples: Problem[] = [];
 
@@ -140,6 +143,7 @@ export class FileParser {
   /** Parses every complete line of a chunk; a line cut at the chunk's end waits for the next one. */
   push(chunk: Uint8Array): void {
     const bytes = Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+    this.bytes += bytes.length;
     let start = 0;
     if (this.carry) {
       const end = bytes.indexOf(NEWLINE);
@@ -185,6 +189,7 @@ export class FileParser {
       token: { codes: this.tokenCodes.finish(), values: this.token.values },
       line: this.line.finish(),
       lines: this.lines,
+      bytes: this.bytes,
       rejected: this.rejected,
       examples: this.examples,
     };

@@ -18,8 +18,8 @@ interface Job {
 
 /**
  * Worker threads that parse local files, so parsing uses every core. Each worker takes one file at a
- * time; the rest wait in a queue. Call `close()` when done; workers are unref'd, so a forgotten pool
- * does not keep the process alive.
+ * time; the rest wait in a queue. Call `close()` when done. A worker holds the event loop open only
+ * while it has a file to parse, so an abandoned pool does not keep the process alive.
  *
  * @example
  * const pool = new ParserPool(2);
@@ -36,9 +36,9 @@ export class ParserPool {
   constructor(size: number) {
     for (let i = 0; i < size; i++) {
       const worker = new Worker(workerEntry());
-      worker.unref();
+      worker.unref(); // ref'd while it has work (dispatch), unref'd when idle (settle)
       worker.on('message', (reply: { parsed?: ParsedFile; error?: string }) => this.settle(worker, reply));
-      worker.on('error', (error) => this.fail(error));
+      worker.on('error', (error: Error) => this.fail(error));
       this.workers.push(worker);
       this.idle.push(worker);
     }
@@ -61,6 +61,7 @@ export class ParserPool {
       const worker = this.idle.pop()!;
       const job = this.queue.shift()!;
       this.running.set(worker, job);
+      worker.ref();
       worker.postMessage(job.request);
     }
   }
@@ -68,6 +69,7 @@ export class ParserPool {
   private settle(worker: Worker, { parsed, error }: { parsed?: ParsedFile; error?: string }): void {
     const job = this.running.get(worker)!;
     this.running.delete(worker);
+    worker.unref();
     this.idle.push(worker);
     if (parsed) job.resolve(parsed);
     else job.reject(new ConsentMetricsError(`cannot read ${job.request.describe}: ${error}`));

@@ -9,6 +9,7 @@ import { FileParser, type ParsedFile } from './FileParser.ts';
 import { gunzipIfNeeded } from './gunzipIfNeeded.ts';
 import { ParserPool } from './ParserPool.ts';
 import { partitionTable } from './partitionTable.ts';
+import { displayPartition } from '../display/withDisplay.ts';
 
 export const DEFAULT_CONCURRENCY = 8;
 
@@ -31,6 +32,8 @@ export interface PartitionEvents {
   table: Table;
   /** Files read. */
   files: number;
+  /** Bytes read (decompressed). */
+  bytes: number;
   tally: Tally;
 }
 
@@ -72,7 +75,8 @@ export async function* readPartitions(
         tally.mergeFile(next.value.parsed);
         parsed.push(next.value.parsed);
       }
-      yield { partition, table: partitionTable(partition.datehour, parsed), files: keys.length, tally };
+      const bytes = parsed.reduce((sum, file) => sum + file.bytes, 0);
+      yield displayPartition({ partition, table: partitionTable(partition.datehour, parsed), files: keys.length, bytes, tally });
     }
   } finally {
     await pool?.close();

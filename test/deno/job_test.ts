@@ -1,0 +1,19 @@
+// Run by `npm test` through Deno: the library imports unchanged in Deno 2 and gives the example's result.
+import { runJob, METRIC_COLUMNS } from '../../src/index.ts';
+
+const root = new URL('../../fixtures/example/input', import.meta.url).pathname;
+const expected = JSON.parse(await Deno.readTextFile(new URL('../../fixtures/example/expected.json', import.meta.url)));
+
+Deno.test('the job on the example fixtures, in Deno', async () => {
+  const { metrics, report } = await runJob({ root });
+  const rows = metrics.objects().map((row) => METRIC_COLUMNS.map((name) => (row as Record<string, unknown>)[name]));
+  if (rows.length !== expected.rows.length) throw new Error(`${rows.length} rows, expected ${expected.rows.length}`);
+  rows.forEach((row: unknown[], i: number) => {
+    row.forEach((value, j) => {
+      const want = expected.rows[i][j];
+      const same = typeof value === 'number' ? Math.abs(value - want) < 1e-12 : value === want;
+      if (!same) throw new Error(`row ${i} column ${METRIC_COLUMNS[j]}: ${value}, expected ${want}`);
+    });
+  });
+  if (report.lines !== 62 || report.duplicates !== 5) throw new Error(`report: ${JSON.stringify(report)}`);
+});

@@ -1,0 +1,35 @@
+# Executes a notebook top to bottom with nbclient (headless) and checks what it shows.
+# Usage: python3 test/notebook/run.py NOTEBOOK [OUT]. Exits non-zero on any error cell.
+import json, sys
+import nbformat
+from nbclient import NotebookClient
+from nbclient.exceptions import CellExecutionError
+
+path = sys.argv[1]
+nb = nbformat.read(path, as_version=4)
+stale = [i for i, c in enumerate(nb.cells) if c.cell_type == 'code' and (c.outputs or c.execution_count)]
+if stale:
+    sys.exit(f'{path}: cells {stale} have saved outputs; commit the notebook without outputs')
+
+client = NotebookClient(nb, timeout=300, kernel_name='deno', resources={'metadata': {'path': 'examples'}})
+try:
+    client.execute()
+except CellExecutionError as error:
+    sys.exit(f'{path}: a cell failed:\n{error}')
+
+kinds = set()
+for i, cell in enumerate(nb.cells):
+    if cell.cell_type != 'code':
+        continue
+    mimes = [m for o in cell.outputs for m in o.get('data', {}).keys()]
+    errors = [o for o in cell.outputs if o.get('output_type') == 'error']
+    if errors:
+        sys.exit(f'{path}: cell {i} raised {errors[0].get("ename")}: {errors[0].get("evalue")}')
+    kinds.update(mimes)
+    print(f'cell {i}: {", ".join(mimes) or "no output"}')
+for required in ['text/html', 'application/vnd.vegalite.v5+json']:
+    if required not in kinds:
+        sys.exit(f'{path}: no cell produced {required}')
+if len(sys.argv) > 2:
+    nbformat.write(nb, sys.argv[2])
+print(f'{path}: every cell ran')
