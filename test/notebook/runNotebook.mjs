@@ -24,4 +24,4 @@ for (const notebook of notebooks) {
   const run = spawnSync(python, ['test/notebook/run.py', `examples/${notebook}`], { stdio: 'inherit' });
   if (run.status !== 0) process.exit(run.status ?? 1);
 }
-console.log(`${notebooks.length} passed, 0 failed: notebooks`);
+console.log(`notebooks: ${notebooks.length} passed, 0 failed`);
