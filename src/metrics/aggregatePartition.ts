@@ -92,7 +92,7 @@ export function aggregatePartition(events: Table, seenIds: IdSet): { counts: Col
         group = groupDomain.push(domainCode) - 1;
         groupCountry.push(countryCode);
         if (dense) dense[key] = group;
-        groupOf.set(key, group);
+        else groupOf.set(key, group);
         if (group * 6 + 6 > counts.length) {
           counts = grown(counts);
           users = grown(users);

@@ -136,7 +136,7 @@ export class ByteDictionary {
 
   private store(source: Uint8Array, start: number, end: number, hash: number, slot: number): number {
     const code = this.size++;
-    if (code + 1 >= this.offsets.length) this.offsets = growTo(this.offsets, this.offsets.length * 2);
+    if (code + 1 >= this.offsets.length) this.offsets = grow(this.offsets, this.offsets.length * 2);
     this.bytes.append(source, start, end);
     this.offsets[code + 1] = this.bytes.length;
     this.slots[slot * 2] = hash;
@@ -166,10 +166,4 @@ export class ByteDictionary {
       slots[slot * 2 + 1] = old[i + 1]!;
     }
   }
-}
-
-function growTo(array: Int32Array, length: number): Int32Array {
-  const bigger = new Int32Array(length);
-  bigger.set(array);
-  return bigger;
 }

@@ -53,9 +53,10 @@ function mergeDictionaries(columns: readonly DictionaryColumn[]) {
   return dictionaryVector(codes, merged.values);
 }
 
-function concatInt32(arrays: readonly Int32Array[]): Int32Array {
+/** The arrays one after another in a new array of the same type (the array itself when there is one). */
+function concat<T extends Int32Array | Uint8Array>(arrays: readonly T[], empty: T): T {
   if (arrays.length === 1) return arrays[0]!;
-  const out = new Int32Array(arrays.reduce((sum, array) => sum + array.length, 0));
+  const out = new (empty.constructor as new (length: number) => T)(arrays.reduce((sum, array) => sum + array.length, 0));
   let at = 0;
   for (const array of arrays) {
     out.set(array, at);
@@ -63,17 +64,8 @@ function concatInt32(arrays: readonly Int32Array[]): Int32Array {
   }
   return out;
 }
-
-function concatBytes(arrays: readonly Uint8Array[]): Uint8Array {
-  if (arrays.length === 1) return arrays[0]!;
-  const out = new Uint8Array(arrays.reduce((sum, array) => sum + array.length, 0));
-  let at = 0;
-  for (const array of arrays) {
-    out.set(array, at);
-    at += array.length;
-  }
-  return out;
-}
+const concatInt32 = (arrays: readonly Int32Array[]) => concat(arrays, new Int32Array(0));
+const concatBytes = (arrays: readonly Uint8Array[]) => concat(arrays, new Uint8Array(0));
 
 /** Offsets of concatenated byte runs: each file's offsets shifted by the bytes before it. */
 function concatOffsets(arrays: readonly Int32Array[]): Int32Array {

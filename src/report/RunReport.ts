@@ -16,7 +16,7 @@ export interface RunReport {
   duplicates: number;
   /** Lines left out of the metrics, by reason. */
   rejected: Record<RejectReason, number>;
-  /** Events kept without consent because their token is not valid JSON (or not an object). */
+  /** Lines whose token is not valid JSON (or not an object), duplicates included; their events are kept without consent. */
   invalid_tokens: number;
   /** The first few problems of each reason, with file and line. */
   examples: Problem[];
