@@ -104,6 +104,22 @@ test('--format csv and json print every row; --quiet leaves stderr empty; no pro
   assert.equal([bad.code, bad.stderr.split('\n')[0]], [2, "consent-metrics: --format must be one of table, csv, json, got 'xml'"]);
 });
 
+test('symbolic links are followed; a dangling one fails the run, naming it', async () => {
+  const { mkdir, symlink } = await import('node:fs/promises');
+  const root = join(scratch, 'linked');
+  await mkdir(join(root, 'datehour=2021-01-23-10'), { recursive: true });
+  await symlink(join(BAD_LINES, 'datehour=2021-01-23-10', 'part-0.json'), join(root, 'datehour=2021-01-23-10', 'part-0.json'));
+  await symlink(join(FIXTURES, 'example', 'input', 'datehour=2021-01-23-11'), join(root, 'datehour=2021-01-23-11'));
+  const linked = await runCliProcess([root, '--format', 'csv', '--quiet']);
+  assert.is(linked.code, 0, linked.stderr);
+  assert.equal(linked.stdout.trim().split('\n').slice(1).map((line) => line.split(',').slice(0, 4).join(',')),
+    ['2021-01-23-10,d1,FR,2', '2021-01-23-11,www.domain-A.eu,ES,9', '2021-01-23-11,www.mywebsite.com,DE,4', '2021-01-23-11,www.mywebsite.com,FR,2']);
+  await symlink(join(scratch, 'nowhere.json'), join(root, 'datehour=2021-01-23-10', 'part-1.json'));
+  const dangling = await runCliProcess([root]);
+  assert.is(dangling.code, 1);
+  assert.match(dangling.stderr.trim(), /^consent-metrics: cannot read .*part-1\.json: ENOENT$/);
+});
+
 test('--help documents every flag with examples', async () => {
   const { code, stdout } = await runCliProcess(['--help']);
   assert.is(code, 0);

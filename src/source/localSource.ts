@@ -26,13 +26,25 @@ export async function localSource(root: string): Promise<Source> {
     }
   };
   const names = (list: { name: string }[]) => list.map((entry) => entry.name).sort(compareKeys);
+  /** Folders and files under a prefix, symbolic links followed; a dangling link counts as a file, so reading it fails loudly. */
+  const kinds = async (prefix: string) => {
+    const folders: { name: string }[] = [];
+    const files: { name: string }[] = [];
+    for (const entry of await entries(prefix)) {
+      const isFolder = entry.isSymbolicLink()
+        ? (await stat(join(base, prefix, entry.name)).catch(() => null))?.isDirectory() ?? false
+        : entry.isDirectory();
+      if (isFolder) folders.push(entry);
+      else if (entry.isFile() || entry.isSymbolicLink()) files.push(entry);
+    }
+    return { folders, files };
+  };
 
   return {
     describe: (key = '') => join(base, key),
     localPath: (key) => join(base, key),
-    listFolders: async (prefix) => names((await entries(prefix)).filter((entry) => entry.isDirectory())),
-    listFiles: async (prefix) =>
-      names((await entries(prefix)).filter((entry) => entry.isFile())).map((name) => (prefix ? `${prefix}/${name}` : name)),
+    listFolders: async (prefix) => names((await kinds(prefix)).folders),
+    listFiles: async (prefix) => names((await kinds(prefix)).files).map((name) => (prefix ? `${prefix}/${name}` : name)),
     open: async (key) => {
       const path = join(base, key);
       // Open eagerly so a missing or unreadable file fails here, with its name, not mid-stream.
