@@ -16,14 +16,30 @@ test('equal hashes never make different bytes equal: codes by bytes, through reh
   assert.is(dictionary.find(bytes('word-10'), 0, 7, 0), -1, 'the right bytes under the wrong hash are not found');
 });
 
-test('IdSet keeps the first of each id, comparing bytes within a subarray of a larger buffer', () => {
+test('IdSet keeps the first of each id, comparing bytes in place across the columns it keeps', () => {
   const ids = new IdSet();
-  const line = bytes('xxabcxxabdxxabc');
-  assert.ok(ids.addIfAbsent(line, 2, 5, 7));
-  assert.ok(ids.addIfAbsent(line, 7, 10, 7));
-  assert.not.ok(ids.addIfAbsent(line, 12, 15, 7));
-  assert.ok(ids.addIfAbsent(bytes(''), 0, 0, 7), 'the empty id is an id of its own');
-  assert.is(ids.size, 3);
+  // Two id columns (bytes + offsets), as partitions give them; every id gets the same hash: bytes decide.
+  const first = ids.keep(bytes('abcabd'), Int32Array.of(0, 3, 6));
+  const second = ids.keep(bytes('xabcabdab'), Int32Array.of(1, 4, 7, 9, 9));
+  assert.ok(ids.addIfAbsent(first, 0, 7), 'abc');
+  assert.ok(ids.addIfAbsent(first, 1, 7), 'abd');
+  assert.not.ok(ids.addIfAbsent(second, 0, 7), 'abc again, from another column');
+  assert.not.ok(ids.addIfAbsent(second, 1, 7), 'abd again');
+  assert.ok(ids.addIfAbsent(second, 2, 7), 'ab, a prefix, is another id');
+  assert.ok(ids.addIfAbsent(second, 3, 7), 'the empty id is an id of its own');
+  assert.is(ids.size, 4);
+});
+
+test('IdSet stays exact through its rehashes', () => {
+  const ids = new IdSet();
+  const text = Array.from({ length: 20_000 }, (_, i) => `id-${i}`);
+  const encoded = bytes(text.join(''));
+  const offsets = new Int32Array(text.length + 1);
+  text.forEach((id, i) => (offsets[i + 1] = offsets[i]! + id.length));
+  const column = ids.keep(encoded, offsets);
+  text.forEach((_, i) => assert.ok(ids.addIfAbsent(column, i, i % 5)));
+  text.forEach((_, i) => assert.not.ok(ids.addIfAbsent(column, i, i % 5)));
+  assert.is(ids.size, 20_000);
 });
 
 test.run();
