@@ -22,7 +22,8 @@ export { parseToken, type TokenFacts } from './expand/parseToken.ts';
 
 export { computeMetrics, type MetricsOptions } from './metrics/computeMetrics.ts';
 export { metricsFromCells, metricsFromCounts, METRIC_COLUMNS, GROUP_KEYS, CELL_NAMES, COUNT_COLUMNS } from './metrics/metricsFromCells.ts';
-export { aggregatePartition, IdSet } from './metrics/aggregatePartition.ts';
+export { aggregatePartition } from './metrics/aggregatePartition.ts';
+export { IdSet } from './metrics/IdSet.ts';
 export { dropDuplicateIds } from './metrics/dropDuplicateIds.ts';
 
 export type { Sink, OutputFile } from './write/Sink.ts';

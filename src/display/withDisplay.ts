@@ -1,4 +1,4 @@
-import { JUPYTER_DISPLAY, show, type Displayable } from './show.ts';
+import { escapeHtml, JUPYTER_DISPLAY, show, type Displayable } from './show.ts';
 import { summarizeReport } from '../report/RunReport.ts';
 import type { JobResult } from '../runJob.ts';
 import type { PartitionEvents } from '../read/readPartitions.ts';
@@ -10,7 +10,7 @@ export function displayJobResult<T extends JobResult>(result: T): T & Displayabl
       const table = show(result.metrics, { title: 'Metrics' })[JUPYTER_DISPLAY]();
       const summary = summarizeReport(result.report);
       return {
-        'text/html': `${table['text/html']}\n<pre>${summary.replace(/&/g, '&amp;').replace(/</g, '&lt;')}</pre>`,
+        'text/html': `${table['text/html']}\n<pre>${escapeHtml(summary)}</pre>`,
         'text/plain': `${table['text/plain']}\n${summary}`,
       };
     },

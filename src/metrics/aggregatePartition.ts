@@ -1,75 +1,11 @@
 import * as aq from 'arquero';
 import type { ColumnTable } from 'arquero';
 import type { Data, Table } from 'apache-arrow';
+import { grow } from '../read/columnBuilders.ts';
 import { hashBytes } from '../read/FileParser.ts';
 import { EVENT_TYPES } from '../read/parseEventJson.ts';
 import { CELL_NAMES } from './metricsFromCells.ts';
-
-/**
- * Ids seen so far in a run: open addressing over typed arrays, each entry pointing at its id's bytes
- * in the id column it came from (a partition's Arrow buffer, kept for the run), compared byte by byte
- * on a hash match. Nothing is copied; about 16 bytes an id plus the id bytes themselves, against ~150
- * for a Set of strings.
- */
-export class IdSet {
-  private slots: Int32Array = new Int32Array(1 << 11); // [hash, entry + 1] pairs
-  private columnOf: Int32Array = new Int32Array(1024);
-  private rowOf: Int32Array = new Int32Array(1024);
-  private readonly columns: { bytes: Uint8Array; offsets: Int32Array }[] = [];
-  size = 0;
-
-  /** Registers an id column (bytes and offsets) whose rows `addIfAbsent` will refer to; returns its index. */
-  keep(bytes: Uint8Array, offsets: Int32Array): number {
-    return this.columns.push({ bytes, offsets }) - 1;
-  }
-
-  /** Adds row `row` of kept column `column` unless an equal id is in the set; true when it was new. */
-  addIfAbsent(column: number, row: number, hash: number): boolean {
-    const slots = this.slots;
-    const mask = (slots.length >> 1) - 1;
-    let slot = hash & mask;
-    for (; ; slot = (slot + 1) & mask) {
-      const entry = slots[slot * 2 + 1]! - 1;
-      if (entry < 0) break;
-      if (slots[slot * 2] === hash && this.equals(entry, column, row)) return false;
-    }
-    const entry = this.size++;
-    if (entry === this.rowOf.length) {
-      this.rowOf = grown(this.rowOf);
-      this.columnOf = grown(this.columnOf);
-    }
-    this.columnOf[entry] = column;
-    this.rowOf[entry] = row;
-    slots[slot * 2] = hash;
-    slots[slot * 2 + 1] = entry + 1;
-    if (this.size * 2 > slots.length >> 1) this.rehash();
-    return true;
-  }
-
-  private equals(entry: number, column: number, row: number): boolean {
-    const a = this.columns[this.columnOf[entry]!]!;
-    const b = this.columns[column]!;
-    const aStart = a.offsets[this.rowOf[entry]!]!;
-    const bStart = b.offsets[row]!;
-    const length = b.offsets[row + 1]! - bStart;
-    if (a.offsets[this.rowOf[entry]! + 1]! - aStart !== length) return false;
-    for (let i = 0; i < length; i++) if (a.bytes[aStart + i] !== b.bytes[bStart + i]) return false;
-    return true;
-  }
-
-  private rehash(): void {
-    const old = this.slots;
-    const slots = (this.slots = new Int32Array(old.length * 4));
-    const mask = (slots.length >> 1) - 1;
-    for (let i = 0; i < old.length; i += 2) {
-      if (old[i + 1] === 0) continue;
-      let slot = old[i]! & mask;
-      while (slots[slot * 2 + 1] !== 0) slot = (slot + 1) & mask;
-      slots[slot * 2] = old[i]!;
-      slots[slot * 2 + 1] = old[i + 1]!;
-    }
-  }
-}
+import type { IdSet } from './IdSet.ts';
 
 /**
  * Counts one partition's expanded events (the output of `expandToken` on a `readPartitions` table)
@@ -154,8 +90,8 @@ export function aggregatePartition(events: Table, seenIds: IdSet): { counts: Col
         if (dense) dense[key] = group;
         else groupOf.set(key, group);
         if (group * 6 + 6 > counts.length) {
-          counts = grown(counts);
-          users = grown(users);
+          counts = grow(counts);
+          users = grow(users);
         }
       }
       const typeCode = typeCodeOf[typeCodes[typeBase + row]!]!;
@@ -239,10 +175,4 @@ function nullBitmap(data: Data): Uint8Array | null {
 
 function bit(bits: Uint8Array, at: number): boolean {
   return ((bits[at >> 3]! >> (at & 7)) & 1) === 1;
-}
-
-function grown(array: Int32Array): Int32Array {
-  const bigger = new Int32Array(array.length * 2);
-  bigger.set(array);
-  return bigger;
 }

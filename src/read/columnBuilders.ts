@@ -73,7 +73,8 @@ export class StringDictionary {
   }
 }
 
-function grow<T extends Int32Array | Uint8Array>(array: T, length: number): T {
+/** A copy of `array` in a new typed array of `length` (default: twice as long). */
+export function grow<T extends Int32Array | Uint8Array>(array: T, length = array.length * 2): T {
   const bigger = new (array.constructor as new (n: number) => T)(length);
   bigger.set(array);
   return bigger;
@@ -82,9 +83,8 @@ function grow<T extends Int32Array | Uint8Array>(array: T, length: number): T {
 /**
  * Distinct byte strings in first-seen order, each with its code, looked up by (hash, bytes) without
  * making a JS string per lookup: open addressing over typed arrays, a byte compare on a hash match.
- * Each slot holds the hash beside the code, so a miss (the common case when deduplicating) reads
- * one cache line and never touches the stored bytes. The caller supplies the hash (computed while it
- * walked the bytes anyway).
+ * Each slot holds the hash beside the code, so a miss reads one cache line and never touches the
+ * stored bytes. The caller supplies the hash (computed while it walked the bytes anyway).
  */
 export class ByteDictionary {
   private slots: Int32Array; // [hash, code + 1] pairs; code + 1 = 0 marks an empty slot
@@ -109,20 +109,6 @@ export class ByteDictionary {
       if (code < 0) return -1;
       if (slots[slot * 2] === hash && this.equals(code, source, start, end)) return code;
     }
-  }
-
-  /** Adds the bytes unless present; true when they were new. One probe sequence either way. */
-  addIfAbsent(source: Uint8Array, start: number, end: number, hash: number): boolean {
-    const slots = this.slots;
-    const mask = (slots.length >> 1) - 1;
-    let slot = hash & mask;
-    for (; ; slot = (slot + 1) & mask) {
-      const code = slots[slot * 2 + 1]! - 1;
-      if (code < 0) break;
-      if (slots[slot * 2] === hash && this.equals(code, source, start, end)) return false;
-    }
-    this.store(source, start, end, hash, slot);
-    return true;
   }
 
   /** Adds bytes known to be absent; returns their code. */
@@ -154,16 +140,23 @@ export class ByteDictionary {
   }
 
   private rehash(): void {
-    // Grow 4x: a set that grows to millions of ids rehashes half as often as doubling would.
-    const old = this.slots;
-    const slots = (this.slots = new Int32Array(old.length * 4));
-    const mask = (slots.length >> 1) - 1;
-    for (let i = 0; i < old.length; i += 2) {
-      if (old[i + 1] === 0) continue;
-      let slot = old[i]! & mask;
-      while (slots[slot * 2 + 1] !== 0) slot = (slot + 1) & mask;
-      slots[slot * 2] = old[i]!;
-      slots[slot * 2 + 1] = old[i + 1]!;
-    }
+    this.slots = rehashPairs(this.slots);
   }
+}
+
+/**
+ * A 4x larger open-addressing table of [hash, entry + 1] pairs (0 = empty slot), the entries placed
+ * again by hash. 4x: a set that grows to millions of ids rehashes half as often as doubling would.
+ */
+export function rehashPairs(old: Int32Array): Int32Array {
+  const slots = new Int32Array(old.length * 4);
+  const mask = (slots.length >> 1) - 1;
+  for (let i = 0; i < old.length; i += 2) {
+    if (old[i + 1] === 0) continue;
+    let slot = old[i]! & mask;
+    while (slots[slot * 2 + 1] !== 0) slot = (slot + 1) & mask;
+    slots[slot * 2] = old[i]!;
+    slots[slot * 2 + 1] = old[i + 1]!;
+  }
+  return slots;
 }

@@ -19,8 +19,3 @@ export interface Source {
 export function compareKeys(a: string, b: string): number {
   return Buffer.compare(Buffer.from(a), Buffer.from(b));
 }
-
-/** Joins key segments with `/`, ignoring empty ones. */
-export function joinKey(...parts: string[]): string {
-  return parts.filter((part) => part !== '').join('/');
-}
