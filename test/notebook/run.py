@@ -27,6 +27,8 @@ for i, cell in enumerate(nb.cells):
         sys.exit(f'{path}: cell {i} raised {errors[0].get("ename")}: {errors[0].get("evalue")}')
     kinds.update(mimes)
     print(f'cell {i}: {", ".join(mimes) or "no output"}')
+    if not mimes and not cell.source.lstrip().startswith('import'):
+        sys.exit(f'{path}: cell {i} showed nothing')
 for required in ['text/html', 'application/vnd.vegalite.v5+json']:
     if required not in kinds:
         sys.exit(f'{path}: no cell produced {required}')
