@@ -1,9 +1,32 @@
 # Executes a notebook top to bottom with nbclient (headless) and checks what it shows.
 # Usage: python3 test/notebook/run.py NOTEBOOK [OUT]. Exits non-zero on any error cell.
-import json, sys
+import sys
+from queue import Empty
 import nbformat
 from nbclient import NotebookClient
-from nbclient.exceptions import CellExecutionError
+from nbclient.exceptions import CellExecutionComplete, CellExecutionError
+from nbclient.util import ensure_async
+
+# Seconds of silence after a cell reports idle before its outputs are taken as complete.
+GRACE = 1.0
+
+
+class PatientClient(NotebookClient):
+    """Keeps listening briefly after a cell reports idle, as a live frontend does: Deno's kernel can
+    publish a display after its idle status, and nbclient alone would drop it."""
+
+    async def _async_poll_output_msg(self, parent_msg_id, cell, cell_index):
+        await super()._async_poll_output_msg(parent_msg_id, cell, cell_index)
+        while True:
+            try:
+                msg = await ensure_async(self.kc.iopub_channel.get_msg(timeout=GRACE))
+            except Empty:
+                return
+            if msg['parent_header'].get('msg_id') == parent_msg_id:
+                try:
+                    self.process_message(msg, cell, cell_index)
+                except CellExecutionComplete:
+                    pass
 
 path = sys.argv[1]
 nb = nbformat.read(path, as_version=4)
@@ -11,7 +34,7 @@ stale = [i for i, c in enumerate(nb.cells) if c.cell_type == 'code' and (c.outpu
 if stale:
     sys.exit(f'{path}: cells {stale} have saved outputs; commit the notebook without outputs')
 
-client = NotebookClient(nb, timeout=300, kernel_name='deno', resources={'metadata': {'path': 'examples'}})
+client = PatientClient(nb, timeout=300, kernel_name='deno', resources={'metadata': {'path': 'examples'}})
 try:
     client.execute()
 except CellExecutionError as error:
