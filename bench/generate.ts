@@ -4,6 +4,7 @@
 import { mkdir, open, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { seededRandom } from '../test/support/random.ts';
 
 const { values } = parseArgs({
   options: {
@@ -19,16 +20,8 @@ const hours = Number(values.hours);
 const filesPerHour = Number(values.files);
 const out = values.out ?? `bench/data/events-${events}`;
 
-/** mulberry32: a small seeded PRNG, so the same flags give the same bytes. */
-let state = Number(values.seed) >>> 0;
-const random = () => {
-  state = (state + 0x6d2b79f5) >>> 0;
-  let t = state;
-  t = Math.imul(t ^ (t >>> 15), t | 1);
-  t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-  return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-};
-const pick = <T>(items: readonly T[]) => items[Math.floor(random() * items.length)]!;
+// The tests' seeded PRNG, so the same flags give the same bytes.
+const { next: random, pick } = seededRandom(Number(values.seed));
 /** Index in [0, n) with a Zipf-like skew: the first few values dominate. */
 const skewed = (n: number, power = 1.6) => Math.min(n - 1, Math.floor(n * random() ** power));
 const hex = (n: number) => Array.from({ length: n }, () => '0123456789abcdef'[Math.floor(random() * 16)]).join('');

@@ -27,34 +27,30 @@ export const TOKEN_COLUMNS = ['consent', 'purposes_enabled', 'purposes_disabled'
 export function expandToken(table: Table, { tally, counts: withCounts = true, tokenCache = new Map() }: ExpandOptions = {}): Table {
   const rows = table.numRows;
   const consent = new Uint8Array((rows + 7) >> 3);
-  const counts = Array.from({ length: 4 }, () => new Int32Array(withCounts ? rows : 0));
+  const length = withCounts ? rows : 0;
+  const [purposesEnabled, purposesDisabled, vendorsEnabled, vendorsDisabled] = [0, 1, 2, 3].map(() => new Int32Array(length)) as [Int32Array, Int32Array, Int32Array, Int32Array];
   const known = new Uint8Array((rows + 7) >> 3);
   let unknownCount = 0;
   const invalidRows: number[] = [];
-  const factsOf = tokenCache;
 
   let row = 0;
   for (const chunk of (table.getChild('token')?.data ?? []) as Data<Dictionary<Utf8>>[]) {
     const texts = [...chunk.dictionary!] as string[]; // one pass; Vector.get per entry is far slower
     const facts = texts.map((text) => {
-      let parsed = factsOf.get(text);
-      if (!parsed) factsOf.set(text, (parsed = parseToken(text)));
+      let parsed = tokenCache.get(text);
+      if (!parsed) tokenCache.set(text, (parsed = parseToken(text)));
       return parsed;
     });
     // Per-code columns, so the row loop below is typed-array gathers only.
     const codeConsent = Uint8Array.from(facts, (f) => (f.consent ? 1 : 0));
     const codeValid = Uint8Array.from(facts, (f) => (f.valid ? 1 : 0));
-    const codeCounts = [
-      Int32Array.from(facts, (f) => f.purposesEnabled),
-      Int32Array.from(facts, (f) => f.purposesDisabled),
-      Int32Array.from(facts, (f) => f.vendorsEnabled),
-      Int32Array.from(facts, (f) => f.vendorsDisabled),
-    ];
+    const codePurposesEnabled = Int32Array.from(facts, (f) => f.purposesEnabled);
+    const codePurposesDisabled = Int32Array.from(facts, (f) => f.purposesDisabled);
+    const codeVendorsEnabled = Int32Array.from(facts, (f) => f.vendorsEnabled);
+    const codeVendorsDisabled = Int32Array.from(facts, (f) => f.vendorsDisabled);
     const codes = chunk.values as Int32Array;
     const validity = chunk.nullCount > 0 ? chunk.nullBitmap : null;
     const base = chunk.offset;
-    const [purposesEnabled, purposesDisabled, vendorsEnabled, vendorsDisabled] = codeCounts as [Int32Array, Int32Array, Int32Array, Int32Array];
-    const [outPurposesEnabled, outPurposesDisabled, outVendorsEnabled, outVendorsDisabled] = counts as [Int32Array, Int32Array, Int32Array, Int32Array];
     for (let i = 0; i < chunk.length; i++, row++) {
       const at = base + i;
       const present = !validity || (validity[at >> 3]! >> (at & 7)) & 1;
@@ -67,14 +63,14 @@ export function expandToken(table: Table, { tally, counts: withCounts = true, to
       known[row >> 3]! |= 1 << (row & 7);
       if (codeConsent[code]) consent[row >> 3]! |= 1 << (row & 7);
       if (!withCounts) continue;
-      outPurposesEnabled[row] = purposesEnabled[code]!;
-      outPurposesDisabled[row] = purposesDisabled[code]!;
-      outVendorsEnabled[row] = vendorsEnabled[code]!;
-      outVendorsDisabled[row] = vendorsDisabled[code]!;
+      purposesEnabled[row] = codePurposesEnabled[code]!;
+      purposesDisabled[row] = codePurposesDisabled[code]!;
+      vendorsEnabled[row] = codeVendorsEnabled[code]!;
+      vendorsDisabled[row] = codeVendorsDisabled[code]!;
     }
   }
 
-  if (tally) reportInvalidTokens(table, invalidRows, factsOf, tally);
+  if (tally) reportInvalidTokens(table, invalidRows, tokenCache, tally);
   const countVector = (values: Int32Array) =>
     makeVector({ type: new Int32(), data: values, length: rows, nullCount: unknownCount, nullBitmap: unknownCount ? known : null });
   const consentVector = makeVector({ type: new Bool(), data: consent, length: rows });
@@ -82,10 +78,10 @@ export function expandToken(table: Table, { tally, counts: withCounts = true, to
   return table.assign(
     new Table({
       consent: consentVector,
-      purposes_enabled: countVector(counts[0]!),
-      purposes_disabled: countVector(counts[1]!),
-      vendors_enabled: countVector(counts[2]!),
-      vendors_disabled: countVector(counts[3]!),
+      purposes_enabled: countVector(purposesEnabled),
+      purposes_disabled: countVector(purposesDisabled),
+      vendors_enabled: countVector(vendorsEnabled),
+      vendors_disabled: countVector(vendorsDisabled),
     }),
   );
 }

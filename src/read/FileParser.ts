@@ -1,6 +1,6 @@
 import { Buffer } from 'node:buffer';
-import { EXAMPLES_PER_REASON, type Problem, type RejectReason } from '../report/Tally.ts';
-import { ByteBuilder, ByteDictionary, Int32Builder, StringDictionary } from './columnBuilders.ts';
+import { Tally, type Problem, type RejectReason } from '../report/Tally.ts';
+import { ByteBuilder, ByteDictionary, Int32Builder, rehashPairs, StringDictionary } from './columnBuilders.ts';
 import { EVENT_TYPES, parseEventJson, type EventFields } from './parseEventJson.ts';
 
 /** A dictionary-encoded string column of one file: `codes[i]` indexes `values`, -1 is null. */
@@ -34,11 +34,13 @@ export interface ParsedFile {
   token: DictionaryColumn;
   /** 1-based line number of each row. */
   line: Int32Array;
-  /** Non-blank lines read. */
-  lines: number;
   /** Bytes read (decompressed). */
   bytes: number;
+  /** Non-blank lines read (tally counts). */
+  lines: number;
   rejected: Record<RejectReason, number>;
+  /** Always 0 here: tokens are judged when expanded. */
+  invalidTokens: number;
   /** The first few problems of each reason, in line order. */
   examples: Problem[];
 }
@@ -95,21 +97,17 @@ export class FileParser {
   private readonly idHashes: Int32Builder;
   private readonly type: Int32Builder;
   private readonly line: Int32Builder;
-  private readonly domain = new StringDictionary();
+  /** Domain and country values by their UTF-8 bytes: the fast path looks them up without making a string. */
+  private readonly domain = new ByteDictionary();
   private readonly domainCodes: Int32Builder;
   private readonly userId: ByteBuilder;
   private readonly userIdOffsets: Int32Builder;
   private readonly userIdHashes: Int32Builder;
   private readonly userIdNull: ByteBuilder;
-  private readonly country = new StringDictionary();
+  private readonly country = new ByteDictionary();
   private readonly countryCodes: Int32Builder;
   private readonly token = new StringDictionary();
   private readonly tokenCodes: Int32Builder;
-  /** Fast-path field bytes -> code in the matching StringDictionary (parallel arrays by byte code). */
-  private readonly domainBytes = new ByteDictionary();
-  private readonly domainCodeOf = new Int32Builder();
-  private readonly countryBytes = new ByteDictionary();
-  private readonly countryCodeOf = new Int32Builder();
   /** Raw token bytes already validated -> token code. */
   private readonly tokenBytes = new TokenTable();
   // ignoreBOM keeps a byte-order mark in the text: only one at the very start of a file is skipped (below).
@@ -117,10 +115,9 @@ export class FileParser {
   private readonly encoder = new TextEncoder();
   private carry: Buffer | null = null;
   private lineNumber = 0;
-  private lines = 0;
   private bytes = 0;
-  private readonly rejected: Record<RejectReason, number> = { invalid_json: 0, missing_id: 0, unknown_type: 0 };
-  private readonly examples: Problem[] = [];
+  /** Lines and rejections; never strict here (a worker cannot fail the run): the reader's tally decides. */
+  private readonly tally = new Tally();
 
   /**
    * @param file where the lines come from, for the report
@@ -180,18 +177,19 @@ export class FileParser {
       idOffsets: this.idOffsets.finish(),
       idHashes: this.idHashes.finish(),
       type: this.type.finish(),
-      domain: { codes: this.domainCodes.finish(), values: this.domain.values },
+      domain: { codes: this.domainCodes.finish(), values: this.domain.strings() },
       userIdBytes: this.userId.finish(),
       userIdOffsets: this.userIdOffsets.finish(),
       userIdHashes: this.userIdHashes.finish(),
       userIdNull: this.userIdNull.finish(),
-      country: { codes: this.countryCodes.finish(), values: this.country.values },
+      country: { codes: this.countryCodes.finish(), values: this.country.strings() },
       token: { codes: this.tokenCodes.finish(), values: this.token.values },
       line: this.line.finish(),
-      lines: this.lines,
       bytes: this.bytes,
-      rejected: this.rejected,
-      examples: this.examples,
+      lines: this.tally.lines,
+      rejected: this.tally.rejected,
+      invalidTokens: 0,
+      examples: this.tally.examples,
     };
   }
 
@@ -240,14 +238,14 @@ export class FileParser {
     this.idOffsets.push(this.id.length);
     this.idHashes.push(idHash);
     this.type.push(typeCode);
-    this.domainCodes.push(codeOf(bytes, domainStart, domainEnd, domainHash, this.domainBytes, this.domainCodeOf, this.domain));
+    this.domainCodes.push(this.domain.code(bytes, domainStart, domainEnd, domainHash));
     this.userIdOffsets.push(this.userId.length);
     this.userIdHashes.push(userHash);
     this.userIdNull.push(0);
-    this.countryCodes.push(codeOf(bytes, countryStart, countryEnd, countryHash, this.countryBytes, this.countryCodeOf, this.country));
+    this.countryCodes.push(this.country.code(bytes, countryStart, countryEnd, countryHash));
     this.tokenCodes.push(tokenCode);
     this.line.push(this.lineNumber);
-    this.lines++;
+    this.tally.lines++;
     return true;
   }
 
@@ -284,14 +282,14 @@ export class FileParser {
     try {
       text = this.decoder.decode(bytes.subarray(start, end));
     } catch {
-      this.lines++;
-      this.reject({ reason: 'invalid_json', detail: 'not valid UTF-8' });
+      this.tally.lines++;
+      this.reject('invalid_json', 'not valid UTF-8');
       return;
     }
     if (text.trim() === '') return;
-    this.lines++;
+    this.tally.lines++;
     const event = parseEventJson(text);
-    if ('reason' in event) this.reject(event);
+    if ('reason' in event) this.reject(event.reason, event.detail);
     else this.append(event);
   }
 
@@ -301,21 +299,25 @@ export class FileParser {
     this.idOffsets.push(this.id.length);
     this.idHashes.push(hashBytes(id, 0, id.length));
     this.type.push(event.type);
-    this.domainCodes.push(event.domain === null ? -1 : this.domain.code(event.domain));
+    this.domainCodes.push(event.domain === null ? -1 : this.codeOfString(this.domain, event.domain));
     const userId = this.encoder.encode(event.userId ?? '');
     this.userId.append(userId, 0, userId.length);
     this.userIdOffsets.push(this.userId.length);
     this.userIdHashes.push(event.userId === null ? NULL_HASH : hashBytes(userId, 0, userId.length));
     this.userIdNull.push(event.userId === null ? 1 : 0);
-    this.countryCodes.push(event.country === null ? -1 : this.country.code(event.country));
+    this.countryCodes.push(event.country === null ? -1 : this.codeOfString(this.country, event.country));
     this.tokenCodes.push(event.token === null ? -1 : this.token.code(event.token));
     this.line.push(this.lineNumber);
   }
 
-  private reject({ reason, detail }: { reason: RejectReason; detail: string }): void {
-    this.rejected[reason]++;
-    const sameReason = this.examples.filter((example) => example.reason === reason).length;
-    if (sameReason < EXAMPLES_PER_REASON) this.examples.push({ reason, file: this.file, line: this.lineNumber, detail });
+  /** A decoded value's code: by its UTF-8 bytes, the same key as the fast path's raw (escape-free) bytes. */
+  private codeOfString(dictionary: ByteDictionary, value: string): number {
+    const bytes = this.encoder.encode(value);
+    return dictionary.code(bytes, 0, bytes.length, hashBytes(bytes, 0, bytes.length));
+  }
+
+  private reject(reason: RejectReason, detail: string): void {
+    this.tally.report({ reason, file: this.file, line: this.lineNumber, detail });
   }
 }
 
@@ -325,7 +327,7 @@ export class FileParser {
  * of the chunk (V8 compiles getUint32 to one load), a quarter of the steps of a byte loop.
  */
 class TokenTable {
-  private slots = new Int32Array(2048); // [hash, entry + 1] pairs
+  private slots: Int32Array = new Int32Array(2048); // [hash, entry + 1] pairs
   private words = new Uint32Array(1024);
   private wordCount = 0;
   private starts: number[] = [];
@@ -356,8 +358,8 @@ class TokenTable {
     this.starts.push(this.wordCount);
     this.lengths.push(length);
     this.wordCount += wordsNeeded;
-    if ((entry + 1) * 2 > this.slots.length >> 1) this.rehash();
-    else this.place(hash, entry);
+    this.place(hash, entry);
+    if ((entry + 1) * 2 > this.slots.length >> 1) this.slots = rehashPairs(this.slots);
   }
 
   private equals(entry: number, view: DataView, bytes: Uint8Array, start: number, length: number): boolean {
@@ -378,11 +380,6 @@ class TokenTable {
     this.slots[slot * 2 + 1] = entry + 1;
   }
 
-  private rehash(): void {
-    const old = this.slots;
-    this.slots = new Int32Array(old.length * 2);
-    for (let i = 0; i < old.length; i += 2) if (old[i + 1] !== 0) this.place(old[i]!, old[i + 1]! - 1);
-  }
 }
 
 /** Type code of the ASCII bytes `[start, end)`, or -1: a byte compare, no string made. */
@@ -391,19 +388,6 @@ function typeCodeOf(bytes: Uint8Array, start: number, end: number): number {
     if (end - start === TYPE_BYTES[code]!.length && expect(bytes, start, TYPE_BYTES[code]!) === end) return code;
   }
   return -1;
-}
-
-/** The code of a fast-path field's bytes: found by bytes, or decoded once (ASCII) and added. */
-function codeOf(
-  bytes: Buffer, start: number, end: number, hash: number,
-  byBytes: ByteDictionary, codeOfBytes: Int32Builder, values: StringDictionary,
-): number {
-  const known = byBytes.find(bytes, start, end, hash);
-  if (known >= 0) return codeOfBytes.at(known);
-  const code = values.code(bytes.toString('latin1', start, end));
-  byBytes.add(bytes, start, end, hash);
-  codeOfBytes.push(code);
-  return code;
 }
 
 /** A hash of a long byte string from its length and every 8th byte; lookups still compare every byte. */

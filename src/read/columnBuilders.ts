@@ -111,6 +111,18 @@ export class ByteDictionary {
     }
   }
 
+  /** The code of the bytes, adding them if absent. */
+  code(source: Uint8Array, start: number, end: number, hash: number): number {
+    const known = this.find(source, start, end, hash);
+    return known >= 0 ? known : this.add(source, start, end, hash);
+  }
+
+  /** Every entry decoded as UTF-8, in code order. */
+  strings(): string[] {
+    const decoder = new TextDecoder();
+    return Array.from({ length: this.size }, (_, code) => decoder.decode(this.bytes.bytes.subarray(this.offsets[code], this.offsets[code + 1])));
+  }
+
   /** Adds bytes known to be absent; returns their code. */
   add(source: Uint8Array, start: number, end: number, hash: number): number {
     const slots = this.slots;

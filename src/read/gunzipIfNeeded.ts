@@ -1,6 +1,11 @@
 import { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 
+/** Whether bytes start with the gzip magic number. */
+export function isGzip(head: Uint8Array): boolean {
+  return head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b;
+}
+
 /**
  * Passes a byte stream through, decompressing it when it starts with the gzip magic bytes
  * (so a `.gz` file is read transparently, and so is a compressed file without the suffix).
@@ -14,7 +19,7 @@ export async function* gunzipIfNeeded(chunks: AsyncIterable<Uint8Array>): AsyncG
     for (let next = await iterator.next(); !next.done; next = await iterator.next()) yield next.value;
   }
   const head = first.value;
-  if (!(head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b)) {
+  if (!isGzip(head)) {
     yield* all();
     return;
   }

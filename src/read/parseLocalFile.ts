@@ -2,6 +2,7 @@ import { closeSync, createReadStream, fstatSync, openSync, readSync } from 'node
 import { Buffer } from 'node:buffer';
 import { createGunzip } from 'node:zlib';
 import { FileParser, type ParsedFile } from './FileParser.ts';
+import { isGzip } from './gunzipIfNeeded.ts';
 
 /** One read buffer per thread, reused for every file: fresh buffers per file cost page faults. */
 let readBuffer = Buffer.alloc(0);
@@ -16,7 +17,7 @@ export async function parseLocalFile(path: string, describe: string): Promise<Pa
   const parser = new FileParser(describe, fstatSync(fd).size);
   try {
     const head = readSync(fd, readBuffer, 0, readBuffer.length, 0);
-    if (head >= 2 && readBuffer[0] === 0x1f && readBuffer[1] === 0x8b) {
+    if (isGzip(readBuffer.subarray(0, head))) {
       for await (const chunk of createReadStream(path).pipe(createGunzip())) parser.push(chunk);
       return parser.finish();
     }

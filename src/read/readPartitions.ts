@@ -72,7 +72,7 @@ export async function* readPartitions(
       const tally = new Tally(strict);
       const parsed: ParsedFile[] = [];
       for (; !next.done && next.value.index === index; next = await iterator.next()) {
-        tally.mergeFile(next.value.parsed);
+        tally.merge(next.value.parsed);
         parsed.push(next.value.parsed);
       }
       const bytes = parsed.reduce((sum, file) => sum + file.bytes, 0);

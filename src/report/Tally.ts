@@ -18,12 +18,20 @@ export interface Problem {
 /** How many examples of each reason a report keeps. */
 export const EXAMPLES_PER_REASON = 5;
 
+/** A tally's data, as plain fields (what a worker thread can post). */
+export interface TallyCounts {
+  lines: number;
+  rejected: Record<RejectReason, number>;
+  invalidTokens: number;
+  examples: Problem[];
+}
+
 /**
  * Counts of what a read saw: lines, rejected lines by reason, invalid tokens, and the first few
  * problems of each reason. Tallies of files and partitions are merged in key order, so the examples
  * do not depend on which file finished reading first.
  */
-export class Tally {
+export class Tally implements TallyCounts {
   /** Non-blank lines read. */
   lines = 0;
   rejected: Record<RejectReason, number> = { invalid_json: 0, missing_id: 0, unknown_type: 0 };
@@ -43,18 +51,13 @@ export class Tally {
     this.keepExample(problem);
   }
 
-  /** Adds a parsed file's counts and examples; in strict mode throws its first problem. */
-  mergeFile(file: { lines: number; rejected: Record<RejectReason, number>; examples: Problem[] }): this {
-    const first = file.examples[0];
+  /**
+   * Adds other counts (another tally, or a parsed file's) and their examples after this one's. In
+   * strict mode, throws their first problem instead.
+   */
+  merge(other: TallyCounts): this {
+    const first = other.examples[0];
     if (this.strict && first) this.report(first);
-    this.lines += file.lines;
-    for (const reason of REJECT_REASONS) this.rejected[reason] += file.rejected[reason];
-    for (const problem of file.examples) this.keepExample(problem);
-    return this;
-  }
-
-  /** Adds another tally's counts and examples after this one's. */
-  merge(other: Tally): this {
     this.lines += other.lines;
     for (const reason of REJECT_REASONS) this.rejected[reason] += other.rejected[reason];
     this.invalidTokens += other.invalidTokens;

@@ -11,7 +11,7 @@ test('counts every problem, keeps the first five examples of each reason', () =>
   assert.equal(tally.examples.map((problem) => problem.line), [1, 2, 3, 4, 5, 9]);
 });
 
-test('merge adds counts and appends examples in merge order', () => {
+test('merge adds counts and appends examples in merge order; strict merge throws the first problem', () => {
   const first = new Tally();
   const second = new Tally();
   first.lines = 3;
@@ -22,6 +22,8 @@ test('merge adds counts and appends examples in merge order', () => {
   assert.is(merged.lines, 7);
   assert.is(merged.rejected.missing_id, 2);
   assert.equal(merged.examples.map((problem) => problem.file), ['a', 'b']);
+  assert.throws(() => new Tally(true).merge(second), /^strict mode: b:1: missing_id: $/);
+  assert.not.throws(() => new Tally(true).merge(new Tally()));
 });
 
 test('strict mode throws the first problem as one line', () => {
