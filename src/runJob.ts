@@ -12,6 +12,7 @@ import { DEFAULT_CONCURRENCY, readPartitions } from './read/readPartitions.ts';
 import type { RunReport } from './report/RunReport.ts';
 import { Tally } from './report/Tally.ts';
 import type { S3Options } from './s3/createS3Client.ts';
+import { retriesBetween, retryCountsOf } from './s3/retries.ts';
 import { isS3Url } from './s3/parseS3Url.ts';
 import { openSource } from './source/openSource.ts';
 import type { CompressionName } from './write/encodeParquet.ts';
@@ -71,6 +72,8 @@ export async function runJob({
   // One client for input and output, made only when either is on S3.
   const usesS3 = isS3Url(root) || (out !== undefined && isS3Url(out));
   const s3Settings: S3Options = usesS3 && !s3.client ? { ...s3, client: (await import('./s3/createS3Client.ts')).createS3Client(s3) } : s3;
+  const retriesSoFar = async () => (s3Settings.client ? retryCountsOf(s3Settings.client) : undefined);
+  const retriesBefore = await retriesSoFar();
   const source = await openSource(root, s3Settings);
   const { partitions, warnings } = await selectPartitions(source, selection);
   const target = out === undefined ? undefined : await openSink(out, s3Settings);
@@ -93,6 +96,12 @@ export async function runJob({
   }
 
   const output = perPartition.length > 0 ? perPartition[0]!.concat(...perPartition.slice(1)) : metricsToArrow(emptyMetrics());
+  const written = target
+    ? await writeParquet(output, target.sink, target.key, {
+        compression,
+        byDatehour: target.byDatehour ? partitions.map((partition) => partition.datehour) : undefined,
+      })
+    : [];
   const report: RunReport = {
     root,
     partitions: partitions.map((partition) => partition.datehour),
@@ -104,13 +113,8 @@ export async function runJob({
     invalid_tokens: tally.invalidTokens,
     examples: tally.examples,
     warnings,
+    retries: retriesBetween(retriesBefore, await retriesSoFar()),
   };
-  const written = target
-    ? await writeParquet(output, target.sink, target.key, {
-        compression,
-        byDatehour: target.byDatehour ? report.partitions : undefined,
-      })
-    : [];
   // For the caller, an Arquero table (int64 read back as numbers).
   return displayJobResult({ metrics: aq.fromArrow(tableToIPC(output, 'stream')), report, written });
 }

@@ -69,6 +69,8 @@ const userMistakes: [string, string[], number, RegExp][] = [
   ['a malformed datehour', [BAD_LINES, '--to', 'today'], 1, /^consent-metrics: --to expects a datehour YYYY-MM-DD-HH, got 'today'$/],
   ['an unknown flag', ['--bogus'], 2, /^consent-metrics: Unknown option '--bogus'\nTry 'consent-metrics --help'\.$/],
   ['a bad concurrency', ['--concurrency', '0'], 2, /^consent-metrics: --concurrency must be a whole number from 1, got '0'\n/],
+  ['a bad idle timeout', ['--idle-timeout', '0'], 2, /^consent-metrics: --idle-timeout must be a number of seconds above 0, got '0'\n/],
+  ['a bad attempts count', ['--attempts', '0'], 2, /^consent-metrics: --attempts must be a whole number from 1, got '0'\n/],
   ['a bad compression', ['--compression', 'lzma'], 2, /^consent-metrics: --compression must be one of snappy, zstd, none, got 'lzma'\n/],
   ['an unwritable output', [BAD_LINES, '--out', join(scratch, 'a-file', 'm.parquet')], 1, /^consent-metrics: cannot write .*a-file\/m\.parquet: (ENOTDIR|EEXIST)$/],
 ];

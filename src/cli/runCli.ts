@@ -30,6 +30,9 @@ Options:
   --compression CODEC       snappy (default), zstd or none
   --endpoint URL            S3-compatible endpoint (MinIO, s3rver), path-style addressing
                             (default: AWS_ENDPOINT_URL_S3 or AWS_ENDPOINT_URL, else AWS)
+  --attempts N              S3 attempts per request and per object body, with backoff (default 5)
+  --connect-timeout SECONDS S3 connection not open by then: retried (default 5)
+  --idle-timeout SECONDS    S3 response or body silent this long: retried, a body from where it stopped (default 30)
   --format FORMAT           stdout: table (default, the first --limit rows), csv or json (every row)
   --limit N                 rows of the table format (default 50)
   --quiet                   no report summary or progress on stderr (errors still are)
@@ -115,6 +118,9 @@ export function parseCliArgs(argv: string[]) {
       workers: { type: 'string' },
       compression: { type: 'string', default: 'snappy' },
       endpoint: { type: 'string' },
+      attempts: { type: 'string' },
+      'connect-timeout': { type: 'string' },
+      'idle-timeout': { type: 'string' },
       limit: { type: 'string', default: '50' },
       format: { type: 'string', default: 'table' },
       quiet: { type: 'boolean', default: false },
@@ -144,9 +150,22 @@ export function parseCliArgs(argv: string[]) {
       concurrency: wholeNumber('concurrency', values.concurrency, 1),
       workers: values.workers === undefined ? undefined : wholeNumber('workers', values.workers, 0),
       compression,
-      s3: { endpoint: values.endpoint },
+      s3: {
+        endpoint: values.endpoint,
+        maxAttempts: values.attempts === undefined ? undefined : wholeNumber('attempts', values.attempts, 1),
+        connectTimeout: milliseconds('connect-timeout', values['connect-timeout']),
+        idleTimeout: milliseconds('idle-timeout', values['idle-timeout']),
+      },
     },
   };
+}
+
+/** A positive number of seconds, as milliseconds; undefined when the flag is absent. */
+function milliseconds(flag: string, text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  const seconds = Number(text);
+  if (text.trim() === '' || !Number.isFinite(seconds) || seconds <= 0) throw new Error(`--${flag} must be a number of seconds above 0, got '${text}'`);
+  return Math.round(seconds * 1000);
 }
 
 function wholeNumber(flag: string, text: string, min: number): number {

@@ -1,3 +1,4 @@
+import { RETRY_KINDS, type RetryCounts } from '../s3/retries.ts';
 import type { Problem, RejectReason } from './Tally.ts';
 
 /** What a run read and what it left out. Written by `--report` as JSON with exactly these keys. */
@@ -22,6 +23,8 @@ export interface RunReport {
   examples: Problem[];
   /** Things skipped that are not lines, e.g. malformed partition folders. */
   warnings: string[];
+  /** S3 requests and object bodies retried after a network fault, by kind (all 0 for local files). */
+  retries: RetryCounts;
 }
 
 /**
@@ -37,8 +40,17 @@ export function summarizeReport(report: RunReport): string {
       `${report.events} event(s), ${report.duplicates} duplicate(s) dropped`,
     `rejected: ${invalid_json} invalid JSON, ${missing_id} without id, ${unknown_type} of unknown type; ` +
       `${report.invalid_tokens} invalid token(s) kept without consent`,
+    ...retriesLine(report.retries),
     ...report.examples.map((problem) => `  ${problem.file}:${problem.line}: ${problem.reason}: ${problem.detail}`),
     ...report.warnings.map((warning) => `warning: ${warning}`),
   ];
   return lines.join('\n');
+}
+
+/** `retried 3 S3 request(s): 2 throttled, 1 body_cut`, or nothing when there were none. */
+function retriesLine(retries: RetryCounts): string[] {
+  const kinds = RETRY_KINDS.filter((kind) => retries[kind] > 0);
+  if (kinds.length === 0) return [];
+  const total = kinds.reduce((sum, kind) => sum + retries[kind], 0);
+  return [`retried ${total} S3 request(s) after network faults: ${kinds.map((kind) => `${retries[kind]} ${kind}`).join(', ')}`];
 }

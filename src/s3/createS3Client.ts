@@ -1,33 +1,56 @@
 import { S3Client } from '@aws-sdk/client-s3';
+import type { AwsCredentialIdentity } from '@smithy/types';
+import { CountingRetryStrategy } from './retries.ts';
 
 export interface S3Options {
-  /** A ready client (tests, custom middleware). Default: one made from the options below. */
+  /** A ready client (tests, custom middleware); the options below then do not apply. Default: one made from them. */
   client?: S3Client;
   /** S3-compatible endpoint (MinIO, s3rver), addressed path-style. Default: `AWS_ENDPOINT_URL_S3`, then `AWS_ENDPOINT_URL`, else AWS. */
   endpoint?: string;
   /** Default: the standard chain (`AWS_REGION`, the shared profile), or `us-east-1` with a custom endpoint. */
   region?: string;
-  /** Attempts per request, throttling and 5xx retried with backoff. Default: 5. */
+  /** Fixed credentials. Default: the standard chain (environment, profile, SSO, container or instance role). */
+  credentials?: AwsCredentialIdentity;
+  /** Attempts per request, and per object body resumed mid-stream, with backoff. Default: 5. */
   maxAttempts?: number;
+  /** Milliseconds for a connection to open before the attempt is retried. Default: 5,000. */
+  connectTimeout?: number;
+  /** Milliseconds a connection may stay silent, waiting for a response or inside a body, before the attempt is retried. Default: 30,000. */
+  idleTimeout?: number;
 }
 
+/** Defaults of the S3 options, in milliseconds and attempts. */
+export const S3_DEFAULTS = { maxAttempts: 5, connectTimeout: 5_000, idleTimeout: 30_000 } as const;
+
 /**
- * An S3 client with the standard credential chain (environment, shared profile, SSO, container or
- * instance role). Retries use the SDK's `standard` mode: exponential backoff with jitter, a longer
- * base delay for throttling (503 SlowDown), a retry quota so an outage fails fast instead of
- * retrying every request; 5 attempts rather than 3 because every request here is an idempotent read
- * or a whole-object write. (`adaptive` mode also rate-limits the client but is marked experimental.)
+ * An S3 client with the standard credential chain and retries that survive a flaky network:
+ * - the SDK's `standard` retry strategy: exponential backoff with jitter, a longer base delay for
+ *   throttling (503 SlowDown), a retry quota so an outage fails fast instead of retrying every
+ *   request; 5 attempts rather than 3 because every request here is an idempotent read or a
+ *   whole-object write (`adaptive` mode also rate-limits the client but is marked experimental);
+ * - a connect timeout and an idle timeout, so no connection, response or body can hang a run;
+ * - retries counted by kind, for the run report (`retryCountsOf`).
  *
  * @example
- * const client = createS3Client({ endpoint: 'http://127.0.0.1:9000' });
+ * const client = createS3Client({ endpoint: 'http://127.0.0.1:9000', idleTimeout: 10_000 });
  */
-export function createS3Client({ endpoint, region, maxAttempts = 5 }: Omit<S3Options, 'client'> = {}): S3Client {
+export function createS3Client({
+  endpoint,
+  region,
+  credentials,
+  maxAttempts = S3_DEFAULTS.maxAttempts,
+  connectTimeout = S3_DEFAULTS.connectTimeout,
+  idleTimeout = S3_DEFAULTS.idleTimeout,
+}: Omit<S3Options, 'client'> = {}): S3Client {
   const customEndpoint = endpoint ?? process.env.AWS_ENDPOINT_URL_S3 ?? process.env.AWS_ENDPOINT_URL;
   return new S3Client({
     endpoint: customEndpoint,
     forcePathStyle: customEndpoint !== undefined,
     region: region ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? (customEndpoint ? 'us-east-1' : undefined),
-    retryMode: 'standard',
-    maxAttempts,
+    credentials,
+    retryStrategy: new CountingRetryStrategy(maxAttempts),
+    // socketTimeout is an idle timer on the socket: armed while connecting, waiting for the
+    // response and reading its body, so a stall anywhere fails the attempt with a TimeoutError.
+    requestHandler: { connectionTimeout: connectTimeout, socketTimeout: idleTimeout },
   });
 }

@@ -1,14 +1,16 @@
-import { GetObjectCommand, ListObjectsV2Command, paginateListObjectsV2, type S3Client } from '@aws-sdk/client-s3';
+import { ListObjectsV2Command, paginateListObjectsV2, type S3Client } from '@aws-sdk/client-s3';
 import { createS3Client, type S3Options } from '../s3/createS3Client.ts';
 import { folderPrefix, parseS3Url } from '../s3/parseS3Url.ts';
+import { readObject } from '../s3/readObject.ts';
 import { s3Error } from '../s3/s3Error.ts';
 import { ConsentMetricsError } from '../errors.ts';
 import { compareKeys, type Source } from './Source.ts';
 
 /**
  * An S3 prefix as a {@link Source}: folders are common prefixes under delimiter `/`, every listing is
- * paginated, and objects are streamed, never read into one string. Fails with one line when the
- * bucket or prefix is missing, access is denied or credentials are bad.
+ * paginated, and objects are streamed, never read into one string; a body cut off or gone silent
+ * resumes where it stopped (see `readObject`). Fails with one line when the bucket or prefix is
+ * missing, access is denied or credentials are bad.
  *
  * @example
  * const source = await s3Source('s3://events/raw', { endpoint: 'http://127.0.0.1:9000' });
@@ -46,13 +48,6 @@ export async function s3Source(url: string, { client, ...clientOptions }: S3Opti
     describe,
     listFolders: async (prefix) => (await list(prefix)).folders,
     listFiles: async (prefix) => (await list(prefix)).files,
-    open: async (relative) => {
-      try {
-        const { Body } = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: root + relative }));
-        return Body as AsyncIterable<Uint8Array>;
-      } catch (error) {
-        throw s3Error(error, 'reading', describe(relative));
-      }
-    },
+    open: (relative) => readObject(s3, bucket, root + relative),
   };
 }

@@ -40,6 +40,8 @@ export async function startS3rver(buckets: string[]) {
   return {
     endpoint,
     client,
+    /** s3rver's storage folder. */
+    directory,
     async stop() {
       client.destroy();
       process.removeListener('exit', killOnExit);
