@@ -13,8 +13,7 @@ export { parseS3Url, isS3Url, type S3Location } from './s3/parseS3Url.ts';
 export { datehourFromFolder, parseDatehour } from './partitions/parseDatehour.ts';
 export { selectPartitions, type Partition, type PartitionSelection, type SelectedPartitions } from './partitions/selectPartitions.ts';
 
-export { readPartitions, type PartitionEvents, type ReadOptions } from './read/readPartitions.ts';
-export { readPartition } from './read/readPartition.ts';
+export type { PartitionEvents, ReadOptions } from './read/readPartitions.ts';
 export { FileParser, type ParsedFile, type DictionaryColumn } from './read/FileParser.ts';
 export { parseEventJson, EVENT_TYPES, type EventType, type EventFields, type Rejection } from './read/parseEventJson.ts';
 export { partitionTable } from './read/partitionTable.ts';
@@ -36,10 +35,12 @@ export { writeParquet, type WriteOptions } from './write/writeParquet.ts';
 export { metricsToArrow, metricsToArrowIPC } from './write/metricsToArrow.ts';
 export { encodeParquet, COMPRESSIONS, type CompressionName } from './write/encodeParquet.ts';
 
-export { Tally, REJECT_REASONS, type Problem, type RejectReason } from './report/Tally.ts';
+export { Tally, REJECT_REASONS, type Problem, type RejectReason, type TallyCounts } from './report/Tally.ts';
 export { summarizeReport, type RunReport } from './report/RunReport.ts';
 
-export { runJob, type JobOptions, type JobResult } from './runJob.ts';
+export type { JobOptions, JobResult } from './runJob.ts';
 
+// The stages a notebook shows, as they return results that display themselves.
+export { runJob, readPartitions, readPartition } from './display/displayingStages.ts';
 export { show, JUPYTER_DISPLAY, type Displayable, type ShowOptions } from './display/show.ts';
 export { consentRateChart, type ChartOptions } from './display/consentRateChart.ts';

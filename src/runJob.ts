@@ -3,7 +3,6 @@ import type { ColumnTable } from 'arquero';
 import { tableToIPC, type Table } from 'apache-arrow';
 import { expandToken } from './expand/expandToken.ts';
 import type { TokenFacts } from './expand/parseToken.ts';
-import { displayJobResult } from './display/withDisplay.ts';
 import { aggregatePartition } from './metrics/aggregatePartition.ts';
 import { IdSet } from './metrics/IdSet.ts';
 import { emptyMetrics, metricsFromCounts } from './metrics/metricsFromCells.ts';
@@ -20,6 +19,12 @@ import { openSink } from './write/openSink.ts';
 import { metricsToArrow } from './write/metricsToArrow.ts';
 import { writeParquet } from './write/writeParquet.ts';
 
+/**
+ * What the whole job reads, how, and where it writes: every CLI flag has its option here.
+ *
+ * @example
+ * const options: JobOptions = { root: 's3://events/raw', from: '2021-01-23-00', out: 's3://results/metrics/', strict: true };
+ */
 export interface JobOptions extends PartitionSelection {
   /** Input root holding `datehour=YYYY-MM-DD-HH/` folders: a local folder or `s3://bucket/prefix`. */
   root: string;
@@ -39,9 +44,16 @@ export interface JobOptions extends PartitionSelection {
   onPartition?: (done: { datehour: string; files: number; bytes: number; lines: number; events: number; of: number }) => void;
 }
 
+/**
+ * What a run gives back: the metrics, the report, and the files it wrote.
+ *
+ * @example
+ * const { metrics, report, written }: JobResult = await runJob({ root: 'fixtures/example/input', out: 'out/m.parquet' });
+ */
 export interface JobResult {
   /** One row per (datehour, domain, country); the columns of SPEC.md. */
   metrics: ColumnTable;
+  /** What was read, left out, deduplicated and retried. */
   report: RunReport;
   /** Files written, when `out` was given. */
   written: string[];
@@ -51,8 +63,7 @@ export interface JobResult {
  * Runs the whole job: select partitions, read each (files in parallel, parsed by worker threads),
  * expand tokens, deduplicate across the run and count the metrics one partition at a time, then
  * write Parquet if asked.
- * Nothing is written unless every partition was read without a fatal error. In a notebook, the
- * result displays as the metrics table and the report summary.
+ * Nothing is written unless every partition was read without a fatal error.
  *
  * @example
  * const { metrics, report } = await runJob({ root: 'fixtures/example/input' });
@@ -116,7 +127,7 @@ export async function runJob({
     retries: retriesBetween(retriesBefore, await retriesSoFar()),
   };
   // For the caller, an Arquero table (int64 read back as numbers).
-  return displayJobResult({ metrics: aq.fromArrow(tableToIPC(output, 'stream')), report, written });
+  return { metrics: aq.fromArrow(tableToIPC(output, 'stream')), report, written };
 }
 
 /** Distinct tokens whose facts a run keeps between partitions. */

@@ -9,10 +9,15 @@ import { FileParser, type ParsedFile } from './FileParser.ts';
 import { gunzipIfNeeded } from './gunzipIfNeeded.ts';
 import { ParserPool } from './ParserPool.ts';
 import { partitionTable } from './partitionTable.ts';
-import { displayPartition } from '../display/withDisplay.ts';
 
 export const DEFAULT_CONCURRENCY = 8;
 
+/**
+ * How partitions are read: concurrency, strictness and parser threads.
+ *
+ * @example
+ * readPartitions(source, partitions, { concurrency: 16, strict: true, workers: 0 });
+ */
 export interface ReadOptions {
   /** Files (and listings) in flight at once, across partitions. Default: 8. */
   concurrency?: number;
@@ -25,8 +30,14 @@ export interface ReadOptions {
   workers?: number;
 }
 
-/** One partition's events as Arrow, with what was seen while reading them. */
+/**
+ * One partition's events as Arrow, with what was seen while reading them.
+ *
+ * @example
+ * const { partition, table, files, bytes, tally }: PartitionEvents = await readPartition(source, partitions[0]);
+ */
 export interface PartitionEvents {
+  /** The partition read. */
   partition: Partition;
   /** Accepted events; see `partitionTable` for the columns. */
   table: Table;
@@ -34,6 +45,7 @@ export interface PartitionEvents {
   files: number;
   /** Bytes read (decompressed). */
   bytes: number;
+  /** Lines read and what was rejected, with examples, for this partition. */
   tally: Tally;
 }
 
@@ -76,7 +88,7 @@ export async function* readPartitions(
         parsed.push(next.value.parsed);
       }
       const bytes = parsed.reduce((sum, file) => sum + file.bytes, 0);
-      yield displayPartition({ partition, table: partitionTable(partition.datehour, parsed), files: keys.length, bytes, tally });
+      yield { partition, table: partitionTable(partition.datehour, parsed), files: keys.length, bytes, tally };
     }
   } finally {
     await pool?.close();
