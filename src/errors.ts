@@ -6,5 +6,6 @@
  * throw new ConsentMetricsError(`no partitions under ${root}`);
  */
 export class ConsentMetricsError extends Error {
+  /** Always `ConsentMetricsError`, for checks that cannot use `instanceof`. */
   override name = 'ConsentMetricsError';
 }

@@ -2,6 +2,12 @@ import * as aq from 'arquero';
 import type { ColumnTable } from 'arquero';
 import { JUPYTER_DISPLAY, type Displayable } from './show.ts';
 
+/**
+ * How many domains `consentRateChart` draws, and the share of which events.
+ *
+ * @example
+ * consentRateChart(metrics, { domains: 3, of: 'consents_given' }); // the top 3 domains' share of choices with consent
+ */
 export interface ChartOptions {
   /** Domains drawn, those with the most page views. Default: 8. */
   domains?: number;
@@ -18,7 +24,10 @@ export interface ChartOptions {
  * @example
  * consentRateChart(result.metrics); // the last expression of a cell renders as a chart
  */
-export function consentRateChart(metrics: ColumnTable, { domains = 8, of = 'pageviews' }: ChartOptions = {}): Displayable & { spec: object } {
+export function consentRateChart(metrics: ColumnTable, { domains = 8, of = 'pageviews' }: ChartOptions = {}): Displayable & {
+  /** The plain Vega-Lite v5 spec, for other renderers. */
+  spec: object;
+} {
   const top = [...metrics
     .groupby('domain')
     .rollup({ total: `d => op.sum(d.${of})` })

@@ -1,14 +1,32 @@
 import type { ColumnTable } from 'arquero';
 import { Table } from 'apache-arrow';
 
-/** What Jupyter kernels (Deno's among them) call to render a value: MIME type -> content. */
+/**
+ * What Jupyter kernels (Deno's among them) call to render a value: MIME type -> content.
+ *
+ * @example
+ * const value = { [JUPYTER_DISPLAY]: () => ({ 'text/plain': 'hello' }) }; // a cell showing it prints hello
+ */
 export const JUPYTER_DISPLAY = Symbol.for('Jupyter.display');
 
-/** A value that renders itself in a notebook. */
+/**
+ * A value that renders itself in a notebook.
+ *
+ * @example
+ * const shown: Displayable = show(metrics);
+ * shown[JUPYTER_DISPLAY]()['text/html'];
+ */
 export interface Displayable {
+  /** The value's renderings, by MIME type (`text/html`, `text/plain`, ...). */
   [JUPYTER_DISPLAY](): Record<string, unknown>;
 }
 
+/**
+ * How many rows `show` renders, and its caption.
+ *
+ * @example
+ * show(metrics, { limit: 5, title: 'First hours' });
+ */
 export interface ShowOptions {
   /** Rows shown; the rest are counted, never rendered. Default: 20. */
   limit?: number;

@@ -2,6 +2,13 @@ import { Bool, Int32, Table, makeVector, type Data, type Dictionary, type Utf8 }
 import type { Tally } from '../report/Tally.ts';
 import { parseToken, type TokenFacts } from './parseToken.ts';
 
+/**
+ * How `expandToken` reports and caches what it parses.
+ *
+ * @example
+ * const tokenCache = new Map();
+ * for (const table of tables) expandToken(table, { tally, counts: false, tokenCache });
+ */
 export interface ExpandOptions {
   /** Where invalid tokens are reported (with file and line, strict mode included). Default: not reported. */
   tally?: Tally;
@@ -11,7 +18,12 @@ export interface ExpandOptions {
   tokenCache?: Map<string, TokenFacts>;
 }
 
-/** Columns {@link expandToken} adds. */
+/**
+ * Columns {@link expandToken} adds.
+ *
+ * @example
+ * expandToken(table).select([...TOKEN_COLUMNS]); // just the token's facts
+ */
 export const TOKEN_COLUMNS = ['consent', 'purposes_enabled', 'purposes_disabled', 'vendors_enabled', 'vendors_disabled'] as const;
 
 /**

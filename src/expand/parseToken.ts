@@ -1,12 +1,21 @@
-/** What one token string says. */
+/**
+ * What one token string says.
+ *
+ * @example
+ * const { consent, purposesEnabled }: TokenFacts = parseToken('{"purposes":{"enabled":["ads"]}}'); // true, 1
+ */
 export interface TokenFacts {
   /** `false` when the token is not JSON, or not a JSON object. */
   valid: boolean;
   /** At least one entry in `purposes.enabled`. */
   consent: boolean;
+  /** Entries in `purposes.enabled` (consent when above 0). */
   purposesEnabled: number;
+  /** Entries in `purposes.disabled`. */
   purposesDisabled: number;
+  /** Entries in `vendors.enabled`. */
   vendorsEnabled: number;
+  /** Entries in `vendors.disabled`. */
   vendorsDisabled: number;
   /** Why it is invalid, for the report. */
   problem?: string;

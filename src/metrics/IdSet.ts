@@ -5,12 +5,18 @@ import { grow, rehashPairs } from '../read/columnBuilders.ts';
  * in the id column it came from (a partition's Arrow buffer, kept for the run), compared byte by byte
  * on a hash match. Nothing is copied; about 16 bytes an id plus the id bytes themselves, against ~150
  * for a Set of strings.
+ *
+ * @example
+ * const seen = new IdSet();
+ * const column = seen.keep(idBytes, idOffsets); // a partition's id column
+ * seen.addIfAbsent(column, 0, idHash[0]); // true the first time an id is seen
  */
 export class IdSet {
   private slots: Int32Array = new Int32Array(1 << 11); // [hash, entry + 1] pairs
   private columnOf: Int32Array = new Int32Array(1024);
   private rowOf: Int32Array = new Int32Array(1024);
   private readonly columns: { bytes: Uint8Array; offsets: Int32Array }[] = [];
+  /** Distinct ids in the set. */
   size = 0;
 
   /** Registers an id column (bytes and offsets) whose rows `addIfAbsent` will refer to; returns its index. */

@@ -4,7 +4,7 @@ import type { Data, Table } from 'apache-arrow';
 import { grow } from '../read/columnBuilders.ts';
 import { hashBytes } from '../read/FileParser.ts';
 import { EVENT_TYPES } from '../read/parseEventJson.ts';
-import { CELL_NAMES } from './metricsFromCells.ts';
+import { CELL_NAMES, type COUNT_COLUMNS } from './metricsFromCells.ts';
 import type { IdSet } from './IdSet.ts';
 
 /**
@@ -21,7 +21,14 @@ import type { IdSet } from './IdSet.ts';
  * const { counts, groups, kept } = aggregatePartition(expandToken(table), seenIds);
  * metricsFromCounts(counts, groups).print();
  */
-export function aggregatePartition(events: Table, seenIds: IdSet): { counts: ColumnTable; groups: ColumnTable; kept: number } {
+export function aggregatePartition(events: Table, seenIds: IdSet): {
+  /** One row per group: `group` and the {@link COUNT_COLUMNS}. */
+  counts: ColumnTable;
+  /** One row per group: `group`, `datehour`, `domain`, `country`. */
+  groups: ColumnTable;
+  /** Events counted: the rows whose id was new. */
+  kept: number;
+} {
   const groupOf = new Map<number, number>();
   const groupDomain: number[] = [];
   const groupCountry: number[] = [];

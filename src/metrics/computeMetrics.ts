@@ -6,6 +6,13 @@ import { CELL_OF_EVENT, GROUP_KEYS, metricsFromCells } from './metricsFromCells.
 
 type ArrowInput = Parameters<typeof aq.fromArrow>[0];
 
+/**
+ * What `computeMetrics` shares across calls.
+ *
+ * @example
+ * const seenIds = new Set<string>();
+ * for (const events of hours) computeMetrics(events, { seenIds }).print(); // a duplicate in a later hour is dropped
+ */
 export interface MetricsOptions {
   /** Ids of earlier partitions of the same run; their repeats are dropped, new ids are added. Default: a new set. */
   seenIds?: Set<string>;

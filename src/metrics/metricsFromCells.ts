@@ -1,7 +1,12 @@
 import * as aq from 'arquero';
 import type { ColumnTable } from 'arquero';
 
-/** The output columns, in order (see SPEC.md). */
+/**
+ * The output columns, in order (see SPEC.md).
+ *
+ * @example
+ * metrics.select(...METRIC_COLUMNS); // the output schema's order
+ */
 export const METRIC_COLUMNS = [
   'datehour',
   'domain',
@@ -15,17 +20,33 @@ export const METRIC_COLUMNS = [
   'avg_pageviews_per_user',
 ] as const;
 
+/**
+ * The columns a metrics row is grouped by, and sorted by.
+ *
+ * @example
+ * metrics.orderby(...GROUP_KEYS);
+ */
 export const GROUP_KEYS = ['datehour', 'domain', 'country'] as const;
 
-/** The six cells of type x consent, in type-code order: `CELL_NAMES[type * 2 + (consent ? 0 : 1)]`. */
-export const CELL_NAMES = ['pageviews', 'consents_asked', 'consents_given'].flatMap((metric) => [`${metric}_with`, `${metric}_without`]);
+/**
+ * The six cells of type x consent, in type-code order: `CELL_NAMES[type * 2 + (consent ? 0 : 1)]`.
+ *
+ * @example
+ * CELL_NAMES[0 * 2 + 1]; // 'pageviews_without': a pageview without consent
+ */
+export const CELL_NAMES: readonly string[] = ['pageviews', 'consents_asked', 'consents_given'].flatMap((metric) => [`${metric}_with`, `${metric}_without`]);
 
 /** The cell name of an event, as an Arquero expression over `type` and `consent`. */
 export const CELL_OF_EVENT = `d => (d.type === 'pageview' ? 'pageviews' : d.type === 'consent.asked' ? 'consents_asked' : 'consents_given')
   + (d.consent ? '_with' : '_without')`;
 
-/** Pivot columns: `n_<cell>` counts events, `users_<cell>` the users whose first event of the type is in that cell. */
-export const COUNT_COLUMNS = CELL_NAMES.flatMap((cell) => [`n_${cell}`, `users_${cell}`]);
+/**
+ * Pivot columns: `n_<cell>` counts events, `users_<cell>` the users whose first event of the type is in that cell.
+ *
+ * @example
+ * COUNT_COLUMNS.slice(0, 2); // ['n_pageviews_with', 'users_pageviews_with']
+ */
+export const COUNT_COLUMNS: readonly string[] = CELL_NAMES.flatMap((cell) => [`n_${cell}`, `users_${cell}`]);
 
 /** The contract's definitions, over the pivot cells. */
 const METRICS = {

@@ -2,7 +2,12 @@ import { ConsentMetricsError } from '../errors.ts';
 import type { Source } from '../source/Source.ts';
 import { datehourFromFolder, parseDatehour } from './parseDatehour.ts';
 
-/** One hourly partition of a source. */
+/**
+ * One hourly partition of a source.
+ *
+ * @example
+ * const hour: Partition = { datehour: '2021-01-23-10', key: 'datehour=2021-01-23-10' };
+ */
 export interface Partition {
   /** `YYYY-MM-DD-HH`, from the folder name. */
   datehour: string;
@@ -10,7 +15,13 @@ export interface Partition {
   key: string;
 }
 
-/** Which partitions a run reads. With none of these set, all of them. */
+/**
+ * Which partitions a run reads. With none of these set, all of them.
+ *
+ * @example
+ * const lastDay: PartitionSelection = { from: '2021-01-23-00', to: '2021-01-23-23' };
+ * await runJob({ root: 'data/events', ...lastDay });
+ */
 export interface PartitionSelection {
   /** Exactly these datehours; each must exist. Default: all. */
   partitions?: string[];
@@ -20,7 +31,14 @@ export interface PartitionSelection {
   to?: string;
 }
 
+/**
+ * The partitions a selection found, and what was skipped on the way.
+ *
+ * @example
+ * const { partitions, warnings }: SelectedPartitions = await selectPartitions(source);
+ */
 export interface SelectedPartitions {
+  /** The selected partitions, in ascending datehour order. */
   partitions: Partition[];
   /** Folders that look like partitions but whose value is malformed; they are not read. */
   warnings: string[];

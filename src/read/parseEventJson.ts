@@ -1,23 +1,53 @@
 import type { RejectReason } from '../report/Tally.ts';
 
-/** The event types the metrics count, in type-code order. Any other `type` rejects the line. */
+/**
+ * The event types the metrics count, in type-code order. Any other `type` rejects the line.
+ *
+ * @example
+ * EVENT_TYPES[0]; // 'pageview'
+ * EVENT_TYPES.indexOf('consent.given'); // 2, the type code
+ */
 export const EVENT_TYPES = ['pageview', 'consent.asked', 'consent.given'] as const;
+/**
+ * One of {@link EVENT_TYPES}.
+ *
+ * @example
+ * const type: EventType = 'consent.asked';
+ */
 export type EventType = (typeof EVENT_TYPES)[number];
 
-/** The fields the job reads from one accepted line. */
+/**
+ * The fields the job reads from one accepted line.
+ *
+ * @example
+ * const event = parseEventJson(line);
+ * if (!('reason' in event)) console.log(event.id, EVENT_TYPES[event.type]);
+ */
 export interface EventFields {
+  /** The event id, a non-empty string. */
   id: string;
+  /** The domain, or null when absent or not a string. */
   domain: string | null;
   /** Index into {@link EVENT_TYPES}. */
   type: number;
+  /** `user.id`, or null when absent or not a string. */
   userId: string | null;
+  /** `user.country`, or null when absent or not a string. */
   country: string | null;
   /** The raw token JSON text. */
   token: string | null;
 }
 
+/**
+ * Why a line was left out, and what was found instead.
+ *
+ * @example
+ * parseEventJson('[1]'); // { reason: 'invalid_json', detail: 'expected a JSON object, found [1]' }
+ */
 export interface Rejection {
+  /** The report reason the line counts under. */
   reason: RejectReason;
+  /** What was expected and what was found. */
   detail: string;
 }
 

@@ -19,6 +19,10 @@ import { EVENT_TYPES } from './parseEventJson.ts';
  * | `id_hash`, `user_id_hash` | int32 | FNV-1a of the UTF-8 bytes, for deduplication and distinct users |
  *
  * Ids and user ids go in as the parser's bytes and offsets, without making strings.
+ *
+ * @example
+ * const table = partitionTable('2021-01-23-10', [parser.finish()]);
+ * table.getChild('domain')?.get(0);
  */
 export function partitionTable(datehour: string, files: readonly ParsedFile[]): Table {
   const rows = files.reduce((sum, file) => sum + file.rows, 0);

@@ -1,7 +1,13 @@
 import { RETRY_KINDS, type RetryCounts } from '../s3/retries.ts';
 import type { Problem, RejectReason } from './Tally.ts';
 
-/** What a run read and what it left out. Written by `--report` as JSON with exactly these keys. */
+/**
+ * What a run read and what it left out. Written by `--report` as JSON with exactly these keys.
+ *
+ * @example
+ * const { report } = await runJob({ root: 'fixtures/example/input' });
+ * report.events === report.lines - report.duplicates - report.rejected.invalid_json - report.rejected.missing_id - report.rejected.unknown_type; // true
+ */
 export interface RunReport {
   /** The input root, as given. */
   root: string;

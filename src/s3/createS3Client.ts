@@ -2,6 +2,12 @@ import { S3Client } from '@aws-sdk/client-s3';
 import type { AwsCredentialIdentity } from '@smithy/types';
 import { CountingRetryStrategy } from './retries.ts';
 
+/**
+ * How the job reaches S3: a ready client, or the settings to make one (endpoint, region, credentials, retries, timeouts).
+ *
+ * @example
+ * await runJob({ root: 's3://events/raw', s3: { endpoint: 'http://127.0.0.1:9000', maxAttempts: 8, idleTimeout: 60_000 } });
+ */
 export interface S3Options {
   /** A ready client (tests, custom middleware); the options below then do not apply. Default: one made from them. */
   client?: S3Client;
@@ -19,8 +25,20 @@ export interface S3Options {
   idleTimeout?: number;
 }
 
-/** Defaults of the S3 options, in milliseconds and attempts. */
-export const S3_DEFAULTS = { maxAttempts: 5, connectTimeout: 5_000, idleTimeout: 30_000 } as const;
+/**
+ * Defaults of the S3 options, in milliseconds and attempts.
+ *
+ * @example
+ * createS3Client({ idleTimeout: S3_DEFAULTS.idleTimeout * 2 }); // a slower link: 60 s of silence allowed
+ */
+export const S3_DEFAULTS = {
+  /** Attempts per request and per object body. */
+  maxAttempts: 5,
+  /** Milliseconds for a connection to open. */
+  connectTimeout: 5_000,
+  /** Milliseconds of silence allowed on a connection. */
+  idleTimeout: 30_000,
+} as const;
 
 /**
  * An S3 client with the standard credential chain and retries that survive a flaky network:

@@ -1,13 +1,25 @@
 import { ConsentMetricsError } from '../errors.ts';
 
-/** A bucket and a key or prefix, from `s3://bucket/key`. */
+/**
+ * A bucket and a key or prefix, from `s3://bucket/key`.
+ *
+ * @example
+ * const { bucket, key }: S3Location = parseS3Url('s3://events/raw/'); // 'events', 'raw/'
+ */
 export interface S3Location {
+  /** The bucket name. */
   bucket: string;
   /** The rest after `bucket/`, as given (`''` for the bucket's root). */
   key: string;
 }
 
-/** Whether a location is an S3 URL rather than a local path. */
+/**
+ * Whether a location is an S3 URL rather than a local path.
+ *
+ * @example
+ * isS3Url('s3://events/raw'); // true
+ * isS3Url('data/events'); // false
+ */
 export const isS3Url = (location: string): boolean => location.startsWith('s3://');
 
 /**

@@ -1,6 +1,11 @@
 /**
  * Where event files come from. A local folder and an S3 prefix both implement it, so no stage after
  * this one knows where the bytes live. Keys are relative to the source's root and use `/`.
+ *
+ * @example
+ * const source = await localSource('fixtures/example/input');
+ * const keys = await source.listFiles('datehour=2021-01-23-10');
+ * for await (const chunk of await source.open(keys[0])) console.log(chunk.byteLength);
  */
 export interface Source {
   /** Human-readable location of a key (or the root), for reports and errors: `/data/x` or `s3://bucket/x`. */

@@ -1,12 +1,23 @@
-/** One output file: its key under the sink's root, and its bytes. */
+/**
+ * One output file: its key under the sink's root, and its bytes.
+ *
+ * @example
+ * const file: OutputFile = { key: 'datehour=2021-01-23-10/part-0.parquet', bytes };
+ */
 export interface OutputFile {
+  /** Where it goes, relative to the sink's root, with `/` separators. */
   key: string;
+  /** The whole file's content. */
   bytes: Uint8Array;
 }
 
 /**
  * Where results go. A local folder and an S3 prefix both implement it. A reader never sees a
  * half-written file, and when writing fails, no file of the batch that was not already whole is left.
+ *
+ * @example
+ * const sink: Sink = localSink('out');
+ * await sink.write([{ key: 'metrics.parquet', bytes }]);
  */
 export interface Sink {
   /** Human-readable location of a key: a path or `s3://bucket/key`. */

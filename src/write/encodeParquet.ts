@@ -1,6 +1,18 @@
 import { Compression, Table, WriterPropertiesBuilder, writeParquet } from 'parquet-wasm';
 
+/**
+ * A Parquet codec: `snappy` (the default: fast, readable everywhere), `zstd` (smaller) or `none`.
+ *
+ * @example
+ * const compression: CompressionName = 'zstd';
+ */
 export type CompressionName = 'snappy' | 'zstd' | 'none';
+/**
+ * The Parquet codecs `--compression` accepts.
+ *
+ * @example
+ * COMPRESSIONS.includes('zstd'); // true
+ */
 export const COMPRESSIONS: readonly CompressionName[] = ['snappy', 'zstd', 'none'];
 
 const CODECS: Record<CompressionName, Compression> = {

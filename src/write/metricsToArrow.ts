@@ -24,7 +24,12 @@ export function metricsToArrow(metrics: ColumnTable): Table {
   return new Table(columns);
 }
 
-/** The metrics as Arrow IPC stream bytes (readable by apache-arrow, parquet-wasm and flechette). */
+/**
+ * The metrics as Arrow IPC stream bytes (readable by apache-arrow, parquet-wasm and flechette).
+ *
+ * @example
+ * const bytes = metricsToArrowIPC(metrics); // for encodeParquet, or any Arrow reader
+ */
 export function metricsToArrowIPC(metrics: ColumnTable): Uint8Array {
   return tableToIPC(metricsToArrow(metrics), 'stream');
 }

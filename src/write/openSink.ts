@@ -4,9 +4,16 @@ import { isS3Url } from '../s3/parseS3Url.ts';
 import { localSink } from './localSink.ts';
 import type { Sink } from './Sink.ts';
 
-/** Where `--out` points: a sink and the key under it. */
+/**
+ * Where `--out` points: a sink and the key under it.
+ *
+ * @example
+ * const { sink, key, byDatehour }: OutputTarget = await openSink('out/by-hour/'); // key '', byDatehour true
+ */
 export interface OutputTarget {
+  /** Where files are written. */
   sink: Sink;
+  /** The file's key under the sink (`''` for one file per datehour). */
   key: string;
   /** `true` when the location ends in `/`: one file per datehour under it. */
   byDatehour: boolean;

@@ -6,6 +6,12 @@ import { folderPrefix, parseS3Url } from '../s3/parseS3Url.ts';
 import { s3Error } from '../s3/s3Error.ts';
 import type { Sink } from './Sink.ts';
 
+/**
+ * How an `s3Sink` uploads: the client settings, part size and parallel uploads.
+ *
+ * @example
+ * s3Sink('s3://results/metrics/', { partSize: 16 * 1024 * 1024, concurrency: 8 });
+ */
 export interface S3SinkOptions extends S3Options {
   /** Files up to this size go in one PutObject; larger ones in a multipart upload of parts this size. Default: 8 MiB. */
   partSize?: number;

@@ -4,6 +4,12 @@ import { encodeParquet, type CompressionName } from './encodeParquet.ts';
 import { metricsToArrow } from './metricsToArrow.ts';
 import type { OutputFile, Sink } from './Sink.ts';
 
+/**
+ * How `writeParquet` encodes and lays out its files.
+ *
+ * @example
+ * await writeParquet(metrics, localSink('out'), '', { compression: 'zstd', byDatehour: ['2021-01-23-10'] });
+ */
 export interface WriteOptions {
   /** Parquet compression. Default: `'snappy'`. */
   compression?: CompressionName;

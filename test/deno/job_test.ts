@@ -1,5 +1,6 @@
-// Run by `npm test` through Deno: the library imports unchanged in Deno 2 and gives the example's result.
-import { runJob, METRIC_COLUMNS } from '../../src/index.ts';
+// Run by `npm test` through Deno: the library, imported by its package name (deno.json maps it to
+// src/index.ts in a checkout), runs unchanged in Deno 2 and gives the example's result.
+import { runJob, METRIC_COLUMNS } from 'consent-metrics';
 
 const root = new URL('../../fixtures/example/input', import.meta.url).pathname;
 const expected = JSON.parse(await Deno.readTextFile(new URL('../../fixtures/example/expected.json', import.meta.url)));

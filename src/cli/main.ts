@@ -1,0 +1,8 @@
+// The executable's entry: the command line with this process's arguments. `bin/consent-metrics.mjs`
+// runs its compiled form (dist/cli/main.js); `npm start` runs this source through tsx.
+
+// The AWS SDK warns about Node 20 on every start: noise on a CLI's stderr. Set before the SDK loads,
+// hence the dynamic import below.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+const { runCli } = await import('./runCli.ts');
+process.exitCode = await runCli(process.argv.slice(2));
