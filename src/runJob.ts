@@ -9,6 +9,7 @@ import { emptyMetrics, metricsFromCounts } from './metrics/metricsFromCells.ts';
 import { selectPartitions, type PartitionSelection } from './partitions/selectPartitions.ts';
 import { DEFAULT_CONCURRENCY, readPartitions } from './read/readPartitions.ts';
 import type { RunReport } from './report/RunReport.ts';
+import { StageTimes } from './report/StageTimes.ts';
 import { Tally } from './report/Tally.ts';
 import type { S3Options } from './s3/createS3Client.ts';
 import { retriesBetween, retryCountsOf } from './s3/retries.ts';
@@ -57,6 +58,8 @@ export interface JobResult {
   report: RunReport;
   /** Files written, when `out` was given. */
   written: string[];
+  /** Where the time went, by stage (`--profile` prints it). */
+  times: StageTimes;
 }
 
 /**
@@ -86,7 +89,8 @@ export async function runJob({
   const retriesSoFar = async () => (s3Settings.client ? retryCountsOf(s3Settings.client) : undefined);
   const retriesBefore = await retriesSoFar();
   const source = await openSource(root, s3Settings);
-  const { partitions, warnings } = await selectPartitions(source, selection);
+  const times = new StageTimes();
+  const { partitions, warnings } = await times.wait('list', selectPartitions(source, selection));
   const target = out === undefined ? undefined : await openSink(out, s3Settings);
 
   const tally = new Tally(strict);
@@ -96,11 +100,18 @@ export async function runJob({
   const perPartition: Table[] = [];
   let files = 0;
   let duplicates = 0;
-  for await (const read of readPartitions(source, partitions, { concurrency, strict, workers })) {
+  const reads = readPartitions(source, partitions, { concurrency, strict, workers, times })[Symbol.asyncIterator]();
+  for (;;) {
+    const assembledBefore = times.milliseconds.assemble;
+    const next = await times.wait('waiting', reads.next());
+    times.milliseconds.waiting -= times.milliseconds.assemble - assembledBefore; // assembling ran inside that wait
+    if (next.done) break;
+    const read = next.value;
     tally.merge(read.tally);
     files += read.files;
-    const { counts, groups, kept } = aggregatePartition(expandToken(read.table, { tally, counts: false, tokenCache }), seenIds);
-    perPartition.push(metricsToArrow(metricsFromCounts(counts, groups)));
+    const expanded = times.measure('expand', () => expandToken(read.table, { tally, counts: false, tokenCache }));
+    const { counts, groups, kept } = times.measure('dedup_count', () => aggregatePartition(expanded, seenIds));
+    perPartition.push(times.measure('metrics', () => metricsToArrow(metricsFromCounts(counts, groups))));
     if (tokenCache.size > TOKEN_CACHE_LIMIT) tokenCache.clear(); // bounded memory when tokens are randomized
     duplicates += read.table.numRows - kept;
     onPartition?.({ datehour: read.partition.datehour, files: read.files, bytes: read.bytes, lines: read.tally.lines, events: kept, of: partitions.length });
@@ -108,10 +119,10 @@ export async function runJob({
 
   const output = perPartition.length > 0 ? perPartition[0]!.concat(...perPartition.slice(1)) : metricsToArrow(emptyMetrics());
   const written = target
-    ? await writeParquet(output, target.sink, target.key, {
+    ? await times.wait('write', writeParquet(output, target.sink, target.key, {
         compression,
         byDatehour: target.byDatehour ? partitions.map((partition) => partition.datehour) : undefined,
-      })
+      }))
     : [];
   const report: RunReport = {
     root,
@@ -127,7 +138,8 @@ export async function runJob({
     retries: retriesBetween(retriesBefore, await retriesSoFar()),
   };
   // For the caller, an Arquero table (int64 read back as numbers).
-  return { metrics: aq.fromArrow(tableToIPC(output, 'stream')), report, written };
+  const metrics = times.measure('result', () => aq.fromArrow(tableToIPC(output, 'stream')));
+  return { metrics, report, written, times };
 }
 
 /** Distinct tokens whose facts a run keeps between partitions. */

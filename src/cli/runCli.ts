@@ -2,6 +2,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { ConsentMetricsError } from '../errors.ts';
 import { summarizeReport } from '../report/RunReport.ts';
+import { formatStageTimes } from '../report/StageTimes.ts';
 import { runJob } from '../runJob.ts';
 import { COMPRESSIONS, type CompressionName } from '../write/encodeParquet.ts';
 import { openSink } from '../write/openSink.ts';
@@ -36,6 +37,7 @@ Options:
   --format FORMAT           stdout: table (default, the first --limit rows), csv or json (every row)
   --limit N                 rows of the table format (default 50)
   --quiet                   no report summary or progress on stderr (errors still are)
+  --profile                 print where the time went, by stage, on stderr
   -h, --help                show this help
 
 Examples:
@@ -81,7 +83,9 @@ export async function runCli(argv: string[], io: Io = defaultIo): Promise<number
   }
   const progress = createProgress(flags.quiet ? {} as ProgressStream : io.progress);
   try {
-    const { metrics, report, written } = await runJob({ ...flags.job, onPartition: progress.update }).finally(progress.done);
+    const started = performance.now();
+    const { metrics, report, written, times } = await runJob({ ...flags.job, onPartition: progress.update }).finally(progress.done);
+    const wall = performance.now() - started;
     if (flags.reportPath) {
       const { sink, key } = await openSink(flags.reportPath, flags.job.s3);
       await sink.write([{ key, bytes: Buffer.from(JSON.stringify(report, null, 2) + '\n') }]);
@@ -91,6 +95,7 @@ export async function runCli(argv: string[], io: Io = defaultIo): Promise<number
       io.stderr(summarizeReport(report));
       for (const location of written) io.stderr(`wrote ${location}`);
     }
+    if (flags.profile) io.stderr(formatStageTimes(times, wall));
     return 0;
   } catch (error) {
     if (error instanceof ConsentMetricsError) {
@@ -124,6 +129,7 @@ export function parseCliArgs(argv: string[]) {
       limit: { type: 'string', default: '50' },
       format: { type: 'string', default: 'table' },
       quiet: { type: 'boolean', default: false },
+      profile: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -137,6 +143,7 @@ export function parseCliArgs(argv: string[]) {
   return {
     help: values.help,
     quiet: values.quiet,
+    profile: values.profile,
     format,
     reportPath: values.report,
     limit: wholeNumber('limit', values.limit, 0),

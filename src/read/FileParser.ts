@@ -56,6 +56,8 @@ export interface ParsedFile {
   line: Int32Array;
   /** Bytes read (decompressed). */
   bytes: number;
+  /** Milliseconds from the parser's creation to `finish()`: reading and parsing, on the thread that parsed. */
+  parseMilliseconds: number;
   /** Non-blank lines read (tally counts). */
   lines: number;
   /** Lines left out, by reason. */
@@ -144,6 +146,7 @@ export class FileParser {
   private bytes = 0;
   /** Lines and rejections; never strict here (a worker cannot fail the run): the reader's tally decides. */
   private readonly tally = new Tally();
+  private readonly started = performance.now();
 
   /**
    * @param file where the lines come from, for the report
@@ -212,6 +215,7 @@ export class FileParser {
       token: { codes: this.tokenCodes.finish(), values: this.token.values },
       line: this.line.finish(),
       bytes: this.bytes,
+      parseMilliseconds: performance.now() - this.started,
       lines: this.tally.lines,
       rejected: this.tally.rejected,
       invalidTokens: 0,

@@ -3,6 +3,7 @@ import pMap, { pMapIterable } from 'p-map';
 import type { Table } from 'apache-arrow';
 import { ConsentMetricsError } from '../errors.ts';
 import type { Partition } from '../partitions/selectPartitions.ts';
+import { StageTimes } from '../report/StageTimes.ts';
 import { Tally } from '../report/Tally.ts';
 import type { Source } from '../source/Source.ts';
 import { FileParser, type ParsedFile } from './FileParser.ts';
@@ -28,6 +29,8 @@ export interface ReadOptions {
    * calling thread. Files of other sources (S3) are parsed on the calling thread as they stream in.
    */
   workers?: number;
+  /** Stage times to add this read's to: `parse` (summed over the parsing threads) and `assemble`. Default: none kept. */
+  times?: StageTimes;
 }
 
 /**
@@ -64,7 +67,7 @@ export interface PartitionEvents {
 export async function* readPartitions(
   source: Source,
   partitions: readonly Partition[],
-  { concurrency = DEFAULT_CONCURRENCY, strict = false, workers = Math.min(availableParallelism(), 8) }: ReadOptions = {},
+  { concurrency = DEFAULT_CONCURRENCY, strict = false, workers = Math.min(availableParallelism(), 8), times = new StageTimes() }: ReadOptions = {},
 ): AsyncGenerator<PartitionEvents> {
   validateConcurrency(concurrency);
   const listed = await pMap(partitions, async (partition) => {
@@ -88,7 +91,9 @@ export async function* readPartitions(
         parsed.push(next.value.parsed);
       }
       const bytes = parsed.reduce((sum, file) => sum + file.bytes, 0);
-      yield { partition, table: partitionTable(partition.datehour, parsed), files: keys.length, bytes, tally };
+      for (const file of parsed) times.milliseconds.parse += file.parseMilliseconds;
+      const table = times.measure('assemble', () => partitionTable(partition.datehour, parsed));
+      yield { partition, table, files: keys.length, bytes, tally };
     }
   } finally {
     await pool?.close();

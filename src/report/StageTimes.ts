@@ -1,0 +1,65 @@
+/**
+ * Where a run's time goes, by stage, in milliseconds: what `--profile` prints. `parse` is summed over
+ * the threads that parse (it runs beside the main thread); every other stage is main-thread time, so
+ * their sum plus `waiting` (the main thread idle until the next partition is read) is the wall time.
+ *
+ * @example
+ * STAGES.map((stage) => `${stage}: ${result.times.milliseconds[stage].toFixed(0)} ms`);
+ */
+export const STAGES = ['list', 'parse', 'waiting', 'assemble', 'expand', 'dedup_count', 'metrics', 'write', 'result'] as const;
+
+/**
+ * A stage of the job, as `--profile` names it.
+ *
+ * @example
+ * const stage: Stage = 'dedup_count';
+ */
+export type Stage = (typeof STAGES)[number];
+
+/**
+ * Milliseconds by stage, added up as a run goes.
+ *
+ * @example
+ * const times = new StageTimes();
+ * const table = times.measure('assemble', () => partitionTable(datehour, files));
+ * times.milliseconds.assemble; // time spent so far
+ */
+export class StageTimes {
+  /** Milliseconds spent in each stage so far. */
+  readonly milliseconds: Record<Stage, number> = Object.fromEntries(STAGES.map((stage) => [stage, 0])) as Record<Stage, number>;
+
+  /** Runs `work`, adding its duration to `stage`. */
+  measure<T>(stage: Stage, work: () => T): T {
+    const started = performance.now();
+    try {
+      return work();
+    } finally {
+      this.milliseconds[stage] += performance.now() - started;
+    }
+  }
+
+  /** Awaits `work`, adding the wait to `stage`. */
+  async wait<T>(stage: Stage, work: Promise<T>): Promise<T> {
+    const started = performance.now();
+    try {
+      return await work;
+    } finally {
+      this.milliseconds[stage] += performance.now() - started;
+    }
+  }
+}
+
+/**
+ * The stage times as an aligned table for a terminal: seconds and share of the wall time.
+ *
+ * @example
+ * console.error(formatStageTimes(result.profile!, wallMilliseconds));
+ */
+export function formatStageTimes(times: StageTimes, wallMilliseconds: number): string {
+  const rows = STAGES.map((stage) => {
+    const ms = times.milliseconds[stage];
+    const share = stage === 'parse' ? 'beside the main thread' : `${((100 * ms) / wallMilliseconds).toFixed(1)}% of wall`;
+    return `  ${stage.padEnd(12)}${(ms / 1000).toFixed(3).padStart(8)} s  ${share}`;
+  });
+  return [`profile (wall ${(wallMilliseconds / 1000).toFixed(3)} s):`, ...rows].join('\n');
+}

@@ -1,0 +1,28 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { runJob, STAGES, StageTimes } from '../../src/index.ts';
+import { FIXTURES } from '../support/fixtures.ts';
+
+test('measure and wait add each piece of work to its stage', async () => {
+  const times = new StageTimes();
+  assert.is(times.measure('expand', () => 42), 42);
+  assert.is(await times.wait('write', sleep(60).then(() => 'done')), 'done');
+  await times.wait('write', sleep(40));
+  assert.ok(times.milliseconds.write >= 95 && times.milliseconds.write < 1000, String(times.milliseconds.write));
+  assert.ok(times.milliseconds.expand < 50);
+  assert.is(times.milliseconds.parse, 0);
+});
+
+test('a run accounts for its wall time: main-thread stages and waiting add up to no more than it', async () => {
+  const started = performance.now();
+  const { times, report } = await runJob({ root: `${FIXTURES}example/input`, out: undefined });
+  const wall = performance.now() - started;
+  const mainThread = STAGES.filter((stage) => stage !== 'parse').reduce((sum, stage) => sum + times.milliseconds[stage], 0);
+  assert.ok(STAGES.every((stage) => times.milliseconds[stage] >= 0));
+  assert.ok(mainThread <= wall + 1, `${mainThread} ms of stages in ${wall} ms`);
+  assert.ok(times.milliseconds.parse > 0 && times.milliseconds.dedup_count > 0, 'parsing and counting were timed');
+  assert.is(report.events, 57);
+});
+
+test.run();
