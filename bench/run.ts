@@ -1,7 +1,10 @@
-// Side-by-side benchmark: our CLI and DuckDB on the same data, each as its own process, start to exit.
-//   npm run bench -- [--data bench/data/events-2000000] [--runs 5] [--threads 2]
-// Prints wall, CPU and peak RSS (medians) for both, the ratios, and checks the outputs are equal.
-import { spawn } from 'node:child_process';
+// Side-by-side benchmark: our CLI and DuckDB on the same data, each as its own process, start to exit,
+// on compact JSON and on JSON spaced as Python's json.dumps writes it (generated when missing).
+//   npm run bench -- [--events 2000000] [--runs 5] [--threads 2] [--spacing compact,python] [--only duckdb]
+// Runs are paired (the engines alternate), so a noisy moment hits both. Prints wall, CPU and peak RSS
+// (medians) for both, the ratios, and checks the outputs are equal.
+import { execFileSync, spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,26 +13,27 @@ import { DuckDBInstance } from '@duckdb/node-api';
 
 const { values } = parseArgs({
   options: {
-    data: { type: 'string', default: 'bench/data/events-2000000' },
+    events: { type: 'string', default: '2000000' },
     runs: { type: 'string', default: '5' },
     threads: { type: 'string', default: '2' },
+    spacing: { type: 'string', default: 'compact,python' },
     only: { type: 'string' },
   },
 });
 const scratch = await mkdtemp(join(tmpdir(), 'consent-metrics-bench-'));
 const engines = {
-  'consent-metrics': (out: string) => ['bin/consent-metrics.mjs', values.data!, '--out', out, '--limit', '0'],
-  duckdb: (out: string) => ['bench/duckdbJob.mjs', values.data!, out, values.threads!],
+  'consent-metrics': (data: string, out: string) => ['bin/consent-metrics.mjs', data, '--out', out, '--limit', '0'],
+  duckdb: (data: string, out: string) => ['bench/duckdbJob.mjs', data, out, values.threads!],
 };
 type Engine = keyof typeof engines;
 const selected = (values.only ? values.only.split(',') : Object.keys(engines)) as Engine[];
 
 interface Run { wall: number; cpuSeconds: number; peakRssMiB: number }
 
-async function runOnce(engine: Engine, out: string): Promise<Run> {
+async function runOnce(engine: Engine, data: string, out: string): Promise<Run> {
   const usageFile = join(scratch, `${engine}.usage.json`);
   const started = performance.now();
-  const child = spawn(process.execPath, ['--import', './bench/reportUsage.mjs', ...engines[engine](out)], {
+  const child = spawn(process.execPath, ['--import', './bench/reportUsage.mjs', ...engines[engine](data, out)], {
     stdio: ['ignore', 'ignore', 'pipe'],
     env: { ...process.env, BENCH_USAGE_FILE: usageFile, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
   });
@@ -42,35 +46,44 @@ async function runOnce(engine: Engine, out: string): Promise<Run> {
 }
 
 const median = (numbers: number[]) => [...numbers].sort((a, b) => a - b)[Math.floor(numbers.length / 2)]!;
-const results = new Map<Engine, Run[]>(selected.map((engine) => [engine, []]));
-for (let run = 0; run < Number(values.runs); run++) {
-  for (const engine of selected) {
-    const result = await runOnce(engine, join(scratch, `${engine}.parquet`));
-    results.get(engine)!.push(result);
-    console.error(`run ${run + 1} ${engine}: ${result.wall.toFixed(2)} s, ${result.cpuSeconds.toFixed(2)} s CPU, ${result.peakRssMiB.toFixed(0)} MiB`);
-  }
-}
 
-console.log(`\n${values.data}, ${values.runs} runs each, medians (DuckDB threads: ${values.threads})\n`);
-console.log('| engine | wall | CPU | peak RSS |\n|---|---|---|---|');
-const summary = new Map<Engine, Run>();
-for (const [engine, runs] of results) {
-  const row = { wall: median(runs.map((r) => r.wall)), cpuSeconds: median(runs.map((r) => r.cpuSeconds)), peakRssMiB: median(runs.map((r) => r.peakRssMiB)) };
-  summary.set(engine, row);
-  console.log(`| ${engine} | ${row.wall.toFixed(2)} s | ${row.cpuSeconds.toFixed(2)} s | ${row.peakRssMiB.toFixed(0)} MiB |`);
-}
-const ours = summary.get('consent-metrics');
-const duck = summary.get('duckdb');
-if (ours && duck) {
-  console.log(`\nconsent-metrics / DuckDB: wall ${(ours.wall / duck.wall).toFixed(2)}x, peak RSS ${(ours.peakRssMiB / duck.peakRssMiB).toFixed(2)}x`);
-  // Equal outputs: every row, keys compared as text, counts exactly, the average to 1e-9.
-  const db = await (await DuckDBInstance.create(':memory:')).connect();
-  const read = async (engine: Engine) => (await db.runAndReadAll(
-    `SELECT * FROM read_parquet('${join(scratch, `${engine}.parquet`)}') ORDER BY datehour, domain NULLS FIRST, country NULLS FIRST`)).getRows();
-  const [a, b] = [await read('consent-metrics'), await read('duckdb')];
-  const same = a.length === b.length && a.every((row, i) => row.every((value, j) =>
-    typeof value === 'number' ? Math.abs(value - (b[i]![j] as number)) < 1e-9 : String(value) === String(b[i]![j])));
-  console.log(same ? `outputs equal: ${a.length} rows` : `OUTPUTS DIFFER (${a.length} vs ${b.length} rows)`);
-  if (!same) process.exitCode = 1;
+for (const spacing of values.spacing!.split(',')) {
+  const data = `bench/data/events-${values.events}${spacing === 'python' ? '-spaced' : ''}`;
+  if (!existsSync(data)) {
+    execFileSync(process.execPath, ['--import', 'tsx', 'bench/generate.ts', '--events', values.events!, '--hours', '24', '--files', '2',
+      '--seed', '1', '--spacing', spacing, '--out', data], { stdio: 'inherit' });
+  }
+  const results = new Map<Engine, Run[]>(selected.map((engine) => [engine, []]));
+  for (let run = 0; run < Number(values.runs); run++) {
+    for (const engine of selected) {
+      const result = await runOnce(engine, data, join(scratch, `${engine}.parquet`));
+      results.get(engine)!.push(result);
+      console.error(`${spacing} run ${run + 1} ${engine}: ${result.wall.toFixed(2)} s, ${result.cpuSeconds.toFixed(2)} s CPU, ${result.peakRssMiB.toFixed(0)} MiB`);
+    }
+  }
+
+  console.log(`\n${data} (${spacing} JSON), ${values.runs} paired runs, medians (DuckDB threads: ${values.threads})\n`);
+  console.log('| engine | wall | CPU | peak RSS |\n|---|---|---|---|');
+  const summary = new Map<Engine, Run>();
+  for (const [engine, runs] of results) {
+    const row = { wall: median(runs.map((r) => r.wall)), cpuSeconds: median(runs.map((r) => r.cpuSeconds)), peakRssMiB: median(runs.map((r) => r.peakRssMiB)) };
+    summary.set(engine, row);
+    console.log(`| ${engine} | ${row.wall.toFixed(2)} s | ${row.cpuSeconds.toFixed(2)} s | ${row.peakRssMiB.toFixed(0)} MiB |`);
+  }
+  const ours = summary.get('consent-metrics');
+  const duck = summary.get('duckdb');
+  if (ours && duck) {
+    console.log(`\nconsent-metrics / DuckDB: wall ${(ours.wall / duck.wall).toFixed(2)}x, CPU ${(ours.cpuSeconds / duck.cpuSeconds).toFixed(2)}x, ` +
+      `peak RSS ${(ours.peakRssMiB / duck.peakRssMiB).toFixed(2)}x`);
+    // Equal outputs: every row, keys compared as text, counts exactly, the average to 1e-9.
+    const db = await (await DuckDBInstance.create(':memory:')).connect();
+    const read = async (engine: Engine) => (await db.runAndReadAll(
+      `SELECT * FROM read_parquet('${join(scratch, `${engine}.parquet`)}') ORDER BY datehour, domain NULLS FIRST, country NULLS FIRST`)).getRows();
+    const [a, b] = [await read('consent-metrics'), await read('duckdb')];
+    const same = a.length === b.length && a.every((row, i) => row.every((value, j) =>
+      typeof value === 'number' ? Math.abs(value - (b[i]![j] as number)) < 1e-9 : String(value) === String(b[i]![j])));
+    console.log(same ? `outputs equal: ${a.length} rows` : `OUTPUTS DIFFER (${a.length} vs ${b.length} rows)`);
+    if (!same) process.exitCode = 1;
+  }
 }
 await rm(scratch, { recursive: true, force: true });
