@@ -90,7 +90,7 @@ export async function runJob({
   const retriesBefore = await retriesSoFar();
   const source = await openSource(root, s3Settings);
   const times = new StageTimes();
-  const { partitions, warnings } = await times.wait('list', selectPartitions(source, selection));
+  const { partitions, warnings } = await times.wait('list', () => selectPartitions(source, selection));
   const target = out === undefined ? undefined : await openSink(out, s3Settings);
 
   const tally = new Tally(strict);
@@ -103,7 +103,7 @@ export async function runJob({
   const reads = readPartitions(source, partitions, { concurrency, strict, workers, times })[Symbol.asyncIterator]();
   for (;;) {
     const assembledBefore = times.milliseconds.assemble;
-    const next = await times.wait('waiting', reads.next());
+    const next = await times.wait('waiting', () => reads.next());
     times.milliseconds.waiting -= times.milliseconds.assemble - assembledBefore; // assembling ran inside that wait
     if (next.done) break;
     const read = next.value;
@@ -119,7 +119,7 @@ export async function runJob({
 
   const output = perPartition.length > 0 ? perPartition[0]!.concat(...perPartition.slice(1)) : metricsToArrow(emptyMetrics());
   const written = target
-    ? await times.wait('write', writeParquet(output, target.sink, target.key, {
+    ? await times.wait('write', () => writeParquet(output, target.sink, target.key, {
         compression,
         byDatehour: target.byDatehour ? partitions.map((partition) => partition.datehour) : undefined,
       }))

@@ -38,11 +38,11 @@ export class StageTimes {
     }
   }
 
-  /** Awaits `work`, adding the wait to `stage`. */
-  async wait<T>(stage: Stage, work: Promise<T>): Promise<T> {
+  /** Starts `work` and awaits it, adding both to `stage` (an async function's synchronous start counts too). */
+  async wait<T>(stage: Stage, work: () => Promise<T>): Promise<T> {
     const started = performance.now();
     try {
-      return await work;
+      return await work();
     } finally {
       this.milliseconds[stage] += performance.now() - started;
     }

@@ -7,8 +7,9 @@ import { FIXTURES } from '../support/fixtures.ts';
 test('measure and wait add each piece of work to its stage', async () => {
   const times = new StageTimes();
   assert.is(times.measure('expand', () => 42), 42);
-  assert.is(await times.wait('write', sleep(60).then(() => 'done')), 'done');
-  await times.wait('write', sleep(40));
+  assert.is(await times.wait('write', () => sleep(60).then(() => 'done')), 'done');
+  const busy = () => { const until = performance.now() + 40; while (performance.now() < until); return Promise.resolve(); };
+  await times.wait('write', busy); // synchronous work before the promise counts too
   assert.ok(times.milliseconds.write >= 95 && times.milliseconds.write < 1000, String(times.milliseconds.write));
   assert.ok(times.milliseconds.expand < 50);
   assert.is(times.milliseconds.parse, 0);
