@@ -76,20 +76,38 @@ export function transferList(file: ParsedFile): ArrayBuffer[] {
 }
 
 const ascii = (text: string) => Uint8Array.from(text, (c) => c.charCodeAt(0));
-// The separators of the usual line shape, in the usual key order.
-const OPEN_ID = ascii('{"id":"');
-const THEN_DATETIME = ascii('","datetime":"');
-const THEN_DOMAIN = ascii('","domain":"');
-const THEN_TYPE = ascii('","type":"');
-const THEN_USER_ID = ascii('","user":{"id":"');
-const THEN_COUNTRY = ascii('","country":"');
-const THEN_TOKEN = ascii('","token":"');
-const CLOSE = ascii('"}}');
+
+/**
+ * A run of JSON punctuation and key names between two values, with the places where JSON allows
+ * whitespace: before and after each of `{ } [ ] : ,` (never inside a string).
+ */
+interface Separator {
+  bytes: Uint8Array;
+  /** 1 where whitespace may come before `bytes[i]`. */
+  spaceBefore: Uint8Array;
+}
+const STRUCTURAL = new Set('{}[]:,'.split('').map((c) => c.charCodeAt(0)));
+function separator(text: string): Separator {
+  const bytes = ascii(text);
+  const spaceBefore = bytes.map((byte, i) => (i > 0 && (STRUCTURAL.has(byte) || STRUCTURAL.has(bytes[i - 1]!)) ? 1 : 0));
+  return { bytes, spaceBefore };
+}
+// The separators of the usual line shape, in the usual key order; whitespace is allowed wherever JSON allows it.
+const OPEN_ID = separator('{"id":"');
+const THEN_DATETIME = separator('","datetime":"');
+const THEN_DOMAIN = separator('","domain":"');
+const THEN_TYPE = separator('","type":"');
+const THEN_USER_ID = separator('","user":{"id":"');
+const THEN_COUNTRY = separator('","country":"');
+const THEN_TOKEN = separator('","token":"');
 const TYPE_BYTES = EVENT_TYPES.map(ascii);
 const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
 const NEWLINE = 0x0a;
 const CARRIAGE_RETURN = 0x0d;
+const SPACE = 0x20;
+const TAB = 0x09;
+const CLOSE_BRACE = 0x7d;
 const FNV_OFFSET = 0x811c9dc5 | 0;
 const FNV_PRIME = 0x01000193;
 /** The hash given to a null user id (an empty one hashes to FNV_OFFSET); only a hint, equality decides. */
@@ -228,37 +246,37 @@ export class FileParser {
     if (this.lineNumber === 1 && bytes[start] === 0xef && bytes[start + 1] === 0xbb && bytes[start + 2] === 0xbf) start += 3;
     if (end > start && bytes[end - 1] === CARRIAGE_RETURN) end--;
     if (end === start) return;
-    if (bytes[start] !== 0x7b /* { */ || !this.parseUsualShape(bytes, start, end)) this.parseSlowly(bytes, start, end);
+    if (!this.parseUsualShape(bytes, start, end)) this.parseSlowly(bytes, start, end);
   }
 
   /** The fast path; returns false, having appended nothing, when the line is not exactly the usual shape. */
   private parseUsualShape(bytes: Buffer, start: number, end: number): boolean {
     const idMark = this.id.length;
     const userMark = this.userId.length;
-    let at = expect(bytes, start, OPEN_ID);
+    let at = expectSeparator(bytes, skipSpace(bytes, start, end), OPEN_ID);
     const idStart = at;
     const idEnd = (at = copyString(bytes, at, this.id));
     const idHash = lastHash;
     if (idEnd <= idStart) return this.rollBack(idMark, userMark); // escapes, non-ASCII, or an empty id: the exact path decides
-    if ((at = expect(bytes, at, THEN_DATETIME)) < 0 || (at = stringEnd(bytes, at)) < 0) return this.rollBack(idMark, userMark);
-    const domainStart = (at = expect(bytes, at, THEN_DOMAIN));
+    if ((at = expectSeparator(bytes, at, THEN_DATETIME)) < 0 || (at = stringEnd(bytes, at)) < 0) return this.rollBack(idMark, userMark);
+    const domainStart = (at = expectSeparator(bytes, at, THEN_DOMAIN));
     const domainEnd = (at = stringEnd(bytes, at));
     const domainHash = lastHash;
     if (at < 0) return this.rollBack(idMark, userMark);
-    const typeStart = (at = expect(bytes, at, THEN_TYPE));
+    const typeStart = (at = expectSeparator(bytes, at, THEN_TYPE));
     const typeEnd = (at = stringEnd(bytes, at));
     if (at < 0) return this.rollBack(idMark, userMark);
-    at = expect(bytes, at, THEN_USER_ID);
+    at = expectSeparator(bytes, at, THEN_USER_ID);
     at = copyString(bytes, at, this.userId);
     const userHash = lastHash;
     if (at < 0) return this.rollBack(idMark, userMark);
-    const countryStart = (at = expect(bytes, at, THEN_COUNTRY));
+    const countryStart = (at = expectSeparator(bytes, at, THEN_COUNTRY));
     const countryEnd = (at = stringEnd(bytes, at));
     const countryHash = lastHash;
     if (at < 0) return this.rollBack(idMark, userMark);
-    const tokenStart = (at = expect(bytes, at, THEN_TOKEN));
-    const tokenEnd = end - CLOSE.length;
-    if (at < 0 || tokenEnd < tokenStart || expect(bytes, tokenEnd, CLOSE) !== end) return this.rollBack(idMark, userMark);
+    const tokenStart = (at = expectSeparator(bytes, at, THEN_TOKEN));
+    const tokenEnd = closingQuote(bytes, end);
+    if (at < 0 || tokenEnd < tokenStart) return this.rollBack(idMark, userMark);
 
     const typeCode = typeCodeOf(bytes, typeStart, typeEnd);
     if (typeCode < 0) return this.rollBack(idMark, userMark);
@@ -432,6 +450,43 @@ function expect(bytes: Uint8Array, at: number, literal: Uint8Array): number {
   if (at < 0 || at + literal.length > bytes.length) return -1;
   for (let i = 0; i < literal.length; i++) if (bytes[at + i] !== literal[i]) return -1;
   return at + literal.length;
+}
+
+/**
+ * Position after the separator if the bytes at `at` are it, with any JSON whitespace (space, tab,
+ * CR) where JSON allows it, else -1. (A newline never matches: it ends the line.)
+ */
+function expectSeparator(bytes: Uint8Array, at: number, { bytes: literal, spaceBefore }: Separator): number {
+  if (at < 0) return -1;
+  for (let i = 0; i < literal.length; i++, at++) {
+    if (bytes[at] === literal[i]) continue; // compact JSON: one compare a byte, as an exact match
+    if (!spaceBefore[i] || !isSpace(bytes[at]!)) return -1;
+    do at++;
+    while (isSpace(bytes[at]!));
+    if (bytes[at] !== literal[i]) return -1;
+  }
+  return at;
+}
+
+const isSpace = (byte: number) => byte === SPACE || byte === TAB || byte === CARRIAGE_RETURN;
+
+function skipSpace(bytes: Uint8Array, at: number, end: number): number {
+  while (at < end && isSpace(bytes[at]!)) at++;
+  return at;
+}
+
+/**
+ * The position of the quote closing the last value of a line that ends `"}}` (with whitespace where
+ * JSON allows it), read backwards from the line's end; -1 when the line does not end so.
+ */
+function closingQuote(bytes: Uint8Array, end: number): number {
+  let at = end - 1;
+  for (const expected of [CLOSE_BRACE, CLOSE_BRACE, QUOTE]) {
+    while (at >= 0 && isSpace(bytes[at]!)) at--;
+    if (at < 0 || bytes[at] !== expected) return -1;
+    at--;
+  }
+  return at + 1;
 }
 
 /**

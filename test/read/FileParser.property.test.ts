@@ -32,6 +32,26 @@ function expectedOf(lines: string[]) {
   return { rows, rejected };
 }
 
+type Gap = 'open' | 'beforeComma' | 'afterComma' | 'beforeColon' | 'afterColon' | 'close';
+
+/** JSON with `space(gap)` wherever JSON allows whitespace between tokens, at every depth. */
+function spacedJson(value: unknown, space: (gap: Gap) => string): string {
+  const items = (parts: string[], open: string, close: string) =>
+    open + space('open') + parts.map((part, i) => (i === 0 ? '' : space('beforeComma') + ',' + space('afterComma')) + part).join('') + space('close') + close;
+  if (Array.isArray(value)) return items(value.map((item) => spacedJson(item, space)), '[', ']');
+  if (value !== null && typeof value === 'object') {
+    return items(Object.entries(value).map(([key, item]) => JSON.stringify(key) + space('beforeColon') + ':' + space('afterColon') + spacedJson(item, space)), '{', '}');
+  }
+  return JSON.stringify(value);
+}
+
+/** Layouts producers write: compact, Python's json.dumps (`, ` and `: `), and any JSON whitespace anywhere. */
+const LAYOUTS: Record<string, (r: ReturnType<typeof seededRandom>) => (gap: Gap) => string> = {
+  compact: () => () => '',
+  python: () => (gap) => (gap === 'afterComma' || gap === 'afterColon' ? ' ' : ''),
+  anywhere: (r) => () => (r.chance(0.3) ? r.pick([' ', '\t', '\r', '  ', ' \t ']) : ''),
+};
+
 function randomLines(seed: number, count: number): string[] {
   const r = seededRandom(seed);
   const text = () => r.pick(['a', 'www.site.com', 'x"y', 'back\\slash', 'tab\there', 'é', '日本', '😀', 'line\u2028sep', '', 'nul\u0000', '\\u0041', 'consent.given']);
@@ -54,8 +74,11 @@ function randomLines(seed: number, count: number): string[] {
     if (r.chance(0.05)) event.id = undefined;
     let keys = Object.keys(event).filter((key) => event[key] !== undefined);
     if (r.chance(0.2)) keys = keys.sort(() => r.next() - 0.5);
-    const space = () => (r.chance(0.1) ? r.pick([' ', '\t', '  ']) : '');
-    let line = '{' + keys.map((key) => `${space()}"${key}"${space()}:${space()}${JSON.stringify(event[key])}`).join(',') + '}';
+    const space = LAYOUTS[r.pick(['compact', 'compact', 'python', 'anywhere'])]!(r);
+    // Now and then a key with whitespace inside ("i d", " type"): another key, where no whitespace may be skipped.
+    const name = (key: string) => (r.chance(0.03) ? r.pick([`${key[0]} ${key.slice(1)}`, ` ${key}`, `${key}\t`]) : key);
+    let line = spacedJson(Object.fromEntries(keys.map((key) => [name(key), event[key]])), space);
+    if (r.chance(0.05)) line = r.pick([' ', '\t', '\r']) + line;
     if (r.chance(0.05)) line = line.slice(0, r.int(line.length)); // truncated
     if (r.chance(0.02)) line = r.pick(['', '   ', '[1]', 'null', '42', '"text"', '{"id":"dup","id":"x","type":"pageview"}', '\ufeff{"id":"b","type":"pageview"}']);
     if (r.chance(0.05)) line += r.pick(['\r', ' ', '\t']);
@@ -109,6 +132,25 @@ test('the usual shape takes the fast path: the token dictionary is filled from b
     JSON.parse = parse;
   }
   assert.is(calls, 2, 'one JSON.parse per distinct token string, none per line');
+});
+
+test('Python json.dumps spacing and whitespace anywhere take the fast path too: no JSON.parse per line', () => {
+  const event = (id: number) => ({ id: String(id), datetime: 'd', domain: 'a.com', type: 'pageview', user: { id: 'u', country: 'FR', token: '{"purposes": {"enabled": ["a"]}}' } });
+  const r = seededRandom(9);
+  const lines = [spacedJson(event(1), LAYOUTS.python!(r)), spacedJson(event(2), LAYOUTS.python!(r)), ...[3, 4, 5].map((id) => ` ${spacedJson(event(id), LAYOUTS.anywhere!(r))}\t`)];
+  const parse = JSON.parse;
+  let calls = 0;
+  JSON.parse = ((text: string) => (calls++, parse(text))) as typeof JSON.parse;
+  let parsed: ParsedFile;
+  try {
+    const parser = new FileParser('f');
+    parser.push(new TextEncoder().encode(lines.join('\n')));
+    parsed = parser.finish();
+  } finally {
+    JSON.parse = parse;
+  }
+  assert.equal(rowsOf(parsed), expectedOf(lines).rows);
+  assert.is(calls, 1, 'one JSON.parse for the one distinct token, none per line');
 });
 
 test.run();
