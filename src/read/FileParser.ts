@@ -2,6 +2,7 @@ import { Buffer } from 'node:buffer';
 import { Tally, type Problem, type RejectReason } from '../report/Tally.ts';
 import { ByteBuilder, ByteDictionary, Int32Builder, rehashPairs, StringDictionary } from './columnBuilders.ts';
 import { EVENT_TYPES, parseEventJson, type EventFields } from './parseEventJson.ts';
+import { EventSpans, scanEvent } from './scanEvent.ts';
 
 /**
  * A dictionary-encoded string column of one file: `codes[i]` indexes `values`, -1 is null.
@@ -125,11 +126,13 @@ export function hashBytes(bytes: Uint8Array, start: number, end: number): number
  *
  * The fast path matches a line against the usual shape
  * `{"id":"…","datetime":"…","domain":"…","type":"…","user":{"id":"…","country":"…","token":"…"}}`,
- * walking only the short string fields (ASCII, no escapes) and comparing the separators; the token,
- * the long field, is recognized by its bytes from a dictionary of tokens already validated, so its
- * bytes are walked once per distinct token, not once per line. Every line that differs in any way
- * (key order, whitespace, escapes, nulls, extra or missing fields, non-ASCII) goes to
- * {@link parseEventJson}: the result never depends on the path taken.
+ * with any JSON whitespace, walking only the short string fields (ASCII, no escapes) and comparing
+ * the separators. A line in another key order, with extra or missing fields or nulls, goes to a
+ * second fast path, `scanEvent`, which validates the whole line in one walk (~1.3x the time
+ * of the first). Either way the token, the long field, is recognized by its bytes from a dictionary
+ * of tokens already validated, so it is decoded once per distinct token, not once per line. What
+ * both leave (escapes or non-ASCII in a field read, a token that is not a string, invalid JSON, a
+ * rejected event) goes to {@link parseEventJson}: the result never depends on the path taken.
  * (The slow equivalent is JSON.parse of every line: ~5x the time.)
  *
  * @example
@@ -156,6 +159,8 @@ export class FileParser {
   private readonly tokenCodes: Int32Builder;
   /** Raw token bytes already validated -> token code. */
   private readonly tokenBytes = new TokenTable();
+  /** Where `scanEvent` found the fields of the current line. */
+  private readonly spans = new EventSpans();
   // ignoreBOM keeps a byte-order mark in the text: only one at the very start of a file is skipped (below).
   private readonly decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
   private readonly encoder = new TextEncoder();
@@ -246,7 +251,7 @@ export class FileParser {
     if (this.lineNumber === 1 && bytes[start] === 0xef && bytes[start + 1] === 0xbb && bytes[start + 2] === 0xbf) start += 3;
     if (end > start && bytes[end - 1] === CARRIAGE_RETURN) end--;
     if (end === start) return;
-    if (!this.parseUsualShape(bytes, start, end)) this.parseSlowly(bytes, start, end);
+    if (!this.parseUsualShape(bytes, start, end) && !this.parseAnyShape(bytes, start, end)) this.parseSlowly(bytes, start, end);
   }
 
   /** The fast path; returns false, having appended nothing, when the line is not exactly the usual shape. */
@@ -291,6 +296,35 @@ export class FileParser {
     this.userIdHashes.push(userHash);
     this.userIdNull.push(0);
     this.countryCodes.push(this.country.code(bytes, countryStart, countryEnd, countryHash));
+    this.tokenCodes.push(tokenCode);
+    this.line.push(this.lineNumber);
+    this.tally.lines++;
+    return true;
+  }
+
+  /**
+   * The second fast path, for any other key order, spacing or extra fields: `scanEvent`
+   * validates the line and finds the fields; returns false, having appended nothing, when the exact
+   * path must decide.
+   */
+  private parseAnyShape(bytes: Buffer, start: number, end: number): boolean {
+    const spans = this.spans;
+    if (!scanEvent(bytes, start, end, spans)) return false;
+    const { idStart, idEnd, userIdStart, userIdEnd, domainStart, domainEnd, countryStart, countryEnd } = spans;
+    const tokenCode = spans.tokenStart < 0 ? -1 : this.tokenCode(bytes, spans.tokenStart, spans.tokenEnd);
+    if (spans.tokenStart >= 0 && tokenCode < 0) return false;
+
+    this.id.append(bytes, idStart, idEnd);
+    this.idOffsets.push(this.id.length);
+    this.idHashes.push(hashBytes(bytes, idStart, idEnd));
+    this.type.push(spans.type);
+    this.domainCodes.push(domainStart < 0 ? -1 : this.domain.code(bytes, domainStart, domainEnd, hashBytes(bytes, domainStart, domainEnd)));
+    const userIdNull = userIdStart < 0;
+    if (!userIdNull) this.userId.append(bytes, userIdStart, userIdEnd);
+    this.userIdOffsets.push(this.userId.length);
+    this.userIdHashes.push(userIdNull ? NULL_HASH : hashBytes(bytes, userIdStart, userIdEnd));
+    this.userIdNull.push(userIdNull ? 1 : 0);
+    this.countryCodes.push(countryStart < 0 ? -1 : this.country.code(bytes, countryStart, countryEnd, hashBytes(bytes, countryStart, countryEnd)));
     this.tokenCodes.push(tokenCode);
     this.line.push(this.lineNumber);
     this.tally.lines++;

@@ -70,7 +70,10 @@ function randomLines(seed: number, count: number): string[] {
       type: r.chance(0.9) ? r.pick(['pageview', 'consent.asked', 'consent.given']) : r.pick(['click', 'PAGEVIEW', null, 'pageview ']),
       user: r.chance(0.95) ? user : r.pick([null, 'user', []]),
     };
-    if (r.chance(0.1)) event.extra = r.pick([{ id: 'decoy', type: 'decoy' }, '","type":"pageview', [1, { user: { id: 'x' } }]]);
+    const extra = () => r.pick([{ id: 'decoy', type: 'decoy' }, '","type":"pageview', [1, { user: { id: 'x' } }], -0.5e+3, 0, true, false, null,
+      { a: [[], {}, [null, 1.25E-2]], b: 'esc\\"\u00e9\n' }, 'é', 'tab\t']);
+    if (r.chance(0.1)) event.extra = extra();
+    if (r.chance(0.05) && typeof event.user === 'object' && event.user) (event.user as Record<string, unknown>).extra = extra();
     if (r.chance(0.05)) event.id = undefined;
     let keys = Object.keys(event).filter((key) => event[key] !== undefined);
     if (r.chance(0.2)) keys = keys.sort(() => r.next() - 0.5);
@@ -80,6 +83,11 @@ function randomLines(seed: number, count: number): string[] {
     let line = spacedJson(Object.fromEntries(keys.map((key) => [name(key), event[key]])), space);
     if (r.chance(0.05)) line = r.pick([' ', '\t', '\r']) + line;
     if (r.chance(0.05)) line = line.slice(0, r.int(line.length)); // truncated
+    // A repeated key: JSON.parse keeps the last value.
+    if (r.chance(0.03)) line = line.replace(/\}\s*$/, `,"${r.pick(['id', 'domain', 'type', 'user'])}":${JSON.stringify(r.pick([null, 1, 'b.fr', 'pageview', { id: 'v' }]))}}`);
+    if (r.chance(0.03)) line = line.replace('"user":{', `"user":{"${r.pick(['id', 'country', 'token'])}":${JSON.stringify(r.pick([null, 'ES', '{}']))},`);
+    // Invalid JSON values where an extra field's value goes: the scan must refuse what JSON.parse refuses.
+    if (r.chance(0.03)) line = line.replace(/^\{/, `{"bad":${r.pick(['01', '1.', '-', '.5', '1e', 'tru', 'nul', '"\\x"', '[1,]', '{"a"}', '+1', '"\u0001"'])},`);
     if (r.chance(0.02)) line = r.pick(['', '   ', '[1]', 'null', '42', '"text"', '{"id":"dup","id":"x","type":"pageview"}', '\ufeff{"id":"b","type":"pageview"}']);
     if (r.chance(0.05)) line += r.pick(['\r', ' ', '\t']);
     lines.push(line);
@@ -150,6 +158,31 @@ test('Python json.dumps spacing and whitespace anywhere take the fast path too: 
     JSON.parse = parse;
   }
   assert.equal(rowsOf(parsed), expectedOf(lines).rows);
+  assert.is(calls, 1, 'one JSON.parse for the one distinct token, none per line');
+});
+
+test('any key order, extra and nested fields, decoy ids and types take the fast path: no JSON.parse per line', () => {
+  const lines = [
+    '{"type":"pageview","user":{"token":"{}","country":"FR","id":"u"},"domain":"a.com","id":"1"}',
+    '{"meta":{"id":"decoy","type":"click","list":[1,-2.5e3,true,null,{"user":{"id":"x"}}]},"id":"2","type":"consent.asked","user":{"id":"u","extra":"\\u00e9\\n"}}',
+    '{"id":"3","type":"consent.given","domain":null,"user":{"id":null,"country":7,"token":"{}"},"ok":false}',
+  ];
+  const parse = JSON.parse;
+  let calls = 0;
+  JSON.parse = ((text: string) => (calls++, parse(text))) as typeof JSON.parse;
+  let parsed: ParsedFile;
+  try {
+    const parser = new FileParser('f');
+    parser.push(new TextEncoder().encode(lines.join('\n')));
+    parsed = parser.finish();
+  } finally {
+    JSON.parse = parse;
+  }
+  assert.equal(rowsOf(parsed), [
+    [1, '1', 'a.com', 0, 'u', 'FR', '{}'],
+    [2, '2', null, 1, 'u', null, null],
+    [3, '3', null, 2, null, null, '{}'],
+  ]);
   assert.is(calls, 1, 'one JSON.parse for the one distinct token, none per line');
 });
 

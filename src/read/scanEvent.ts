@@ -1,0 +1,295 @@
+import { EVENT_TYPES } from './parseEventJson.ts';
+
+/**
+ * Where the fields the job reads sit in one line: byte offsets into the line's buffer, each string
+ * span without its quotes; `-1` where the field is absent, null, or not a string (the SPEC reads all
+ * three as null). Filled by {@link scanEvent}; one instance is reused line after line.
+ *
+ * @example
+ * const spans = new EventSpans();
+ * if (scanEvent(bytes, 0, bytes.length, spans)) console.log(EVENT_TYPES[spans.type]);
+ */
+export class EventSpans {
+  idStart = -1;
+  idEnd = -1;
+  domainStart = -1;
+  domainEnd = -1;
+  /** Index into EVENT_TYPES. */
+  type = -1;
+  userIdStart = -1;
+  userIdEnd = -1;
+  countryStart = -1;
+  countryEnd = -1;
+  /** The token's JSON string body, escapes undecoded. */
+  tokenStart = -1;
+  tokenEnd = -1;
+}
+
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+const COMMA = 0x2c;
+const COLON = 0x3a;
+const OPEN_BRACE = 0x7b;
+const CLOSE_BRACE = 0x7d;
+const OPEN_BRACKET = 0x5b;
+const CLOSE_BRACKET = 0x5d;
+/** Deeper extra values go to the exact path (JSON.parse), which has no such limit. */
+const MAX_DEPTH = 64;
+
+const ascii = (text: string) => Uint8Array.from(text, (c) => c.charCodeAt(0));
+const TYPE_BYTES = EVENT_TYPES.map(ascii);
+const [KEY_ID, KEY_DOMAIN, KEY_TYPE, KEY_USER, KEY_COUNTRY, KEY_TOKEN] = ['id', 'domain', 'type', 'user', 'country', 'token'].map(ascii) as Uint8Array[];
+const [TRUE, FALSE, NULL] = ['true', 'false', 'null'].map(ascii) as Uint8Array[];
+
+/**
+ * Scans one line as a JSON object, in any key order and with any JSON whitespace, and records in
+ * `spans` where the fields the job reads are: top-level `id`, `domain`, `type`, and `user.id`,
+ * `user.country`, `user.token`. Every other value, however nested (decoy `id` or `type` keys
+ * included), is validated as JSON and skipped. Returns true only for a line that is valid JSON and
+ * an event the SPEC accepts (a non-empty string id, a known type); false sends the line to the exact
+ * path (JSON.parse), which also takes what this scan does not handle: escapes or non-ASCII bytes in
+ * a key, in a field read as a string or in a skipped string, a repeated key, a token that is not a
+ * string or null. The token's body is not validated here: its caller decodes it.
+ * (The slow equivalent is JSON.parse of the line: a string and an object per line.)
+ *
+ * @example
+ * const spans = new EventSpans();
+ * scanEvent(new TextEncoder().encode('{"type": "pageview", "x": [1], "id": "a"}'), 0, 41, spans); // true
+ */
+export function scanEvent(bytes: Uint8Array, start: number, end: number, spans: EventSpans): boolean {
+  spans.idStart = spans.domainStart = spans.userIdStart = spans.countryStart = spans.tokenStart = spans.type = -1;
+  let at = skipSpace(bytes, start);
+  if (bytes[at] !== OPEN_BRACE) return false;
+  let seen = 0; // bits of the keys met: a repeated one means JSON.parse's last-wins, left to it
+  at = skipSpace(bytes, at + 1);
+  if (bytes[at] !== CLOSE_BRACE) {
+    for (;;) {
+      if (bytes[at] !== QUOTE) return false;
+      const keyEnd = plainStringEnd(bytes, at + 1);
+      if (keyEnd < 0) return false;
+      const key = topLevelKey(bytes, at + 1, keyEnd);
+      at = skipSpace(bytes, keyEnd + 1);
+      if (bytes[at] !== COLON) return false;
+      at = skipSpace(bytes, at + 1);
+      if (key !== 0) {
+        if (seen & key) return false;
+        seen |= key;
+      }
+      if (key === ID || key === TYPE) {
+        if (bytes[at] !== QUOTE) return false; // not a string: missing_id or unknown_type, the exact path reports it
+        const valueEnd = plainStringEnd(bytes, at + 1);
+        if (valueEnd < 0) return false;
+        if (key === ID) {
+          if (valueEnd === at + 1) return false; // an empty id is missing
+          spans.idStart = at + 1;
+          spans.idEnd = valueEnd;
+        } else if ((spans.type = typeCodeOf(bytes, at + 1, valueEnd)) < 0) {
+          return false;
+        }
+        at = valueEnd + 1;
+      } else if (key === DOMAIN && bytes[at] === QUOTE) {
+        if ((spans.domainEnd = plainStringEnd(bytes, at + 1)) < 0) return false;
+        spans.domainStart = at + 1;
+        at = spans.domainEnd + 1;
+      } else if (key === USER && bytes[at] === OPEN_BRACE) {
+        at = scanUser(bytes, at, spans);
+      } else {
+        at = skipValue(bytes, at, 0); // another key, or a domain or user of another type (read as null)
+      }
+      if (at < 0) return false;
+      at = skipSpace(bytes, at);
+      if (bytes[at] === COMMA) {
+        at = skipSpace(bytes, at + 1);
+        continue;
+      }
+      if (bytes[at] !== CLOSE_BRACE) return false;
+      break;
+    }
+  }
+  return skipSpace(bytes, at + 1) === end && (seen & (ID | TYPE)) === (ID | TYPE);
+}
+
+// Key bits, top level and in `user` (distinct, so one `seen` serves both levels' checks).
+const ID = 1;
+const DOMAIN = 2;
+const TYPE = 4;
+const USER = 8;
+const USER_ID = 16;
+const COUNTRY = 32;
+const TOKEN = 64;
+
+/** The `user` object at `at`: its id, country and token; position after it, or -1. */
+function scanUser(bytes: Uint8Array, at: number, spans: EventSpans): number {
+  let seen = 0;
+  at = skipSpace(bytes, at + 1);
+  if (bytes[at] === CLOSE_BRACE) return at + 1;
+  for (;;) {
+    if (bytes[at] !== QUOTE) return -1;
+    const keyEnd = plainStringEnd(bytes, at + 1);
+    if (keyEnd < 0) return -1;
+    const key = userKey(bytes, at + 1, keyEnd);
+    at = skipSpace(bytes, keyEnd + 1);
+    if (bytes[at] !== COLON) return -1;
+    at = skipSpace(bytes, at + 1);
+    if (key !== 0) {
+      if (seen & key) return -1;
+      seen |= key;
+    }
+    if (key === TOKEN && bytes[at] === QUOTE) {
+      const tokenEnd = escapedStringEnd(bytes, at + 1);
+      if (tokenEnd < 0) return -1;
+      spans.tokenStart = at + 1;
+      spans.tokenEnd = tokenEnd;
+      at = tokenEnd + 1;
+    } else if (key === TOKEN && bytes[at] !== 0x6e /* n: null */) {
+      return -1; // a token given as another JSON value: re-serialized by the exact path
+    } else if ((key === USER_ID || key === COUNTRY) && bytes[at] === QUOTE) {
+      const valueEnd = plainStringEnd(bytes, at + 1);
+      if (valueEnd < 0) return -1;
+      if (key === USER_ID) [spans.userIdStart, spans.userIdEnd] = [at + 1, valueEnd];
+      else [spans.countryStart, spans.countryEnd] = [at + 1, valueEnd];
+      at = valueEnd + 1;
+    } else {
+      at = skipValue(bytes, at, 1);
+    }
+    if (at < 0) return -1;
+    at = skipSpace(bytes, at);
+    if (bytes[at] === COMMA) {
+      at = skipSpace(bytes, at + 1);
+      continue;
+    }
+    return bytes[at] === CLOSE_BRACE ? at + 1 : -1;
+  }
+}
+
+/** Position after the JSON value at `at` (validated), or -1 for invalid JSON or what this scan leaves to JSON.parse. */
+function skipValue(bytes: Uint8Array, at: number, depth: number): number {
+  const first = bytes[at];
+  if (first === QUOTE) return validStringEnd(bytes, at + 1);
+  if (first === OPEN_BRACE || first === OPEN_BRACKET) {
+    if (depth >= MAX_DEPTH) return -1;
+    const close = first === OPEN_BRACE ? CLOSE_BRACE : CLOSE_BRACKET;
+    at = skipSpace(bytes, at + 1);
+    if (bytes[at] === close) return at + 1;
+    for (;;) {
+      if (first === OPEN_BRACE) {
+        if (bytes[at] !== QUOTE || (at = validStringEnd(bytes, at + 1)) < 0) return -1;
+        at = skipSpace(bytes, at);
+        if (bytes[at] !== COLON) return -1;
+        at = skipSpace(bytes, at + 1);
+      }
+      if ((at = skipValue(bytes, at, depth + 1)) < 0) return -1;
+      at = skipSpace(bytes, at);
+      if (bytes[at] === close) return at + 1;
+      if (bytes[at] !== COMMA) return -1;
+      at = skipSpace(bytes, at + 1);
+    }
+  }
+  if (first === 0x74) return literalEnd(bytes, at, TRUE);
+  if (first === 0x66) return literalEnd(bytes, at, FALSE);
+  if (first === 0x6e) return literalEnd(bytes, at, NULL);
+  return numberEnd(bytes, at);
+}
+
+/** Position after a JSON number at `at` (`-?(0|[1-9]d*)(.d+)?([eE][+-]?d+)?`), or -1. */
+function numberEnd(bytes: Uint8Array, at: number): number {
+  if (bytes[at] === 0x2d) at++;
+  if (bytes[at] === 0x30) at++;
+  else if (isDigit(bytes[at]!)) while (isDigit(bytes[at]!)) at++;
+  else return -1;
+  if (bytes[at] === 0x2e) {
+    if (!isDigit(bytes[++at]!)) return -1;
+    while (isDigit(bytes[at]!)) at++;
+  }
+  if (bytes[at] === 0x65 || bytes[at] === 0x45) {
+    at++;
+    if (bytes[at] === 0x2b || bytes[at] === 0x2d) at++;
+    if (!isDigit(bytes[at]!)) return -1;
+    while (isDigit(bytes[at]!)) at++;
+  }
+  return at;
+}
+
+/**
+ * Position after a skipped string whose body starts at `at`: escapes checked, control characters
+ * refused; a non-ASCII byte gives -1 (its UTF-8 is checked by the exact path).
+ */
+function validStringEnd(bytes: Uint8Array, at: number): number {
+  for (;;) {
+    const byte = bytes[at++];
+    if (byte === QUOTE) return at;
+    if (byte === undefined || byte < 0x20 || byte >= 0x80) return -1;
+    if (byte === BACKSLASH) {
+      const escaped = bytes[at++];
+      if (escaped === 0x75 /* u */) {
+        for (let i = 0; i < 4; i++) if (!isHex(bytes[at++]!)) return -1;
+      } else if (!(escaped === QUOTE || escaped === BACKSLASH || escaped === 0x2f || escaped === 0x62 || escaped === 0x66
+        || escaped === 0x6e || escaped === 0x72 || escaped === 0x74)) {
+        return -1;
+      }
+    }
+  }
+}
+
+/** Position of the quote closing a string read as a field (body at `at`): ASCII, no escape, no control character; else -1. */
+function plainStringEnd(bytes: Uint8Array, at: number): number {
+  for (; ; at++) {
+    const byte = bytes[at];
+    if (byte === QUOTE) return at;
+    if (byte === undefined || byte === BACKSLASH || byte < 0x20 || byte >= 0x80) return -1;
+  }
+}
+
+/** Position of the quote closing the token's string (body at `at`), escapes skipped, not checked (its caller decodes it); -1 without one. */
+function escapedStringEnd(bytes: Uint8Array, at: number): number {
+  for (;;) {
+    const byte = bytes[at];
+    if (byte === QUOTE) return at;
+    if (byte === undefined) return -1;
+    at += byte === BACKSLASH ? 2 : 1;
+  }
+}
+
+function literalEnd(bytes: Uint8Array, at: number, literal: Uint8Array): number {
+  for (let i = 0; i < literal.length; i++) if (bytes[at + i] !== literal[i]) return -1;
+  return at + literal.length;
+}
+
+/** JSON whitespace (space, tab, CR; a newline ends the line before this scan sees it). */
+function skipSpace(bytes: Uint8Array, at: number): number {
+  for (;;) {
+    const byte = bytes[at];
+    if (byte !== 0x20 && byte !== 0x09 && byte !== 0x0d) return at;
+    at++;
+  }
+}
+
+const isDigit = (byte: number) => byte >= 0x30 && byte <= 0x39;
+const isHex = (byte: number) => isDigit(byte) || (byte >= 0x61 && byte <= 0x66) || (byte >= 0x41 && byte <= 0x46);
+
+function equalsKey(bytes: Uint8Array, start: number, end: number, key: Uint8Array): boolean {
+  if (end - start !== key.length) return false;
+  for (let i = 0; i < key.length; i++) if (bytes[start + i] !== key[i]) return false;
+  return true;
+}
+
+function topLevelKey(bytes: Uint8Array, start: number, end: number): number {
+  if (equalsKey(bytes, start, end, KEY_ID)) return ID;
+  if (equalsKey(bytes, start, end, KEY_TYPE)) return TYPE;
+  if (equalsKey(bytes, start, end, KEY_DOMAIN)) return DOMAIN;
+  if (equalsKey(bytes, start, end, KEY_USER)) return USER;
+  return 0;
+}
+
+function userKey(bytes: Uint8Array, start: number, end: number): number {
+  if (equalsKey(bytes, start, end, KEY_ID)) return USER_ID;
+  if (equalsKey(bytes, start, end, KEY_COUNTRY)) return COUNTRY;
+  if (equalsKey(bytes, start, end, KEY_TOKEN)) return TOKEN;
+  return 0;
+}
+
+/** Type code of the ASCII bytes `[start, end)`, or -1: a byte compare, no string made. */
+function typeCodeOf(bytes: Uint8Array, start: number, end: number): number {
+  for (let code = 0; code < TYPE_BYTES.length; code++) if (equalsKey(bytes, start, end, TYPE_BYTES[code]!)) return code;
+  return -1;
+}
