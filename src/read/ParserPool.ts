@@ -53,7 +53,9 @@ export class ParserPool {
   }
 
   async close(): Promise<void> {
-    await Promise.all(this.workers.map((worker) => worker.terminate()));
+    // An idle worker is unref'd: ref it, or nothing keeps the process alive until it has exited and
+    // a top-level await on this close ends the process with code 13 (seen under load).
+    await Promise.all(this.workers.map((worker) => (worker.ref(), worker.terminate())));
   }
 
   private dispatch(): void {
