@@ -9,3 +9,12 @@ export class ConsentMetricsError extends Error {
   /** Always `ConsentMetricsError`, for checks that cannot use `instanceof`. */
   override name = 'ConsentMetricsError';
 }
+
+/**
+ * Strict mode's failure: a rejected line or an invalid token. A user's mistake, so a queued run
+ * fails at once on it instead of retrying the task.
+ *
+ * @example
+ * try { await runJob({ root, strict: true }); } catch (error) { if (error instanceof StrictModeError) console.error(error.message); }
+ */
+export class StrictModeError extends ConsentMetricsError {}

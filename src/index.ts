@@ -1,4 +1,4 @@
-export { ConsentMetricsError } from './errors.ts';
+export { ConsentMetricsError, StrictModeError } from './errors.ts';
 
 export type { Source } from './source/Source.ts';
 export { localSource } from './source/localSource.ts';

@@ -7,6 +7,7 @@ import { aggregatePartition } from './metrics/aggregatePartition.ts';
 import { IdSet } from './metrics/IdSet.ts';
 import { emptyMetrics, metricsFromCounts } from './metrics/metricsFromCells.ts';
 import { selectPartitions, type PartitionSelection } from './partitions/selectPartitions.ts';
+import { ConsentMetricsError } from './errors.ts';
 import { DEFAULT_CONCURRENCY, readPartitions } from './read/readPartitions.ts';
 import type { RunReport } from './report/RunReport.ts';
 import { StageTimes } from './report/StageTimes.ts';
@@ -41,8 +42,18 @@ export interface JobOptions extends PartitionSelection {
   concurrency?: number;
   /** Worker threads parsing local files; 0 parses on the calling thread. Default: the machine's cores (at most 8). */
   workers?: number;
-  /** Called after each partition is processed, e.g. for progress. Default: none. */
+  /** Called after each partition is processed, e.g. for progress (local runs). Default: none. */
   onPartition?: (done: { datehour: string; files: number; bytes: number; lines: number; events: number; of: number }) => void;
+  /** Run through this BullMQ queue (`redis://HOST:PORT`), on `consent-metrics worker` processes; needs `work`. Default: run here. */
+  queue?: string;
+  /** With `queue`: a folder or `s3://` prefix every worker reaches, for the data tasks hand each other. */
+  work?: string;
+  /** With `queue`: id buckets, each one dedup task's share of the run's ids. Default: 16. */
+  buckets?: number;
+  /** With `queue`: how long Redis may be unreachable before the run fails, in milliseconds. Default: 20,000. */
+  queueTimeout?: number;
+  /** With `queue`: called as tasks finish, e.g. for progress. */
+  onTask?: (progress: { done: number; of: number }) => void;
 }
 
 /**
@@ -65,14 +76,25 @@ export interface JobResult {
 /**
  * Runs the whole job: select partitions, read each (files in parallel, parsed by worker threads),
  * expand tokens, deduplicate across the run and count the metrics one partition at a time, then
- * write Parquet if asked.
+ * write Parquet if asked. With `queue` and `work`, the same job runs as tasks on worker processes
+ * (`runQueuedJob`), with the same result.
  * Nothing is written unless every partition was read without a fatal error.
  *
  * @example
  * const { metrics, report } = await runJob({ root: 'fixtures/example/input' });
  * metrics.print();
  */
-export async function runJob({
+export async function runJob(options: JobOptions): Promise<JobResult> {
+  const { queue, work, onPartition: _, ...rest } = options;
+  if (queue === undefined && work === undefined) return runHere(options);
+  if (queue === undefined || work === undefined) throw new ConsentMetricsError('a queued run needs both --queue and --work');
+  const { runQueuedJob } = await import('./queue/runQueuedJob.ts');
+  const times = new StageTimes();
+  const result = await times.wait('waiting', () => runQueuedJob({ ...rest, queue, work }));
+  return { ...result, times };
+}
+
+async function runHere({
   root,
   out,
   compression = 'snappy',

@@ -14,6 +14,7 @@ import { createProgress, type ProgressStream } from './progress.ts';
 export const EXAMPLE_ROOT = fileURLToPath(new URL('../../fixtures/example/input', import.meta.url));
 
 export const USAGE = `Usage: consent-metrics [ROOT] [options]
+       consent-metrics worker --queue redis://HOST:PORT [--concurrency N] [--lock-duration SECONDS]
 
 Consent metrics per hour, domain and country from JSON Lines events in datehour=YYYY-MM-DD-HH/ folders.
 ROOT is a local folder or s3://bucket/prefix. Without ROOT, runs on the bundled example data.
@@ -34,17 +35,26 @@ Options:
   --attempts N              S3 attempts per request and per object body, with backoff (default 5)
   --connect-timeout SECONDS S3 connection not open by then: retried (default 5)
   --idle-timeout SECONDS    S3 response or body silent this long: retried, a body from where it stopped (default 30)
+  --queue redis://HOST:PORT run as tasks on 'consent-metrics worker' processes sharing this Redis (BullMQ)
+  --work LOCATION           with --queue: a folder or s3:// prefix every worker reaches, emptied at the end
+  --buckets N               with --queue: id buckets, each one dedup task's share of the ids (default 16)
   --format FORMAT           stdout: table (default, the first --limit rows), csv or json (every row)
   --limit N                 rows of the table format (default 50)
   --quiet                   no report summary or progress on stderr (errors still are)
   --profile                 print where the time went, by stage, on stderr
   -h, --help                show this help
 
+Worker: takes tasks of queued runs until SIGTERM or SIGINT, then finishes the tasks in hand and exits 0.
+  --concurrency N           tasks at once (default 1: a read task parses on every core)
+  --lock-duration SECONDS   a killed worker's task goes to another worker after this (default 30)
+
 Examples:
   consent-metrics data/events --out out/metrics.parquet
   consent-metrics data/events --from 2021-01-23-10 --to 2021-01-23-11 --report out/report.json
   consent-metrics data/events --partitions 2021-01-23-10 --strict --out out/by-hour/
   consent-metrics s3://events/raw --out s3://results/consent-metrics/ --endpoint http://127.0.0.1:9000
+  consent-metrics worker --queue redis://10.0.0.5:6379
+  consent-metrics s3://events/raw --out s3://results/m.parquet --queue redis://10.0.0.5:6379 --work s3://scratch/cm
 
 The metrics go to stdout; the report summary, and progress when stderr is a terminal, to stderr.
 Exit codes: 0 done, 1 failed (bad input or setup, one line on stderr), 2 bad usage.`;
@@ -70,6 +80,7 @@ const FORMATS = ['table', 'csv', 'json'] as const;
  * process.exitCode = await runCli(process.argv.slice(2));
  */
 export async function runCli(argv: string[], io: Io = defaultIo): Promise<number> {
+  if (argv[0] === 'worker') return runWorkerCli(argv.slice(1), io);
   let flags;
   try {
     flags = parseCliArgs(argv);
@@ -84,7 +95,7 @@ export async function runCli(argv: string[], io: Io = defaultIo): Promise<number
   const progress = createProgress(flags.quiet ? {} as ProgressStream : io.progress);
   try {
     const started = performance.now();
-    const { metrics, report, written, times } = await runJob({ ...flags.job, onPartition: progress.update }).finally(progress.done);
+    const { metrics, report, written, times } = await runJob({ ...flags.job, onPartition: progress.update, onTask: progress.task }).finally(progress.done);
     const wall = performance.now() - started;
     if (flags.reportPath) {
       const { sink, key } = await openSink(flags.reportPath, flags.job.s3);
@@ -126,6 +137,9 @@ export function parseCliArgs(argv: string[]) {
       attempts: { type: 'string' },
       'connect-timeout': { type: 'string' },
       'idle-timeout': { type: 'string' },
+      queue: { type: 'string' },
+      work: { type: 'string' },
+      buckets: { type: 'string' },
       limit: { type: 'string', default: '50' },
       format: { type: 'string', default: 'table' },
       quiet: { type: 'boolean', default: false },
@@ -157,6 +171,9 @@ export function parseCliArgs(argv: string[]) {
       concurrency: wholeNumber('concurrency', values.concurrency, 1),
       workers: values.workers === undefined ? undefined : wholeNumber('workers', values.workers, 0),
       compression,
+      queue: values.queue,
+      work: values.work,
+      buckets: values.buckets === undefined ? undefined : wholeNumber('buckets', values.buckets, 1),
       s3: {
         endpoint: values.endpoint,
         maxAttempts: values.attempts === undefined ? undefined : wholeNumber('attempts', values.attempts, 1),
@@ -165,6 +182,41 @@ export function parseCliArgs(argv: string[]) {
       },
     },
   };
+}
+
+/** `consent-metrics worker`: takes tasks until SIGTERM or SIGINT, then finishes those in hand and returns 0. */
+async function runWorkerCli(argv: string[], io: Io): Promise<number> {
+  let options;
+  try {
+    const { values, positionals } = parseArgs({
+      args: argv,
+      strict: true,
+      allowPositionals: true,
+      options: { queue: { type: 'string' }, concurrency: { type: 'string', default: '1' }, 'lock-duration': { type: 'string' } },
+    });
+    if (positionals.length > 0) throw new Error(`a worker takes no ROOT, got ${positionals.join(' ')}`);
+    if (values.queue === undefined) throw new Error('a worker needs --queue redis://HOST:PORT');
+    options = { queue: values.queue, concurrency: wholeNumber('concurrency', values.concurrency, 1), lockDuration: milliseconds('lock-duration', values['lock-duration']) };
+  } catch (error) {
+    io.stderr(`consent-metrics worker: ${(error as Error).message.split('. ')[0]}\nTry 'consent-metrics --help'.`);
+    return 2;
+  }
+  const [{ startWorker }, { describeRedis }] = await Promise.all([import('../queue/runWorker.ts'), import('../queue/redisConnection.ts')]);
+  let worker;
+  try {
+    worker = startWorker({ ...options, onTask: (kind, error) => error && io.stderr(`consent-metrics worker: ${kind} task failed: ${error.message}`) });
+  } catch (error) {
+    if (!(error instanceof ConsentMetricsError)) throw error;
+    io.stderr(`consent-metrics worker: ${error.message}`);
+    return 2;
+  }
+  io.stderr(`consent-metrics worker: taking tasks from ${describeRedis(options.queue)}`);
+  await new Promise<void>((resolve) => {
+    process.once('SIGTERM', resolve);
+    process.once('SIGINT', resolve);
+  });
+  await worker.close();
+  return 0;
 }
 
 /** A positive number of seconds, as milliseconds; undefined when the flag is absent. */

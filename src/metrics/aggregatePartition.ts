@@ -5,15 +5,15 @@ import { grow } from '../read/columnBuilders.ts';
 import { hashBytes } from '../read/FileParser.ts';
 import { EVENT_TYPES } from '../read/parseEventJson.ts';
 import { CELL_NAMES, type COUNT_COLUMNS } from './metricsFromCells.ts';
-import type { IdSet } from './IdSet.ts';
+import { IdSet } from './IdSet.ts';
 
 /**
  * Counts one partition's expanded events (the output of `expandToken` on a `readPartitions` table)
  * for `metricsFromCounts`: one row per group with `n_<cell>` events and `users_<cell>` (distinct users
  * whose first pageview in the group falls in the cell) for each cell of type x consent: the pivot,
- * done while counting. Also the groups' keys. Drops
- * ids already in `seenIds` or repeated in the partition (first wins, in row order), adding the new
- * ones. Typed arrays over dictionary codes and id bytes throughout; Arquero then works on one row
+ * done while counting. Also the groups' keys. Drops ids already in `duplicates`, an {@link IdSet}, or
+ * repeated in the partition (first wins, in row order), adding the new ones; or, when `duplicates`
+ * is a per-row mask (1 = a duplicate, found elsewhere, as queued runs do), the rows it marks. Typed arrays over dictionary codes and id bytes throughout; Arquero then works on one row
  * per group instead of one per event. (The slow, Arquero-only equivalent is `computeMetrics`.)
  *
  * @example
@@ -21,7 +21,7 @@ import type { IdSet } from './IdSet.ts';
  * const { counts, groups, kept } = aggregatePartition(expandToken(table), seenIds);
  * metricsFromCounts(counts, groups).print();
  */
-export function aggregatePartition(events: Table, seenIds: IdSet): {
+export function aggregatePartition(events: Table, duplicates: IdSet | Uint8Array): {
   /** One row per group: `group` and the {@link COUNT_COLUMNS}. */
   counts: ColumnTable;
   /** One row per group: `group`, `datehour`, `domain`, `country`. */
@@ -72,7 +72,8 @@ export function aggregatePartition(events: Table, seenIds: IdSet): {
     const consentBits = consent.values as Uint8Array;
     const [idBase, typeBase, domainBase, countryBase, userBase, consentBase] =
       [id.offset, type.offset, domain.offset, country.offset, userId.offset, consent.offset];
-    const idColumn = seenIds.keep(idBytes, idOffsets);
+    const seenIds = duplicates instanceof IdSet ? duplicates : null;
+    const idColumn = seenIds ? seenIds.keep(idBytes, idOffsets) : -1;
     const countryCount = countryValues.length + 1;
     // Group index by (domain, country) code: a dense array when small enough, else a Map.
     const denseSize = (domainValues.length + 1) * countryCount;
@@ -80,10 +81,12 @@ export function aggregatePartition(events: Table, seenIds: IdSet): {
     const usersSeen = new GroupUserSet(rows);
 
     for (let row = 0; row < rows; row++) {
-      const at = idBase + row;
-      const start = idOffsets[at]!;
-      const end = idOffsets[at + 1]!;
-      if (!seenIds.addIfAbsent(idColumn, at, idHash ? idHash[at]! : hashBytes(idBytes, start, end))) continue;
+      if (seenIds) {
+        const at = idBase + row;
+        if (!seenIds.addIfAbsent(idColumn, at, idHash ? idHash[at]! : hashBytes(idBytes, idOffsets[at]!, idOffsets[at + 1]!))) continue;
+      } else if ((duplicates as Uint8Array)[row]) {
+        continue;
+      }
       kept++;
       const domainAt = domainBase + row;
       const countryAt = countryBase + row;

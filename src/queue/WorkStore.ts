@@ -1,0 +1,87 @@
+import { readFile, rm } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { DeleteObjectsCommand, paginateListObjectsV2, type S3Client } from '@aws-sdk/client-s3';
+import { ConsentMetricsError } from '../errors.ts';
+import { createS3Client, type S3Options } from '../s3/createS3Client.ts';
+import { folderPrefix, isS3Url, parseS3Url } from '../s3/parseS3Url.ts';
+import { readObject } from '../s3/readObject.ts';
+import { s3Error } from '../s3/s3Error.ts';
+import { localSink } from '../write/localSink.ts';
+import { s3Sink } from '../write/s3Sink.ts';
+
+/**
+ * One queued run's folder in the work location, a local folder or an S3 prefix that every worker
+ * reaches: the files tasks hand each other. Writes are whole-file (a local file is renamed into
+ * place, an S3 object is replaced whole), so a task run twice (a worker lost, then its task taken
+ * again) leaves one complete copy, never a mix.
+ *
+ * @example
+ * const store = await openWorkStore('s3://scratch/consent-metrics/run-1', { endpoint });
+ * await store.put('events/2021-01-23-10.arrow', bytes);
+ * const back = await store.get('events/2021-01-23-10.arrow');
+ * await store.clear();
+ */
+export interface WorkStore {
+  /** Where `key` is, for messages. */
+  describe(key: string): string;
+  /** Writes `bytes` at `key`, replacing what was there. */
+  put(key: string, bytes: Uint8Array): Promise<void>;
+  /** The bytes at `key`, in a buffer of their own (4-byte aligned, for Int32Array views); fails with one line when missing. */
+  get(key: string): Promise<Uint8Array>;
+  /** Deletes everything in the run's folder. */
+  clear(): Promise<void>;
+}
+
+/**
+ * Opens a run's folder in a work location: local, or `s3://bucket/prefix` (through the same client
+ * settings, retries and timeouts as the input).
+ *
+ * @example
+ * const store = await openWorkStore('/mnt/shared/work/run-1');
+ */
+export async function openWorkStore(location: string, s3: S3Options = {}): Promise<WorkStore> {
+  return isS3Url(location) ? s3WorkStore(location, s3.client ?? createS3Client(s3)) : localWorkStore(location);
+}
+
+function localWorkStore(location: string): WorkStore {
+  const base = resolve(location);
+  const sink = localSink(base);
+  return {
+    describe: (key) => join(base, key),
+    put: (key, bytes) => sink.write([{ key, bytes }]),
+    async get(key) {
+      try {
+        return new Uint8Array(await readFile(join(base, key)));
+      } catch (error) {
+        throw new ConsentMetricsError(`cannot read ${join(base, key)} in the work location: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+      }
+    },
+    clear: () => rm(base, { recursive: true, force: true }),
+  };
+}
+
+function s3WorkStore(location: string, client: S3Client): WorkStore {
+  const { bucket, key } = parseS3Url(location);
+  const root = folderPrefix(key);
+  const sink = s3Sink(`s3://${bucket}/${root}`, { client });
+  const describe = (relative: string) => `s3://${bucket}/${root}${relative}`;
+  return {
+    describe,
+    put: (relative, bytes) => sink.write([{ key: relative, bytes }]),
+    async get(relative) {
+      const chunks: Uint8Array[] = [];
+      for await (const chunk of await readObject(client, bucket, root + relative)) chunks.push(chunk);
+      return new Uint8Array(Buffer.concat(chunks)); // a copy: a small Buffer.concat lives in a shared pool, unaligned
+    },
+    async clear() {
+      try {
+        for await (const page of paginateListObjectsV2({ client }, { Bucket: bucket, Prefix: root })) {
+          const Objects = (page.Contents ?? []).map((object) => ({ Key: object.Key! }));
+          if (Objects.length > 0) await client.send(new DeleteObjectsCommand({ Bucket: bucket, Delete: { Objects, Quiet: true } }));
+        }
+      } catch (error) {
+        throw s3Error(error, 'deleting', describe(''));
+      }
+    },
+  };
+}

@@ -1,0 +1,105 @@
+import type { Table } from 'apache-arrow';
+
+/**
+ * One partition's ids that fall in one bucket, in row order: what a dedup task compares by bytes.
+ *
+ * @example
+ * const { rows, hashes, offsets, bytes }: IdBucket = decodeIdBucket(file);
+ */
+export interface IdBucket {
+  /** The partition row of each id. */
+  rows: Int32Array;
+  /** Each id's FNV-1a hash (the parser's). */
+  hashes: Int32Array;
+  /** Offsets of each id in `bytes` (one more than ids). */
+  offsets: Int32Array;
+  /** The ids' UTF-8 bytes, one after another. */
+  bytes: Uint8Array;
+}
+
+/**
+ * The bucket an id hash falls in. The dedup set indexes by the hash's low bits, so the bucket is
+ * taken from a mix of all of them: ids of one bucket still spread over the set's slots.
+ *
+ * @example
+ * bucketOf(idHash, 16); // 0..15
+ */
+export function bucketOf(hash: number, buckets: number): number {
+  return (Math.imul(hash ^ (hash >>> 15), 0x2c1b3c6d) >>> 0) % buckets;
+}
+
+/**
+ * Splits an events table's ids (`id`, `id_hash`, one record batch) into `buckets` files, each
+ * `[count][rows][hashes][offsets][bytes]` as little-endian int32 words then the bytes.
+ *
+ * @example
+ * const files = splitIds(events, 16); // files[b] for bucket b
+ */
+export function splitIds(events: Table, buckets: number): Uint8Array[] {
+  const id = events.getChild('id')?.data[0];
+  const hashColumn = events.getChild('id_hash')?.data[0];
+  const rows = events.numRows;
+  if (events.batches.length > 1) throw new TypeError('splitIds expects one record batch');
+  const idOffsets = (id?.valueOffsets ?? new Int32Array(1)) as Int32Array;
+  const idBytes = (id?.values ?? new Uint8Array(0)) as Uint8Array;
+  const hashes = (hashColumn?.values ?? new Int32Array(0)) as Int32Array;
+  const [idBase, hashBase] = [id?.offset ?? 0, hashColumn?.offset ?? 0];
+
+  const bucketOfRow = new Int32Array(rows);
+  const counts = new Int32Array(buckets);
+  const byteCounts = new Int32Array(buckets);
+  for (let row = 0; row < rows; row++) {
+    const bucket = (bucketOfRow[row] = bucketOf(hashes[hashBase + row]!, buckets));
+    counts[bucket]!++;
+    byteCounts[bucket]! += idOffsets[idBase + row + 1]! - idOffsets[idBase + row]!;
+  }
+  const files = Array.from(counts, (count, bucket) => encodeIdBucketShell(count, byteCounts[bucket]!));
+  const filled = new Int32Array(buckets);
+  const bytesFilled = new Int32Array(buckets);
+  for (let row = 0; row < rows; row++) {
+    const bucket = bucketOfRow[row]!;
+    const file = files[bucket]!;
+    const at = filled[bucket]!++;
+    const start = idOffsets[idBase + row]!;
+    const end = idOffsets[idBase + row + 1]!;
+    file.rows[at] = row;
+    file.hashes[at] = hashes[hashBase + row]!;
+    file.bytes.set(idBytes.subarray(start, end), bytesFilled[bucket]!);
+    bytesFilled[bucket]! += end - start;
+    file.offsets[at + 1] = bytesFilled[bucket]!;
+  }
+  return files.map((file) => file.encoded);
+}
+
+/** A bucket file of `count` ids and `byteCount` id bytes, with views to fill it in place. */
+function encodeIdBucketShell(count: number, byteCount: number): IdBucket & { encoded: Uint8Array } {
+  const words = 1 + count * 3 + 1;
+  const encoded = new Uint8Array(words * 4 + byteCount);
+  new Int32Array(encoded.buffer, 0, 1)[0] = count;
+  return { encoded, ...viewsOf(encoded, count) };
+}
+
+function viewsOf(encoded: Uint8Array, count: number): IdBucket {
+  const buffer = encoded.buffer;
+  const base = encoded.byteOffset;
+  const words = 1 + count * 3 + 1;
+  return {
+    rows: new Int32Array(buffer, base + 4, count),
+    hashes: new Int32Array(buffer, base + 4 + count * 4, count),
+    offsets: new Int32Array(buffer, base + 4 + count * 8, count + 1),
+    bytes: new Uint8Array(buffer, base + words * 4, encoded.length - words * 4),
+  };
+}
+
+/**
+ * Reads a bucket file written by {@link splitIds}.
+ *
+ * @example
+ * const ids = decodeIdBucket(await store.get('ids/2021-01-23-10/3.bin'));
+ */
+export function decodeIdBucket(file: Uint8Array): IdBucket {
+  // Int32Array views need 4-byte alignment: copy the rare file that arrives unaligned.
+  const aligned = file.byteOffset % 4 === 0 ? file : new Uint8Array(file);
+  const count = new Int32Array(aligned.buffer, aligned.byteOffset, 1)[0]!;
+  return viewsOf(aligned, count);
+}

@@ -1,0 +1,175 @@
+import { randomUUID } from 'node:crypto';
+import { tableFromIPC, tableToIPC } from 'apache-arrow';
+import * as aq from 'arquero';
+import type { ColumnTable } from 'arquero';
+import { Queue, QueueEvents, type Job } from 'bullmq';
+import { ConsentMetricsError, StrictModeError } from '../errors.ts';
+import { selectPartitions, type PartitionSelection } from '../partitions/selectPartitions.ts';
+import { DEFAULT_CONCURRENCY, validateConcurrency } from '../read/readPartitions.ts';
+import type { RunReport } from '../report/RunReport.ts';
+import { Tally } from '../report/Tally.ts';
+import { createS3Client, type S3Options } from '../s3/createS3Client.ts';
+import { isS3Url } from '../s3/parseS3Url.ts';
+import { noRetries, RETRY_KINDS, type RetryCounts } from '../s3/retries.ts';
+import { openSource } from '../source/openSource.ts';
+import type { CompressionName } from '../write/encodeParquet.ts';
+import { connectRedis } from './redisConnection.ts';
+import { QUEUE_NAME, RESULT_KEY, type RunPlan, type Task, type TaskResult } from './tasks.ts';
+import { openWorkStore } from './WorkStore.ts';
+
+/**
+ * A run through the queue: what `runJob` takes, plus where the queue and the work location are.
+ *
+ * @example
+ * const options: QueuedJobOptions = { root: 's3://events/raw', out: 's3://results/m.parquet', queue: 'redis://10.0.0.5:6379', work: 's3://scratch/consent-metrics' };
+ */
+export interface QueuedJobOptions extends PartitionSelection {
+  /** Input root, local (reachable by every worker) or `s3://`. */
+  root: string;
+  /** Parquet output, as in `runJob`. */
+  out?: string;
+  /** S3 settings; a ready `client` is used here only, workers make their own from the rest. */
+  s3?: S3Options;
+  /** Parquet compression. Default: `'snappy'`. */
+  compression?: CompressionName;
+  /** Fail on the first reported line and write nothing. Default: false. */
+  strict?: boolean;
+  /** Files in flight at once, per read task. Default: 8. */
+  concurrency?: number;
+  /** Parser threads per read task. Default: the worker machine's cores. */
+  workers?: number;
+  /** The Redis the workers take tasks from: `redis://HOST:PORT`. */
+  queue: string;
+  /** A folder or `s3://` prefix every worker reaches; the run uses a fresh folder under it and deletes it at the end. */
+  work: string;
+  /** Id buckets: each dedup task holds 1/buckets of the run's ids. Default: 16. */
+  buckets?: number;
+  /** How long the queue may be unreachable before the run fails, in milliseconds. Default: 20,000. */
+  queueTimeout?: number;
+  /** Called as tasks finish. */
+  onTask?: (progress: { done: number; of: number }) => void;
+}
+
+/**
+ * Runs the job through a BullMQ queue on Redis, on as many `consent-metrics worker` processes as
+ * are running, and gives exactly what a local `runJob` gives. Four stages, each waiting for the
+ * last: read (a task per partition: events and ids by bucket to the work location), dedup (a task
+ * per bucket: the ids that lose to an earlier copy), count (a task per partition), finish (the
+ * output, written once every other task has succeeded). The run's folder in the work location is
+ * deleted at the end, whether the run succeeded or failed.
+ *
+ * @example
+ * const { metrics, report } = await runQueuedJob({ root: 'data/events', queue: 'redis://127.0.0.1:6379', work: '/mnt/shared/work' });
+ */
+export async function runQueuedJob({
+  root, out, s3 = {}, compression = 'snappy', strict = false, concurrency = DEFAULT_CONCURRENCY, workers, queue: queueUrl, work,
+  buckets = 16, queueTimeout = 20_000, onTask, ...selection
+}: QueuedJobOptions): Promise<{ metrics: ColumnTable; report: RunReport; written: string[] }> {
+  validateConcurrency(concurrency);
+  if (!Number.isInteger(buckets) || buckets < 1) throw new ConsentMetricsError(`buckets must be a whole number from 1, got ${JSON.stringify(buckets)}`);
+  const { client, ...s3Settings } = s3;
+  const usesS3 = [root, work, out ?? ''].some(isS3Url);
+  const here: S3Options = usesS3 ? { ...s3Settings, client: client ?? createS3Client(s3Settings) } : {};
+  const source = await openSource(root, here);
+  const { partitions, warnings } = await selectPartitions(source, selection);
+  const runId = randomUUID();
+  const plan: RunPlan = {
+    runId, root, partitions, work: `${work.replace(/\/+$/, '')}/${runId}`, buckets, strict, concurrency, workers,
+    s3: { endpoint: s3Settings.endpoint, region: s3Settings.region, maxAttempts: s3Settings.maxAttempts, connectTimeout: s3Settings.connectTimeout, idleTimeout: s3Settings.idleTimeout },
+    out, compression,
+  };
+  const store = await openWorkStore(plan.work, here);
+
+  const connections = [connectRedis(queueUrl, queueTimeout), connectRedis(queueUrl, queueTimeout)];
+  const lost = Promise.race(connections.map((connection) => connection.lost));
+  const queue = new Queue(QUEUE_NAME, { connection: connections[0]!.redis });
+  const events = new QueueEvents(QUEUE_NAME, { connection: connections[1]!.redis });
+  // Connection errors surface through `lost`; without listeners BullMQ would print each one.
+  queue.on('error', () => {});
+  queue.setMaxListeners(0); // each job waited for listens for the queue closing
+  events.on('error', () => {});
+  let isLost = false;
+  lost.catch(() => (isLost = true));
+  const total = partitions.length * 2 + buckets + 1;
+  let done = 0;
+  const jobs: Job[] = [];
+
+  /** Adds a stage's tasks and waits for them, in order; the first failure in that order fails the run. */
+  const stage = async (tasks: Task[], names: string[]): Promise<TaskResult[]> => {
+    const added = await Promise.race([lost, queue.addBulk(tasks.map((task, index) => ({
+      name: task.kind,
+      data: task,
+      opts: { jobId: `${runId}.${task.kind}.${names[index]}`, attempts: TASK_ATTEMPTS, backoff: { type: 'exponential', delay: 1000 } },
+    })))]);
+    jobs.push(...added);
+    const outcomes = added.map((job) => job.waitUntilFinished(events).then(
+      (result: TaskResult) => (onTask?.({ done: ++done, of: total }), { result }),
+      (error: Error) => {
+        // Tasks after a failed one are not needed: take back those not started.
+        for (const later of added.slice(added.indexOf(job) + 1)) later.remove().catch(() => {});
+        return { error };
+      },
+    ));
+    const results: TaskResult[] = [];
+    for (const outcome of outcomes) {
+      const settled = await Promise.race([lost, outcome]);
+      if ('error' in settled) throw failure(settled.error.message);
+      results.push(settled.result);
+    }
+    return results;
+  };
+
+  try {
+    await Promise.race([lost, events.waitUntilReady()]);
+    const dates = partitions.map((partition) => partition.datehour);
+    const reads = await stage(partitions.map((_, partition) => ({ kind: 'read', plan, partition })), dates);
+    const dedups = await stage(Array.from({ length: buckets }, (_, bucket) => ({ kind: 'dedup', plan, bucket })), Array.from({ length: buckets }, (_, bucket) => String(bucket)));
+    const counts = await stage(partitions.map((_, partition) => ({ kind: 'count', plan, partition })), dates);
+    const [finished] = await stage([{ kind: 'finish', plan }], ['output']);
+    const output = tableFromIPC(await store.get(RESULT_KEY));
+
+    const tally = new Tally();
+    for (const read of reads) tally.merge(read.tally!);
+    const kept = counts.reduce((sum, count) => sum + count.kept!, 0);
+    const report: RunReport = {
+      root,
+      partitions: dates,
+      files: reads.reduce((sum, read) => sum + read.files!, 0),
+      lines: tally.lines,
+      events: kept,
+      duplicates: counts.reduce((sum, count) => sum + count.rows!, 0) - kept,
+      rejected: tally.rejected,
+      invalid_tokens: tally.invalidTokens,
+      examples: tally.examples,
+      warnings,
+      retries: sumRetries([...reads, ...dedups, ...counts, finished!]),
+    };
+    return { metrics: aq.fromArrow(tableToIPC(output, 'stream')), report, written: finished!.written ?? [] };
+  } finally {
+    // A task still running (its job is locked) writes until it ends: wait for it before emptying the folder.
+    if (!isLost) {
+      const removals = await Promise.allSettled(jobs.map((job) => job.remove()));
+      const running = jobs.filter((_, index) => removals[index]!.status === 'rejected');
+      await Promise.race([lost, Promise.allSettled(running.map((job) => job.waitUntilFinished(events)))]).catch(() => {});
+      await Promise.allSettled(running.map((job) => job.remove()));
+    }
+    await store.clear();
+    await Promise.allSettled([queue.close(), events.close()]);
+    for (const { redis } of connections) redis.disconnect();
+    if (!client) here.client?.destroy();
+  }
+}
+
+/** Attempts per task: transient failures (S3 errors past the SDK's own retries, a lost worker) are retried with backoff. */
+export const TASK_ATTEMPTS = 3;
+
+/** A task's failure as the run's one-line error; strict mode keeps its class, as in a local run. */
+function failure(message: string): ConsentMetricsError {
+  return message.startsWith('strict mode: ') ? new StrictModeError(message) : new ConsentMetricsError(message);
+}
+
+function sumRetries(results: TaskResult[]): RetryCounts {
+  const sum = noRetries();
+  for (const { retries } of results) for (const kind of RETRY_KINDS) sum[kind] += retries[kind];
+  return sum;
+}

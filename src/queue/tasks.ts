@@ -1,0 +1,200 @@
+import { tableFromIPC, tableToIPC, type Table } from 'apache-arrow';
+import pMap from 'p-map';
+import { expandToken } from '../expand/expandToken.ts';
+import { aggregatePartition } from '../metrics/aggregatePartition.ts';
+import { IdSet } from '../metrics/IdSet.ts';
+import { emptyMetrics, metricsFromCounts } from '../metrics/metricsFromCells.ts';
+import type { Partition } from '../partitions/selectPartitions.ts';
+import { readPartitions } from '../read/readPartitions.ts';
+import { Tally, type TallyCounts } from '../report/Tally.ts';
+import { createS3Client, type S3Options } from '../s3/createS3Client.ts';
+import { isS3Url } from '../s3/parseS3Url.ts';
+import { noRetries, retriesBetween, retryCountsOf, type RetryCounts } from '../s3/retries.ts';
+import { openSource } from '../source/openSource.ts';
+import type { CompressionName } from '../write/encodeParquet.ts';
+import { metricsToArrow } from '../write/metricsToArrow.ts';
+import { openSink } from '../write/openSink.ts';
+import { writeParquet } from '../write/writeParquet.ts';
+import { decodeIdBucket, splitIds } from './idBuckets.ts';
+import { openWorkStore, type WorkStore } from './WorkStore.ts';
+
+/** The BullMQ queue every run and worker uses; runs are told apart by their id, in every job id. */
+export const QUEUE_NAME = 'consent-metrics';
+
+/**
+ * What every task of one queued run shares. Plain JSON: it travels through Redis, so it holds S3
+ * settings but never credentials (workers take theirs from their own environment).
+ *
+ * @example
+ * const plan: RunPlan = { runId, root: 's3://events/raw', partitions, work: 's3://scratch/run-1', buckets: 16, strict: false, concurrency: 8, s3: {}, compression: 'snappy' };
+ */
+export interface RunPlan {
+  /** Unique per run. */
+  runId: string;
+  /** Input root, local (reachable by every worker) or `s3://`. */
+  root: string;
+  /** The partitions to read, in datehour order. */
+  partitions: Partition[];
+  /** This run's folder in the work location. */
+  work: string;
+  /** How many buckets ids are split into: each dedup task holds one bucket of the run's ids. */
+  buckets: number;
+  /** Strict mode: the first rejected line or invalid token fails the run. */
+  strict: boolean;
+  /** Files in flight at once, per read task. */
+  concurrency: number;
+  /** Parser threads per read task (local files); default: the worker machine's cores. */
+  workers?: number;
+  /** S3 endpoint, region, attempts and timeouts. */
+  s3: Omit<S3Options, 'client' | 'credentials'>;
+  /** Parquet output, as `--out`. */
+  out?: string;
+  /** Parquet compression. */
+  compression: CompressionName;
+}
+
+/**
+ * One unit of work, as a BullMQ job's data: read one partition, find the duplicates of one id
+ * bucket, count one partition, or write the output.
+ *
+ * @example
+ * const task: Task = { kind: 'count', plan, partition: 3 };
+ */
+export type Task =
+  | { kind: 'read'; plan: RunPlan; partition: number }
+  | { kind: 'dedup'; plan: RunPlan; bucket: number }
+  | { kind: 'count'; plan: RunPlan; partition: number }
+  | { kind: 'finish'; plan: RunPlan };
+
+/**
+ * What a task hands back through Redis: small counts only; the data stays in the work location.
+ *
+ * @example
+ * const { tally, files }: TaskResult = await runTask({ kind: 'read', plan, partition: 0 });
+ */
+export interface TaskResult {
+  /** S3 requests this task retried, by kind. */
+  retries: RetryCounts;
+  /** read: files read. */
+  files?: number;
+  /** read: lines read and left out, with examples. */
+  tally?: TallyCounts;
+  /** count: events before deduplication. */
+  rows?: number;
+  /** count: events counted (first occurrences). */
+  kept?: number;
+  /** finish: files written. */
+  written?: string[];
+}
+
+/** The expanded columns a count task needs: ids (for the buckets), group keys, type, user and consent. */
+const EVENT_COLUMNS = ['id', 'id_hash', 'datehour', 'domain', 'country', 'type', 'user_id', 'user_id_hash', 'consent'];
+
+const eventsKey = (datehour: string) => `events/${datehour}.arrow`;
+const idsKey = (datehour: string, bucket: number) => `ids/${datehour}/${bucket}.bin`;
+const duplicatesKey = (datehour: string, bucket: number) => `duplicates/${datehour}/${bucket}.bin`;
+const metricsKey = (datehour: string) => `metrics/${datehour}.arrow`;
+/** The output table, for the run's caller. */
+export const RESULT_KEY = 'result.arrow';
+
+/**
+ * Runs one task. Every task only reads what earlier stages wrote and writes files of its own, whole,
+ * so running it twice (a worker lost mid-task) gives the same files.
+ *
+ * @example
+ * await runTask({ kind: 'read', plan, partition: 0 });
+ */
+export async function runTask(task: Task): Promise<TaskResult> {
+  const { plan } = task;
+  const usesS3 = [plan.root, plan.work, plan.out ?? ''].some(isS3Url);
+  const s3: S3Options = usesS3 ? { ...plan.s3, client: createS3Client(plan.s3) } : {};
+  const before = s3.client ? await retryCountsOf(s3.client) : undefined;
+  const store = await openWorkStore(plan.work, s3);
+  let result: Omit<TaskResult, 'retries'>;
+  switch (task.kind) {
+    case 'read':
+      result = await readTask(plan, plan.partitions[task.partition]!, store, s3);
+      break;
+    case 'dedup':
+      await dedupTask(plan, task.bucket, store);
+      result = {};
+      break;
+    case 'count':
+      result = await countTask(plan, plan.partitions[task.partition]!.datehour, store);
+      break;
+    case 'finish':
+      result = await finishTask(plan, store, s3);
+  }
+  const retries = s3.client ? retriesBetween(before, await retryCountsOf(s3.client)) : noRetries();
+  s3.client?.destroy();
+  return { ...result, retries };
+}
+
+/** Reads and expands one partition; writes its event columns and its ids, split into buckets. */
+async function readTask(plan: RunPlan, partition: Partition, store: WorkStore, s3: S3Options) {
+  const source = await openSource(plan.root, s3);
+  const options = { concurrency: plan.concurrency, strict: plan.strict, workers: plan.workers };
+  for await (const read of readPartitions(source, [partition], options)) {
+    const tally = new Tally(plan.strict).merge(read.tally);
+    const events = expandToken(read.table, { tally, counts: false }).select(EVENT_COLUMNS);
+    await store.put(eventsKey(partition.datehour), tableToIPC(events, 'file'));
+    await pMap(splitIds(events, plan.buckets), (bytes, bucket) => store.put(idsKey(partition.datehour, bucket), bytes), { concurrency: 8 });
+    const { lines, rejected, invalidTokens, examples } = tally;
+    return { files: read.files, tally: { lines, rejected, invalidTokens, examples } };
+  }
+  throw new Error(`partition ${partition.datehour} was not read`);
+}
+
+/**
+ * Finds, in one bucket, the ids that lose to an earlier copy: partitions in datehour order, rows in
+ * file and line order, ids compared by their bytes. Writes each partition's losing rows.
+ */
+async function dedupTask(plan: RunPlan, bucket: number, store: WorkStore): Promise<void> {
+  const seen = new IdSet();
+  const writes: Promise<void>[] = [];
+  const fetch = (index: number) => store.get(idsKey(plan.partitions[index]!.datehour, bucket));
+  let next = plan.partitions.length > 0 ? fetch(0) : null;
+  try {
+    for (const [index, { datehour }] of plan.partitions.entries()) {
+      const ids = decodeIdBucket(await next!);
+      next = index + 1 < plan.partitions.length ? fetch(index + 1) : null; // read ahead while comparing
+      const column = seen.keep(ids.bytes, ids.offsets);
+      const losers: number[] = [];
+      for (let at = 0; at < ids.rows.length; at++) if (!seen.addIfAbsent(column, at, ids.hashes[at]!)) losers.push(ids.rows[at]!);
+      writes.push(store.put(duplicatesKey(datehour, bucket), new Uint8Array(Int32Array.from(losers).buffer)));
+    }
+  } finally {
+    await Promise.allSettled([next, ...writes]);
+  }
+  await Promise.all(writes);
+}
+
+/** Counts one partition's metrics without the rows that lost in any bucket. */
+async function countTask(plan: RunPlan, datehour: string, store: WorkStore) {
+  const events = tableFromIPC(await store.get(eventsKey(datehour)));
+  const duplicates = new Uint8Array(events.numRows);
+  const buckets = Array.from({ length: plan.buckets }, (_, bucket) => bucket);
+  await pMap(buckets, async (bucket) => {
+    const file = await store.get(duplicatesKey(datehour, bucket));
+    for (const row of new Int32Array(file.buffer, file.byteOffset, file.length >> 2)) duplicates[row] = 1;
+  }, { concurrency: 8 });
+  const { counts, groups, kept } = aggregatePartition(events, duplicates);
+  await store.put(metricsKey(datehour), tableToIPC(metricsToArrow(metricsFromCounts(counts, groups)), 'file'));
+  return { rows: events.numRows, kept };
+}
+
+/** Joins the partitions' metrics in datehour order, writes the Parquet output and the result table. */
+async function finishTask(plan: RunPlan, store: WorkStore, s3: S3Options) {
+  const tables = await pMap(plan.partitions, async ({ datehour }) => tableFromIPC(await store.get(metricsKey(datehour))), { concurrency: 8 });
+  const output: Table = tables.length > 0 ? tables[0]!.concat(...tables.slice(1)) : metricsToArrow(emptyMetrics());
+  await store.put(RESULT_KEY, tableToIPC(output, 'file'));
+  let written: string[] = [];
+  if (plan.out !== undefined) {
+    const target = await openSink(plan.out, s3);
+    written = await writeParquet(output, target.sink, target.key, {
+      compression: plan.compression,
+      byDatehour: target.byDatehour ? plan.partitions.map((partition) => partition.datehour) : undefined,
+    });
+  }
+  return { written };
+}

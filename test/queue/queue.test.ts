@@ -1,0 +1,171 @@
+// Queued runs for real: a redis-server child process, `consent-metrics worker` child processes, and
+// the results compared with the in-process run of the same data (or the golden expectations).
+// Faults are caused, not mocked: a worker killed with SIGKILL mid-run, one stopped with SIGTERM,
+// Redis killed under a running job.
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
+import { QueueEvents } from 'bullmq';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { METRIC_COLUMNS, runJob, StrictModeError, type JobOptions, type JobResult } from '../../src/index.ts';
+import { goldenCases, rowsDiffer } from '../support/fixtures.ts';
+import { startRedis } from '../support/startRedis.ts';
+import { S3RVER_CREDENTIALS, startS3rver } from '../support/startS3rver.ts';
+
+const scratch = await mkdtemp(join(tmpdir(), 'consent-metrics-queue-'));
+const redis = await startRedis();
+const work = join(scratch, 'work');
+const workers: ChildProcess[] = [];
+
+/** A `consent-metrics worker` process on the test Redis; locks of 2 s, so a killed worker's task moves on quickly. */
+function startWorker(queue = redis.url): ChildProcess {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'worker', '--queue', queue, '--lock-duration', '2'], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+    env: { ...process.env, AWS_ACCESS_KEY_ID: S3RVER_CREDENTIALS.accessKeyId, AWS_SECRET_ACCESS_KEY: S3RVER_CREDENTIALS.secretAccessKey, AWS_REGION: 'us-east-1' },
+  });
+  child.stderr!.resume();
+  workers.push(child);
+  return child;
+}
+const exitOf = (child: ChildProcess) =>
+  child.exitCode !== null || child.signalCode !== null
+    ? Promise.resolve({ code: child.exitCode, signal: child.signalCode })
+    : new Promise<{ code: number | null; signal: string | null }>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+
+const rowsOf = (result: JobResult) => result.metrics.objects().map((row) => METRIC_COLUMNS.map((name) => (row as Record<string, unknown>)[name]));
+const emptyWork = async () => assert.equal(await readdir(work).catch(() => []), [], 'the work location is emptied');
+
+// A generated run: 48 hours, duplicates within files and repeated in the next hour's first file.
+const generated = join(scratch, 'generated');
+execFileSync(process.execPath, ['--import', 'tsx', 'bench/generate.ts', '--events', '24000', '--hours', '48', '--files', '2', '--seed', '5', '--out', generated]);
+const inProcessOut = join(scratch, 'in-process.parquet');
+const inProcess = await runJob({ root: generated, out: inProcessOut });
+
+for (let i = 0; i < 3; i++) startWorker();
+
+for (const golden of goldenCases()) {
+  test(`golden ${golden.name} through 3 workers equals its expected.json`, async () => {
+    const { metrics, report } = await runJob({ root: golden.root, ...golden.options, queue: redis.url, work, buckets: 3 });
+    const rows = metrics.objects().map((row) => METRIC_COLUMNS.map((name) => (row as Record<string, unknown>)[name]));
+    assert.is(rowsDiffer(rows, golden.rows), null);
+    const { lines, duplicates, rejected, invalid_tokens } = golden.report;
+    assert.equal({ lines, duplicates, rejected, invalid_tokens }, { lines: report.lines, duplicates: report.duplicates, rejected: report.rejected, invalid_tokens: report.invalid_tokens });
+    await emptyWork();
+  });
+}
+
+test('48 generated hours through 3 workers: the same Parquet bytes and report as the in-process run', async () => {
+  const out = join(scratch, 'queued.parquet');
+  let last = 0;
+  const queued = await runJob({ root: generated, out, queue: redis.url, work, onTask: ({ done, of }) => (last = done, assert.ok(done <= of)) });
+  assert.ok(inProcess.report.duplicates > 400, `duplicates across files and hours: ${inProcess.report.duplicates}`);
+  assert.equal(queued.report, inProcess.report);
+  assert.equal(rowsOf(queued), rowsOf(inProcess));
+  assert.ok((await readFile(out)).equals(await readFile(inProcessOut)), 'the same Parquet bytes');
+  assert.is(last, 48 * 2 + 16 + 1);
+  await emptyWork();
+});
+
+test('a worker killed with SIGKILL mid-run and one stopped with SIGTERM: the result is still exact', async () => {
+  const events = new QueueEvents('consent-metrics', { connection: { url: redis.url } });
+  let stalled = 0;
+  events.on('stalled', () => stalled++);
+  await events.waitUntilReady();
+  const [killed, stopped] = [workers.at(-3)!, workers.at(-2)!];
+  const out = join(scratch, 'killed.parquet');
+  let stoppedExit: Promise<{ code: number | null; signal: string | null }> | undefined;
+  const queued = await runJob({
+    root: generated, out, queue: redis.url, work,
+    onTask: ({ done }) => {
+      if (done === 6) killed.kill('SIGKILL');
+      if (done === 20) {
+        stopped.kill('SIGTERM');
+        stoppedExit = exitOf(stopped);
+      }
+    },
+  });
+  await events.close();
+  assert.equal(await exitOf(killed), { code: null, signal: 'SIGKILL' });
+  assert.equal(await stoppedExit, { code: 0, signal: null }, 'SIGTERM: the task in hand finished, then exit 0');
+  assert.ok(stalled >= 1, 'the killed worker held a task, taken back by the stalled-job check');
+  assert.equal(queued.report, inProcess.report);
+  assert.ok((await readFile(out)).equals(await readFile(inProcessOut)), 'the same Parquet bytes');
+  await emptyWork();
+  startWorker();
+  startWorker();
+});
+
+test('strict mode fails as a local run does, at once, and leaves no output and an empty work location', async () => {
+  const golden = goldenCases().find((candidate) => candidate.name === 'bad-lines')!;
+  const local = await runJob({ root: golden.root, strict: true }).catch((error: Error) => error);
+  const out = join(scratch, 'strict.parquet');
+  const started = performance.now();
+  const queued = await runJob({ root: golden.root, strict: true, out, queue: redis.url, work }).catch((error: Error) => error);
+  assert.instance(local, StrictModeError);
+  assert.instance(queued, StrictModeError);
+  assert.is((queued as Error).message, (local as Error).message);
+  assert.ok(performance.now() - started < 5000, 'no retries with backoff');
+  assert.is(await stat(out).catch(() => null), null);
+  await emptyWork();
+});
+
+test('a missing partition fails with the local one-line error', async () => {
+  const options: JobOptions = { root: generated, partitions: ['2020-01-01-00'] };
+  const local = await runJob(options).catch((error: Error) => error.message);
+  const queued = await runJob({ ...options, queue: redis.url, work }).catch((error: Error) => error.message);
+  assert.match(String(local), /2020-01-01-00/);
+  assert.is(queued, local);
+});
+
+test('two runs on one queue at the same time do not mix', async () => {
+  const [a, b] = ['dedupe-across-partitions', 'tokens'].map((name) => goldenCases().find((candidate) => candidate.name === name)!);
+  const [ra, rb] = await Promise.all([a, b].map((golden) => runJob({ root: golden.root, queue: redis.url, work })));
+  assert.is(rowsDiffer(rowsOf(ra!), a!.rows), null);
+  assert.is(rowsDiffer(rowsOf(rb!), b!.rows), null);
+  await emptyWork();
+});
+
+test('S3 input, S3 work location and S3 output through s3rver', async () => {
+  const s3 = await startS3rver(['events', 'scratch', 'results']);
+  try {
+    const golden = goldenCases().find((candidate) => candidate.name === 'dedupe-across-partitions')!;
+    for (const path of await readdir(golden.root, { recursive: true })) {
+      if (!path.endsWith('.json')) continue;
+      await s3.client.send(new PutObjectCommand({ Bucket: 'events', Key: `raw/${path}`, Body: await readFile(join(golden.root, path)) }));
+    }
+    const options = { endpoint: s3.endpoint, credentials: S3RVER_CREDENTIALS, region: 'us-east-1' };
+    const queued = await runJob({ root: 's3://events/raw', out: 's3://results/m.parquet', queue: redis.url, work: 's3://scratch/cm', s3: options });
+    assert.is(rowsDiffer(rowsOf(queued), golden.rows), null);
+    assert.equal(queued.written, ['s3://results/m.parquet']);
+    const left = await s3.client.send(new ListObjectsV2Command({ Bucket: 'scratch' }));
+    assert.is(left.KeyCount, 0, 'the S3 work location is emptied');
+  } finally {
+    await s3.stop();
+  }
+});
+
+test('Redis lost under a running job: one line, nothing written, work location emptied', async () => {
+  const lost = await startRedis();
+  const worker = startWorker(lost.url);
+  const out = join(scratch, 'lost.parquet');
+  const error = await runJob({
+    root: generated, out, queue: lost.url, work, queueTimeout: 1000,
+    onTask: ({ done }) => done === 3 && void lost.stop(),
+  }).then(() => null, (failure: Error) => failure);
+  assert.ok(error, 'the run failed');
+  assert.match(error!.message, /^lost the queue at redis:\/\/127\.0\.0\.1:\d+: /);
+  assert.not.match(error!.message, /\n/);
+  assert.is(await stat(out).catch(() => null), null);
+  await emptyWork();
+  worker.kill('SIGKILL');
+});
+
+test.after(async () => {
+  for (const worker of workers) worker.kill('SIGKILL');
+  await redis.stop();
+  await rm(scratch, { recursive: true, force: true });
+});
+test.run();
