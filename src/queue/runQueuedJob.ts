@@ -36,7 +36,7 @@ export interface QueuedJobOptions extends PartitionSelection {
   strict?: boolean;
   /** Files in flight at once, per read task. Default: 8. */
   concurrency?: number;
-  /** Parser threads per read task. Default: the worker machine's cores. */
+  /** Parser threads per read task; 0 parses on the task's own thread. Default: 0 (run a worker per core, or `--concurrency` = cores, instead). */
   workers?: number;
   /** The Redis the workers take tasks from: `redis://HOST:PORT`. */
   queue: string;
@@ -62,7 +62,7 @@ export interface QueuedJobOptions extends PartitionSelection {
  * const { metrics, report } = await runQueuedJob({ root: 'data/events', queue: 'redis://127.0.0.1:6379', work: '/mnt/shared/work' });
  */
 export async function runQueuedJob({
-  root, out, s3 = {}, compression = 'snappy', strict = false, concurrency = DEFAULT_CONCURRENCY, workers, queue: queueUrl, work,
+  root, out, s3 = {}, compression = 'snappy', strict = false, concurrency = DEFAULT_CONCURRENCY, workers = 0, queue: queueUrl, work,
   buckets = 16, queueTimeout = 20_000, onTask, ...selection
 }: QueuedJobOptions): Promise<{ metrics: ColumnTable; report: RunReport; written: string[] }> {
   validateConcurrency(concurrency);

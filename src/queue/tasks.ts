@@ -43,8 +43,8 @@ export interface RunPlan {
   strict: boolean;
   /** Files in flight at once, per read task. */
   concurrency: number;
-  /** Parser threads per read task (local files); default: the worker machine's cores. */
-  workers?: number;
+  /** Parser threads per read task (local files); 0 parses on the task's own thread. */
+  workers: number;
   /** S3 endpoint, region, attempts and timeouts. */
   s3: Omit<S3Options, 'client' | 'credentials'>;
   /** Parquet output, as `--out`. */

@@ -1,0 +1,62 @@
+// Scale-out benchmark (not a test): the same data in-process and through 1, 2 and 4 worker processes
+// on one Redis, as the data grows 10x. Reports the run's wall time and the peak RSS of the largest
+// process (the coordinator or a worker), and checks every output equals the in-process one.
+//   npm run bench:scale-out -- [--sizes 200000:24,2000000:240] [--workers 1,2,4]
+// Needs redis-server on the PATH (Debian's package; .ci/run installs it).
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { startRedis } from '../test/support/startRedis.ts';
+
+const { values } = parseArgs({ options: { sizes: { type: 'string', default: '200000:24,2000000:240' }, workers: { type: 'string', default: '1,2,4' } } });
+const scratch = await mkdtemp(join(tmpdir(), 'consent-metrics-scale-out-'));
+const env = { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' };
+let usageFiles = 0;
+
+/** A process of the compiled CLI with its CPU and peak RSS recorded at exit. */
+function cli(args: string[]): { child: ChildProcess; usage: () => Promise<{ peakRssMiB: number }> } {
+  const usageFile = join(scratch, `usage-${usageFiles++}.json`);
+  const child = spawn(process.execPath, ['--import', './bench/reportUsage.mjs', 'bin/consent-metrics.mjs', ...args], {
+    stdio: ['ignore', 'ignore', 'pipe'], env: { ...env, BENCH_USAGE_FILE: usageFile },
+  });
+  let stderr = '';
+  child.stderr!.on('data', (chunk) => (stderr += chunk));
+  const exited = new Promise<void>((resolve, reject) => child.once('exit', (code, signal) =>
+    code === 0 ? resolve() : reject(new Error(`consent-metrics ${args.join(' ')} ended with ${code ?? signal}: ${stderr}`))));
+  return { child, usage: async () => (await exited, JSON.parse(await readFile(usageFile, 'utf8'))) };
+}
+
+const redis = await startRedis();
+try {
+  console.log('| events | hours | run | wall | peak RSS, largest process |\n|---|---|---|---|---|');
+  for (const size of values.sizes!.split(',')) {
+    const [events, hours] = size.split(':');
+    const data = `bench/data/scale-out-${events}-${hours}`;
+    if (!existsSync(data)) {
+      execFileSync(process.execPath, ['--import', 'tsx', 'bench/generate.ts', '--events', events!, '--hours', hours!, '--files', '2', '--seed', '3', '--out', data], { stdio: 'inherit' });
+    }
+    const expected = join(scratch, 'in-process.parquet');
+    let started = performance.now();
+    const local = await cli([data, '--out', expected, '--quiet', '--limit', '0']).usage();
+    console.log(`| ${events} | ${hours} | in-process | ${((performance.now() - started) / 1000).toFixed(1)} s | ${local.peakRssMiB.toFixed(0)} MiB |`);
+
+    for (const count of values.workers!.split(',').map(Number)) {
+      const workers = Array.from({ length: count }, () => cli(['worker', '--queue', redis.url]));
+      const out = join(scratch, `queued-${count}.parquet`);
+      started = performance.now();
+      const coordinator = await cli([data, '--out', out, '--quiet', '--limit', '0', '--queue', redis.url, '--work', join(scratch, 'work')]).usage();
+      const wall = (performance.now() - started) / 1000;
+      for (const { child } of workers) child.kill('SIGTERM');
+      const peaks = [coordinator, ...(await Promise.all(workers.map((worker) => worker.usage())))].map((usage) => usage.peakRssMiB);
+      const same = (await readFile(out)).equals(await readFile(expected));
+      console.log(`| ${events} | ${hours} | ${count} worker(s) | ${wall.toFixed(1)} s | ${Math.max(...peaks).toFixed(0)} MiB (workers: ${peaks.slice(1).map((peak) => peak.toFixed(0)).join(', ')}) |${same ? '' : ' OUTPUT DIFFERS'}`);
+      if (!same) process.exitCode = 1;
+    }
+  }
+} finally {
+  await redis.stop();
+  await rm(scratch, { recursive: true, force: true });
+}
