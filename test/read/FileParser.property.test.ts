@@ -95,6 +95,20 @@ function randomLines(seed: number, count: number): string[] {
   return lines;
 }
 
+/** Parses the lines as one file, counting JSON.parse calls: the fast paths make none per line. */
+function parseCountingJsonParse(lines: string[]): { parsed: ParsedFile; calls: number } {
+  const parse = JSON.parse;
+  let calls = 0;
+  JSON.parse = ((text: string) => (calls++, parse(text))) as typeof JSON.parse;
+  try {
+    const parser = new FileParser('f');
+    parser.push(new TextEncoder().encode(lines.join('\n')));
+    return { parsed: parser.finish(), calls };
+  } finally {
+    JSON.parse = parse;
+  }
+}
+
 test('a byte-order mark is skipped at the start of a file, and reported anywhere else', () => {
   const line = '{"id":"a","type":"pageview"}';
   const parser = new FileParser('f');
@@ -127,18 +141,9 @@ for (const seed of [1, 2, 3, 4, 5, 6, 7, 8]) {
 test('the usual shape takes the fast path: the token dictionary is filled from bytes, once per distinct token', () => {
   const token = '{\\"purposes\\":{\\"enabled\\":[\\"a\\"]}}';
   const line = (id: number, t = token) => `{"id":"${id}","datetime":"d","domain":"a.com","type":"pageview","user":{"id":"u","country":"FR","token":"${t}"}}`;
-  const parse = JSON.parse;
-  let calls = 0;
-  JSON.parse = ((text: string) => (calls++, parse(text))) as typeof JSON.parse;
-  try {
-    const parser = new FileParser('f');
-    parser.push(new TextEncoder().encode([line(1), line(2), line(3, '{}'), line(4)].join('\n')));
-    const parsed = parser.finish();
-    assert.is(parsed.rows, 4);
-    assert.equal(parsed.token.values, ['{"purposes":{"enabled":["a"]}}', '{}']);
-  } finally {
-    JSON.parse = parse;
-  }
+  const { parsed, calls } = parseCountingJsonParse([line(1), line(2), line(3, '{}'), line(4)]);
+  assert.is(parsed.rows, 4);
+  assert.equal(parsed.token.values, ['{"purposes":{"enabled":["a"]}}', '{}']);
   assert.is(calls, 2, 'one JSON.parse per distinct token string, none per line');
 });
 
@@ -146,17 +151,7 @@ test('Python json.dumps spacing and whitespace anywhere take the fast path too: 
   const event = (id: number) => ({ id: String(id), datetime: 'd', domain: 'a.com', type: 'pageview', user: { id: 'u', country: 'FR', token: '{"purposes": {"enabled": ["a"]}}' } });
   const r = seededRandom(9);
   const lines = [spacedJson(event(1), LAYOUTS.python!(r)), spacedJson(event(2), LAYOUTS.python!(r)), ...[3, 4, 5].map((id) => ` ${spacedJson(event(id), LAYOUTS.anywhere!(r))}\t`)];
-  const parse = JSON.parse;
-  let calls = 0;
-  JSON.parse = ((text: string) => (calls++, parse(text))) as typeof JSON.parse;
-  let parsed: ParsedFile;
-  try {
-    const parser = new FileParser('f');
-    parser.push(new TextEncoder().encode(lines.join('\n')));
-    parsed = parser.finish();
-  } finally {
-    JSON.parse = parse;
-  }
+  const { parsed, calls } = parseCountingJsonParse(lines);
   assert.equal(rowsOf(parsed), expectedOf(lines).rows);
   assert.is(calls, 1, 'one JSON.parse for the one distinct token, none per line');
 });
@@ -167,17 +162,7 @@ test('any key order, extra and nested fields, decoy ids and types take the fast 
     '{"meta":{"id":"decoy","type":"click","list":[1,-2.5e3,true,null,{"user":{"id":"x"}}]},"id":"2","type":"consent.asked","user":{"id":"u","extra":"\\u00e9\\n"}}',
     '{"id":"3","type":"consent.given","domain":null,"user":{"id":null,"country":7,"token":"{}"},"ok":false}',
   ];
-  const parse = JSON.parse;
-  let calls = 0;
-  JSON.parse = ((text: string) => (calls++, parse(text))) as typeof JSON.parse;
-  let parsed: ParsedFile;
-  try {
-    const parser = new FileParser('f');
-    parser.push(new TextEncoder().encode(lines.join('\n')));
-    parsed = parser.finish();
-  } finally {
-    JSON.parse = parse;
-  }
+  const { parsed, calls } = parseCountingJsonParse(lines);
   assert.equal(rowsOf(parsed), [
     [1, '1', 'a.com', 0, 'u', 'FR', '{}'],
     [2, '2', null, 1, 'u', null, null],
