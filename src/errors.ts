@@ -17,4 +17,7 @@ export class ConsentMetricsError extends Error {
  * @example
  * try { await runJob({ root, strict: true }); } catch (error) { if (error instanceof StrictModeError) console.error(error.message); }
  */
-export class StrictModeError extends ConsentMetricsError {}
+export class StrictModeError extends ConsentMetricsError {
+  /** How its message starts: a queued run knows a task's failure by it (BullMQ keeps only the message). */
+  static readonly PREFIX = 'strict mode: ';
+}

@@ -28,13 +28,13 @@ export function createProgress(stream: ProgressStream, { now = () => performance
       stream.write(`\r\x1b[K${formatProgress({ partitions, of, bytes, events, seconds: (now() - started) / 1000 })}`);
       drawn = true;
     },
-    /** Clears the progress line, so what follows starts on a clean line. */
     /** A queued run's progress: tasks done out of all. */
     task({ done, of }: { done: number; of: number }): void {
       if (!stream.isTTY) return;
       stream.write(`\r\x1b[Ktasks ${done}/${of} · ${((now() - started) / 1000).toFixed(1)} s`);
       drawn = true;
     },
+    /** Clears the progress line, so what follows starts on a clean line. */
     done(): void {
       if (drawn) stream.write('\r\x1b[K');
     },

@@ -45,7 +45,7 @@ Options:
   -h, --help                show this help
 
 Worker: takes tasks of queued runs until SIGTERM or SIGINT, then finishes the tasks in hand and exits 0.
-  --concurrency N           tasks at once (default 1: a read task parses on every core)
+  --concurrency N           tasks at once, each on one core (default 1: run a worker per core, or set the cores)
   --lock-duration SECONDS   a killed worker's task goes to another worker after this (default 30)
 
 Examples:

@@ -13,8 +13,9 @@ import { IdSet } from './IdSet.ts';
  * whose first pageview in the group falls in the cell) for each cell of type x consent: the pivot,
  * done while counting. Also the groups' keys. Drops ids already in `duplicates`, an {@link IdSet}, or
  * repeated in the partition (first wins, in row order), adding the new ones; or, when `duplicates`
- * is a per-row mask (1 = a duplicate, found elsewhere, as queued runs do), the rows it marks. Typed arrays over dictionary codes and id bytes throughout; Arquero then works on one row
- * per group instead of one per event. (The slow, Arquero-only equivalent is `computeMetrics`.)
+ * is a per-row mask (1 = a duplicate, found elsewhere, as queued runs do), the rows it marks.
+ * Typed arrays over dictionary codes and id bytes throughout; Arquero then works on one row per
+ * group instead of one per event. (The slow, Arquero-only equivalent is `computeMetrics`.)
  *
  * @example
  * const seenIds = new IdSet();

@@ -1,54 +1,29 @@
 import { randomUUID } from 'node:crypto';
 import { tableFromIPC, tableToIPC } from 'apache-arrow';
 import * as aq from 'arquero';
-import type { ColumnTable } from 'arquero';
 import { Queue, QueueEvents, type Job } from 'bullmq';
 import { ConsentMetricsError, StrictModeError } from '../errors.ts';
-import { selectPartitions, type PartitionSelection } from '../partitions/selectPartitions.ts';
+import type { JobOptions, JobResult } from '../JobOptions.ts';
+import { selectPartitions } from '../partitions/selectPartitions.ts';
 import { DEFAULT_CONCURRENCY, validateConcurrency } from '../read/readPartitions.ts';
-import type { RunReport } from '../report/RunReport.ts';
+import { assembleReport } from '../report/RunReport.ts';
 import { Tally } from '../report/Tally.ts';
 import { createS3Client, type S3Options } from '../s3/createS3Client.ts';
 import { isS3Url } from '../s3/parseS3Url.ts';
 import { noRetries, RETRY_KINDS, type RetryCounts } from '../s3/retries.ts';
 import { openSource } from '../source/openSource.ts';
-import type { CompressionName } from '../write/encodeParquet.ts';
 import { connectRedis } from './redisConnection.ts';
 import { QUEUE_NAME, RESULT_KEY, type RunPlan, type Task, type TaskResult } from './tasks.ts';
 import { openWorkStore } from './WorkStore.ts';
 
 /**
- * A run through the queue: what `runJob` takes, plus where the queue and the work location are.
+ * A run through the queue: `runJob`'s options with `queue` and `work` given (`onPartition` is not
+ * called: partitions are counted on the workers; `onTask` reports progress).
  *
  * @example
  * const options: QueuedJobOptions = { root: 's3://events/raw', out: 's3://results/m.parquet', queue: 'redis://10.0.0.5:6379', work: 's3://scratch/consent-metrics' };
  */
-export interface QueuedJobOptions extends PartitionSelection {
-  /** Input root, local (reachable by every worker) or `s3://`. */
-  root: string;
-  /** Parquet output, as in `runJob`. */
-  out?: string;
-  /** S3 settings; a ready `client` is used here only, workers make their own from the rest. */
-  s3?: S3Options;
-  /** Parquet compression. Default: `'snappy'`. */
-  compression?: CompressionName;
-  /** Fail on the first reported line and write nothing. Default: false. */
-  strict?: boolean;
-  /** Files in flight at once, per read task. Default: 8. */
-  concurrency?: number;
-  /** Parser threads per read task; 0 parses on the task's own thread. Default: 0 (run a worker per core, or `--concurrency` = cores, instead). */
-  workers?: number;
-  /** The Redis the workers take tasks from: `redis://HOST:PORT`. */
-  queue: string;
-  /** A folder or `s3://` prefix every worker reaches; the run uses a fresh folder under it and deletes it at the end. */
-  work: string;
-  /** Id buckets: each dedup task holds 1/buckets of the run's ids. Default: 16. */
-  buckets?: number;
-  /** How long the queue may be unreachable before the run fails, in milliseconds. Default: 20,000. */
-  queueTimeout?: number;
-  /** Called as tasks finish. */
-  onTask?: (progress: { done: number; of: number }) => void;
-}
+export type QueuedJobOptions = JobOptions & Required<Pick<JobOptions, 'queue' | 'work'>>;
 
 /**
  * Runs the job through a BullMQ queue on Redis, on as many `consent-metrics worker` processes as
@@ -63,20 +38,20 @@ export interface QueuedJobOptions extends PartitionSelection {
  */
 export async function runQueuedJob({
   root, out, s3 = {}, compression = 'snappy', strict = false, concurrency = DEFAULT_CONCURRENCY, workers = 0, queue: queueUrl, work,
-  buckets = 16, queueTimeout = 20_000, onTask, ...selection
-}: QueuedJobOptions): Promise<{ metrics: ColumnTable; report: RunReport; written: string[] }> {
+  buckets = 16, queueTimeout = 20_000, onTask, onPartition: _, ...selection
+}: QueuedJobOptions): Promise<Omit<JobResult, 'times'>> {
   validateConcurrency(concurrency);
   if (!Number.isInteger(buckets) || buckets < 1) throw new ConsentMetricsError(`buckets must be a whole number from 1, got ${JSON.stringify(buckets)}`);
-  const { client, ...s3Settings } = s3;
+  // Workers make their own clients, with their own credentials: the plan travels through Redis.
+  const { client, credentials, ...forWorkers } = s3;
   const usesS3 = [root, work, out ?? ''].some(isS3Url);
-  const here: S3Options = usesS3 ? { ...s3Settings, client: client ?? createS3Client(s3Settings) } : {};
+  const here: S3Options = usesS3 ? { ...s3, client: client ?? createS3Client(s3) } : {};
   const source = await openSource(root, here);
   const { partitions, warnings } = await selectPartitions(source, selection);
   const runId = randomUUID();
   const plan: RunPlan = {
     runId, root, partitions, work: `${work.replace(/\/+$/, '')}/${runId}`, buckets, strict, concurrency, workers,
-    s3: { endpoint: s3Settings.endpoint, region: s3Settings.region, maxAttempts: s3Settings.maxAttempts, connectTimeout: s3Settings.connectTimeout, idleTimeout: s3Settings.idleTimeout },
-    out, compression,
+    s3: forWorkers, out, compression,
   };
   const store = await openWorkStore(plan.work, here);
 
@@ -131,19 +106,11 @@ export async function runQueuedJob({
     const tally = new Tally();
     for (const read of reads) tally.merge(read.tally!);
     const kept = counts.reduce((sum, count) => sum + count.kept!, 0);
-    const report: RunReport = {
-      root,
-      partitions: dates,
-      files: reads.reduce((sum, read) => sum + read.files!, 0),
-      lines: tally.lines,
-      events: kept,
-      duplicates: counts.reduce((sum, count) => sum + count.rows!, 0) - kept,
-      rejected: tally.rejected,
-      invalid_tokens: tally.invalidTokens,
-      examples: tally.examples,
-      warnings,
+    const report = assembleReport({
+      root, partitions: dates, files: reads.reduce((sum, read) => sum + read.files!, 0), tally, events: kept,
+      duplicates: counts.reduce((sum, count) => sum + count.rows!, 0) - kept, warnings,
       retries: sumRetries([...reads, ...dedups, ...counts, finished!]),
-    };
+    });
     return { metrics: aq.fromArrow(tableToIPC(output, 'stream')), report, written: finished!.written ?? [] };
   } finally {
     // A task still running (its job is locked) writes until it ends: wait for it before emptying the folder.
@@ -165,7 +132,7 @@ export const TASK_ATTEMPTS = 3;
 
 /** A task's failure as the run's one-line error; strict mode keeps its class, as in a local run. */
 function failure(message: string): ConsentMetricsError {
-  return message.startsWith('strict mode: ') ? new StrictModeError(message) : new ConsentMetricsError(message);
+  return message.startsWith(StrictModeError.PREFIX) ? new StrictModeError(message) : new ConsentMetricsError(message);
 }
 
 function sumRetries(results: TaskResult[]): RetryCounts {

@@ -12,7 +12,7 @@ import { QUEUE_NAME, runTask, type Task } from './tasks.ts';
 export interface WorkerOptions {
   /** The Redis runs put their tasks on: `redis://HOST:PORT`. */
   queue: string;
-  /** Tasks at once in this process. Default: 1 (a read task already parses on every core). */
+  /** Tasks at once in this process, each on one core. Default: 1 (run a worker per core, or set this to the cores). */
   concurrency?: number;
   /**
    * How long a task's lock lasts without renewal, in milliseconds; the worker renews it every half.

@@ -1,9 +1,9 @@
-import { tableFromIPC, tableToIPC, type Table } from 'apache-arrow';
+import { tableFromIPC, tableToIPC } from 'apache-arrow';
 import pMap from 'p-map';
 import { expandToken } from '../expand/expandToken.ts';
 import { aggregatePartition } from '../metrics/aggregatePartition.ts';
 import { IdSet } from '../metrics/IdSet.ts';
-import { emptyMetrics, metricsFromCounts } from '../metrics/metricsFromCells.ts';
+import { metricsFromCounts } from '../metrics/metricsFromCells.ts';
 import type { Partition } from '../partitions/selectPartitions.ts';
 import { readPartitions } from '../read/readPartitions.ts';
 import { Tally, type TallyCounts } from '../report/Tally.ts';
@@ -12,9 +12,9 @@ import { isS3Url } from '../s3/parseS3Url.ts';
 import { noRetries, retriesBetween, retryCountsOf, type RetryCounts } from '../s3/retries.ts';
 import { openSource } from '../source/openSource.ts';
 import type { CompressionName } from '../write/encodeParquet.ts';
-import { metricsToArrow } from '../write/metricsToArrow.ts';
+import { joinMetrics, metricsToArrow } from '../write/metricsToArrow.ts';
 import { openSink } from '../write/openSink.ts';
-import { writeParquet } from '../write/writeParquet.ts';
+import { writeToTarget } from '../write/writeParquet.ts';
 import { decodeIdBucket, splitIds } from './idBuckets.ts';
 import { openWorkStore, type WorkStore } from './WorkStore.ts';
 
@@ -45,7 +45,7 @@ export interface RunPlan {
   concurrency: number;
   /** Parser threads per read task (local files); 0 parses on the task's own thread. */
   workers: number;
-  /** S3 endpoint, region, attempts and timeouts. */
+  /** S3 endpoint, region, attempts and timeouts: no client, no credentials. */
   s3: Omit<S3Options, 'client' | 'credentials'>;
   /** Parquet output, as `--out`. */
   out?: string;
@@ -185,16 +185,9 @@ async function countTask(plan: RunPlan, datehour: string, store: WorkStore) {
 
 /** Joins the partitions' metrics in datehour order, writes the Parquet output and the result table. */
 async function finishTask(plan: RunPlan, store: WorkStore, s3: S3Options) {
-  const tables = await pMap(plan.partitions, async ({ datehour }) => tableFromIPC(await store.get(metricsKey(datehour))), { concurrency: 8 });
-  const output: Table = tables.length > 0 ? tables[0]!.concat(...tables.slice(1)) : metricsToArrow(emptyMetrics());
+  const output = joinMetrics(await pMap(plan.partitions, async ({ datehour }) => tableFromIPC(await store.get(metricsKey(datehour))), { concurrency: 8 }));
   await store.put(RESULT_KEY, tableToIPC(output, 'file'));
-  let written: string[] = [];
-  if (plan.out !== undefined) {
-    const target = await openSink(plan.out, s3);
-    written = await writeParquet(output, target.sink, target.key, {
-      compression: plan.compression,
-      byDatehour: target.byDatehour ? plan.partitions.map((partition) => partition.datehour) : undefined,
-    });
-  }
-  return { written };
+  if (plan.out === undefined) return { written: [] };
+  const datehours = plan.partitions.map((partition) => partition.datehour);
+  return { written: await writeToTarget(output, await openSink(plan.out, s3), datehours, plan.compression) };
 }

@@ -1,7 +1,8 @@
 import { Buffer } from 'node:buffer';
 import { Tally, type Problem, type RejectReason } from '../report/Tally.ts';
 import { ByteBuilder, ByteDictionary, Int32Builder, rehashPairs, StringDictionary } from './columnBuilders.ts';
-import { EVENT_TYPES, parseEventJson, type EventFields } from './parseEventJson.ts';
+import { ascii, isSpace, skipSpace, typeCodeOf } from './jsonBytes.ts';
+import { parseEventJson, type EventFields } from './parseEventJson.ts';
 import { EventSpans, scanEvent } from './scanEvent.ts';
 
 /**
@@ -76,7 +77,6 @@ export function transferList(file: ParsedFile): ArrayBuffer[] {
     .map((array) => array.buffer as ArrayBuffer);
 }
 
-const ascii = (text: string) => Uint8Array.from(text, (c) => c.charCodeAt(0));
 
 /**
  * A run of JSON punctuation and key names between two values, with the places where JSON allows
@@ -101,13 +101,10 @@ const THEN_TYPE = separator('","type":"');
 const THEN_USER_ID = separator('","user":{"id":"');
 const THEN_COUNTRY = separator('","country":"');
 const THEN_TOKEN = separator('","token":"');
-const TYPE_BYTES = EVENT_TYPES.map(ascii);
 const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
 const NEWLINE = 0x0a;
 const CARRIAGE_RETURN = 0x0d;
-const SPACE = 0x20;
-const TAB = 0x09;
 const CLOSE_BRACE = 0x7d;
 const FNV_OFFSET = 0x811c9dc5 | 0;
 const FNV_PRIME = 0x01000193;
@@ -258,7 +255,7 @@ export class FileParser {
   private parseUsualShape(bytes: Buffer, start: number, end: number): boolean {
     const idMark = this.id.length;
     const userMark = this.userId.length;
-    let at = expectSeparator(bytes, skipSpace(bytes, start, end), OPEN_ID);
+    let at = expectSeparator(bytes, skipSpace(bytes, start), OPEN_ID);
     const idStart = at;
     const idEnd = (at = copyString(bytes, at, this.id));
     const idHash = lastHash;
@@ -288,16 +285,8 @@ export class FileParser {
     const tokenCode = this.tokenCode(bytes, tokenStart, tokenEnd);
     if (tokenCode < 0) return this.rollBack(idMark, userMark);
 
-    this.idOffsets.push(this.id.length);
-    this.idHashes.push(idHash);
-    this.type.push(typeCode);
-    this.domainCodes.push(this.domain.code(bytes, domainStart, domainEnd, domainHash));
-    this.userIdOffsets.push(this.userId.length);
-    this.userIdHashes.push(userHash);
-    this.userIdNull.push(0);
-    this.countryCodes.push(this.country.code(bytes, countryStart, countryEnd, countryHash));
-    this.tokenCodes.push(tokenCode);
-    this.line.push(this.lineNumber);
+    this.pushRow(idHash, typeCode, this.domain.code(bytes, domainStart, domainEnd, domainHash), userHash, 0,
+      this.country.code(bytes, countryStart, countryEnd, countryHash), tokenCode);
     this.tally.lines++;
     return true;
   }
@@ -315,18 +304,17 @@ export class FileParser {
     if (spans.tokenStart >= 0 && tokenCode < 0) return false;
 
     this.id.append(bytes, idStart, idEnd);
-    this.idOffsets.push(this.id.length);
-    this.idHashes.push(hashBytes(bytes, idStart, idEnd));
-    this.type.push(spans.type);
-    this.domainCodes.push(domainStart < 0 ? -1 : this.domain.code(bytes, domainStart, domainEnd, hashBytes(bytes, domainStart, domainEnd)));
     const userIdNull = userIdStart < 0;
     if (!userIdNull) this.userId.append(bytes, userIdStart, userIdEnd);
-    this.userIdOffsets.push(this.userId.length);
-    this.userIdHashes.push(userIdNull ? NULL_HASH : hashBytes(bytes, userIdStart, userIdEnd));
-    this.userIdNull.push(userIdNull ? 1 : 0);
-    this.countryCodes.push(countryStart < 0 ? -1 : this.country.code(bytes, countryStart, countryEnd, hashBytes(bytes, countryStart, countryEnd)));
-    this.tokenCodes.push(tokenCode);
-    this.line.push(this.lineNumber);
+    this.pushRow(
+      hashBytes(bytes, idStart, idEnd),
+      spans.type,
+      domainStart < 0 ? -1 : this.domain.code(bytes, domainStart, domainEnd, hashBytes(bytes, domainStart, domainEnd)),
+      userIdNull ? NULL_HASH : hashBytes(bytes, userIdStart, userIdEnd),
+      userIdNull ? 1 : 0,
+      countryStart < 0 ? -1 : this.country.code(bytes, countryStart, countryEnd, hashBytes(bytes, countryStart, countryEnd)),
+      tokenCode,
+    );
     this.tally.lines++;
     return true;
   }
@@ -378,17 +366,30 @@ export class FileParser {
   private append(event: EventFields): void {
     const id = this.encoder.encode(event.id);
     this.id.append(id, 0, id.length);
-    this.idOffsets.push(this.id.length);
-    this.idHashes.push(hashBytes(id, 0, id.length));
-    this.type.push(event.type);
-    this.domainCodes.push(event.domain === null ? -1 : this.codeOfString(this.domain, event.domain));
     const userId = this.encoder.encode(event.userId ?? '');
     this.userId.append(userId, 0, userId.length);
+    this.pushRow(
+      hashBytes(id, 0, id.length),
+      event.type,
+      event.domain === null ? -1 : this.codeOfString(this.domain, event.domain),
+      event.userId === null ? NULL_HASH : hashBytes(userId, 0, userId.length),
+      event.userId === null ? 1 : 0,
+      event.country === null ? -1 : this.codeOfString(this.country, event.country),
+      event.token === null ? -1 : this.token.code(event.token),
+    );
+  }
+
+  /** One accepted row, whichever path read it, once its id and user id bytes are appended. */
+  private pushRow(idHash: number, type: number, domainCode: number, userIdHash: number, userIdNull: number, countryCode: number, tokenCode: number): void {
+    this.idOffsets.push(this.id.length);
+    this.idHashes.push(idHash);
+    this.type.push(type);
+    this.domainCodes.push(domainCode);
     this.userIdOffsets.push(this.userId.length);
-    this.userIdHashes.push(event.userId === null ? NULL_HASH : hashBytes(userId, 0, userId.length));
-    this.userIdNull.push(event.userId === null ? 1 : 0);
-    this.countryCodes.push(event.country === null ? -1 : this.codeOfString(this.country, event.country));
-    this.tokenCodes.push(event.token === null ? -1 : this.token.code(event.token));
+    this.userIdHashes.push(userIdHash);
+    this.userIdNull.push(userIdNull);
+    this.countryCodes.push(countryCode);
+    this.tokenCodes.push(tokenCode);
     this.line.push(this.lineNumber);
   }
 
@@ -464,26 +465,11 @@ class TokenTable {
 
 }
 
-/** Type code of the ASCII bytes `[start, end)`, or -1: a byte compare, no string made. */
-function typeCodeOf(bytes: Uint8Array, start: number, end: number): number {
-  for (let code = 0; code < TYPE_BYTES.length; code++) {
-    if (end - start === TYPE_BYTES[code]!.length && expect(bytes, start, TYPE_BYTES[code]!) === end) return code;
-  }
-  return -1;
-}
-
 /** A hash of a long byte string from its length and every 8th byte; lookups still compare every byte. */
 function sampledHash(bytes: Uint8Array, start: number, end: number): number {
   let hash = Math.imul(FNV_OFFSET ^ (end - start), FNV_PRIME);
   for (let i = start; i < end; i += 8) hash = Math.imul(hash ^ bytes[i]!, FNV_PRIME);
   return Math.imul(hash ^ bytes[end - 1]!, FNV_PRIME);
-}
-
-/** Position after `literal` if the bytes at `at` are exactly it, else -1. */
-function expect(bytes: Uint8Array, at: number, literal: Uint8Array): number {
-  if (at < 0 || at + literal.length > bytes.length) return -1;
-  for (let i = 0; i < literal.length; i++) if (bytes[at + i] !== literal[i]) return -1;
-  return at + literal.length;
 }
 
 /**
@@ -499,13 +485,6 @@ function expectSeparator(bytes: Uint8Array, at: number, { bytes: literal, spaceB
     while (isSpace(bytes[at]!));
     if (bytes[at] !== literal[i]) return -1;
   }
-  return at;
-}
-
-const isSpace = (byte: number) => byte === SPACE || byte === TAB || byte === CARRIAGE_RETURN;
-
-function skipSpace(bytes: Uint8Array, at: number, end: number): number {
-  while (at < end && isSpace(bytes[at]!)) at++;
   return at;
 }
 

@@ -1,4 +1,4 @@
-import { EVENT_TYPES } from './parseEventJson.ts';
+import { ascii, equalsBytes, skipSpace, typeCodeOf } from './jsonBytes.ts';
 
 /**
  * Where the fields the job reads sit in one line: byte offsets into the line's buffer, each string
@@ -36,8 +36,6 @@ const CLOSE_BRACKET = 0x5d;
 /** Deeper extra values go to the exact path (JSON.parse), which has no such limit. */
 const MAX_DEPTH = 64;
 
-const ascii = (text: string) => Uint8Array.from(text, (c) => c.charCodeAt(0));
-const TYPE_BYTES = EVENT_TYPES.map(ascii);
 const [KEY_ID, KEY_DOMAIN, KEY_TYPE, KEY_USER, KEY_COUNTRY, KEY_TOKEN] = ['id', 'domain', 'type', 'user', 'country', 'token'].map(ascii) as Uint8Array[];
 const [TRUE, FALSE, NULL] = ['true', 'false', 'null'].map(ascii) as Uint8Array[];
 
@@ -255,41 +253,20 @@ function literalEnd(bytes: Uint8Array, at: number, literal: Uint8Array): number 
   return at + literal.length;
 }
 
-/** JSON whitespace (space, tab, CR; a newline ends the line before this scan sees it). */
-function skipSpace(bytes: Uint8Array, at: number): number {
-  for (;;) {
-    const byte = bytes[at];
-    if (byte !== 0x20 && byte !== 0x09 && byte !== 0x0d) return at;
-    at++;
-  }
-}
-
 const isDigit = (byte: number) => byte >= 0x30 && byte <= 0x39;
 const isHex = (byte: number) => isDigit(byte) || (byte >= 0x61 && byte <= 0x66) || (byte >= 0x41 && byte <= 0x46);
 
-function equalsKey(bytes: Uint8Array, start: number, end: number, key: Uint8Array): boolean {
-  if (end - start !== key.length) return false;
-  for (let i = 0; i < key.length; i++) if (bytes[start + i] !== key[i]) return false;
-  return true;
-}
-
 function topLevelKey(bytes: Uint8Array, start: number, end: number): number {
-  if (equalsKey(bytes, start, end, KEY_ID)) return ID;
-  if (equalsKey(bytes, start, end, KEY_TYPE)) return TYPE;
-  if (equalsKey(bytes, start, end, KEY_DOMAIN)) return DOMAIN;
-  if (equalsKey(bytes, start, end, KEY_USER)) return USER;
+  if (equalsBytes(bytes, start, end, KEY_ID)) return ID;
+  if (equalsBytes(bytes, start, end, KEY_TYPE)) return TYPE;
+  if (equalsBytes(bytes, start, end, KEY_DOMAIN)) return DOMAIN;
+  if (equalsBytes(bytes, start, end, KEY_USER)) return USER;
   return 0;
 }
 
 function userKey(bytes: Uint8Array, start: number, end: number): number {
-  if (equalsKey(bytes, start, end, KEY_ID)) return USER_ID;
-  if (equalsKey(bytes, start, end, KEY_COUNTRY)) return COUNTRY;
-  if (equalsKey(bytes, start, end, KEY_TOKEN)) return TOKEN;
+  if (equalsBytes(bytes, start, end, KEY_ID)) return USER_ID;
+  if (equalsBytes(bytes, start, end, KEY_COUNTRY)) return COUNTRY;
+  if (equalsBytes(bytes, start, end, KEY_TOKEN)) return TOKEN;
   return 0;
-}
-
-/** Type code of the ASCII bytes `[start, end)`, or -1: a byte compare, no string made. */
-function typeCodeOf(bytes: Uint8Array, start: number, end: number): number {
-  for (let code = 0; code < TYPE_BYTES.length; code++) if (equalsKey(bytes, start, end, TYPE_BYTES[code]!)) return code;
-  return -1;
 }

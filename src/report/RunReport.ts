@@ -1,5 +1,5 @@
 import { RETRY_KINDS, type RetryCounts } from '../s3/retries.ts';
-import type { Problem, RejectReason } from './Tally.ts';
+import type { Problem, RejectReason, TallyCounts } from './Tally.ts';
 
 /**
  * What a run read and what it left out. Written by `--report` as JSON with exactly these keys.
@@ -31,6 +31,15 @@ export interface RunReport {
   warnings: string[];
   /** S3 requests and object bodies retried after a network fault, by kind (all 0 for local files). */
   retries: RetryCounts;
+}
+
+/** A run's report from its counts and the tally of its lines (merged in datehour order). */
+export function assembleReport({ tally, ...counts }: Omit<RunReport, 'lines' | 'rejected' | 'invalid_tokens' | 'examples'> & { tally: TallyCounts }): RunReport {
+  const { root, partitions, files, events, duplicates, warnings, retries } = counts;
+  return {
+    root, partitions, files, lines: tally.lines, events, duplicates,
+    rejected: tally.rejected, invalid_tokens: tally.invalidTokens, examples: tally.examples, warnings, retries,
+  };
 }
 
 /**

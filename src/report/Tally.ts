@@ -75,7 +75,7 @@ export class Tally implements TallyCounts {
   /** Counts a problem; in strict mode throws it as a one-line error naming file and line. */
   report(problem: Problem): void {
     if (this.strict) {
-      throw new StrictModeError(`strict mode: ${problem.file}:${problem.line}: ${problem.reason}: ${problem.detail}`);
+      throw new StrictModeError(`${StrictModeError.PREFIX}${problem.file}:${problem.line}: ${problem.reason}: ${problem.detail}`);
     }
     if (problem.reason === 'invalid_token') this.invalidTokens++;
     else this.rejected[problem.reason]++;

@@ -1,6 +1,6 @@
 import type { ColumnTable } from 'arquero';
 import { Float64, Int64, Table, makeData, makeVector, tableToIPC, type Vector } from 'apache-arrow';
-import { METRIC_COLUMNS } from '../metrics/metricsFromCells.ts';
+import { emptyMetrics, METRIC_COLUMNS } from '../metrics/metricsFromCells.ts';
 import { utf8Vector } from '../read/dictionaryVector.ts';
 
 const KEY_COLUMNS = METRIC_COLUMNS.slice(0, 3);
@@ -71,4 +71,9 @@ function int64FromNumbers(values: ArrayLike<number>): Vector {
     words[row * 2 + 1] = Math.floor(value / 0x1_0000_0000);
   }
   return makeVector(makeData({ type: new Int64(), length: values.length, data: new BigInt64Array(words.buffer) }));
+}
+
+/** Partitions' metrics (from `metricsToArrow`, in datehour order) as one table; the empty table when there are none. */
+export function joinMetrics(tables: readonly Table[]): Table {
+  return tables.length > 0 ? tables[0]!.concat(...tables.slice(1)) : metricsToArrow(emptyMetrics());
 }

@@ -2,6 +2,7 @@ import type { ColumnTable } from 'arquero';
 import { Table, tableToIPC } from 'apache-arrow';
 import { encodeParquet, type CompressionName } from './encodeParquet.ts';
 import { metricsToArrow } from './metricsToArrow.ts';
+import type { OutputTarget } from './openSink.ts';
 import type { OutputFile, Sink } from './Sink.ts';
 
 /**
@@ -48,6 +49,11 @@ export async function writeParquet(
   return files.map((file) => sink.describe(file.key));
 }
 
+
+/** Writes metrics to an opened `--out` target: its one file, or one file per datehour of the run. */
+export function writeToTarget(metrics: Table, target: OutputTarget, datehours: string[], compression?: CompressionName): Promise<string[]> {
+  return writeParquet(metrics, target.sink, target.key, { compression, byDatehour: target.byDatehour ? datehours : undefined });
+}
 
 /** The rows of one datehour: a contiguous range, since metrics are sorted by datehour. */
 function rowsOfDatehour(table: Table, datehour: string): Table {

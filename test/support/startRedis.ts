@@ -1,6 +1,6 @@
 // Starts Debian's redis-server as a child process on 127.0.0.1 and a free port, nothing saved to
 // disk; `stop()` kills it, and so does this process's exit, so a failed test leaves none behind.
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { createServer } from 'node:net';
 
 async function freePort(): Promise<number> {
@@ -13,39 +13,32 @@ async function freePort(): Promise<number> {
 
 export async function startRedis() {
   const port = await freePort();
-  let child: ChildProcess;
-  const start = async () => {
-    child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: ['ignore', 'pipe', 'pipe'] });
-    await new Promise<void>((resolve, reject) => {
-      let output = '';
-      const timer = setTimeout(() => reject(new Error(`redis-server did not start: ${output}`)), 15_000);
-      child.stdout!.on('data', (chunk) => {
-        output += chunk;
-        if (output.includes('Ready to accept connections')) {
-          clearTimeout(timer);
-          resolve();
-        }
-      });
-      child.once('error', reject);
-      child.once('exit', (code) => reject(new Error(`redis-server exited with ${code}: ${output}`)));
+  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  await new Promise<void>((resolve, reject) => {
+    let output = '';
+    const timer = setTimeout(() => reject(new Error(`redis-server did not start: ${output}`)), 15_000);
+    child.stdout!.on('data', (chunk) => {
+      output += chunk;
+      if (output.includes('Ready to accept connections')) {
+        clearTimeout(timer);
+        resolve();
+      }
     });
-  };
-  await start();
+    child.once('error', reject);
+    child.once('exit', (code) => reject(new Error(`redis-server exited with ${code}: ${output}`)));
+  });
   const kill = () => child.kill('SIGKILL');
   process.once('exit', kill);
-  const stop = async () => {
-    if (child.exitCode !== null || child.signalCode !== null) return;
-    await new Promise<void>((resolve) => {
-      child.once('exit', () => resolve());
-      child.kill('SIGKILL');
-    });
-  };
   return {
     url: `redis://127.0.0.1:${port}`,
     /** Kills the server (as a crash would). */
-    stop: async () => {
+    async stop() {
       process.removeListener('exit', kill);
-      await stop();
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      await new Promise<void>((resolve) => {
+        child.once('exit', () => resolve());
+        kill();
+      });
     },
   };
 }

@@ -1,0 +1,61 @@
+import type { ColumnTable } from 'arquero';
+import type { PartitionSelection } from './partitions/selectPartitions.ts';
+import type { RunReport } from './report/RunReport.ts';
+import type { StageTimes } from './report/StageTimes.ts';
+import type { S3Options } from './s3/createS3Client.ts';
+import type { CompressionName } from './write/encodeParquet.ts';
+
+/**
+ * What the whole job reads, how, and where it writes: every CLI flag has its option here.
+ *
+ * @example
+ * const options: JobOptions = { root: 's3://events/raw', from: '2021-01-23-00', out: 's3://results/metrics/', strict: true };
+ */
+export interface JobOptions extends PartitionSelection {
+  /** Input root holding `datehour=YYYY-MM-DD-HH/` folders: a local folder or `s3://bucket/prefix`. */
+  root: string;
+  /** Parquet output, local or `s3://`: a file, or a folder ending in `/` for one file per datehour. Default: none written. */
+  out?: string;
+  /** S3 client settings (endpoint, region, attempts, or a ready client), for an `s3://` root or output. Default: the standard AWS chain. */
+  s3?: S3Options;
+  /** Parquet compression. Default: `'snappy'`. */
+  compression?: CompressionName;
+  /** Fail on the first reported line (rejected line or invalid token) and write nothing. Default: false. */
+  strict?: boolean;
+  /** Files and listings in flight at once (queued: per read task). Default: 8. */
+  concurrency?: number;
+  /**
+   * Worker threads parsing local files; 0 parses on the calling thread. Default: the machine's cores
+   * (at most 8); queued: 0, each read task parsing on its worker's thread (workers scale by process).
+   */
+  workers?: number;
+  /** Called after each partition is processed, e.g. for progress (local runs). Default: none. */
+  onPartition?: (done: { datehour: string; files: number; bytes: number; lines: number; events: number; of: number }) => void;
+  /** Run through this BullMQ queue (`redis://HOST:PORT`), on `consent-metrics worker` processes; needs `work`. Default: run here. */
+  queue?: string;
+  /** With `queue`: a folder or `s3://` prefix every worker reaches, for the data tasks hand each other. */
+  work?: string;
+  /** With `queue`: id buckets, each one dedup task's share of the run's ids. Default: 16. */
+  buckets?: number;
+  /** With `queue`: how long Redis may be unreachable before the run fails, in milliseconds. Default: 20,000. */
+  queueTimeout?: number;
+  /** With `queue`: called as tasks finish, e.g. for progress. */
+  onTask?: (progress: { done: number; of: number }) => void;
+}
+
+/**
+ * What a run gives back: the metrics, the report, and the files it wrote.
+ *
+ * @example
+ * const { metrics, report, written }: JobResult = await runJob({ root: 'fixtures/example/input', out: 'out/m.parquet' });
+ */
+export interface JobResult {
+  /** One row per (datehour, domain, country); the columns of SPEC.md. */
+  metrics: ColumnTable;
+  /** What was read, left out, deduplicated and retried. */
+  report: RunReport;
+  /** Files written, when `out` was given. */
+  written: string[];
+  /** Where the time went, by stage (`--profile` prints it). */
+  times: StageTimes;
+}
