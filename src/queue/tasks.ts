@@ -108,26 +108,29 @@ export async function runTask(task: Task): Promise<TaskResult> {
   const { plan } = task;
   const usesS3 = [plan.root, plan.work, plan.out ?? ''].some(isS3Url);
   const s3: S3Options = usesS3 ? { ...plan.s3, client: createS3Client(plan.s3) } : {};
-  const before = s3.client ? await retryCountsOf(s3.client) : undefined;
-  const store = await openWorkStore(plan.work, s3);
-  let result: Omit<TaskResult, 'retries'>;
-  switch (task.kind) {
-    case 'read':
-      result = await readTask(plan, plan.partitions[task.partition]!, store, s3);
-      break;
-    case 'dedup':
-      await dedupTask(plan, task.bucket, store);
-      result = {};
-      break;
-    case 'count':
-      result = await countTask(plan, plan.partitions[task.partition]!.datehour, store);
-      break;
-    case 'finish':
-      result = await finishTask(plan, store, s3);
+  try {
+    const before = s3.client ? await retryCountsOf(s3.client) : undefined;
+    const store = await openWorkStore(plan.work, s3);
+    let result: Omit<TaskResult, 'retries'>;
+    switch (task.kind) {
+      case 'read':
+        result = await readTask(plan, plan.partitions[task.partition]!, store, s3);
+        break;
+      case 'dedup':
+        await dedupTask(plan, task.bucket, store);
+        result = {};
+        break;
+      case 'count':
+        result = await countTask(plan, plan.partitions[task.partition]!.datehour, store);
+        break;
+      case 'finish':
+        result = await finishTask(plan, store, s3);
+    }
+    const retries = s3.client ? retriesBetween(before, await retryCountsOf(s3.client)) : noRetries();
+    return { ...result, retries };
+  } finally {
+    s3.client?.destroy(); // a failed task too: a worker runs for weeks, its sockets must not pile up
   }
-  const retries = s3.client ? retriesBetween(before, await retryCountsOf(s3.client)) : noRetries();
-  s3.client?.destroy();
-  return { ...result, retries };
 }
 
 /** Reads and expands one partition; writes its event columns and its ids, split into buckets. */

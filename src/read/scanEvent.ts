@@ -1,4 +1,4 @@
-import { ascii, equalsBytes, skipSpace, typeCodeOf } from './jsonBytes.ts';
+import { ascii, equalsBytes, isSpace, skipSpace, typeCodeOf } from './jsonBytes.ts';
 
 /**
  * Where the fields the job reads sit in one line: byte offsets into the line's buffer, each string
@@ -104,7 +104,10 @@ export function scanEvent(bytes: Uint8Array, start: number, end: number, spans: 
       break;
     }
   }
-  return skipSpace(bytes, at + 1) === end && (seen & (ID | TYPE)) === (ID | TYPE);
+  // Only whitespace may follow, up to the line's end: a CR stripped from the end is not the line's.
+  if (++at > end) return false;
+  for (; at < end; at++) if (!isSpace(bytes[at]!)) return false;
+  return (seen & (ID | TYPE)) === (ID | TYPE);
 }
 
 // Key bits, top level and in `user` (distinct, so one `seen` serves both levels' checks).
@@ -238,12 +241,16 @@ function plainStringEnd(bytes: Uint8Array, at: number): number {
   }
 }
 
-/** Position of the quote closing the token's string (body at `at`), escapes skipped, not checked (its caller decodes it); -1 without one. */
+/**
+ * Position of the quote closing the token's string (body at `at`), escapes skipped but not checked
+ * (its caller decodes it); -1 at a control character (a newline among them: never past the line).
+ */
 function escapedStringEnd(bytes: Uint8Array, at: number): number {
   for (;;) {
     const byte = bytes[at];
     if (byte === QUOTE) return at;
-    if (byte === undefined) return -1;
+    if (byte === undefined || byte < 0x20) return -1;
+    if (byte === BACKSLASH && !(bytes[at + 1]! >= 0x20)) return -1;
     at += byte === BACKSLASH ? 2 : 1;
   }
 }

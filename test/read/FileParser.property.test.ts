@@ -171,4 +171,11 @@ test('any key order, extra and nested fields, decoy ids and types take the fast 
   assert.is(calls, 1, 'one JSON.parse for the one distinct token, none per line');
 });
 
+test('lines in another key order ending in CRLF or trailing whitespace take the second fast path too', () => {
+  const lines = ['{"type":"pageview","id":"1","user":{"token":"{}"}}\r', '{"type":"pageview","id":"2","user":{"token":"{}"}} \t\r'];
+  const { parsed, calls } = parseCountingJsonParse(lines);
+  assert.equal(rowsOf(parsed), expectedOf(lines).rows);
+  assert.is(calls, 1, 'one JSON.parse for the one distinct token, none per line');
+});
+
 test.run();
