@@ -13,6 +13,7 @@ import * as assert from 'uvu/assert';
 import { METRIC_COLUMNS, runJob, StrictModeError, type JobOptions, type JobResult } from '../../src/index.ts';
 import { goldenCases, rowsDiffer } from '../support/fixtures.ts';
 import { startRedis } from '../support/startRedis.ts';
+import { startFaultProxy } from '../support/faultProxy.ts';
 import { S3RVER_CREDENTIALS, startS3rver } from '../support/startS3rver.ts';
 
 const scratch = await mkdtemp(join(tmpdir(), 'consent-metrics-queue-'));
@@ -143,6 +144,31 @@ test('S3 input, S3 work location and S3 output through s3rver', async () => {
     const left = await s3.client.send(new ListObjectsV2Command({ Bucket: 'scratch' }));
     assert.is(left.KeyCount, 0, 'the S3 work location is emptied');
   } finally {
+    await s3.stop();
+  }
+});
+
+test('an S3 failure past the SDK retries fails the task, which BullMQ runs again after its backoff: the result is exact', async () => {
+  const s3 = await startS3rver(['events']);
+  const golden = goldenCases().find((candidate) => candidate.name === 'dedupe-across-partitions')!;
+  // Each input object's first GET answers 500: with one S3 attempt, every read task fails once.
+  const failed = new Set<string>();
+  const proxy = await startFaultProxy(s3.endpoint, s3.directory, ({ kind, path }) =>
+    kind === 'get_object' && !failed.has(path) ? (failed.add(path), 'server_error') : undefined);
+  try {
+    for (const path of await readdir(golden.root, { recursive: true })) {
+      if (path.endsWith('.json')) await s3.client.send(new PutObjectCommand({ Bucket: 'events', Key: `raw/${path}`, Body: await readFile(join(golden.root, path)) }));
+    }
+    const queued = await runJob({
+      root: 's3://events/raw', queue: redis.url, work,
+      s3: { endpoint: proxy.endpoint, credentials: S3RVER_CREDENTIALS, region: 'us-east-1', maxAttempts: 1 },
+    });
+    assert.is(proxy.injected.server_error, 2, 'one failed GET per partition');
+    assert.is(rowsDiffer(rowsOf(queued), golden.rows), null);
+    assert.is(queued.report.duplicates, golden.report.duplicates);
+    await emptyWork();
+  } finally {
+    await proxy.stop();
     await s3.stop();
   }
 });
