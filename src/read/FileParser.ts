@@ -3,7 +3,7 @@ import { Tally, type Problem, type RejectReason } from '../report/Tally.ts';
 import { ByteBuilder, ByteDictionary, Int32Builder, rehashPairs, StringDictionary } from './columnBuilders.ts';
 import { ascii, isSpace, skipSpace, typeCodeOf } from './jsonBytes.ts';
 import { parseEventJson, type EventFields } from './parseEventJson.ts';
-import { EventSpans, scanEvent } from './scanEvent.ts';
+import { ESCAPED, EventSpans, scanEvent } from './scanEvent.ts';
 
 /**
  * A dictionary-encoded string column of one file: `codes[i]` indexes `values`, -1 is null.
@@ -156,6 +156,8 @@ export class FileParser {
   private readonly tokenCodes: Int32Builder;
   /** Raw token bytes already validated -> token code. */
   private readonly tokenBytes = new TokenTable();
+  /** The same for tokens given as JSON values other than strings (their text is not a string body). */
+  private readonly tokenValues = new TokenTable();
   /** Where `scanEvent` found the fields of the current line. */
   private readonly spans = new EventSpans();
   // ignoreBOM keeps a byte-order mark in the text: only one at the very start of a file is skipped (below).
@@ -299,24 +301,54 @@ export class FileParser {
   private parseAnyShape(bytes: Buffer, start: number, end: number): boolean {
     const spans = this.spans;
     if (!scanEvent(bytes, start, end, spans)) return false;
-    const { idStart, idEnd, userIdStart, userIdEnd, domainStart, domainEnd, countryStart, countryEnd } = spans;
-    const tokenCode = spans.tokenStart < 0 ? -1 : this.tokenCode(bytes, spans.tokenStart, spans.tokenEnd);
-    if (spans.tokenStart >= 0 && tokenCode < 0) return false;
+    const { idStart, idEnd, userIdStart, userIdEnd, domainStart, domainEnd, countryStart, countryEnd, tokenStart, tokenEnd, escaped } = spans;
+    const tokenCode = tokenStart < 0 ? -1 : spans.tokenIsValue ? this.tokenValueCode(bytes, tokenStart, tokenEnd) : this.tokenCode(bytes, tokenStart, tokenEnd);
+    if (tokenStart >= 0 && tokenCode < 0) return false;
 
-    this.id.append(bytes, idStart, idEnd);
+    const idHash = this.appendString(this.id, bytes, idStart, idEnd, (escaped & ESCAPED.id) !== 0);
     const userIdNull = userIdStart < 0;
-    if (!userIdNull) this.userId.append(bytes, userIdStart, userIdEnd);
+    const userIdHash = userIdNull ? NULL_HASH : this.appendString(this.userId, bytes, userIdStart, userIdEnd, (escaped & ESCAPED.userId) !== 0);
     this.pushRow(
-      hashBytes(bytes, idStart, idEnd),
+      idHash,
       spans.type,
-      domainStart < 0 ? -1 : this.domain.code(bytes, domainStart, domainEnd, hashBytes(bytes, domainStart, domainEnd)),
-      userIdNull ? NULL_HASH : hashBytes(bytes, userIdStart, userIdEnd),
+      domainStart < 0 ? -1 : this.codeOfSpan(this.domain, bytes, domainStart, domainEnd, (escaped & ESCAPED.domain) !== 0),
+      userIdHash,
       userIdNull ? 1 : 0,
-      countryStart < 0 ? -1 : this.country.code(bytes, countryStart, countryEnd, hashBytes(bytes, countryStart, countryEnd)),
+      countryStart < 0 ? -1 : this.codeOfSpan(this.country, bytes, countryStart, countryEnd, (escaped & ESCAPED.country) !== 0),
       tokenCode,
     );
     this.tally.lines++;
     return true;
+  }
+
+  /** Appends a string span's UTF-8 bytes (escapes decoded when it has some); returns their hash. */
+  private appendString(into: ByteBuilder, bytes: Buffer, start: number, end: number, escaped: boolean): number {
+    if (!escaped) {
+      into.append(bytes, start, end);
+      return hashBytes(bytes, start, end);
+    }
+    const decoded = this.encoder.encode(decodeEscapes(bytes, start, end));
+    into.append(decoded, 0, decoded.length);
+    return hashBytes(decoded, 0, decoded.length);
+  }
+
+  /** The dictionary code of a string span: by its bytes, or by its decoded text when it has escapes. */
+  private codeOfSpan(dictionary: ByteDictionary, bytes: Buffer, start: number, end: number, escaped: boolean): number {
+    return escaped ? this.codeOfString(dictionary, decodeEscapes(bytes, start, end)) : dictionary.code(bytes, start, end, hashBytes(bytes, start, end));
+  }
+
+  /**
+   * The code of a token given as a JSON value other than a string (validated ASCII JSON text at
+   * `bytes[start, end)`): re-serialized as the exact path does, JSON.stringify of the parsed value,
+   * once per distinct text.
+   */
+  private tokenValueCode(bytes: Buffer, start: number, end: number): number {
+    const hash = sampledHash(bytes, start, end);
+    const known = this.tokenValues.find(this.view, bytes, start, end, hash);
+    if (known >= 0) return known;
+    const code = this.token.code(JSON.stringify(JSON.parse(bytes.toString('latin1', start, end))));
+    this.tokenValues.add(bytes, start, end, hash, code);
+    return code;
   }
 
   /** Undoes the id and user id bytes a fast-path attempt copied; returns false (the line goes to the exact path). */
@@ -463,6 +495,28 @@ class TokenTable {
     this.slots[slot * 2 + 1] = entry + 1;
   }
 
+}
+
+const SIMPLE_ESCAPES: Record<number, string> = { 0x22: '"', 0x5c: '\\', 0x2f: '/', 0x62: '\b', 0x66: '\f', 0x6e: '\n', 0x72: '\r', 0x74: '\t' };
+
+/**
+ * The text of a JSON string body holding escapes (ASCII, its escapes validated by the scan), as
+ * JSON.parse would give it; a `\uXXXX` is one UTF-16 code unit, so pairs make their character.
+ */
+function decodeEscapes(bytes: Buffer, start: number, end: number): string {
+  let text = '';
+  for (let at = start; at < end; at++) {
+    const byte = bytes[at]!;
+    if (byte !== BACKSLASH) {
+      text += String.fromCharCode(byte);
+    } else if (bytes[++at] === 0x75) {
+      text += String.fromCharCode(parseInt(bytes.toString('latin1', at + 1, at + 5), 16));
+      at += 4;
+    } else {
+      text += SIMPLE_ESCAPES[bytes[at]!];
+    }
+  }
+  return text;
 }
 
 /** A hash of a long byte string from its length and every 8th byte; lookups still compare every byte. */

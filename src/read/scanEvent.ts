@@ -2,8 +2,9 @@ import { ascii, equalsBytes, isSpace, skipSpace, typeCodeOf } from './jsonBytes.
 
 /**
  * Where the fields the job reads sit in one line: byte offsets into the line's buffer, each string
- * span without its quotes; `-1` where the field is absent, null, or not a string (the SPEC reads all
- * three as null). Filled by {@link scanEvent}; one instance is reused line after line.
+ * span without its quotes, escapes undecoded (`escaped` says which hold one); `-1` where the field
+ * is absent, null, or not a string (the SPEC reads all three as null). Filled by {@link scanEvent};
+ * one instance is reused line after line.
  *
  * @example
  * const spans = new EventSpans();
@@ -20,10 +21,22 @@ export class EventSpans {
   userIdEnd = -1;
   countryStart = -1;
   countryEnd = -1;
-  /** The token's JSON string body, escapes undecoded. */
+  /** The token: its JSON string body, or with `tokenIsValue` the JSON text of another value (an object...). */
   tokenStart = -1;
   tokenEnd = -1;
+  /** The token was given as a JSON value other than a string: the SPEC takes it re-serialized. */
+  tokenIsValue = false;
+  /** Bits of {@link ESCAPED}: the string fields whose span holds an escape, to be decoded. */
+  escaped = 0;
 }
+
+/**
+ * The bits of `EventSpans.escaped`.
+ *
+ * @example
+ * if (spans.escaped & ESCAPED.id) console.log('the id holds an escape');
+ */
+export const ESCAPED = { id: 1, domain: 2, userId: 4, country: 8 } as const;
 
 const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
@@ -45,9 +58,10 @@ const [TRUE, FALSE, NULL] = ['true', 'false', 'null'].map(ascii) as Uint8Array[]
  * `user.country`, `user.token`. Every other value, however nested (decoy `id` or `type` keys
  * included), is validated as JSON and skipped. Returns true only for a line that is valid JSON and
  * an event the SPEC accepts (a non-empty string id, a known type); false sends the line to the exact
- * path (JSON.parse), which also takes what this scan does not handle: escapes or non-ASCII bytes in
- * a key, in a field read as a string or in a skipped string, a repeated key, a token that is not a
- * string or null. The token's body is not validated here: its caller decodes it.
+ * path (JSON.parse), which also takes what this scan does not handle: non-ASCII bytes anywhere,
+ * escapes in a key or in the type, a repeated key. Escapes in the other fields read are validated
+ * and noted in `spans.escaped`; a token given as an object (or any JSON value but null) is validated
+ * and noted in `spans.tokenIsValue`. A string token's body is not validated here: its caller decodes it.
  * (The slow equivalent is JSON.parse of the line: a string and an object per line.)
  *
  * @example
@@ -56,6 +70,8 @@ const [TRUE, FALSE, NULL] = ['true', 'false', 'null'].map(ascii) as Uint8Array[]
  */
 export function scanEvent(bytes: Uint8Array, start: number, end: number, spans: EventSpans): boolean {
   spans.idStart = spans.domainStart = spans.userIdStart = spans.countryStart = spans.tokenStart = spans.type = -1;
+  spans.tokenIsValue = false;
+  spans.escaped = 0;
   let at = skipSpace(bytes, start);
   if (bytes[at] !== OPEN_BRACE) return false;
   let seen = 0; // bits of the keys met: a repeated one means JSON.parse's last-wins, left to it
@@ -73,22 +89,23 @@ export function scanEvent(bytes: Uint8Array, start: number, end: number, spans: 
         if (seen & key) return false;
         seen |= key;
       }
-      if (key === ID || key === TYPE) {
-        if (bytes[at] !== QUOTE) return false; // not a string: missing_id or unknown_type, the exact path reports it
+      const valueStart = at + 1;
+      if (key === ID) {
+        // Not a string (missing_id) or an empty one: the exact path reports it.
+        if (bytes[at] !== QUOTE || (at = validStringEnd(bytes, valueStart)) < 0 || at - 1 === valueStart) return false;
+        spans.idStart = valueStart;
+        spans.idEnd = at - 1;
+        if (sawEscape) spans.escaped |= ESCAPED.id;
+      } else if (key === TYPE) {
+        if (bytes[at] !== QUOTE) return false; // not a string: unknown_type, the exact path reports it
         const valueEnd = plainStringEnd(bytes, at + 1);
-        if (valueEnd < 0) return false;
-        if (key === ID) {
-          if (valueEnd === at + 1) return false; // an empty id is missing
-          spans.idStart = at + 1;
-          spans.idEnd = valueEnd;
-        } else if ((spans.type = typeCodeOf(bytes, at + 1, valueEnd)) < 0) {
-          return false;
-        }
+        if (valueEnd < 0 || (spans.type = typeCodeOf(bytes, at + 1, valueEnd)) < 0) return false;
         at = valueEnd + 1;
       } else if (key === DOMAIN && bytes[at] === QUOTE) {
-        if ((spans.domainEnd = plainStringEnd(bytes, at + 1)) < 0) return false;
-        spans.domainStart = at + 1;
-        at = spans.domainEnd + 1;
+        if ((at = validStringEnd(bytes, valueStart)) < 0) return false;
+        spans.domainStart = valueStart;
+        spans.domainEnd = at - 1;
+        if (sawEscape) spans.escaped |= ESCAPED.domain;
       } else if (key === USER && bytes[at] === OPEN_BRACE) {
         at = scanUser(bytes, at, spans);
       } else {
@@ -136,20 +153,30 @@ function scanUser(bytes: Uint8Array, at: number, spans: EventSpans): number {
       if (seen & key) return -1;
       seen |= key;
     }
+    const valueStart = at;
     if (key === TOKEN && bytes[at] === QUOTE) {
       const tokenEnd = escapedStringEnd(bytes, at + 1);
       if (tokenEnd < 0) return -1;
       spans.tokenStart = at + 1;
       spans.tokenEnd = tokenEnd;
       at = tokenEnd + 1;
-    } else if (key === TOKEN && bytes[at] !== 0x6e /* n: null */) {
-      return -1; // a token given as another JSON value: re-serialized by the exact path
+    } else if (key === TOKEN && bytes[at] !== 0x6e /* n: null, read as no token */) {
+      // A token given as another JSON value (an object...): its text, for its caller to re-serialize.
+      if ((at = skipValue(bytes, at, 1)) < 0) return -1;
+      spans.tokenStart = valueStart;
+      spans.tokenEnd = at;
+      spans.tokenIsValue = true;
     } else if ((key === USER_ID || key === COUNTRY) && bytes[at] === QUOTE) {
-      const valueEnd = plainStringEnd(bytes, at + 1);
-      if (valueEnd < 0) return -1;
-      if (key === USER_ID) [spans.userIdStart, spans.userIdEnd] = [at + 1, valueEnd];
-      else [spans.countryStart, spans.countryEnd] = [at + 1, valueEnd];
-      at = valueEnd + 1;
+      if ((at = validStringEnd(bytes, valueStart + 1)) < 0) return -1;
+      if (key === USER_ID) {
+        spans.userIdStart = valueStart + 1;
+        spans.userIdEnd = at - 1;
+        if (sawEscape) spans.escaped |= ESCAPED.userId;
+      } else {
+        spans.countryStart = valueStart + 1;
+        spans.countryEnd = at - 1;
+        if (sawEscape) spans.escaped |= ESCAPED.country;
+      }
     } else {
       at = skipValue(bytes, at, 1);
     }
@@ -211,16 +238,22 @@ function numberEnd(bytes: Uint8Array, at: number): number {
   return at;
 }
 
+/** Whether the string the last {@link validStringEnd} walked held an escape (a module variable: no object per call). */
+let sawEscape = false;
+
 /**
- * Position after a skipped string whose body starts at `at`: escapes checked, control characters
- * refused; a non-ASCII byte gives -1 (its UTF-8 is checked by the exact path).
+ * Position after a string whose body starts at `at`: escapes checked (and noted in
+ * {@link sawEscape}), control characters refused; a non-ASCII byte gives -1 (its UTF-8 is checked
+ * by the exact path).
  */
 function validStringEnd(bytes: Uint8Array, at: number): number {
+  sawEscape = false;
   for (;;) {
     const byte = bytes[at++];
     if (byte === QUOTE) return at;
     if (byte === undefined || byte < 0x20 || byte >= 0x80) return -1;
     if (byte === BACKSLASH) {
+      sawEscape = true;
       const escaped = bytes[at++];
       if (escaped === 0x75 /* u */) {
         for (let i = 0; i < 4; i++) if (!isHex(bytes[at++]!)) return -1;
@@ -232,7 +265,7 @@ function validStringEnd(bytes: Uint8Array, at: number): number {
   }
 }
 
-/** Position of the quote closing a string read as a field (body at `at`): ASCII, no escape, no control character; else -1. */
+/** Position of the quote closing a key or a type (body at `at`): ASCII, no escape, no control character; else -1. */
 function plainStringEnd(bytes: Uint8Array, at: number): number {
   for (; ; at++) {
     const byte = bytes[at];

@@ -81,6 +81,8 @@ function randomLines(seed: number, count: number): string[] {
     // Now and then a key with whitespace inside ("i d", " type"): another key, where no whitespace may be skipped.
     const name = (key: string) => (r.chance(0.03) ? r.pick([`${key[0]} ${key.slice(1)}`, ` ${key}`, `${key}\t`]) : key);
     let line = spacedJson(Object.fromEntries(keys.map((key) => [name(key), event[key]])), space);
+    // Python's json.dumps default (ensure_ascii): every non-ASCII character as \uXXXX escapes.
+    if (r.chance(0.2)) line = line.replace(/[^\x00-\x7f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
     if (r.chance(0.05)) line = r.pick([' ', '\t', '\r']) + line;
     if (r.chance(0.05)) line = line.slice(0, r.int(line.length)); // truncated
     // A repeated key: JSON.parse keeps the last value.
@@ -176,6 +178,21 @@ test('lines in another key order ending in CRLF or trailing whitespace take the 
   const { parsed, calls } = parseCountingJsonParse(lines);
   assert.equal(rowsOf(parsed), expectedOf(lines).rows);
   assert.is(calls, 1, 'one JSON.parse for the one distinct token, none per line');
+});
+
+test('escapes in the fields read and a token given as an object take the second fast path: no JSON.parse per line', () => {
+  const lines = [
+    '{"id":"a\\"1","type":"pageview","domain":"d\\u00e9.com","user":{"id":"u\\\\1","country":"F\\tR","token":{"purposes":{"enabled":["x"]}}}}',
+    '{"id":"\\ud83d\\ude00","type":"consent.given","domain":"d\\/e","user":{"id":"u","token":{ "purposes" : {"enabled":["x"]} }}}',
+    '{"id":"3","type":"pageview","user":{"token":{"purposes":{"enabled":["x"]}}}}',
+    '{"id":"4","type":"pageview","user":{"token":[1, 2.50]}}',
+  ];
+  const { parsed, calls } = parseCountingJsonParse(lines);
+  assert.equal(rowsOf(parsed), expectedOf(lines).rows);
+  assert.equal(rowsOf(parsed).map((row) => row.slice(1, 3)), [['a"1', 'dé.com'], ['😀', 'd/e'], ['3', null], ['4', null]]);
+  assert.equal(parsed.token.values, ['{"purposes":{"enabled":["x"]}}', '[1,2.5]']);
+  // One JSON.parse per distinct token text ({...} compact, {...} spaced, [1, 2.50]), none per line.
+  assert.is(calls, 3);
 });
 
 test.run();
