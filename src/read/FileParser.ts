@@ -338,7 +338,7 @@ export class FileParser {
   }
 
   /**
-   * The code of a token given as a JSON value other than a string (validated ASCII JSON text at
+   * The code of a token given as a JSON value other than a string (validated JSON text at
    * `bytes[start, end)`): re-serialized as the exact path does, JSON.stringify of the parsed value,
    * once per distinct text.
    */
@@ -346,7 +346,7 @@ export class FileParser {
     const hash = sampledHash(bytes, start, end);
     const known = this.tokenValues.find(this.view, bytes, start, end, hash);
     if (known >= 0) return known;
-    const code = this.token.code(JSON.stringify(JSON.parse(bytes.toString('latin1', start, end))));
+    const code = this.token.code(JSON.stringify(JSON.parse(utf8.decode(bytes.subarray(start, end)))));
     this.tokenValues.add(bytes, start, end, hash, code);
     return code;
   }
@@ -497,26 +497,17 @@ class TokenTable {
 
 }
 
-const SIMPLE_ESCAPES: Record<number, string> = { 0x22: '"', 0x5c: '\\', 0x2f: '/', 0x62: '\b', 0x66: '\f', 0x6e: '\n', 0x72: '\r', 0x74: '\t' };
+const SIMPLE_ESCAPES: Record<string, string> = { '"': '"', '\\': '\\', '/': '/', b: '\b', f: '\f', n: '\n', r: '\r', t: '\t' };
+/** For spans the scan validated; ignoreBOM keeps a U+FEFF that starts a value. */
+const utf8 = new TextDecoder('utf-8', { ignoreBOM: true });
 
 /**
- * The text of a JSON string body holding escapes (ASCII, its escapes validated by the scan), as
- * JSON.parse would give it; a `\uXXXX` is one UTF-16 code unit, so pairs make their character.
+ * The text of a JSON string body holding escapes (valid UTF-8, its escapes validated by the scan),
+ * as JSON.parse would give it; a `\uXXXX` is one UTF-16 code unit, so pairs make their character.
  */
 function decodeEscapes(bytes: Buffer, start: number, end: number): string {
-  let text = '';
-  for (let at = start; at < end; at++) {
-    const byte = bytes[at]!;
-    if (byte !== BACKSLASH) {
-      text += String.fromCharCode(byte);
-    } else if (bytes[++at] === 0x75) {
-      text += String.fromCharCode(parseInt(bytes.toString('latin1', at + 1, at + 5), 16));
-      at += 4;
-    } else {
-      text += SIMPLE_ESCAPES[bytes[at]!];
-    }
-  }
-  return text;
+  return utf8.decode(bytes.subarray(start, end)).replace(/\\(u[0-9a-fA-F]{4}|.)/g, (_, escape: string) =>
+    escape.length > 1 ? String.fromCharCode(parseInt(escape.slice(1), 16)) : SIMPLE_ESCAPES[escape]!);
 }
 
 /** A hash of a long byte string from its length and every 8th byte; lookups still compare every byte. */

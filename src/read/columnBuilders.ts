@@ -119,7 +119,7 @@ export class ByteDictionary {
 
   /** Every entry decoded as UTF-8, in code order. */
   strings(): string[] {
-    const decoder = new TextDecoder();
+    const decoder = new TextDecoder('utf-8', { ignoreBOM: true }); // a value may start with U+FEFF: kept
     return Array.from({ length: this.size }, (_, code) => decoder.decode(this.bytes.bytes.subarray(this.offsets[code], this.offsets[code + 1])));
   }
 

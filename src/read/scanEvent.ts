@@ -58,8 +58,8 @@ const [TRUE, FALSE, NULL] = ['true', 'false', 'null'].map(ascii) as Uint8Array[]
  * `user.country`, `user.token`. Every other value, however nested (decoy `id` or `type` keys
  * included), is validated as JSON and skipped. Returns true only for a line that is valid JSON and
  * an event the SPEC accepts (a non-empty string id, a known type); false sends the line to the exact
- * path (JSON.parse), which also takes what this scan does not handle: non-ASCII bytes anywhere,
- * escapes in a key or in the type, a repeated key. Escapes in the other fields read are validated
+ * path (JSON.parse), which also takes what this scan does not handle: escapes or non-ASCII bytes
+ * in a key or in the type, a repeated key. Escapes in the other fields read are validated
  * and noted in `spans.escaped`; a token given as an object (or any JSON value but null) is validated
  * and noted in `spans.tokenIsValue`. A string token's body is not validated here: its caller decodes it.
  * (The slow equivalent is JSON.parse of the line: a string and an object per line.)
@@ -243,15 +243,19 @@ let sawEscape = false;
 
 /**
  * Position after a string whose body starts at `at`: escapes checked (and noted in
- * {@link sawEscape}), control characters refused; a non-ASCII byte gives -1 (its UTF-8 is checked
- * by the exact path).
+ * {@link sawEscape}), control characters refused, UTF-8 validated as a fatal TextDecoder does (the
+ * exact path rejects a line that is not valid UTF-8); -1 for any of those.
  */
 function validStringEnd(bytes: Uint8Array, at: number): number {
   sawEscape = false;
   for (;;) {
     const byte = bytes[at++];
     if (byte === QUOTE) return at;
-    if (byte === undefined || byte < 0x20 || byte >= 0x80) return -1;
+    if (byte === undefined || byte < 0x20) return -1;
+    if (byte >= 0x80) {
+      if ((at = utf8SequenceEnd(bytes, at - 1)) < 0) return -1;
+      continue;
+    }
     if (byte === BACKSLASH) {
       sawEscape = true;
       const escaped = bytes[at++];
@@ -263,6 +267,31 @@ function validStringEnd(bytes: Uint8Array, at: number): number {
       }
     }
   }
+}
+
+/**
+ * Position after the UTF-8 sequence whose lead byte is at `at`, or -1 when it is not one (overlong
+ * forms, surrogates and code points past U+10FFFF are not: RFC 3629, as TextDecoder's fatal mode).
+ */
+function utf8SequenceEnd(bytes: Uint8Array, at: number): number {
+  const lead = bytes[at]!;
+  let length: number;
+  let low = 0x80; // the second byte's range, narrower after some lead bytes
+  let high = 0xbf;
+  if (lead >= 0xc2 && lead <= 0xdf) length = 2;
+  else if (lead >= 0xe0 && lead <= 0xef) {
+    length = 3;
+    if (lead === 0xe0) low = 0xa0;
+    else if (lead === 0xed) high = 0x9f;
+  } else if (lead >= 0xf0 && lead <= 0xf4) {
+    length = 4;
+    if (lead === 0xf0) low = 0x90;
+    else if (lead === 0xf4) high = 0x8f;
+  } else return -1;
+  const second = bytes[at + 1]!;
+  if (!(second >= low && second <= high)) return -1;
+  for (let i = 2; i < length; i++) if (!(bytes[at + i]! >= 0x80 && bytes[at + i]! <= 0xbf)) return -1;
+  return at + length;
 }
 
 /** Position of the quote closing a key or a type (body at `at`): ASCII, no escape, no control character; else -1. */

@@ -1,12 +1,13 @@
 // Property: whatever the line, the fast path gives exactly what JSON.parse gives (parseEventJson),
 // whatever the chunk boundaries. Lines are drawn to hit the fast path's edges: escapes, unicode, key
-// orders, whitespace, decoy fields, nulls, wrong types and malformed JSON.
+// orders, whitespace, decoy fields, nulls, wrong types, malformed JSON and invalid UTF-8.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { FileParser, parseEventJson, type ParsedFile } from '../../src/index.ts';
 import { seededRandom } from '../support/random.ts';
 
-const decode = (bytes: Uint8Array, offsets: Int32Array, row: number) => new TextDecoder().decode(bytes.subarray(offsets[row], offsets[row + 1]));
+// ignoreBOM: a value may start with U+FEFF, which a default TextDecoder would drop.
+const decode = (bytes: Uint8Array, offsets: Int32Array, row: number) => new TextDecoder('utf-8', { ignoreBOM: true }).decode(bytes.subarray(offsets[row], offsets[row + 1]));
 
 /** Each accepted row of a parsed file as [line, id, domain, type, user, country, token]. */
 function rowsOf(parsed: ParsedFile): unknown[][] {
@@ -54,7 +55,7 @@ const LAYOUTS: Record<string, (r: ReturnType<typeof seededRandom>) => (gap: Gap)
 
 function randomLines(seed: number, count: number): string[] {
   const r = seededRandom(seed);
-  const text = () => r.pick(['a', 'www.site.com', 'x"y', 'back\\slash', 'tab\there', 'é', '日本', '😀', 'line\u2028sep', '', 'nul\u0000', '\\u0041', 'consent.given']);
+  const text = () => r.pick(['a', 'www.site.com', 'x"y', 'back\\slash', 'tab\there', 'é', '日本', '😀', 'line\u2028sep', '', 'nul\u0000', '\\u0041', 'consent.given', '\ufeffbom']);
   const tokens = [
     '{"vendors":{"enabled":[],"disabled":[]},"purposes":{"enabled":["analytics"],"disabled":[]}}',
     '{"purposes":{"enabled":[]}}', '{ "purposes" : { "enabled" : [ "x" ] } }', '{}', 'not json', '{"a":"\\u00e9\\n"}', '"}}', '',
@@ -158,6 +159,30 @@ test('Python json.dumps spacing and whitespace anywhere take the fast path too: 
   assert.is(calls, 1, 'one JSON.parse for the one distinct token, none per line');
 });
 
+test('invalid UTF-8 in any string, in random lines: the line is rejected as on the exact path, the others are kept', () => {
+  const r = seededRandom(77);
+  const encoder = new TextEncoder();
+  // A lone lead byte, a stray continuation, an overlong '/', a UTF-16 surrogate, past U+10FFFF, a cut 4-byte form.
+  const invalid = [[0xc3], [0x80], [0xc0, 0xaf], [0xe0, 0x80, 0xaf], [0xed, 0xa0, 0x80], [0xf4, 0x90, 0x80, 0x80], [0xf5, 0x80, 0x80, 0x80], [0xf0, 0x9f, 0x98]];
+  const lines = randomLines(78, 3000);
+  const corrupted = lines.map((line) => /[^\x00-\x7f]/.test(line) && r.chance(0.5));
+  const bytes = lines.map((line, index) => {
+    if (!corrupted[index]) return encoder.encode(line);
+    const at = line.search(/[^\x00-\x7f]/); // replace the first non-ASCII character's bytes
+    const before = encoder.encode(line.slice(0, at));
+    const after = encoder.encode(line.slice(at + (line.codePointAt(at)! > 0xffff ? 2 : 1)));
+    return Uint8Array.from([...before, ...r.pick(invalid), ...after]);
+  });
+  const parser = new FileParser('f');
+  parser.push(Uint8Array.from(bytes.flatMap((line, index) => [...line, ...(index < bytes.length - 1 ? [0x0a] : [])])));
+  const parsed = parser.finish();
+  // Expected: each corrupted line is invalid JSON (a non-blank line that cannot be decoded), the rest as JSON.parse says.
+  const expected = expectedOf(lines.map((line, index) => (corrupted[index] ? '{' : line)));
+  assert.ok(corrupted.filter(Boolean).length > 100, `corrupted lines: ${corrupted.filter(Boolean).length}`);
+  assert.equal(parsed.rejected, expected.rejected);
+  assert.equal(rowsOf(parsed), expected.rows);
+});
+
 test('any key order, extra and nested fields, decoy ids and types take the fast path: no JSON.parse per line', () => {
   const lines = [
     '{"type":"pageview","user":{"token":"{}","country":"FR","id":"u"},"domain":"a.com","id":"1"}',
@@ -193,6 +218,17 @@ test('escapes in the fields read and a token given as an object take the second 
   assert.equal(parsed.token.values, ['{"purposes":{"enabled":["x"]}}', '[1,2.5]']);
   // One JSON.parse per distinct token text ({...} compact, {...} spaced, [1, 2.50]), none per line.
   assert.is(calls, 3);
+});
+
+test('non-ASCII text in the fields read and in extra fields takes the second fast path: no JSON.parse per line', () => {
+  const lines = [
+    '{"id":"é1","type":"pageview","domain":"café.fr","title":"Café 日本 😀 \u2028","user":{"id":"ü","country":"ÉS","token":"{}"}}',
+    '{"id":"\ufeffx","type":"pageview","domain":"d\\u00e9-ü.com","user":{"token":"{}"}}',
+  ];
+  const { parsed, calls } = parseCountingJsonParse(lines);
+  assert.equal(rowsOf(parsed), expectedOf(lines).rows);
+  assert.equal(rowsOf(parsed).map((row) => row.slice(1, 3)), [['é1', 'café.fr'], ['\ufeffx', 'dé-ü.com']]);
+  assert.is(calls, 1, 'one JSON.parse for the one distinct token');
 });
 
 test.run();
