@@ -482,8 +482,9 @@ class TokenTable {
     const first = this.starts[entry]!;
     const whole = length >> 2;
     for (let w = 0; w < whole; w++) if (view.getUint32(start + w * 4, true) !== words[first + w]) return false;
-    const tail = new Uint8Array(words.buffer, (first + whole) * 4, length & 3);
-    for (let i = 0; i < tail.length; i++) if (tail[i] !== bytes[start + whole * 4 + i]) return false;
+    // The last 0-3 bytes, from the last word (little-endian), without making a view per compare.
+    const last = words[first + whole]!;
+    for (let i = 0; i < (length & 3); i++) if (((last >>> (i * 8)) & 0xff) !== bytes[start + whole * 4 + i]) return false;
     return true;
   }
 
