@@ -1,7 +1,7 @@
 import { Buffer } from 'node:buffer';
 import { Tally, type Problem, type RejectReason } from '../report/Tally.ts';
 import { ByteBuilder, ByteDictionary, Int32Builder, rehashPairs, StringDictionary } from './columnBuilders.ts';
-import { ascii, isSpace, skipSpace, typeCodeOf } from './jsonBytes.ts';
+import { DICTIONARY_ENTRIES, LineScanner, STOP } from './LineScanner.ts';
 import { parseEventJson, type EventFields } from './parseEventJson.ts';
 import { ESCAPED, EventSpans, scanEvent } from './scanEvent.ts';
 
@@ -78,34 +78,8 @@ export function transferList(file: ParsedFile): ArrayBuffer[] {
 }
 
 
-/**
- * A run of JSON punctuation and key names between two values, with the places where JSON allows
- * whitespace: before and after each of `{ } [ ] : ,` (never inside a string).
- */
-interface Separator {
-  bytes: Uint8Array;
-  /** 1 where whitespace may come before `bytes[i]`. */
-  spaceBefore: Uint8Array;
-}
-const STRUCTURAL = new Set('{}[]:,'.split('').map((c) => c.charCodeAt(0)));
-function separator(text: string): Separator {
-  const bytes = ascii(text);
-  const spaceBefore = bytes.map((byte, i) => (i > 0 && (STRUCTURAL.has(byte) || STRUCTURAL.has(bytes[i - 1]!)) ? 1 : 0));
-  return { bytes, spaceBefore };
-}
-// The separators of the usual line shape, in the usual key order; whitespace is allowed wherever JSON allows it.
-const OPEN_ID = separator('{"id":"');
-const THEN_DATETIME = separator('","datetime":"');
-const THEN_DOMAIN = separator('","domain":"');
-const THEN_TYPE = separator('","type":"');
-const THEN_USER_ID = separator('","user":{"id":"');
-const THEN_COUNTRY = separator('","country":"');
-const THEN_TOKEN = separator('","token":"');
-const QUOTE = 0x22;
-const BACKSLASH = 0x5c;
 const NEWLINE = 0x0a;
 const CARRIAGE_RETURN = 0x0d;
-const CLOSE_BRACE = 0x7d;
 const FNV_OFFSET = 0x811c9dc5 | 0;
 const FNV_PRIME = 0x01000193;
 /** The hash given to a null user id (an empty one hashes to FNV_OFFSET); only a hint, equality decides. */
@@ -121,16 +95,13 @@ export function hashBytes(bytes: Uint8Array, start: number, end: number): number
 /**
  * Parses a JSON Lines file fed in chunks into a {@link ParsedFile}.
  *
- * The fast path matches a line against the usual shape
- * `{"id":"…","datetime":"…","domain":"…","type":"…","user":{"id":"…","country":"…","token":"…"}}`,
- * with any JSON whitespace, walking only the short string fields (ASCII, no escapes) and comparing
- * the separators. A line in another key order, with extra or missing fields or nulls, goes to a
- * second fast path, `scanEvent`, which validates the whole line in one walk (~1.3x the time
- * of the first). Either way the token, the long field, is recognized by its bytes from a dictionary
- * of tokens already validated, so it is decoded once per distinct token, not once per line. What
- * both leave (escapes or non-ASCII in a field read, a token that is not a string, invalid JSON, a
- * rejected event) goes to {@link parseEventJson}: the result never depends on the path taken.
- * (The slow equivalent is JSON.parse of every line: ~5x the time.)
+ * The fast path is a WebAssembly SIMD scan (`LineScanner`, assembly/scanLines.ts): it takes
+ * lines in any key order, with any JSON whitespace and extra fields, writes the columns for a whole
+ * batch of lines, and interns domains, countries and tokens by their bytes, so each distinct token
+ * is decoded once per file, not once per line. A line it leaves (escapes or non-ASCII in a field
+ * read, a token that is not a string) goes to a second fast path in JS, `scanEvent`; what that
+ * leaves (invalid JSON, a rejected event) goes to {@link parseEventJson}: the result never depends
+ * on the path taken. (The slow equivalent is JSON.parse of every line: ~10x the time.)
  *
  * @example
  * const parser = new FileParser('part-0.json');
@@ -163,7 +134,12 @@ export class FileParser {
   // ignoreBOM keeps a byte-order mark in the text: only one at the very start of a file is skipped (below).
   private readonly decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
   private readonly encoder = new TextEncoder();
-  private carry: Buffer | null = null;
+  private readonly scanner = LineScanner.acquire();
+  /** The code, in this file's dictionaries, of each entry of the scanner's dictionary; -1 until first met. */
+  private readonly codeOfEntry = new Int32Array(DICTIONARY_ENTRIES).fill(-1);
+  /** Where the unfinished line carried to the next chunk starts, in the scanner's input. */
+  private carryFrom: number;
+  private finished = false;
   private lineNumber = 0;
   private bytes = 0;
   /** Lines and rejections; never strict here (a worker cannot fail the run): the reader's tally decides. */
@@ -183,44 +159,26 @@ export class FileParser {
       Array.from({ length: 9 }, () => new Int32Builder(rows + 1));
     this.idOffsets.push(0);
     this.userIdOffsets.push(0);
+    this.carryFrom = this.scanner.inputStart;
   }
 
-  /** The chunk being parsed, as a DataView for word-at-a-time token compares. */
+  /** The memory the lines are in, as a DataView for word-at-a-time token compares. */
   private view: DataView = new DataView(new ArrayBuffer(0));
 
   /** Parses every complete line of a chunk; a line cut at the chunk's end waits for the next one. */
   push(chunk: Uint8Array): void {
-    const bytes = Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
-    this.bytes += bytes.length;
-    let start = 0;
-    if (this.carry) {
-      const end = bytes.indexOf(NEWLINE);
-      if (end === -1) {
-        this.carry = Buffer.concat([this.carry, bytes]);
-        return;
-      }
-      const joined = Buffer.concat([this.carry, bytes.subarray(0, end)]);
-      this.carry = null;
-      this.view = new DataView(joined.buffer, joined.byteOffset, joined.byteLength);
-      this.parseLine(joined, 0, joined.length);
-      start = end + 1;
-    }
-    this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-    for (let end = bytes.indexOf(NEWLINE, start); end !== -1; end = bytes.indexOf(NEWLINE, start)) {
-      this.parseLine(bytes, start, end);
-      start = end + 1;
-    }
-    // Copy the unfinished tail: the caller may reuse the chunk's memory.
-    if (start < bytes.length) this.carry = Buffer.from(bytes.subarray(start));
+    this.bytes += chunk.length;
+    this.scanner.load(chunk, this.carryFrom); // a copy: the caller may reuse the chunk's memory
+    this.carryFrom = this.scanInput(this.scanner.inputStart, false);
   }
 
   /** Parses the last line (if it has no newline) and returns the columns. */
   finish(): ParsedFile {
-    if (this.carry) {
-      this.view = new DataView(this.carry.buffer, this.carry.byteOffset, this.carry.byteLength);
-      this.parseLine(this.carry, 0, this.carry.length);
+    if (!this.finished) {
+      this.scanInput(this.carryFrom, true);
+      this.scanner.release();
+      this.finished = true;
     }
-    this.carry = null;
     return {
       file: this.file,
       rows: this.type.length,
@@ -250,47 +208,74 @@ export class FileParser {
     if (this.lineNumber === 1 && bytes[start] === 0xef && bytes[start + 1] === 0xbb && bytes[start + 2] === 0xbf) start += 3;
     if (end > start && bytes[end - 1] === CARRIAGE_RETURN) end--;
     if (end === start) return;
-    if (!this.parseUsualShape(bytes, start, end) && !this.parseAnyShape(bytes, start, end)) this.parseSlowly(bytes, start, end);
+    if (!this.parseAnyShape(bytes, start, end)) this.parseSlowly(bytes, start, end);
   }
 
-  /** The fast path; returns false, having appended nothing, when the line is not exactly the usual shape. */
-  private parseUsualShape(bytes: Buffer, start: number, end: number): boolean {
-    const idMark = this.id.length;
-    const userMark = this.userId.length;
-    let at = expectSeparator(bytes, skipSpace(bytes, start), OPEN_ID);
-    const idStart = at;
-    const idEnd = (at = copyString(bytes, at, this.id));
-    const idHash = lastHash;
-    if (idEnd <= idStart) return this.rollBack(idMark, userMark); // escapes, non-ASCII, or an empty id: the exact path decides
-    if ((at = expectSeparator(bytes, at, THEN_DATETIME)) < 0 || (at = stringEnd(bytes, at)) < 0) return this.rollBack(idMark, userMark);
-    const domainStart = (at = expectSeparator(bytes, at, THEN_DOMAIN));
-    const domainEnd = (at = stringEnd(bytes, at));
-    const domainHash = lastHash;
-    if (at < 0) return this.rollBack(idMark, userMark);
-    const typeStart = (at = expectSeparator(bytes, at, THEN_TYPE));
-    const typeEnd = (at = stringEnd(bytes, at));
-    if (at < 0) return this.rollBack(idMark, userMark);
-    at = expectSeparator(bytes, at, THEN_USER_ID);
-    at = copyString(bytes, at, this.userId);
-    const userHash = lastHash;
-    if (at < 0) return this.rollBack(idMark, userMark);
-    const countryStart = (at = expectSeparator(bytes, at, THEN_COUNTRY));
-    const countryEnd = (at = stringEnd(bytes, at));
-    const countryHash = lastHash;
-    if (at < 0) return this.rollBack(idMark, userMark);
-    const tokenStart = (at = expectSeparator(bytes, at, THEN_TOKEN));
-    const tokenEnd = closingQuote(bytes, end);
-    if (at < 0 || tokenEnd < tokenStart) return this.rollBack(idMark, userMark);
+  /**
+   * Scans the input loaded: the WebAssembly scan takes runs of lines, this parser the lines it
+   * leaves, from `at` to the input's end. Returns where the unfinished last line starts (the end
+   * when `final`).
+   */
+  private scanInput(at: number, final: boolean): number {
+    const scanner = this.scanner;
+    const end = scanner.inputEnd;
+    while (at < end) {
+      const rows = scanner.scan(at, end, final, this.lineNumber, this.id.length, this.userId.length);
+      this.lineNumber += scanner.linesConsumed;
+      if (rows > 0) this.takeRows(rows);
+      at = scanner.resumeAt;
+      const reason = scanner.stopReason;
+      if (reason === STOP.end) return at;
+      if (reason === STOP.declined) {
+        const lineEnd = Math.min(scanner.bytes.indexOf(NEWLINE, at), end); // a newline follows the input
+        this.view = scanner.view;
+        this.parseLine(scanner.bytes, at, lineEnd);
+        at = lineEnd + 1;
+      }
+    }
+    return end;
+  }
 
-    const typeCode = typeCodeOf(bytes, typeStart, typeEnd);
-    if (typeCode < 0) return this.rollBack(idMark, userMark);
-    const tokenCode = this.tokenCode(bytes, tokenStart, tokenEnd);
-    if (tokenCode < 0) return this.rollBack(idMark, userMark);
+  /** Appends the rows a scan wrote, mapping its dictionary entries to this file's codes. */
+  private takeRows(rows: number): void {
+    const scanner = this.scanner;
+    const idBytes = scanner.idEnds[rows - 1]! - this.id.length;
+    const userIdBytes = scanner.userIdEnds[rows - 1]! - this.userId.length;
+    this.id.append(scanner.bytes, scanner.idArena, scanner.idArena + idBytes);
+    this.userId.append(scanner.bytes, scanner.userIdArena, scanner.userIdArena + userIdBytes);
+    this.idOffsets.pushAll(scanner.idEnds, rows);
+    this.idHashes.pushAll(scanner.idHashes, rows);
+    this.type.pushAll(scanner.types, rows);
+    this.userIdOffsets.pushAll(scanner.userIdEnds, rows);
+    this.userIdHashes.pushAll(scanner.userIdHashes, rows);
+    this.line.pushAll(scanner.lines, rows);
+    const { userIdNulls, domainEntries, countryEntries, tokenEntries } = scanner;
+    for (let row = 0; row < rows; row++) {
+      this.userIdNull.push(userIdNulls[row]!);
+      this.domainCodes.push(this.codeOf(domainEntries[row]!, this.domain));
+      this.countryCodes.push(this.codeOf(countryEntries[row]!, this.country));
+      this.tokenCodes.push(this.codeOf(tokenEntries[row]!, null));
+    }
+    this.tally.lines += rows;
+  }
 
-    this.pushRow(idHash, typeCode, this.domain.code(bytes, domainStart, domainEnd, domainHash), userHash, 0,
-      this.country.code(bytes, countryStart, countryEnd, countryHash), tokenCode);
-    this.tally.lines++;
-    return true;
+  /** The code of a scan dictionary entry (-1: null) in `dictionary`, or in the tokens' when null. */
+  private codeOf(entry: number, dictionary: ByteDictionary | null): number {
+    if (entry < 0) return -1;
+    const code = this.codeOfEntry[entry]!;
+    return code >= 0 ? code : this.resolveEntry(entry, dictionary);
+  }
+
+  /** An entry met for the first time in this file: its bytes are ASCII, a token's a valid JSON string body. */
+  private resolveEntry(entry: number, dictionary: ByteDictionary | null): number {
+    const { bytes, storage, entryStarts, entryLengths } = this.scanner;
+    const start = storage + entryStarts[entry]!;
+    const end = start + entryLengths[entry]!;
+    const code = dictionary
+      ? dictionary.code(bytes, start, end, hashBytes(bytes, start, end))
+      : this.token.code(JSON.parse(`"${bytes.toString('latin1', start, end)}"`));
+    this.codeOfEntry[entry] = code;
+    return code;
   }
 
   /**
@@ -349,13 +334,6 @@ export class FileParser {
     const code = this.token.code(JSON.stringify(JSON.parse(utf8.decode(bytes.subarray(start, end)))));
     this.tokenValues.add(bytes, start, end, hash, code);
     return code;
-  }
-
-  /** Undoes the id and user id bytes a fast-path attempt copied; returns false (the line goes to the exact path). */
-  private rollBack(idMark: number, userMark: number): false {
-    this.id.length = idMark;
-    this.userId.length = userMark;
-    return false;
   }
 
   /**
@@ -516,86 +494,4 @@ function sampledHash(bytes: Uint8Array, start: number, end: number): number {
   let hash = Math.imul(FNV_OFFSET ^ (end - start), FNV_PRIME);
   for (let i = start; i < end; i += 8) hash = Math.imul(hash ^ bytes[i]!, FNV_PRIME);
   return Math.imul(hash ^ bytes[end - 1]!, FNV_PRIME);
-}
-
-/**
- * Position after the separator if the bytes at `at` are it, with any JSON whitespace (space, tab,
- * CR) where JSON allows it, else -1. (A newline never matches: it ends the line.)
- */
-function expectSeparator(bytes: Uint8Array, at: number, { bytes: literal, spaceBefore }: Separator): number {
-  if (at < 0) return -1;
-  for (let i = 0; i < literal.length; i++, at++) {
-    if (bytes[at] === literal[i]) continue; // compact JSON: one compare a byte, as an exact match
-    if (!spaceBefore[i] || !isSpace(bytes[at]!)) return -1;
-    do at++;
-    while (isSpace(bytes[at]!));
-    if (bytes[at] !== literal[i]) return -1;
-  }
-  return at;
-}
-
-/**
- * The position of the quote closing the last value of a line that ends `"}}` (with whitespace where
- * JSON allows it), read backwards from the line's end; -1 when the line does not end so.
- */
-function closingQuote(bytes: Uint8Array, end: number): number {
-  let at = end - 1;
-  for (const expected of [CLOSE_BRACE, CLOSE_BRACE, QUOTE]) {
-    while (at >= 0 && isSpace(bytes[at]!)) at--;
-    if (at < 0 || bytes[at] !== expected) return -1;
-    at--;
-  }
-  return at + 1;
-}
-
-/**
- * {@link stringEnd}, copying the string's bytes into `into` on the same walk (ids and user ids are
- * kept as bytes). The caller rolls `into.length` back if the line leaves the fast path.
- */
-function copyString(bytes: Uint8Array, at: number, into: ByteBuilder): number {
-  if (at < 0) return -1;
-  into.reserve(64);
-  let out = into.bytes;
-  let length = into.length;
-  let hash = FNV_OFFSET;
-  for (let i = at; i < bytes.length; i++) {
-    const byte = bytes[i]!;
-    if (byte === QUOTE) {
-      lastHash = hash;
-      into.length = length;
-      return i;
-    }
-    if (byte === BACKSLASH || byte < 0x20 || byte >= 0x80) return -1;
-    hash = Math.imul(hash ^ byte, FNV_PRIME);
-    if (length === out.length) {
-      into.length = length;
-      into.reserve(64);
-      out = into.bytes;
-    }
-    out[length++] = byte;
-  }
-  return -1;
-}
-
-/** FNV-1a hash of the bytes the last {@link stringEnd} walked (a module variable: no object per call). */
-let lastHash = 0;
-
-/**
- * Position of the quote closing a short JSON string that starts at `at`, or -1 when it holds an
- * escape, a control character or a non-ASCII byte (all left to the exact path). Hashes the bytes
- * on the way, into {@link lastHash}.
- */
-function stringEnd(bytes: Uint8Array, at: number): number {
-  if (at < 0) return -1;
-  let hash = FNV_OFFSET;
-  for (let i = at; i < bytes.length; i++) {
-    const byte = bytes[i]!;
-    if (byte === QUOTE) {
-      lastHash = hash;
-      return i;
-    }
-    if (byte === BACKSLASH || byte < 0x20 || byte >= 0x80) return -1;
-    hash = Math.imul(hash ^ byte, FNV_PRIME);
-  }
-  return -1;
 }

@@ -13,6 +13,13 @@ export class Int32Builder {
     this.values[this.length++] = value;
   }
 
+  /** Appends `source[0, count)`. */
+  pushAll(source: Int32Array, count: number): void {
+    if (this.length + count > this.values.length) this.values = grow(this.values, Math.max(this.length * 2, this.length + count));
+    this.values.set(source.subarray(0, count), this.length);
+    this.length += count;
+  }
+
   at(index: number): number {
     return this.values[index]!;
   }
@@ -38,11 +45,16 @@ export class ByteBuilder {
     if (this.length + extra > this.bytes.length) this.bytes = grow(this.bytes, Math.max(this.bytes.length * 2, this.length + extra));
   }
 
-  /** Appends `source[start, end)`, copied byte by byte: short runs are cheaper in JS than a native set(). */
+  /** Appends `source[start, end)`: short runs byte by byte (cheaper in JS than a native set()), long ones by set(). */
   append(source: Uint8Array, start: number, end: number): void {
     this.reserve(end - start);
     const bytes = this.bytes;
     let at = this.length;
+    if (end - start > 256) {
+      bytes.set(source.subarray(start, end), at);
+      this.length = at + end - start;
+      return;
+    }
     for (let i = start; i < end; i++) bytes[at++] = source[i]!;
     this.length = at;
   }

@@ -141,6 +141,60 @@ for (const seed of [1, 2, 3, 4, 5, 6, 7, 8]) {
   });
 }
 
+/**
+ * Lines whose strings stress the WebAssembly scan's 64-byte blocks: runs of backslashes and quotes,
+ * \\u escapes, control characters and non-ASCII bytes at every offset, long strings; now and then a
+ * line corrupted with an invalid escape or a raw control character.
+ */
+function escapeHeavyLines(seed: number, count: number): string[] {
+  const r = seededRandom(seed);
+  const piece = () => r.pick(['a', '"', '\\', '\\\\', '/', '\u00e9', 'é', '\u0001', '\n', '😀', ' ', '\t', 'x'.repeat(r.int(70))]);
+  const text = () => Array.from({ length: r.int(12) }, piece).join('');
+  const lines: string[] = [];
+  for (let i = 0; i < count; i++) {
+    const user: Record<string, unknown> = { id: r.chance(0.7) ? `u${r.int(9)}` : text(), country: r.pick(['FR', text()]), token: r.chance(0.5) ? r.pick(['{"purposes":{"enabled":["x"]}}', '{}']) : text() };
+    const event: Record<string, unknown> = { id: r.chance(0.8) ? `id-${r.int(count)}${'-'.repeat(r.int(80))}` : text(), type: 'pageview', domain: r.chance(0.7) ? 'a.com' : text(), user };
+    if (r.chance(0.5)) event.pad = text();
+    const keys = Object.keys(event).sort(() => r.next() - 0.5);
+    let line = ' '.repeat(r.int(64)) + JSON.stringify(Object.fromEntries(keys.map((key) => [key, event[key]])));
+    if (r.chance(0.05)) {
+      const at = r.int(line.length);
+      line = line.slice(0, at) + r.pick(['\\x', '\\u12', '\u0001', '\\', '"', '\\\u0007']) + line.slice(at);
+    }
+    lines.push(line);
+  }
+  return lines;
+}
+
+for (const seed of [11, 12, 13, 14]) {
+  test(`seed ${seed}: escape-heavy and long strings at every block offset give what JSON.parse gives`, () => {
+    const lines = escapeHeavyLines(seed, 3000);
+    const { parsed } = parseCountingJsonParse(lines);
+    const expected = expectedOf(lines);
+    assert.equal(parsed.rejected, expected.rejected);
+    assert.equal(rowsOf(parsed), expected.rows);
+  });
+}
+
+test('past the scan\'s batch, arena and dictionary sizes (70,000 lines, long ids, a token each): what JSON.parse gives', () => {
+  const r = seededRandom(99);
+  const lines = Array.from({ length: 70_000 }, (_, i) =>
+    JSON.stringify({ id: `${i}-${'x'.repeat(r.int(150))}`, type: 'pageview', domain: `d${i % 7}.com`, user: { id: `u${i % 50}`, country: 'FR', token: `{"n":${i}}` } }));
+  lines.splice(40_000, 0, '{"id":"bad"', '', '{"id":"e\\u00e9","type":"consent.given"}');
+  const bytes = new TextEncoder().encode(lines.join('\n'));
+  const parser = new FileParser('big.json');
+  for (let at = 0; at < bytes.length; ) {
+    const size = r.pick([1000, 65536, 1 << 20]);
+    parser.push(bytes.slice(at, at + size));
+    at += size;
+  }
+  const parsed = parser.finish();
+  const expected = expectedOf(lines);
+  assert.equal(parsed.rejected, expected.rejected);
+  assert.equal(rowsOf(parsed), expected.rows);
+  assert.is(parsed.token.values.length, 70_000);
+});
+
 test('the usual shape takes the fast path: the token dictionary is filled from bytes, once per distinct token', () => {
   const token = '{\\"purposes\\":{\\"enabled\\":[\\"a\\"]}}';
   const line = (id: number, t = token) => `{"id":"${id}","datetime":"d","domain":"a.com","type":"pageview","user":{"id":"u","country":"FR","token":"${t}"}}`;
