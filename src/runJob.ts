@@ -1,13 +1,12 @@
-import * as aq from 'arquero';
 import { ConsentMetricsError } from './errors.ts';
-import { tableToIPC, type Table } from 'apache-arrow';
-import { expandToken } from './expand/expandToken.ts';
+import type { Table } from 'apache-arrow';
+import { COUNT_STAGES, countingBuffers, countPartition, withoutIds, type PartitionCounts } from './countPartition.ts';
 import type { TokenFacts } from './expand/parseToken.ts';
-import { aggregatePartition } from './metrics/aggregatePartition.ts';
 import { IdSet } from './metrics/IdSet.ts';
-import { metricsFromCounts } from './metrics/metricsFromCells.ts';
+import { markDuplicates } from './metrics/markDuplicates.ts';
 import { selectPartitions } from './partitions/selectPartitions.ts';
-import { DEFAULT_CONCURRENCY, readPartitions } from './read/readPartitions.ts';
+import { ParserPool, workerEntry } from './read/ParserPool.ts';
+import { DEFAULT_CONCURRENCY, defaultWorkers, readPartitionFiles, type PartitionFiles } from './read/readPartitionFiles.ts';
 import { assembleReport } from './report/RunReport.ts';
 import { StageTimes } from './report/StageTimes.ts';
 import { Tally } from './report/Tally.ts';
@@ -17,8 +16,6 @@ import { retriesBetween, retryCountsOf } from './s3/retries.ts';
 import { isS3Url } from './s3/parseS3Url.ts';
 import { openSource } from './source/openSource.ts';
 import { openSink } from './write/openSink.ts';
-import { joinMetrics, metricsToArrow } from './write/metricsToArrow.ts';
-import { writeToTarget } from './write/writeParquet.ts';
 
 export type { JobOptions, JobResult } from './JobOptions.ts';
 
@@ -66,28 +63,55 @@ async function runHere({
 
   const tally = new Tally(strict);
   const seenIds = new IdSet();
-  const tokenCache = new Map<string, TokenFacts>();
+  const tokenCache = new Map<string, TokenFacts>(); // when counting on this thread
+  // Local files: worker threads parse them and count partitions; this thread finds the duplicates.
+  const pool = source.localPath && workers !== 0 ? new ParserPool(workers ?? defaultWorkers(), workerEntry(import.meta.url, 'jobWorker')) : null;
+  if (pool) for (const stage of COUNT_STAGES) times.besideMainThread.add(stage);
   // Each partition's metrics as Arrow in the output schema: typed arrays, not JS arrays of values.
   const perPartition: Table[] = [];
   let files = 0;
   let duplicates = 0;
-  const reads = readPartitions(source, partitions, { concurrency, strict, workers, times })[Symbol.asyncIterator]();
-  for (;;) {
-    const assembledBefore = times.milliseconds.assemble;
-    const next = await times.wait('waiting', () => reads.next());
-    times.milliseconds.waiting -= times.milliseconds.assemble - assembledBefore; // assembling ran inside that wait
-    if (next.done) break;
-    const read = next.value;
-    tally.merge(read.tally);
+  // Not strict while reading: strict mode fails on the first problem in datehour order, when partitions are taken.
+  const reads = readPartitionFiles(source, partitions, { concurrency, strict: false, workers, times }, pool ?? undefined)[Symbol.asyncIterator]();
+  let next = reads.next();
+  // Arrow, Arquero and parquet-wasm load while the first files are parsed.
+  const outputModule = import('./jobOutput.ts');
+  outputModule.catch(() => {}); // awaited below; a failure must not count as unhandled before that
+  // Partitions being counted, oldest first: they are taken in datehour order (tallies, strict mode).
+  const counting: { read: PartitionFiles; rows: number; counted: Promise<PartitionCounts> }[] = [];
+  const takeOldest = async () => {
+    const { read, rows, counted } = counting.shift()!;
+    const { counts, tally: tokens, milliseconds } = await times.wait('waiting', () => counted);
+    tally.merge(read.tally).merge(tokens);
+    for (const stage of COUNT_STAGES) times.milliseconds[stage] += milliseconds[stage];
+    const { partitionMetrics } = await outputModule;
+    perPartition.push(times.measure('metrics', () => partitionMetrics(counts)));
     files += read.files;
-    const expanded = times.measure('expand', () => expandToken(read.table, { tally, counts: false, tokenCache }));
-    const { counts, groups, kept } = times.measure('dedup_count', () => aggregatePartition(expanded, seenIds));
-    perPartition.push(times.measure('metrics', () => metricsToArrow(metricsFromCounts(counts, groups))));
-    if (tokenCache.size > TOKEN_CACHE_LIMIT) tokenCache.clear(); // bounded memory when tokens are randomized
-    duplicates += read.table.numRows - kept;
-    onPartition?.({ datehour: read.partition.datehour, files: read.files, bytes: read.bytes, lines: read.tally.lines, events: kept, of: partitions.length });
+    duplicates += rows - counts.kept;
+    onPartition?.({ datehour: read.partition.datehour, files: read.files, bytes: read.bytes, lines: read.tally.lines, events: counts.kept, of: partitions.length });
+  };
+  try {
+    for (;; next = reads.next()) {
+      const step = await times.wait('waiting', () => next);
+      if (step.done) break;
+      const read = step.value;
+      const marks = times.measure('dedup', () => markDuplicates(read.parsed, seenIds));
+      const rows = marks.length; // before the marks are transferred
+      const { datehour } = read.partition;
+      const countingFiles = read.parsed.map(withoutIds);
+      const counted = pool
+        ? pool.run<PartitionCounts>({ kind: 'count', datehour, files: countingFiles, duplicates: marks }, [...countingFiles.flatMap(countingBuffers), marks.buffer as ArrayBuffer], `cannot count ${datehour}`)
+        : Promise.resolve(countPartition(datehour, countingFiles, marks, tokenCache));
+      counted.catch(() => {}); // handled when taken; until then a failure must not count as unhandled
+      counting.push({ read, rows, counted });
+      while (counting.length > (pool?.size ?? 0) * 2) await takeOldest();
+    }
+    while (counting.length > 0) await takeOldest();
+  } finally {
+    await pool?.close();
   }
 
+  const { joinMetrics, resultTable, writeToTarget } = await outputModule;
   const output = joinMetrics(perPartition);
   const datehours = partitions.map((partition) => partition.datehour);
   const written = target ? await times.wait('write', () => writeToTarget(output, target, datehours, compression)) : [];
@@ -96,9 +120,6 @@ async function runHere({
     retries: retriesBetween(retriesBefore, await retriesSoFar()),
   });
   // For the caller, an Arquero table (int64 read back as numbers).
-  const metrics = times.measure('result', () => aq.fromArrow(tableToIPC(output, 'stream')));
+  const metrics = times.measure('result', () => resultTable(output));
   return { metrics, report, written, times };
 }
-
-/** Distinct tokens whose facts a run keeps between partitions. */
-const TOKEN_CACHE_LIMIT = 100_000;

@@ -4,7 +4,7 @@ import { ConsentMetricsError } from '../errors.ts';
 import { summarizeReport } from '../report/RunReport.ts';
 import { formatStageTimes } from '../report/StageTimes.ts';
 import { runJob } from '../runJob.ts';
-import { COMPRESSIONS, type CompressionName } from '../write/encodeParquet.ts';
+import { COMPRESSIONS, type CompressionName } from '../write/compressions.ts';
 import { openSink } from '../write/openSink.ts';
 import { formatTable } from './formatTable.ts';
 import { formatCsv, formatJson } from './formatRows.ts';

@@ -1,10 +1,9 @@
-import { grow, rehashPairs } from '../read/columnBuilders.ts';
-
 /**
- * Ids seen so far in a run: open addressing over typed arrays, each entry pointing at its id's bytes
- * in the id column it came from (a partition's Arrow buffer, kept for the run), compared byte by byte
- * on a hash match. Nothing is copied; about 16 bytes an id plus the id bytes themselves, against ~150
- * for a Set of strings.
+ * Ids seen so far in a run: open addressing over typed arrays of [hash, row + 1] pairs, where a row
+ * numbers the ids of every column kept, one column after another; each id's bytes stay in the column
+ * it came from (a file's or partition's id buffer, kept for the run) and are compared byte by byte
+ * on a hash match. Nothing is copied: 8-16 bytes an id in the table plus the id bytes themselves,
+ * against ~150 for a Set of strings. The table doubles when half full.
  *
  * @example
  * const seen = new IdSet();
@@ -12,15 +11,18 @@ import { grow, rehashPairs } from '../read/columnBuilders.ts';
  * seen.addIfAbsent(column, 0, idHash[0]); // true the first time an id is seen
  */
 export class IdSet {
-  private slots: Int32Array = new Int32Array(1 << 11); // [hash, entry + 1] pairs
-  private columnOf: Int32Array = new Int32Array(1024);
-  private rowOf: Int32Array = new Int32Array(1024);
+  private slots: Int32Array = new Int32Array(1 << 11); // [hash, row + 1] pairs
   private readonly columns: { bytes: Uint8Array; offsets: Int32Array }[] = [];
+  /** The run row of each kept column's first id. */
+  private readonly columnStarts: number[] = [];
+  private rows = 0;
   /** Distinct ids in the set. */
   size = 0;
 
   /** Registers an id column (bytes and offsets) whose rows `addIfAbsent` will refer to; returns its index. */
   keep(bytes: Uint8Array, offsets: Int32Array): number {
+    this.columnStarts.push(this.rows);
+    this.rows += offsets.length - 1;
     return this.columns.push({ bytes, offsets }) - 1;
   }
 
@@ -30,35 +32,48 @@ export class IdSet {
     const mask = (slots.length >> 1) - 1;
     let slot = hash & mask;
     for (; ; slot = (slot + 1) & mask) {
-      const entry = slots[slot * 2 + 1]! - 1;
-      if (entry < 0) break;
-      if (slots[slot * 2] === hash && this.equals(entry, column, row)) return false;
+      const stored = slots[slot * 2 + 1]! - 1;
+      if (stored < 0) break;
+      if (slots[slot * 2] === hash && this.equals(stored, column, row)) return false;
     }
-    const entry = this.size++;
-    if (entry === this.rowOf.length) {
-      this.rowOf = grow(this.rowOf);
-      this.columnOf = grow(this.columnOf);
-    }
-    this.columnOf[entry] = column;
-    this.rowOf[entry] = row;
     slots[slot * 2] = hash;
-    slots[slot * 2 + 1] = entry + 1;
-    if (this.size * 2 > slots.length >> 1) this.rehash();
+    slots[slot * 2 + 1] = this.columnStarts[column]! + row + 1;
+    if (++this.size * 2 > slots.length >> 1) this.slots = rehash(slots);
     return true;
   }
 
-  private equals(entry: number, column: number, row: number): boolean {
-    const a = this.columns[this.columnOf[entry]!]!;
+  /** Whether the id at run row `stored` has the bytes of row `row` of column `column`. */
+  private equals(stored: number, column: number, row: number): boolean {
+    const starts = this.columnStarts;
+    let low = 0;
+    let high = starts.length - 1;
+    while (low < high) {
+      const middle = (low + high + 1) >> 1;
+      if (starts[middle]! <= stored) low = middle;
+      else high = middle - 1;
+    }
+    const a = this.columns[low]!;
+    const aRow = stored - starts[low]!;
     const b = this.columns[column]!;
-    const aStart = a.offsets[this.rowOf[entry]!]!;
+    const aStart = a.offsets[aRow]!;
     const bStart = b.offsets[row]!;
     const length = b.offsets[row + 1]! - bStart;
-    if (a.offsets[this.rowOf[entry]! + 1]! - aStart !== length) return false;
+    if (a.offsets[aRow + 1]! - aStart !== length) return false;
     for (let i = 0; i < length; i++) if (a.bytes[aStart + i] !== b.bytes[bStart + i]) return false;
     return true;
   }
+}
 
-  private rehash(): void {
-    this.slots = rehashPairs(this.slots);
+/** The pairs placed again in a table twice as large. */
+function rehash(old: Int32Array): Int32Array {
+  const slots = new Int32Array(old.length * 2);
+  const mask = (slots.length >> 1) - 1;
+  for (let i = 0; i < old.length; i += 2) {
+    if (old[i + 1] === 0) continue;
+    let slot = old[i]! & mask;
+    while (slots[slot * 2 + 1] !== 0) slot = (slot + 1) & mask;
+    slots[slot * 2] = old[i]!;
+    slots[slot * 2 + 1] = old[i + 1]!;
   }
+  return slots;
 }

@@ -1,11 +1,12 @@
 import * as aq from 'arquero';
 import type { ColumnTable } from 'arquero';
 import type { Data, Table } from 'apache-arrow';
-import { grow } from '../read/columnBuilders.ts';
-import { hashBytes } from '../read/FileParser.ts';
+import { hashBytes, type DictionaryColumn } from '../read/FileParser.ts';
 import { EVENT_TYPES } from '../read/parseEventJson.ts';
 import { CELL_NAMES, type COUNT_COLUMNS } from './metricsFromCells.ts';
 import { IdSet } from './IdSet.ts';
+import { markDuplicates } from './markDuplicates.ts';
+import { countRows, EMPTY_ROWS, type GroupCounts, type RowColumns } from './countRows.ts';
 
 /**
  * Counts one partition's expanded events (the output of `expandToken` on a `readPartitions` table)
@@ -22,166 +23,99 @@ import { IdSet } from './IdSet.ts';
  * const { counts, groups, kept } = aggregatePartition(expandToken(table), seenIds);
  * metricsFromCounts(counts, groups).print();
  */
-export function aggregatePartition(events: Table, duplicates: IdSet | Uint8Array): {
-  /** One row per group: `group` and the {@link COUNT_COLUMNS}. */
-  counts: ColumnTable;
-  /** One row per group: `group`, `datehour`, `domain`, `country`. */
-  groups: ColumnTable;
-  /** Events counted: the rows whose id was new. */
-  kept: number;
-} {
-  const groupOf = new Map<number, number>();
-  const groupDomain: number[] = [];
-  const groupCountry: number[] = [];
-  let counts: Int32Array = new Int32Array(6 * 1024); // group * 6 + type * 2 + (consent ? 0 : 1)
-  let users: Int32Array = new Int32Array(6 * 1024);
-  let kept = 0;
-  let domainValues: readonly (string | null)[] = [];
-  let countryValues: readonly (string | null)[] = [];
-
+export function aggregatePartition(events: Table, duplicates: IdSet | Uint8Array): PartitionAggregate {
   if (events.batches.length > 1) throw new TypeError('aggregatePartition expects one record batch (one partition from readPartitions)');
   const batch = events.batches[0];
-  if (batch) {
-    const column = (name: string) => {
-      const data = batch.getChild(name)?.data[0];
-      if (!data) throw new TypeError(`aggregatePartition needs a '${name}' column`);
-      return data as Data;
-    };
-    const id = column('id');
-    const domain = column('domain');
-    const country = column('country');
-    const type = column('type');
-    const userId = column('user_id');
-    const consent = column('consent');
-    domainValues = [...domain.dictionary!];
-    countryValues = [...country.dictionary!];
-    // Everything the row loop touches, as locals: typed arrays, offsets, bitmaps.
-    const rows = batch.numRows;
-    const idHash = batch.getChild('id_hash')?.data[0]?.values as Int32Array | undefined;
-    const userHash = batch.getChild('user_id_hash')?.data[0]?.values as Int32Array | undefined;
-    const typeCodeOf = Int32Array.from({ length: type.dictionary!.length }, (_, code) => EVENT_TYPES.indexOf(type.dictionary!.get(code)));
-    const typeCodes = type.values as Int32Array;
-    const domainCodes = domain.values as Int32Array;
-    const domainNulls = nullBitmap(domain);
-    const countryCodes = country.values as Int32Array;
-    const countryNulls = nullBitmap(country);
-    const idBytes = id.values as Uint8Array;
-    const idOffsets = id.valueOffsets as Int32Array;
-    const userBytes = userId.values as Uint8Array;
-    const userOffsets = userId.valueOffsets as Int32Array;
-    const userNulls = nullBitmap(userId);
-    const consentBits = consent.values as Uint8Array;
-    const [idBase, typeBase, domainBase, countryBase, userBase, consentBase] =
-      [id.offset, type.offset, domain.offset, country.offset, userId.offset, consent.offset];
-    const seenIds = duplicates instanceof IdSet ? duplicates : null;
-    const idColumn = seenIds ? seenIds.keep(idBytes, idOffsets) : -1;
-    const countryCount = countryValues.length + 1;
-    // Group index by (domain, country) code: a dense array when small enough, else a Map.
-    const denseSize = (domainValues.length + 1) * countryCount;
-    const dense = denseSize <= 1 << 20 ? new Int32Array(denseSize).fill(-1) : null;
-    const usersSeen = new GroupUserSet(rows);
-
-    for (let row = 0; row < rows; row++) {
-      if (seenIds) {
-        const at = idBase + row;
-        if (!seenIds.addIfAbsent(idColumn, at, idHash ? idHash[at]! : hashBytes(idBytes, idOffsets[at]!, idOffsets[at + 1]!))) continue;
-      } else if ((duplicates as Uint8Array)[row]) {
-        continue;
-      }
-      kept++;
-      const domainAt = domainBase + row;
-      const countryAt = countryBase + row;
-      const domainCode = domainNulls && !bit(domainNulls, domainAt) ? -1 : domainCodes[domainAt]!;
-      const countryCode = countryNulls && !bit(countryNulls, countryAt) ? -1 : countryCodes[countryAt]!;
-      const key = (domainCode + 1) * countryCount + countryCode + 1;
-      let group = dense ? dense[key]! : groupOf.get(key) ?? -1;
-      if (group < 0) {
-        group = groupDomain.push(domainCode) - 1;
-        groupCountry.push(countryCode);
-        if (dense) dense[key] = group;
-        else groupOf.set(key, group);
-        if (group * 6 + 6 > counts.length) {
-          counts = grow(counts);
-          users = grow(users);
-        }
-      }
-      const typeCode = typeCodeOf[typeCodes[typeBase + row]!]!;
-      const cell = group * 6 + typeCode * 2 + (bit(consentBits, consentBase + row) ? 0 : 1);
-      counts[cell]!++;
-      if (typeCode !== 0) continue;
-      // First pageview of this user in this group?
-      const userAt = userBase + row;
-      const userNull = userNulls !== null && !bit(userNulls, userAt);
-      const userHashValue = userNull ? 0 : userHash ? userHash[userAt]! : hashBytes(userBytes, userOffsets[userAt]!, userOffsets[userAt + 1]!);
-      if (usersSeen.addIfAbsent(group, userAt, userNull, userHashValue, userBytes, userOffsets)) users[cell]!++;
-    }
+  if (!batch) return groupCountTables(countRows(EMPTY_ROWS, new Uint8Array(0)));
+  const column = (name: string) => {
+    const data = batch.getChild(name)?.data[0];
+    if (!data) throw new TypeError(`aggregatePartition needs a '${name}' column`);
+    return data as Data;
+  };
+  const rows = batch.numRows;
+  const id = column('id');
+  const idBytes = id.values as Uint8Array;
+  const idOffsets = (id.valueOffsets as Int32Array).subarray(id.offset, id.offset + rows + 1);
+  const idHash = batch.getChild('id_hash')?.data[0];
+  const userId = column('user_id');
+  const userIdOffsets = (userId.valueOffsets as Int32Array).subarray(userId.offset, userId.offset + rows + 1);
+  const userHash = batch.getChild('user_id_hash')?.data[0];
+  const type = column('type');
+  const typeCodeOf = Int32Array.from({ length: type.dictionary!.length }, (_, code) => EVENT_TYPES.indexOf(type.dictionary!.get(code)));
+  const typeCodes = (type.values as Int32Array).subarray(type.offset, type.offset + rows);
+  const columns: RowColumns = {
+    rows,
+    datehour: rows > 0 ? String(events.getChild('datehour')!.get(0)) : '',
+    type: typeCodes.map((code) => typeCodeOf[code]!),
+    domain: dictionaryColumn(column('domain')),
+    country: dictionaryColumn(column('country')),
+    userIdBytes: userId.values as Uint8Array,
+    userIdOffsets,
+    userIdHashes: userHash
+      ? (userHash.values as Int32Array).subarray(userHash.offset, userHash.offset + rows)
+      : Int32Array.from({ length: rows }, (_, row) => hashBytes(userId.values as Uint8Array, userIdOffsets[row]!, userIdOffsets[row + 1]!)),
+    userIdNull: Uint8Array.from({ length: rows }, (_, row) => (userId.nullCount > 0 && !bit(userId.nullBitmap!, userId.offset + row) ? 1 : 0)),
+    consent: bytesOfBits(column('consent'), rows),
+  };
+  if (duplicates instanceof IdSet) {
+    const hashes = idHash
+      ? (idHash.values as Int32Array).subarray(idHash.offset, idHash.offset + rows)
+      : Int32Array.from({ length: rows }, (_, row) => hashBytes(idBytes, idOffsets[row]!, idOffsets[row + 1]!));
+    duplicates = markDuplicates([{ rows, idBytes, idOffsets, idHashes: hashes }], duplicates);
   }
+  return groupCountTables(countRows(columns, duplicates));
+}
 
-  // The pivot on type x consent, done while counting: a column per (cell, n or users).
-  const groupCount = groupDomain.length;
-  const pivoted: Record<string, Int32Array> = { group: Int32Array.from({ length: groupCount }, (_, group) => group) };
+/**
+ * A partition's {@link GroupCounts} as the two tables `metricsFromCounts` takes: the pivot on type x
+ * consent (a column per cell, `n_<cell>` and `users_<cell>`) and the groups' keys.
+ *
+ * @example
+ * const { counts, groups } = groupCountTables(countRows(columns, duplicates));
+ * metricsFromCounts(counts, groups).print();
+ */
+export function groupCountTables({ datehour, groups: groupCount, domainCodes, countryCodes, domainValues, countryValues, n, users, kept }: GroupCounts): PartitionAggregate {
+  const group = Int32Array.from({ length: groupCount }, (_, index) => index);
+  const pivoted: Record<string, Int32Array> = { group };
   CELL_NAMES.forEach((cell, index) => {
-    pivoted[`n_${cell}`] = Int32Array.from({ length: groupCount }, (_, group) => counts[group * 6 + index]!);
-    pivoted[`users_${cell}`] = Int32Array.from({ length: groupCount }, (_, group) => users[group * 6 + index]!);
+    pivoted[`n_${cell}`] = Int32Array.from({ length: groupCount }, (_, g) => n[g * 6 + index]!);
+    pivoted[`users_${cell}`] = Int32Array.from({ length: groupCount }, (_, g) => users[g * 6 + index]!);
   });
-  const datehour = events.numRows > 0 ? String(events.getChild('datehour')!.get(0)) : '';
   const groups = aq.table({
-    group: Int32Array.from(groupDomain, (_, group) => group),
-    datehour: groupDomain.map(() => datehour),
-    domain: groupDomain.map((code) => (code < 0 ? null : domainValues[code]!)),
-    country: groupCountry.map((code) => (code < 0 ? null : countryValues[code]!)),
+    group,
+    datehour: Array.from({ length: groupCount }, () => datehour),
+    domain: Array.from(domainCodes, (code) => (code < 0 ? null : domainValues[code]!)),
+    country: Array.from(countryCodes, (code) => (code < 0 ? null : countryValues[code]!)),
   });
   return { counts: aq.table(pivoted), groups, kept };
 }
 
 /**
- * The (group, user) pairs of one batch seen so far: open addressing over [hash, group, row + 1]
- * triples; equal users are found by comparing bytes in place in the batch's user_id buffer, so no
- * key is copied. A null user id is one user of its own (row stored as -(row + 1)).
+ * What {@link aggregatePartition} gives: counts per group, the groups, events counted.
+ *
+ * @example
+ * const { counts, groups, kept }: PartitionAggregate = aggregatePartition(expanded, seenIds);
  */
-class GroupUserSet {
-  private readonly slots: Int32Array;
-  private readonly mask: number;
-
-  constructor(rows: number) {
-    let capacity = 1024;
-    while (capacity < rows * 2) capacity *= 2;
-    this.slots = new Int32Array(capacity * 3);
-    this.mask = capacity - 1;
-  }
-
-  addIfAbsent(group: number, row: number, isNull: boolean, userHash: number, bytes: Uint8Array, offsets: Int32Array): boolean {
-    const hash = Math.imul(userHash ^ group, 0x01000193) ^ (isNull ? 1 : 0);
-    const slots = this.slots;
-    const start = offsets[row]!;
-    const length = offsets[row + 1]! - start;
-    for (let slot = hash & this.mask; ; slot = (slot + 1) & this.mask) {
-      const stored = slots[slot * 3 + 2]!;
-      if (stored === 0) {
-        slots[slot * 3] = hash;
-        slots[slot * 3 + 1] = group;
-        slots[slot * 3 + 2] = isNull ? -(row + 1) : row + 1;
-        return true;
-      }
-      if (slots[slot * 3] !== hash || slots[slot * 3 + 1] !== group || stored < 0 !== isNull) continue;
-      if (isNull) return false;
-      const otherStart = offsets[stored - 1]!;
-      if (offsets[stored]! - otherStart !== length) continue;
-      let same = true;
-      for (let i = 0; i < length; i++) {
-        if (bytes[start + i] !== bytes[otherStart + i]) {
-          same = false;
-          break;
-        }
-      }
-      if (same) return false;
-    }
-  }
+export interface PartitionAggregate {
+  /** One row per group: `group` and the {@link COUNT_COLUMNS}. */
+  counts: ColumnTable;
+  /** One row per group: `group`, `datehour`, `domain`, `country`. */
+  groups: ColumnTable;
+  /** Events counted: the rows not marked as duplicates. */
+  kept: number;
 }
 
-/** The column's validity bitmap, or null when it has no nulls. */
-function nullBitmap(data: Data): Uint8Array | null {
-  return data.nullCount > 0 && data.nullBitmap ? data.nullBitmap : null;
+/** A dictionary-encoded Arrow column's codes (-1 for null) and values. */
+function dictionaryColumn(data: Data): DictionaryColumn {
+  const codes = (data.values as Int32Array).slice(data.offset, data.offset + data.length);
+  if (data.nullCount > 0) for (let row = 0; row < codes.length; row++) if (!bit(data.nullBitmap!, data.offset + row)) codes[row] = -1;
+  return { codes, values: [...data.dictionary!] as string[] };
+}
+
+/** A bool column's bits as one byte a row (1 = true; null reads as false). */
+function bytesOfBits(data: Data, rows: number): Uint8Array {
+  const bits = data.values as Uint8Array;
+  return Uint8Array.from({ length: rows }, (_, row) => (bit(bits, data.offset + row) && (data.nullCount === 0 || bit(data.nullBitmap!, data.offset + row)) ? 1 : 0));
 }
 
 function bit(bits: Uint8Array, at: number): boolean {

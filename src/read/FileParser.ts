@@ -1,23 +1,11 @@
 import { Buffer } from 'node:buffer';
 import { Tally, type Problem, type RejectReason } from '../report/Tally.ts';
-import { ByteBuilder, ByteDictionary, Int32Builder, rehashPairs, StringDictionary } from './columnBuilders.ts';
+import { ByteBuilder, ByteDictionary, Int32Builder, rehashPairs, StringDictionary, type DictionaryColumn } from './columnBuilders.ts';
+
+export type { DictionaryColumn } from './columnBuilders.ts';
 import { DICTIONARY_ENTRIES, LineScanner, STOP } from './LineScanner.ts';
 import { parseEventJson, type EventFields } from './parseEventJson.ts';
 import { ESCAPED, EventSpans, scanEvent } from './scanEvent.ts';
-
-/**
- * A dictionary-encoded string column of one file: `codes[i]` indexes `values`, -1 is null.
- *
- * @example
- * const { codes, values }: DictionaryColumn = parsed.domain;
- * const firstDomain = codes[0] < 0 ? null : values[codes[0]];
- */
-export interface DictionaryColumn {
-  /** Per row, an index into `values`, or -1 for null. */
-  codes: Int32Array;
-  /** The distinct values, in order of first appearance. */
-  values: string[];
-}
 
 /**
  * One file's accepted events as typed arrays, plus what was rejected. Plain data: a worker thread
@@ -170,6 +158,23 @@ export class FileParser {
     this.bytes += chunk.length;
     this.scanner.load(chunk, this.carryFrom); // a copy: the caller may reuse the chunk's memory
     this.carryFrom = this.scanInput(this.scanner.inputStart, false);
+  }
+
+  /**
+   * Reads up to `length` bytes with `read(into, offset, length)` straight into the scanner's memory
+   * (no copy, unlike {@link push}) and parses the complete lines; returns the bytes read, 0 at the
+   * end of the input.
+   *
+   * @example
+   * while (parser.pushFrom((into, offset, length) => readSync(fd, into, offset, length, null), 8 << 20) > 0);
+   */
+  pushFrom(read: (into: Uint8Array, offset: number, length: number) => number, length: number): number {
+    const at = this.scanner.prepare(this.carryFrom, length);
+    const count = read(this.scanner.bytes, at, length);
+    this.scanner.loaded(at + count);
+    this.bytes += count;
+    this.carryFrom = this.scanInput(this.scanner.inputStart, false);
+    return count;
   }
 
   /** Parses the last line (if it has no newline) and returns the columns. */

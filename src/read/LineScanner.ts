@@ -112,15 +112,27 @@ export class LineScanner {
 
   /**
    * Keeps the bytes `[keepFrom, inputEnd)` (an unfinished line), moved to the input's start, and
-   * appends `chunk` after them; a newline and padding follow the end.
+   * makes room for `length` more after them; returns where they go (then call {@link loaded}).
    */
-  load(chunk: Uint8Array, keepFrom: number): void {
+  prepare(keepFrom: number, length: number): number {
     const kept = this.inputEnd - keepFrom;
-    this.reserve(this.inputStart + kept + chunk.length + PADDING);
+    this.reserve(this.inputStart + kept + length + PADDING);
     if (kept > 0) this.bytes.copyWithin(this.inputStart, keepFrom, this.inputEnd);
-    this.bytes.set(chunk, this.inputStart + kept);
-    this.inputEnd = this.inputStart + kept + chunk.length;
-    this.bytes.fill(NEWLINE, this.inputEnd, this.inputEnd + PADDING);
+    this.inputEnd = this.inputStart + kept;
+    return this.inputEnd;
+  }
+
+  /** The input now ends at `end`; a newline and padding follow it. */
+  loaded(end: number): void {
+    this.inputEnd = end;
+    this.bytes.fill(NEWLINE, end, end + PADDING);
+  }
+
+  /** {@link prepare}, a copy of `chunk`, {@link loaded}. */
+  load(chunk: Uint8Array, keepFrom: number): void {
+    const at = this.prepare(keepFrom, chunk.length);
+    this.bytes.set(chunk, at);
+    this.loaded(at + chunk.length);
   }
 
   /** Scans `[start, end)` (see assembly/scanLines.ts `scan`); returns the rows written to the columns. */

@@ -1,25 +1,30 @@
 import { Worker } from 'node:worker_threads';
 import { ConsentMetricsError } from '../errors.ts';
 import type { ParsedFile } from './FileParser.ts';
-import type { ParseRequest } from './parseWorker.ts';
+import type { WorkerReply, WorkerRequest } from './workerProtocol.ts';
 
-/** The worker's entry: compiled JS as is; TypeScript through a tsx bootstrap in Node; Deno runs .ts itself. */
-function workerEntry(): URL {
-  const here = import.meta.url;
-  if (here.endsWith('.js')) return new URL('./parseWorker.js', here);
-  return new URL('Deno' in globalThis ? './parseWorker.ts' : './parseWorker.mjs', here);
+/**
+ * A worker script's entry next to `base` (an `import.meta.url`): compiled JS as is; TypeScript
+ * through a tsx bootstrap (`name.mjs`) in Node; Deno runs `name.ts` itself.
+ */
+export function workerEntry(base: string, name: string): URL {
+  if (base.endsWith('.js')) return new URL(`./${name}.js`, base);
+  return new URL('Deno' in globalThis ? `./${name}.ts` : `./${name}.mjs`, base);
 }
 
 interface Job {
-  request: ParseRequest;
-  resolve: (parsed: ParsedFile) => void;
+  request: WorkerRequest;
+  transfer: ArrayBuffer[];
+  describe: string;
+  resolve: (result: unknown) => void;
   reject: (error: Error) => void;
 }
 
 /**
- * Worker threads that parse local files, so parsing uses every core. Each worker takes one file at a
- * time; the rest wait in a queue. Call `close()` when done. A worker holds the event loop open only
- * while it has a file to parse, so an abandoned pool does not keep the process alive.
+ * Worker threads that parse local files (and, with a job's worker script, count partitions), so the
+ * work uses every core. Each worker takes one request at a time; the rest wait in a queue. Call
+ * `close()` when done. A worker holds the event loop open only while it has work, so an abandoned
+ * pool does not keep the process alive.
  *
  * @example
  * const pool = new ParserPool(2);
@@ -31,27 +36,41 @@ export class ParserPool {
   private readonly idle: Worker[] = [];
   private readonly queue: Job[] = [];
   private readonly running = new Map<Worker, Job>();
-  private nextId = 0;
 
-  constructor(size: number) {
+  /** @param entry the worker script: by default one that parses (`read/parseWorker`) */
+  constructor(size: number, entry: URL = workerEntry(import.meta.url, 'parseWorker')) {
     for (let i = 0; i < size; i++) {
-      const worker = new Worker(workerEntry());
+      const worker = new Worker(entry);
       worker.unref(); // ref'd while it has work (dispatch), unref'd when idle (settle)
-      worker.on('message', (reply: { parsed?: ParsedFile; error?: string }) => this.settle(worker, reply));
+      worker.on('message', (reply: WorkerReply) => this.settle(worker, reply));
       worker.on('error', (error: Error) => this.fail(error));
       this.workers.push(worker);
       this.idle.push(worker);
     }
   }
 
+  /** Threads in the pool. */
+  get size(): number {
+    return this.workers.length;
+  }
+
   /** Parses the file at `path`; `describe` names it in the report and in errors. */
   parse(path: string, describe: string): Promise<ParsedFile> {
+    return this.run<ParsedFile>({ kind: 'parse', path, describe }, [], `cannot read ${describe}`);
+  }
+
+  /**
+   * Sends a request to the next free worker, with `transfer` moved rather than copied; `failure`
+   * starts the message of the error a worker reports.
+   */
+  run<T>(request: WorkerRequest, transfer: ArrayBuffer[], failure: string): Promise<T> {
     return new Promise((resolve, reject) => {
-      this.queue.push({ request: { id: this.nextId++, path, describe }, resolve, reject });
+      this.queue.push({ request, transfer, describe: failure, resolve: resolve as (result: unknown) => void, reject });
       this.dispatch();
     });
   }
 
+  /** Stops the threads (work still queued fails). */
   async close(): Promise<void> {
     // An idle worker is unref'd: ref it, or nothing keeps the process alive until it has exited and
     // a top-level await on this close ends the process with code 13 (seen under load).
@@ -64,17 +83,17 @@ export class ParserPool {
       const job = this.queue.shift()!;
       this.running.set(worker, job);
       worker.ref();
-      worker.postMessage(job.request);
+      worker.postMessage(job.request, job.transfer);
     }
   }
 
-  private settle(worker: Worker, { parsed, error }: { parsed?: ParsedFile; error?: string }): void {
+  private settle(worker: Worker, reply: WorkerReply): void {
     const job = this.running.get(worker)!;
     this.running.delete(worker);
     worker.unref();
     this.idle.push(worker);
-    if (parsed) job.resolve(parsed);
-    else job.reject(new ConsentMetricsError(`cannot read ${job.request.describe}: ${error}`));
+    if ('error' in reply) job.reject(new ConsentMetricsError(`${job.describe}: ${reply.error}`));
+    else job.resolve(reply.result);
     this.dispatch();
   }
 

@@ -1,3 +1,17 @@
+/**
+ * A dictionary-encoded string column of one file: `codes[i]` indexes `values`, -1 is null.
+ *
+ * @example
+ * const { codes, values }: DictionaryColumn = parsed.domain;
+ * const firstDomain = codes[0] < 0 ? null : values[codes[0]];
+ */
+export interface DictionaryColumn {
+  /** Per row, an index into `values`, or -1 for null. */
+  codes: Int32Array;
+  /** The distinct values, in order of first appearance. */
+  values: string[];
+}
+
 /** A growable Int32Array; `finish()` returns one of exactly the right length (its own buffer, transferable). */
 export class Int32Builder {
   private values: Int32Array;
@@ -183,4 +197,52 @@ export function rehashPairs(old: Int32Array): Int32Array {
     slots[slot * 2 + 1] = old[i + 1]!;
   }
   return slots;
+}
+
+/**
+ * One dictionary column from each file's own dictionary: codes remapped per distinct value, then gathered.
+ *
+ * @example
+ * mergeDictionaries([{ codes: Int32Array.of(0, -1), values: ['FR'] }, { codes: Int32Array.of(0), values: ['ES'] }]); // codes 0, -1, 1
+ */
+export function mergeDictionaries(columns: readonly DictionaryColumn[]): DictionaryColumn {
+  const merged = new StringDictionary();
+  const codes = new Int32Array(columns.reduce((sum, column) => sum + column.codes.length, 0));
+  let row = 0;
+  for (const column of columns) {
+    const remap = Int32Array.from(column.values, (value) => merged.code(value));
+    const local = column.codes;
+    for (let i = 0; i < local.length; i++) codes[row++] = local[i]! < 0 ? -1 : remap[local[i]!]!;
+  }
+  return { codes, values: merged.values };
+}
+
+/** The arrays one after another in a new array of the same type (the array itself when there is one). */
+function concat<T extends Int32Array | Uint8Array>(arrays: readonly T[], empty: T): T {
+  if (arrays.length === 1) return arrays[0]!;
+  const out = new (empty.constructor as new (length: number) => T)(arrays.reduce((sum, array) => sum + array.length, 0));
+  let at = 0;
+  for (const array of arrays) {
+    out.set(array, at);
+    at += array.length;
+  }
+  return out;
+}
+/** Int32 arrays one after another (the array itself when there is one). */
+export const concatInt32 = (arrays: readonly Int32Array[]) => concat(arrays, new Int32Array(0));
+/** Byte arrays one after another (the array itself when there is one). */
+export const concatBytes = (arrays: readonly Uint8Array[]) => concat(arrays, new Uint8Array(0));
+
+/** Offsets of concatenated byte runs: each file's offsets shifted by the bytes before it. */
+export function concatOffsets(arrays: readonly Int32Array[]): Int32Array {
+  if (arrays.length === 1) return arrays[0]!;
+  const out = new Int32Array(arrays.reduce((sum, array) => sum + array.length - 1, 0) + 1);
+  let at = 0;
+  let base = 0;
+  for (const array of arrays) {
+    for (let i = 1; i < array.length; i++) out[at + i] = array[i]! + base;
+    at += array.length - 1;
+    base += array[array.length - 1]!;
+  }
+  return out;
 }

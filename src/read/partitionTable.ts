@@ -1,5 +1,5 @@
 import { Int32, Table, makeData, makeVector } from 'apache-arrow';
-import { StringDictionary } from './columnBuilders.ts';
+import { concatBytes, concatInt32, concatOffsets, mergeDictionaries } from './columnBuilders.ts';
 import { dictionaryVector, utf8Vector } from './dictionaryVector.ts';
 import type { DictionaryColumn, ParsedFile } from './FileParser.ts';
 import { EVENT_TYPES } from './parseEventJson.ts';
@@ -30,13 +30,13 @@ export function partitionTable(datehour: string, files: readonly ParsedFile[]): 
   return new Table({
     id: utf8Vector(concatBytes(files.map((f) => f.idBytes)), concatOffsets(files.map((f) => f.idOffsets))),
     datehour: dictionaryVector(new Int32Array(rows), [datehour]),
-    domain: mergeDictionaries(files.map((f) => f.domain)),
+    domain: dictionaryVectorOf(mergeDictionaries(files.map((f) => f.domain))),
     type: dictionaryVector(concatInt32(files.map((f) => f.type)), EVENT_TYPES),
     user_id: utf8Vector(
       concatBytes(files.map((f) => f.userIdBytes)), concatOffsets(files.map((f) => f.userIdOffsets)), concatBytes(files.map((f) => f.userIdNull)),
     ),
-    country: mergeDictionaries(files.map((f) => f.country)),
-    token: mergeDictionaries(files.map((f) => f.token)),
+    country: dictionaryVectorOf(mergeDictionaries(files.map((f) => f.country))),
+    token: dictionaryVectorOf(mergeDictionaries(files.map((f) => f.token))),
     file: dictionaryVector(concatInt32(files.map((f, index) => new Int32Array(f.rows).fill(index))), files.map((f) => f.file)),
     line: int32(concatInt32(files.map((f) => f.line))),
     id_hash: int32(concatInt32(files.map((f) => f.idHashes))),
@@ -44,43 +44,4 @@ export function partitionTable(datehour: string, files: readonly ParsedFile[]): 
   });
 }
 
-/** One dictionary column from each file's own dictionary: codes remapped per distinct value, then gathered. */
-function mergeDictionaries(columns: readonly DictionaryColumn[]) {
-  const merged = new StringDictionary();
-  const codes = new Int32Array(columns.reduce((sum, column) => sum + column.codes.length, 0));
-  let row = 0;
-  for (const column of columns) {
-    const remap = Int32Array.from(column.values, (value) => merged.code(value));
-    const local = column.codes;
-    for (let i = 0; i < local.length; i++) codes[row++] = local[i]! < 0 ? -1 : remap[local[i]!]!;
-  }
-  return dictionaryVector(codes, merged.values);
-}
-
-/** The arrays one after another in a new array of the same type (the array itself when there is one). */
-function concat<T extends Int32Array | Uint8Array>(arrays: readonly T[], empty: T): T {
-  if (arrays.length === 1) return arrays[0]!;
-  const out = new (empty.constructor as new (length: number) => T)(arrays.reduce((sum, array) => sum + array.length, 0));
-  let at = 0;
-  for (const array of arrays) {
-    out.set(array, at);
-    at += array.length;
-  }
-  return out;
-}
-const concatInt32 = (arrays: readonly Int32Array[]) => concat(arrays, new Int32Array(0));
-const concatBytes = (arrays: readonly Uint8Array[]) => concat(arrays, new Uint8Array(0));
-
-/** Offsets of concatenated byte runs: each file's offsets shifted by the bytes before it. */
-function concatOffsets(arrays: readonly Int32Array[]): Int32Array {
-  if (arrays.length === 1) return arrays[0]!;
-  const out = new Int32Array(arrays.reduce((sum, array) => sum + array.length - 1, 0) + 1);
-  let at = 0;
-  let base = 0;
-  for (const array of arrays) {
-    for (let i = 1; i < array.length; i++) out[at + i] = array[i]! + base;
-    at += array.length - 1;
-    base += array[array.length - 1]!;
-  }
-  return out;
-}
+const dictionaryVectorOf = ({ codes, values }: DictionaryColumn) => dictionaryVector(codes, values);

@@ -1,18 +1,19 @@
 /**
- * Where a run's time goes, by stage, in milliseconds: what `--profile` prints. `parse` is summed over
- * the threads that parse (it runs beside the main thread); every other stage is main-thread time, so
- * their sum plus `waiting` (the main thread idle until the next partition is read) is the wall time.
+ * Where a run's time goes, by stage, in milliseconds: what `--profile` prints. Stages run on worker
+ * threads (`parse`, and with them `assemble` to `metrics`, the per-partition count) are summed over
+ * those threads; the others are main-thread time, so their sum plus `waiting` (the main thread idle
+ * until the next partition is read or counted) is the wall time.
  *
  * @example
  * STAGES.map((stage) => `${stage}: ${result.times.milliseconds[stage].toFixed(0)} ms`);
  */
-export const STAGES = ['list', 'parse', 'waiting', 'assemble', 'expand', 'dedup_count', 'metrics', 'write', 'result'] as const;
+export const STAGES = ['list', 'parse', 'assemble', 'expand', 'count', 'metrics', 'waiting', 'dedup', 'write', 'result'] as const;
 
 /**
  * A stage of the job, as `--profile` names it.
  *
  * @example
- * const stage: Stage = 'dedup_count';
+ * const stage: Stage = 'dedup';
  */
 export type Stage = (typeof STAGES)[number];
 
@@ -27,6 +28,8 @@ export type Stage = (typeof STAGES)[number];
 export class StageTimes {
   /** Milliseconds spent in each stage so far. */
   readonly milliseconds: Record<Stage, number> = Object.fromEntries(STAGES.map((stage) => [stage, 0])) as Record<Stage, number>;
+  /** The stages that ran on worker threads, beside the main thread. */
+  readonly besideMainThread: Set<Stage> = new Set(['parse']);
 
   /** Runs `work`, adding its duration to `stage`. */
   measure<T>(stage: Stage, work: () => T): T {
@@ -58,7 +61,7 @@ export class StageTimes {
 export function formatStageTimes(times: StageTimes, wallMilliseconds: number): string {
   const rows = STAGES.map((stage) => {
     const ms = times.milliseconds[stage];
-    const share = stage === 'parse' ? 'beside the main thread' : `${((100 * ms) / wallMilliseconds).toFixed(1)}% of wall`;
+    const share = times.besideMainThread.has(stage) ? 'on worker threads' : `${((100 * ms) / wallMilliseconds).toFixed(1)}% of wall`;
     return `  ${stage.padEnd(12)}${(ms / 1000).toFixed(3).padStart(8)} s  ${share}`;
   });
   return [`profile (wall ${(wallMilliseconds / 1000).toFixed(3)} s):`, ...rows].join('\n');

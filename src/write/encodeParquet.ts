@@ -1,19 +1,7 @@
 import { Compression, Table, WriterPropertiesBuilder, writeParquet } from 'parquet-wasm';
+import type { CompressionName } from './compressions.ts';
 
-/**
- * A Parquet codec: `snappy` (the default: fast, readable everywhere), `zstd` (smaller) or `none`.
- *
- * @example
- * const compression: CompressionName = 'zstd';
- */
-export type CompressionName = 'snappy' | 'zstd' | 'none';
-/**
- * The Parquet codecs `--compression` accepts.
- *
- * @example
- * COMPRESSIONS.includes('zstd'); // true
- */
-export const COMPRESSIONS: readonly CompressionName[] = ['snappy', 'zstd', 'none'];
+export { COMPRESSIONS, type CompressionName } from './compressions.ts';
 
 const CODECS: Record<CompressionName, Compression> = {
   snappy: Compression.SNAPPY,

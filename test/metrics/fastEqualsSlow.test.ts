@@ -1,5 +1,6 @@
-// The job's fast path (worker parsing, typed-array dedup and counting) must give exactly what the
-// Arquero-only path (computeMetrics) and the naive reference give, on random data: duplicates within
+// The job's fast path (worker parsing, typed-array dedup and counting, on worker threads or not) and
+// the public typed-array path (aggregatePartition) must give exactly what the Arquero-only path
+// (computeMetrics) and the naive reference give, on random data: duplicates within
 // and across files and partitions, null keys and users, invalid tokens and bad lines.
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -7,7 +8,7 @@ import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { ColumnTable } from 'arquero';
-import { computeMetrics, expandToken, METRIC_COLUMNS, openSource, readPartitions, runJob, selectPartitions } from '../../src/index.ts';
+import { aggregatePartition, computeMetrics, expandToken, IdSet, METRIC_COLUMNS, metricsFromCounts, openSource, readPartitions, runJob, selectPartitions } from '../../src/index.ts';
 import { rowsDiffer } from '../support/fixtures.ts';
 import { seededRandom } from '../support/random.ts';
 import { referenceJob } from '../support/referenceJob.ts';
@@ -53,12 +54,26 @@ for (const seed of [11, 12, 13]) {
     }
     const slow = slowParts.reduce((all, part) => all.concat(part));
 
+    // The public typed-array path on Arrow tables: aggregatePartition with an IdSet.
+    const seen = new IdSet();
+    const typedParts: ColumnTable[] = [];
+    for await (const { table } of readPartitions(source, partitions, { workers: 0 })) {
+      const { counts, groups } = aggregatePartition(expandToken(table, { counts: false }), seen);
+      typedParts.push(metricsFromCounts(counts, groups));
+    }
+    const typed = typedParts.reduce((all, part) => all.concat(part));
+
     const reference = referenceJob(root);
     assert.ok(fast.metrics.numRows() > 10);
     assert.is(rowsDiffer(rows(fast.metrics), rows(slow)), null);
+    assert.is(rowsDiffer(rows(typed), reference.rows), null);
     assert.is(rowsDiffer(rows(fast.metrics), reference.rows), null);
     assert.equal([fast.report.lines, fast.report.duplicates, fast.report.invalid_tokens], [reference.lines, reference.duplicates, reference.invalid_tokens]);
     assert.equal(fast.report.rejected, reference.rejected);
+    // Counted on this thread (no workers): the same rows and the same report, examples in the same order.
+    const here = await runJob({ root, workers: 0 });
+    assert.is(rowsDiffer(rows(here.metrics), reference.rows), null);
+    assert.equal(here.report, fast.report);
   });
 }
 

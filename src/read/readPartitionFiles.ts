@@ -1,0 +1,141 @@
+import { availableParallelism } from 'node:os';
+import pMap, { pMapIterable } from 'p-map';
+import type { Table } from 'apache-arrow';
+import { ConsentMetricsError } from '../errors.ts';
+import type { Partition } from '../partitions/selectPartitions.ts';
+import { StageTimes } from '../report/StageTimes.ts';
+import { Tally } from '../report/Tally.ts';
+import type { Source } from '../source/Source.ts';
+import { FileParser, type ParsedFile } from './FileParser.ts';
+import { gunzipIfNeeded } from './gunzipIfNeeded.ts';
+import { ParserPool } from './ParserPool.ts';
+
+export const DEFAULT_CONCURRENCY = 8;
+
+/** Parser threads by default: the machine's cores, at most 8. */
+export function defaultWorkers(): number {
+  return Math.min(availableParallelism(), 8);
+}
+
+/**
+ * How partitions are read: concurrency, strictness and parser threads.
+ *
+ * @example
+ * readPartitions(source, partitions, { concurrency: 16, strict: true, workers: 0 });
+ */
+export interface ReadOptions {
+  /** Files (and listings) in flight at once, across partitions. Default: 8. */
+  concurrency?: number;
+  /** Fail on the first rejected line instead of counting it. Default: false. */
+  strict?: boolean;
+  /**
+   * Worker threads parsing local files. Default: the machine's cores (at most 8); 0 parses on the
+   * calling thread. Files of other sources (S3) are parsed on the calling thread as they stream in.
+   */
+  workers?: number;
+  /** Stage times to add this read's to: `parse` (summed over the parsing threads) and `assemble`. Default: none kept. */
+  times?: StageTimes;
+}
+
+/**
+ * One partition's events as Arrow, with what was seen while reading them.
+ *
+ * @example
+ * const { partition, table, files, bytes, tally }: PartitionEvents = await readPartition(source, partitions[0]);
+ */
+export interface PartitionEvents {
+  /** The partition read. */
+  partition: Partition;
+  /** Accepted events; see `partitionTable` for the columns. */
+  table: Table;
+  /** Files read. */
+  files: number;
+  /** Bytes read (decompressed). */
+  bytes: number;
+  /** Lines read and what was rejected, with examples, for this partition. */
+  tally: Tally;
+}
+
+/**
+ * One partition's files as parsed (columns per file, in key order), before they make one table.
+ *
+ * @example
+ * for await (const { partition, parsed } of readPartitionFiles(source, partitions)) console.log(partition.datehour, parsed.length);
+ */
+export interface PartitionFiles extends Omit<PartitionEvents, 'table'> {
+  /** Each file's columns, in key order. */
+  parsed: ParsedFile[];
+}
+
+/**
+ * Reads partitions one after another in datehour order, yielding each partition's parsed files as
+ * soon as they are read (`readPartitions` makes each one table). Files of all partitions are read
+ * under one `concurrency` bound (the next partition's files start while this one's finish), parsed
+ * by worker threads where they are local, and only a bounded number of read-ahead files wait in
+ * memory, so memory follows the largest partition, not the whole run. Files whose names start with
+ * `_` or `.` (`_SUCCESS`, `.crc`) are not read.
+ *
+ * `pool`, when given, parses local files instead of a pool of `workers` made (and closed) by the read.
+ *
+ * @example
+ * for await (const { partition, parsed, tally } of readPartitionFiles(source, partitions, {}, pool)) console.log(partition.datehour);
+ */
+export async function* readPartitionFiles(
+  source: Source,
+  partitions: readonly Partition[],
+  { concurrency = DEFAULT_CONCURRENCY, strict = false, workers = defaultWorkers(), times = new StageTimes() }: ReadOptions = {},
+  pool?: ParserPool,
+): AsyncGenerator<PartitionFiles> {
+  validateConcurrency(concurrency);
+  const listed = await pMap(partitions, async (partition) => {
+    const keys = await source.listFiles(partition.key);
+    return { partition, keys: keys.filter((key) => !isHiddenName(key.slice(key.lastIndexOf('/') + 1))) };
+  }, { concurrency });
+
+  const parsers = !source.localPath ? null : pool ?? (workers > 0 ? new ParserPool(workers) : null);
+  const parse = (key: string): Promise<ParsedFile> =>
+    parsers ? parsers.parse(source.localPath!(key), source.describe(key)) : parseStream(source, key);
+  try {
+    const jobs = listed.flatMap(({ keys }, index) => keys.map((key) => ({ index, key })));
+    const files = pMapIterable(jobs, async ({ index, key }) => ({ index, parsed: await parse(key) }), { concurrency });
+    const iterator = files[Symbol.asyncIterator]();
+    let next = await iterator.next();
+    for (const [index, { partition, keys }] of listed.entries()) {
+      const tally = new Tally(strict);
+      const parsed: ParsedFile[] = [];
+      for (; !next.done && next.value.index === index; next = await iterator.next()) {
+        tally.merge(next.value.parsed);
+        parsed.push(next.value.parsed);
+      }
+      const bytes = parsed.reduce((sum, file) => sum + file.bytes, 0);
+      for (const file of parsed) times.milliseconds.parse += file.parseMilliseconds;
+      yield { partition, parsed, files: keys.length, bytes, tally };
+    }
+  } finally {
+    if (parsers !== pool) await parsers?.close();
+  }
+}
+
+/** Parses one file on this thread as its bytes stream in (gzip by magic bytes). */
+async function parseStream(source: Source, key: string): Promise<ParsedFile> {
+  const parser = new FileParser(source.describe(key));
+  try {
+    for await (const chunk of gunzipIfNeeded(await source.open(key))) parser.push(chunk);
+  } catch (error) {
+    if (error instanceof ConsentMetricsError) throw error;
+    throw new ConsentMetricsError(`cannot read ${source.describe(key)}: ${(error as Error).message}`);
+  }
+  return parser.finish();
+}
+
+/** `_SUCCESS` markers, `.crc` checksums and other hidden files are not data. */
+export function isHiddenName(name: string): boolean {
+  return name.startsWith('_') || name.startsWith('.');
+}
+
+/** Throws, quoting the bad value, unless `concurrency` is a whole number from 1. */
+export function validateConcurrency(concurrency: number): void {
+  if (!Number.isInteger(concurrency) || concurrency < 1) {
+    throw new ConsentMetricsError(`concurrency must be a whole number from 1, got ${JSON.stringify(concurrency)}`);
+  }
+}
