@@ -2,7 +2,7 @@ import { parseToken, type TokenFacts } from './expand/parseToken.ts';
 import { countRows, type GroupCounts } from './metrics/countRows.ts';
 import type { ParsedFile } from './read/FileParser.ts';
 import { concatBytes, concatInt32, concatOffsets, mergeDictionaries } from './read/columnBuilders.ts';
-import type { WorkerHandler } from './read/workerProtocol.ts';
+import { parseHandler, type WorkerHandler } from './read/workerProtocol.ts';
 import { StageTimes, type Stage } from './report/StageTimes.ts';
 import { Tally, type TallyCounts } from './report/Tally.ts';
 
@@ -10,49 +10,93 @@ import { Tally, type TallyCounts } from './report/Tally.ts';
 // more than a small partition's count.
 
 /**
- * One partition counted without the rows marked as duplicates: counts per group, and the invalid
- * tokens met.
+ * One partition counted without the rows marked as duplicates: counts per group.
  *
  * @example
- * const { counts, tally }: PartitionCounts = countPartition('2021-01-23-10', files, duplicates, new Map());
+ * const { counts }: PartitionCounts = countPartition('2021-01-23-10', files, duplicates);
  */
 export interface PartitionCounts {
   /** Events and users per group and cell (`groupCountTables` makes the tables `metricsFromCounts` takes). */
   counts: GroupCounts;
-  /** Invalid tokens (kept without consent), with examples. */
-  tally: TallyCounts;
   /** Milliseconds spent in each step, on the thread that counted. */
   milliseconds: Record<CountStage, number>;
 }
 
 /** The steps of a count, as `--profile` names them. */
-export const COUNT_STAGES = ['assemble', 'expand', 'count'] as const satisfies readonly Stage[];
+export const COUNT_STAGES = ['assemble', 'count'] as const satisfies readonly Stage[];
 type CountStage = (typeof COUNT_STAGES)[number];
 
-/** A parsed file without its ids: what counting reads. */
-export type CountingFile = Omit<ParsedFile, 'idBytes' | 'idOffsets' | 'idHashes'>;
+/**
+ * A parsed file whose tokens are judged: consent per row instead of the token column, and the
+ * invalid tokens reported. The job's worker threads expand each file right after parsing it, so
+ * token texts never cross threads.
+ *
+ * @example
+ * const expanded: ExpandedFile = expandFile(parsed, new Map());
+ */
+export interface ExpandedFile extends Omit<ParsedFile, 'token'> {
+  /** 1 where the row's token gives consent. */
+  consent: Uint8Array;
+  /** The file's invalid tokens (kept without consent), with examples. */
+  tokens: TallyCounts;
+  /** Milliseconds the expansion took, on the thread that did it. */
+  expandMilliseconds: number;
+}
 
-/** The file without its ids, which stay with the dedup (a copy of the object, not of the columns). */
-export function withoutIds({ idBytes, idOffsets, idHashes, ...rest }: ParsedFile): CountingFile {
+/** An expanded file without its ids: what counting reads (the ids stay with the dedup). */
+export type CountingFile = Omit<ExpandedFile, 'idBytes' | 'idOffsets' | 'idHashes'>;
+
+/** The file without its ids (a copy of the object, not of the columns). */
+export function withoutIds({ idBytes, idOffsets, idHashes, ...rest }: ExpandedFile): CountingFile {
   return rest;
+}
+
+/**
+ * Judges a parsed file's tokens: whether each row's token gives consent, from the file's distinct
+ * tokens, each parsed once (`expandToken` does the same for a table). Invalid tokens are reported
+ * with their file and line, and give no consent.
+ *
+ * @example
+ * const { consent, tokens } = expandFile(parsed, tokenCache);
+ */
+export function expandFile(file: ParsedFile, tokenCache: Map<string, TokenFacts>): ExpandedFile {
+  const started = performance.now();
+  const { token, ...rest } = file;
+  const tally = new Tally();
+  const facts = token.values.map((text) => {
+    let parsed = tokenCache.get(text);
+    if (!parsed) tokenCache.set(text, (parsed = parseToken(text)));
+    return parsed;
+  });
+  if (tokenCache.size > TOKEN_CACHE_LIMIT) tokenCache.clear(); // bounded memory when tokens are randomized
+  const consentByCode = Uint8Array.from(facts, (fact) => (fact.consent ? 1 : 0));
+  const invalidByCode = Uint8Array.from(facts, (fact) => (fact.valid ? 0 : 1));
+  const codes = token.codes;
+  const consent = new Uint8Array(file.rows);
+  for (let row = 0; row < file.rows; row++) {
+    const code = codes[row]!;
+    if (code < 0) continue;
+    consent[row] = consentByCode[code]!;
+    if (invalidByCode[code]) tally.report({ reason: 'invalid_token', file: file.file, line: file.line[row]!, detail: facts[code]!.problem ?? 'invalid token' });
+  }
+  const { lines, rejected, invalidTokens, examples } = tally;
+  return { ...rest, consent, tokens: { lines, rejected, invalidTokens, examples }, expandMilliseconds: performance.now() - started };
 }
 
 /** Distinct tokens whose facts a thread keeps between partitions. */
 const TOKEN_CACHE_LIMIT = 100_000;
 
 /**
- * Counts one partition from its parsed files (in key order): each token's consent, the rows marked
- * in `duplicates` (1 = a copy of an id met earlier in the run) left out, events and users per group
- * and cell. Needs no ids: the duplicates are found before, on the thread that holds every id of the
- * run. Runs on any thread: a worker's, or the calling one.
+ * Counts one partition from its expanded files (in key order): the rows marked in `duplicates`
+ * (1 = a copy of an id met earlier in the run) left out, events and users per group and cell.
+ * Needs no ids: the duplicates are found before, on the thread that holds every id of the run.
+ * Runs on any thread: a worker's, or the calling one.
  *
  * @example
- * const { counts } = countPartition(read.partition.datehour, read.parsed.map(withoutIds), duplicates, tokenCache);
+ * const { counts } = countPartition(read.partition.datehour, files.map(withoutIds), duplicates);
  */
-export function countPartition(datehour: string, files: readonly CountingFile[], duplicates: Uint8Array, tokenCache: Map<string, TokenFacts>): PartitionCounts {
+export function countPartition(datehour: string, files: readonly CountingFile[], duplicates: Uint8Array): PartitionCounts {
   const times = new StageTimes();
-  const tally = new Tally();
-  const consent = times.measure('expand', () => concatBytes(files.map((file) => consentOf(file, tokenCache, tally))));
   const columns = times.measure('assemble', () => ({
     rows: duplicates.length,
     datehour,
@@ -63,52 +107,37 @@ export function countPartition(datehour: string, files: readonly CountingFile[],
     userIdOffsets: concatOffsets(files.map((file) => file.userIdOffsets)),
     userIdHashes: concatInt32(files.map((file) => file.userIdHashes)),
     userIdNull: concatBytes(files.map((file) => file.userIdNull)),
-    consent,
+    consent: concatBytes(files.map((file) => file.consent)),
   }));
   const counts = times.measure('count', () => countRows(columns, duplicates));
-  if (tokenCache.size > TOKEN_CACHE_LIMIT) tokenCache.clear(); // bounded memory when tokens are randomized
-  const { lines, rejected, invalidTokens, examples } = tally;
   const milliseconds = Object.fromEntries(COUNT_STAGES.map((stage) => [stage, times.milliseconds[stage]])) as Record<CountStage, number>;
-  return { counts, tally: { lines, rejected, invalidTokens, examples }, milliseconds };
-}
-
-/**
- * Whether each row's token gives consent (1), from the file's distinct tokens, each parsed once
- * (what `expandToken` does for a table). Invalid tokens are reported, with their file and line,
- * and give no consent.
- */
-function consentOf(file: CountingFile, tokenCache: Map<string, TokenFacts>, tally: Tally): Uint8Array {
-  const facts = file.token.values.map((text) => {
-    let parsed = tokenCache.get(text);
-    if (!parsed) tokenCache.set(text, (parsed = parseToken(text)));
-    return parsed;
-  });
-  const consentByCode = Uint8Array.from(facts, (fact) => (fact.consent ? 1 : 0));
-  const invalidByCode = Uint8Array.from(facts, (fact) => (fact.valid ? 0 : 1));
-  const codes = file.token.codes;
-  const consent = new Uint8Array(file.rows);
-  for (let row = 0; row < file.rows; row++) {
-    const code = codes[row]!;
-    if (code < 0) continue;
-    consent[row] = consentByCode[code]!;
-    if (invalidByCode[code]) tally.report({ reason: 'invalid_token', file: file.file, line: file.line[row]!, detail: facts[code]!.problem ?? 'invalid token' });
-  }
-  return consent;
+  return { counts, milliseconds };
 }
 
 /** The buffers of a file that counting reads, to transfer to the thread that counts. */
 export function countingBuffers(file: CountingFile): ArrayBuffer[] {
-  return [file.type, file.line, file.domain.codes, file.country.codes, file.token.codes, file.userIdBytes, file.userIdOffsets, file.userIdHashes, file.userIdNull]
+  return [file.type, file.line, file.domain.codes, file.country.codes, file.consent, file.userIdBytes, file.userIdOffsets, file.userIdHashes, file.userIdNull]
     .map((array) => array.buffer as ArrayBuffer);
 }
 
-/** Token facts a worker thread keeps between the partitions it counts. */
+/** The buffers of an expanded file, to transfer to the thread that deduplicates. */
+function expandedBuffers(file: ExpandedFile): ArrayBuffer[] {
+  return [...countingBuffers(file), ...[file.idBytes, file.idOffsets, file.idHashes].map((array) => array.buffer as ArrayBuffer)];
+}
+
+/** Token facts a worker thread keeps between the files it expands. */
 const workerTokenCache = new Map<string, TokenFacts>();
+
+/** Parsing, then {@link expandFile}, as a worker thread's request handler. */
+export const parseAndExpandHandler: WorkerHandler = async (request) => {
+  const expanded = expandFile((await parseHandler(request)).result as ParsedFile, workerTokenCache);
+  return { result: expanded, transfer: expandedBuffers(expanded) };
+};
 
 /** {@link countPartition} as a worker thread's request handler. */
 export const countHandler: WorkerHandler = async (request) => {
   const { datehour, files, duplicates } = request as unknown as { datehour: string; files: CountingFile[]; duplicates: Uint8Array };
-  const result = countPartition(datehour, files, duplicates, workerTokenCache);
+  const result = countPartition(datehour, files, duplicates);
   const { domainCodes, countryCodes, n, users } = result.counts;
   return { result, transfer: [domainCodes, countryCodes, n, users].map((array) => array.buffer as ArrayBuffer) };
 };

@@ -1,8 +1,6 @@
-// A worker thread of a run: parses local files and counts partitions (see countPartition). The
-// counting code (Arrow, Arquero: ~0.2 s to load) is imported at the first count, so parsing starts
-// at once.
-import { parseHandler, serveRequests, type WorkerHandler } from './read/workerProtocol.ts';
+// A worker thread of a run: parses local files and judges their tokens, and counts partitions (see
+// countPartition).
+import { countHandler, parseAndExpandHandler } from './countPartition.ts';
+import { serveRequests } from './read/workerProtocol.ts';
 
-const countHandler: WorkerHandler = async (request) => (await import('./countPartition.ts')).countHandler(request);
-
-serveRequests({ parse: parseHandler, count: countHandler });
+serveRequests({ parse: parseAndExpandHandler, count: countHandler });

@@ -1,6 +1,6 @@
 import { ConsentMetricsError } from './errors.ts';
 import type { Table } from 'apache-arrow';
-import { COUNT_STAGES, countingBuffers, countPartition, withoutIds, type PartitionCounts } from './countPartition.ts';
+import { COUNT_STAGES, countingBuffers, countPartition, expandFile, withoutIds, type ExpandedFile, type PartitionCounts } from './countPartition.ts';
 import type { TokenFacts } from './expand/parseToken.ts';
 import { IdSet } from './metrics/IdSet.ts';
 import { markDuplicates } from './metrics/markDuplicates.ts';
@@ -66,7 +66,7 @@ async function runHere({
   const tokenCache = new Map<string, TokenFacts>(); // when counting on this thread
   // Local files: worker threads parse them and count partitions; this thread finds the duplicates.
   const pool = source.localPath && workers !== 0 ? new ParserPool(workers ?? defaultWorkers(), workerEntry(import.meta.url, 'jobWorker')) : null;
-  if (pool) for (const stage of COUNT_STAGES) times.besideMainThread.add(stage);
+  if (pool) for (const stage of ['expand', ...COUNT_STAGES] as const) times.besideMainThread.add(stage);
   // Each partition's metrics as Arrow in the output schema: typed arrays, not JS arrays of values.
   const perPartition: Table[] = [];
   let files = 0;
@@ -78,11 +78,15 @@ async function runHere({
   const outputModule = import('./jobOutput.ts');
   outputModule.catch(() => {}); // awaited below; a failure must not count as unhandled before that
   // Partitions being counted, oldest first: they are taken in datehour order (tallies, strict mode).
-  const counting: { read: PartitionFiles; rows: number; counted: Promise<PartitionCounts> }[] = [];
+  const counting: { read: PartitionFiles; expanded: ExpandedFile[]; rows: number; counted: Promise<PartitionCounts> }[] = [];
   const takeOldest = async () => {
-    const { read, rows, counted } = counting.shift()!;
-    const { counts, tally: tokens, milliseconds } = await times.wait('waiting', () => counted);
-    tally.merge(read.tally).merge(tokens);
+    const { read, expanded, rows, counted } = counting.shift()!;
+    const { counts, milliseconds } = await times.wait('waiting', () => counted);
+    tally.merge(read.tally);
+    for (const file of expanded) {
+      tally.merge(file.tokens);
+      times.milliseconds.expand += file.expandMilliseconds;
+    }
     for (const stage of COUNT_STAGES) times.milliseconds[stage] += milliseconds[stage];
     const { partitionMetrics } = await outputModule;
     perPartition.push(times.measure('metrics', () => partitionMetrics(counts)));
@@ -95,15 +99,17 @@ async function runHere({
       const step = await times.wait('waiting', () => next);
       if (step.done) break;
       const read = step.value;
-      const marks = times.measure('dedup', () => markDuplicates(read.parsed, seenIds));
+      // Files parsed by the pool come expanded; files parsed on this thread are expanded here.
+      const expanded = read.parsed.map((file) => ('consent' in file ? (file as unknown as ExpandedFile) : expandFile(file, tokenCache)));
+      const marks = times.measure('dedup', () => markDuplicates(expanded, seenIds));
       const rows = marks.length; // before the marks are transferred
       const { datehour } = read.partition;
-      const countingFiles = read.parsed.map(withoutIds);
+      const countingFiles = expanded.map(withoutIds);
       const counted = pool
         ? pool.run<PartitionCounts>({ kind: 'count', datehour, files: countingFiles, duplicates: marks }, [...countingFiles.flatMap(countingBuffers), marks.buffer as ArrayBuffer], `cannot count ${datehour}`)
-        : Promise.resolve(countPartition(datehour, countingFiles, marks, tokenCache));
+        : Promise.resolve(countPartition(datehour, countingFiles, marks));
       counted.catch(() => {}); // handled when taken; until then a failure must not count as unhandled
-      counting.push({ read, rows, counted });
+      counting.push({ read, expanded, rows, counted });
       while (counting.length > (pool?.size ?? 0) * 2) await takeOldest();
     }
     while (counting.length > 0) await takeOldest();
