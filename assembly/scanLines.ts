@@ -610,19 +610,31 @@ function fnv1a(at: usize, length: i32): i32 {
   return <i32>hash;
 }
 
-/** A hash of bytes a word at a time, for the dictionary. */
+/**
+ * A hash of bytes for the dictionary, 16 bytes a step in two independent lanes (half the latency of
+ * one chain: a token is ~200 bytes); the tail is masked, so bytes past the end do not count.
+ */
 function wordHash(at: usize, length: usize, kind: i32): u32 {
-  let hash: u64 = (<u64>length << 8) ^ <u64>kind;
+  let a: u64 = (<u64>length << 8) ^ <u64>kind;
+  let b: u64 = 0x6a09e667f3bcc909;
   let p = at;
   const end = at + length;
-  for (; p + 8 <= end; p += 8) {
-    hash = (hash ^ load<u64>(p)) * 0x9e3779b97f4a7c15;
-    hash ^= hash >>> 29;
+  for (; p + 16 <= end; p += 16) {
+    a = (a ^ load<u64>(p)) * 0x9e3779b97f4a7c15;
+    b = (b ^ load<u64>(p, 8)) * 0xc2b2ae3d27d4eb4f;
+    a ^= a >>> 29;
+    b ^= b >>> 31;
+  }
+  if (p + 8 <= end) {
+    a = (a ^ load<u64>(p)) * 0x9e3779b97f4a7c15;
+    a ^= a >>> 29;
+    p += 8;
   }
   if (p < end) {
-    hash = (hash ^ (load<u64>(p) & (<u64>-1 >>> (64 - ((end - p) << 3))))) * 0x9e3779b97f4a7c15;
-    hash ^= hash >>> 29;
+    b = (b ^ (load<u64>(p) & (<u64>-1 >>> (64 - ((end - p) << 3))))) * 0xc2b2ae3d27d4eb4f;
+    b ^= b >>> 31;
   }
+  const hash = (a ^ (b * 0x9e3779b97f4a7c15)) * 0xff51afd7ed558ccd;
   return <u32>(hash ^ (hash >>> 32));
 }
 

@@ -38,9 +38,9 @@ export class Int32Builder {
     return this.values[index]!;
   }
 
-  /** The values (a view: no copy; its buffer is this builder's, so transfer it rather than keep building). */
+  /** The values: a view, or a fitted copy when much of the capacity is unused (transfer it rather than keep building). */
   finish(): Int32Array {
-    return this.values.subarray(0, this.length);
+    return fitted(this.values, this.length);
   }
 }
 
@@ -78,9 +78,9 @@ export class ByteBuilder {
     this.bytes[this.length++] = byte;
   }
 
-  /** The bytes (a view: no copy). */
+  /** The bytes: a view, or a fitted copy when much of the capacity is unused. */
   finish(): Uint8Array {
-    return this.bytes.subarray(0, this.length);
+    return fitted(this.bytes, this.length);
   }
 }
 
@@ -97,6 +97,15 @@ export class StringDictionary {
     }
     return code;
   }
+}
+
+/**
+ * The first `length` values: a view when the array is nearly full, else a copy of just them, so a
+ * column kept for a whole run (the dedup keeps every file's ids) does not hold its builder's spare
+ * capacity (measured: +0.5 GB at 20M events).
+ */
+function fitted<T extends Int32Array | Uint8Array>(array: T, length: number): T {
+  return (length * 8 >= array.length * 7 ? array.subarray(0, length) : array.slice(0, length)) as T;
 }
 
 /** A copy of `array` in a new typed array of `length` (default: twice as long). */
