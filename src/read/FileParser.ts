@@ -97,6 +97,8 @@ export function hashBytes(bytes: Uint8Array, start: number, end: number): number
  * const parsed = parser.finish(); // parsed.rows === 1
  */
 export class FileParser {
+  /** The builders below, reused file after file on this thread (finish() copies the rows out). */
+  private readonly columns: FileColumns;
   private readonly id: ByteBuilder;
   private readonly idOffsets: Int32Builder;
   private readonly idHashes: Int32Builder;
@@ -139,14 +141,10 @@ export class FileParser {
    * @param expectedBytes the file's size, when known, to size the columns once instead of growing them
    */
   constructor(readonly file: string, expectedBytes = 0) {
-    const rows = Math.ceil(expectedBytes / 200) + 16; // lines are ~340 bytes: rarely more rows than this
-    this.id = new ByteBuilder(rows * 40);
-    this.userId = new ByteBuilder(rows * 40);
-    this.userIdNull = new ByteBuilder(rows);
-    [this.idOffsets, this.idHashes, this.type, this.line, this.domainCodes, this.userIdOffsets, this.userIdHashes, this.countryCodes, this.tokenCodes] =
-      Array.from({ length: 9 }, () => new Int32Builder(rows + 1));
-    this.idOffsets.push(0);
-    this.userIdOffsets.push(0);
+    this.columns = FileColumns.acquire(Math.ceil(expectedBytes / 200) + 16); // lines are ~340 bytes: rarely more rows than this
+    ({ id: this.id, userId: this.userId, userIdNull: this.userIdNull, idOffsets: this.idOffsets, idHashes: this.idHashes, type: this.type, line: this.line,
+      domainCodes: this.domainCodes, userIdOffsets: this.userIdOffsets, userIdHashes: this.userIdHashes, countryCodes: this.countryCodes,
+      tokenCodes: this.tokenCodes } = this.columns);
     this.carryFrom = this.scanner.inputStart;
   }
 
@@ -179,12 +177,11 @@ export class FileParser {
 
   /** Parses the last line (if it has no newline) and returns the columns. */
   finish(): ParsedFile {
-    if (!this.finished) {
-      this.scanInput(this.carryFrom, true);
-      this.scanner.release();
-      this.finished = true;
-    }
-    return {
+    if (this.finished) throw new Error('FileParser.finish() was called already');
+    this.scanInput(this.carryFrom, true);
+    this.scanner.release();
+    this.finished = true;
+    const parsed: ParsedFile = {
       file: this.file,
       rows: this.type.length,
       idBytes: this.id.finish(),
@@ -206,6 +203,8 @@ export class FileParser {
       invalidTokens: 0,
       examples: this.tally.examples,
     };
+    this.columns.release();
+    return parsed;
   }
 
   private parseLine(bytes: Buffer, start: number, end: number): void {
@@ -416,6 +415,53 @@ export class FileParser {
 
   private reject(reason: RejectReason, detail: string): void {
     this.tally.report({ reason, file: this.file, line: this.lineNumber, detail });
+  }
+}
+
+/**
+ * One file's column builders. Kept per thread and reused file after file: their memory is already
+ * allocated and paged in, and each file's result is an exact copy (fresh builders per file cost
+ * page faults and garbage collections: 12 s of system time at 20M events).
+ */
+class FileColumns {
+  private static readonly free: FileColumns[] = [];
+  readonly id: ByteBuilder;
+  readonly userId: ByteBuilder;
+  readonly userIdNull: ByteBuilder;
+  readonly idOffsets: Int32Builder;
+  readonly idHashes: Int32Builder;
+  readonly type: Int32Builder;
+  readonly line: Int32Builder;
+  readonly domainCodes: Int32Builder;
+  readonly userIdOffsets: Int32Builder;
+  readonly userIdHashes: Int32Builder;
+  readonly countryCodes: Int32Builder;
+  readonly tokenCodes: Int32Builder;
+
+  /** Builders for a file of about `rows` rows, empty (offsets start at 0). */
+  static acquire(rows: number): FileColumns {
+    const columns = FileColumns.free.pop() ?? new FileColumns(rows);
+    for (const builder of columns.all()) builder.length = 0;
+    columns.idOffsets.push(0);
+    columns.userIdOffsets.push(0);
+    return columns;
+  }
+
+  release(): void {
+    FileColumns.free.push(this);
+  }
+
+  private constructor(rows: number) {
+    this.id = new ByteBuilder(rows * 40);
+    this.userId = new ByteBuilder(rows * 40);
+    this.userIdNull = new ByteBuilder(rows);
+    [this.idOffsets, this.idHashes, this.type, this.line, this.domainCodes, this.userIdOffsets, this.userIdHashes, this.countryCodes, this.tokenCodes] =
+      Array.from({ length: 9 }, () => new Int32Builder(rows + 1));
+  }
+
+  private all(): (ByteBuilder | Int32Builder)[] {
+    return [this.id, this.userId, this.userIdNull, this.idOffsets, this.idHashes, this.type, this.line, this.domainCodes, this.userIdOffsets,
+      this.userIdHashes, this.countryCodes, this.tokenCodes];
   }
 }
 
