@@ -128,11 +128,6 @@ export function resetDictionary(): void {
   storageUsed = 0;
 }
 
-/** Entries in the dictionary. */
-export function entries(): i32 {
-  return entryCount;
-}
-
 /**
  * Scans lines from `start` up to `end` (the input; at least 64 bytes after `end` must be readable,
  * and the caller puts a newline right at `end`). With `final`, bytes after the last newline are a

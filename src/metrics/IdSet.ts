@@ -1,3 +1,5 @@
+import { rehashPairs } from '../read/columnBuilders.ts';
+
 /**
  * Ids seen so far in a run: open addressing over typed arrays of [hash, row + 1] pairs, where a row
  * numbers the ids of every column kept, one column after another; each id's bytes stay in the column
@@ -38,7 +40,7 @@ export class IdSet {
     }
     slots[slot * 2] = hash;
     slots[slot * 2 + 1] = this.columnStarts[column]! + row + 1;
-    if (++this.size * 2 > slots.length >> 1) this.slots = rehash(slots);
+    if (++this.size * 2 > slots.length >> 1) this.slots = rehashPairs(slots, 2);
     return true;
   }
 
@@ -62,18 +64,4 @@ export class IdSet {
     for (let i = 0; i < length; i++) if (a.bytes[aStart + i] !== b.bytes[bStart + i]) return false;
     return true;
   }
-}
-
-/** The pairs placed again in a table twice as large. */
-function rehash(old: Int32Array): Int32Array {
-  const slots = new Int32Array(old.length * 2);
-  const mask = (slots.length >> 1) - 1;
-  for (let i = 0; i < old.length; i += 2) {
-    if (old[i + 1] === 0) continue;
-    let slot = old[i]! & mask;
-    while (slots[slot * 2 + 1] !== 0) slot = (slot + 1) & mask;
-    slots[slot * 2] = old[i]!;
-    slots[slot * 2 + 1] = old[i + 1]!;
-  }
-  return slots;
 }

@@ -183,11 +183,12 @@ export class ByteDictionary {
 }
 
 /**
- * A 4x larger open-addressing table of [hash, entry + 1] pairs (0 = empty slot), the entries placed
- * again by hash. 4x: a set that grows to millions of ids rehashes half as often as doubling would.
+ * A `factor` times larger open-addressing table of [hash, entry + 1] pairs (0 = empty slot), the
+ * entries placed again by hash. 4x by default: the dictionaries are small; the dedup set, millions
+ * of ids, doubles (half the memory at its largest).
  */
-export function rehashPairs(old: Int32Array): Int32Array {
-  const slots = new Int32Array(old.length * 4);
+export function rehashPairs(old: Int32Array, factor = 4): Int32Array {
+  const slots = new Int32Array(old.length * factor);
   const mask = (slots.length >> 1) - 1;
   for (let i = 0; i < old.length; i += 2) {
     if (old[i + 1] === 0) continue;

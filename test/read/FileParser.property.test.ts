@@ -98,6 +98,18 @@ function randomLines(seed: number, count: number): string[] {
   return lines;
 }
 
+/** Parses the lines as one file fed in chunks of `nextSize()` bytes. */
+function parseInChunks(lines: string[], nextSize: () => number): ParsedFile {
+  const bytes = new TextEncoder().encode(lines.join('\n'));
+  const parser = new FileParser('random.json');
+  for (let at = 0; at < bytes.length; ) {
+    const size = nextSize();
+    parser.push(bytes.slice(at, at + size));
+    at += size;
+  }
+  return parser.finish();
+}
+
 /** Parses the lines as one file, counting JSON.parse calls: the fast paths make none per line. */
 function parseCountingJsonParse(lines: string[]): { parsed: ParsedFile; calls: number } {
   const parse = JSON.parse;
@@ -126,14 +138,7 @@ for (const seed of [1, 2, 3, 4, 5, 6, 7, 8]) {
   test(`seed ${seed}: 2,000 random lines in random chunks give what JSON.parse gives`, () => {
     const r = seededRandom(seed * 1000);
     const lines = randomLines(seed, 2000);
-    const bytes = new TextEncoder().encode(lines.join('\n'));
-    const parser = new FileParser('random.json');
-    for (let at = 0; at < bytes.length; ) {
-      const size = r.pick([1, 7, 64, 4096, 1 << 20]);
-      parser.push(bytes.slice(at, at + size));
-      at += size;
-    }
-    const parsed = parser.finish();
+    const parsed = parseInChunks(lines, () => r.pick([1, 7, 64, 4096, 1 << 20]));
     const expected = expectedOf(lines);
     assert.equal(parsed.rejected, expected.rejected);
     assert.equal(rowsOf(parsed), expected.rows);
@@ -181,14 +186,7 @@ test('past the scan\'s batch, arena and dictionary sizes (70,000 lines, long ids
   const lines = Array.from({ length: 70_000 }, (_, i) =>
     JSON.stringify({ id: `${i}-${'x'.repeat(r.int(150))}`, type: 'pageview', domain: `d${i % 7}.com`, user: { id: `u${i % 50}`, country: 'FR', token: `{"n":${i}}` } }));
   lines.splice(40_000, 0, '{"id":"bad"', '', '{"id":"e\\u00e9","type":"consent.given"}');
-  const bytes = new TextEncoder().encode(lines.join('\n'));
-  const parser = new FileParser('big.json');
-  for (let at = 0; at < bytes.length; ) {
-    const size = r.pick([1000, 65536, 1 << 20]);
-    parser.push(bytes.slice(at, at + size));
-    at += size;
-  }
-  const parsed = parser.finish();
+  const parsed = parseInChunks(lines, () => r.pick([1000, 65536, 1 << 20]));
   const expected = expectedOf(lines);
   assert.equal(parsed.rejected, expected.rejected);
   assert.equal(rowsOf(parsed), expected.rows);
