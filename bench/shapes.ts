@@ -1,9 +1,9 @@
 // How fast FileParser reads one file in the shapes producers write, on one thread:
 //   npx tsx bench/shapes.ts [--file bench/data/events-2000000/datehour=2021-01-23-00/part-00000-900cfecc.c000.json]
 // usual: the file as generated; reordered: the same events with keys in another order and an extra
-// nested field (the second fast path); token obj: the token given as a JSON object, not a string
-// (the second fast path too); json.parse: the reordered lines through parseEventJson alone,
-// decoding and JSON.parse per line without building columns, for scale.
+// nested field (both on the WebAssembly scan); token obj: the token given as a JSON object, not a
+// string (the scan leaves those to scanEvent, in JS); json.parse: the reordered lines through
+// parseEventJson alone, decoding and JSON.parse per line without building columns, for scale.
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { FileParser, parseEventJson } from '../src/index.ts';
