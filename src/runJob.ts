@@ -96,7 +96,10 @@ async function runHere({
   };
   try {
     for (;; next = reads.next()) {
-      const step = await times.wait('waiting', () => next);
+      const step = await times.wait('waiting', () => next).catch(async (error: unknown) => {
+        while (counting.length > 0) await takeOldest(); // a problem in an earlier partition is the run's first failure
+        throw error;
+      });
       if (step.done) break;
       const read = step.value;
       // Files parsed by the pool come expanded; files parsed on this thread are expanded here.
@@ -114,6 +117,7 @@ async function runHere({
     }
     while (counting.length > 0) await takeOldest();
   } finally {
+    next.catch(() => {}); // a run that failed first does not wait for the read in flight, nor its failure
     await pool?.close();
   }
 

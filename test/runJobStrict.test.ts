@@ -1,6 +1,6 @@
 // Strict mode with partitions counted on worker threads: the error is still the run's first problem
 // in datehour order, whichever thread found it and whenever.
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'uvu';
@@ -32,6 +32,21 @@ for (const workers of [0, 2]) {
     const error = await runJob({ root, strict: true, workers }).then(() => null, (caught: Error) => caught);
     assert.instance(error, StrictModeError);
     assert.match(error!.message, `${join(root, 'datehour=2021-01-23-10', 'part-0.json')}:3: invalid_token`);
+  });
+}
+
+for (const workers of [0, 2]) {
+  test(`workers ${workers}: a strict problem in an earlier hour wins over a later file that cannot be read`, async () => {
+    const root = join(scratch, `unreadable-${workers}`);
+    await mkdir(join(root, 'datehour=2021-01-23-10'), { recursive: true });
+    await mkdir(join(root, 'datehour=2021-01-23-11'), { recursive: true });
+    await writeFile(join(root, 'datehour=2021-01-23-10', 'part-0.json'), `${line('a', '{}')}\n{"id":\n`);
+    await symlink(join(scratch, 'nowhere'), join(root, 'datehour=2021-01-23-11', 'part-0.json')); // listed, but open fails
+    const strictError = await runJob({ root, strict: true, workers }).then(() => null, (caught: Error) => caught);
+    assert.instance(strictError, StrictModeError);
+    assert.match(strictError!.message, 'datehour=2021-01-23-10/part-0.json:2: invalid_json');
+    const readError = await runJob({ root, workers }).then(() => null, (caught: Error) => caught);
+    assert.match(readError!.message, /cannot read .*datehour=2021-01-23-11\/part-0\.json: ENOENT/);
   });
 }
 

@@ -96,16 +96,15 @@ export async function* readPartitionFiles(
   const parse = (key: string): Promise<ParsedFile> =>
     parsers ? parsers.parse(source.localPath!(key), source.describe(key)) : parseStream(source, key);
   try {
-    const jobs = listed.flatMap(({ keys }, index) => keys.map((key) => ({ index, key })));
-    const files = pMapIterable(jobs, async ({ index, key }) => ({ index, parsed: await parse(key) }), { concurrency });
-    const iterator = files[Symbol.asyncIterator]();
-    let next = await iterator.next();
-    for (const [index, { partition, keys }] of listed.entries()) {
+    const iterator = pMapIterable(listed.flatMap(({ keys }) => keys), parse, { concurrency })[Symbol.asyncIterator]();
+    for (const { partition, keys } of listed) {
       const tally = new Tally(strict);
       const parsed: ParsedFile[] = [];
-      for (; !next.done && next.value.index === index; next = await iterator.next()) {
-        tally.merge(next.value.parsed);
-        parsed.push(next.value.parsed);
+      // Exactly this partition's files: it is yielded before a later file's failure is awaited.
+      for (let file = 0; file < keys.length; file++) {
+        const next = await iterator.next();
+        tally.merge(next.value!);
+        parsed.push(next.value!);
       }
       const bytes = parsed.reduce((sum, file) => sum + file.bytes, 0);
       for (const file of parsed) times.milliseconds.parse += file.parseMilliseconds;
