@@ -93,6 +93,7 @@ export async function* readPartitionFiles(
   }, { concurrency });
 
   const parsers = !source.localPath ? null : pool ?? (workers > 0 ? new ParserPool(workers) : null);
+  if (parsers) times.besideMainThread.add('parse');
   const parse = (key: string): Promise<ParsedFile> =>
     parsers ? parsers.parse(source.localPath!(key), source.describe(key)) : parseStream(source, key);
   try {

@@ -1,8 +1,9 @@
 /**
  * Where a run's time goes, by stage, in milliseconds: what `--profile` prints. Stages run on worker
- * threads (`parse`, and with them `assemble` to `metrics`, the per-partition count) are summed over
- * those threads; the others are main-thread time, so their sum plus `waiting` (the main thread idle
- * until the next partition is read or counted) is the wall time.
+ * threads (with local files: `parse`, `expand`, `assemble` and `count`) are summed over those
+ * threads; the others are main-thread time, so their sum plus `waiting` (the main thread idle until
+ * the next partition is read or counted) is the wall time. Files parsed on the main thread (S3,
+ * `--workers 0`) are parsed while it waits for them: that `parse` is part of `waiting`.
  *
  * @example
  * STAGES.map((stage) => `${stage}: ${result.times.milliseconds[stage].toFixed(0)} ms`);
@@ -28,8 +29,8 @@ export type Stage = (typeof STAGES)[number];
 export class StageTimes {
   /** Milliseconds spent in each stage so far. */
   readonly milliseconds: Record<Stage, number> = Object.fromEntries(STAGES.map((stage) => [stage, 0])) as Record<Stage, number>;
-  /** The stages that ran on worker threads, beside the main thread. */
-  readonly besideMainThread: Set<Stage> = new Set(['parse']);
+  /** The stages that ran on worker threads, beside the main thread. `parse` on the main thread is part of `waiting`. */
+  readonly besideMainThread: Set<Stage> = new Set();
 
   /** Runs `work`, adding its duration to `stage`. */
   measure<T>(stage: Stage, work: () => T): T {
@@ -61,7 +62,8 @@ export class StageTimes {
 export function formatStageTimes(times: StageTimes, wallMilliseconds: number): string {
   const rows = STAGES.map((stage) => {
     const ms = times.milliseconds[stage];
-    const share = times.besideMainThread.has(stage) ? 'on worker threads' : `${((100 * ms) / wallMilliseconds).toFixed(1)}% of wall`;
+    const share = times.besideMainThread.has(stage) ? 'on worker threads'
+      : stage === 'parse' ? 'within waiting' : `${((100 * ms) / wallMilliseconds).toFixed(1)}% of wall`;
     return `  ${stage.padEnd(12)}${(ms / 1000).toFixed(3).padStart(8)} s  ${share}`;
   });
   return [`profile (wall ${(wallMilliseconds / 1000).toFixed(3)} s):`, ...rows].join('\n');

@@ -19,7 +19,7 @@ test('a run accounts for its wall time: main-thread stages and waiting add up to
   const started = performance.now();
   const { times, report } = await runJob({ root: `${FIXTURES}example/input`, out: undefined });
   const wall = performance.now() - started;
-  const mainThread = STAGES.filter((stage) => !times.besideMainThread.has(stage)).reduce((sum, stage) => sum + times.milliseconds[stage], 0);
+  const mainThread = STAGES.filter((stage) => !times.besideMainThread.has(stage) && stage !== 'parse').reduce((sum, stage) => sum + times.milliseconds[stage], 0);
   assert.ok(STAGES.every((stage) => times.milliseconds[stage] >= 0));
   assert.ok(mainThread <= wall + 1, `${mainThread} ms of stages in ${wall} ms`);
   assert.equal([...times.besideMainThread].sort(), ['assemble', 'count', 'expand', 'parse'], 'local files: parsed and counted on worker threads');
