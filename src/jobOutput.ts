@@ -3,9 +3,9 @@
 import * as aq from 'arquero';
 import type { ColumnTable } from 'arquero';
 import { tableToIPC, type Table } from 'apache-arrow';
-import { groupCountTables } from './metrics/aggregatePartition.ts';
+import { groupKeyColumns, pivotedColumns } from './metrics/aggregatePartition.ts';
 import type { GroupCounts } from './metrics/countRows.ts';
-import { metricsFromCounts } from './metrics/metricsFromCells.ts';
+import { metricsFromKeyedCounts } from './metrics/metricsFromCells.ts';
 import { metricsToArrow } from './write/metricsToArrow.ts';
 
 export { joinMetrics } from './write/metricsToArrow.ts';
@@ -13,8 +13,7 @@ export { writeToTarget } from './write/writeParquet.ts';
 
 /** One partition's metrics rows, in the output schema, from its counts per group. */
 export function partitionMetrics(counts: GroupCounts): Table {
-  const { counts: pivoted, groups } = groupCountTables(counts);
-  return metricsToArrow(metricsFromCounts(pivoted, groups));
+  return metricsToArrow(metricsFromKeyedCounts(aq.table({ ...groupKeyColumns(counts), ...pivotedColumns(counts) })));
 }
 
 /** The output as an Arquero table for the caller (int64 read back as numbers). */

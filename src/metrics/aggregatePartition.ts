@@ -74,20 +74,32 @@ export function aggregatePartition(events: Table, duplicates: IdSet | Uint8Array
  * const { counts, groups } = groupCountTables(countRows(columns, duplicates));
  * metricsFromCounts(counts, groups).print();
  */
-export function groupCountTables({ datehour, groups: groupCount, domainCodes, countryCodes, domainValues, countryValues, n, users, kept }: GroupCounts): PartitionAggregate {
-  const group = Int32Array.from({ length: groupCount }, (_, index) => index);
-  const pivoted: Record<string, Int32Array> = { group };
-  CELL_NAMES.forEach((cell, index) => {
-    pivoted[`n_${cell}`] = Int32Array.from({ length: groupCount }, (_, g) => n[g * 6 + index]!);
-    pivoted[`users_${cell}`] = Int32Array.from({ length: groupCount }, (_, g) => users[g * 6 + index]!);
-  });
-  const groups = aq.table({
-    group,
-    datehour: Array.from({ length: groupCount }, () => datehour),
+export function groupCountTables(counts: GroupCounts): PartitionAggregate {
+  const group = Int32Array.from({ length: counts.groups }, (_, index) => index);
+  return { counts: aq.table({ group, ...pivotedColumns(counts) }), groups: aq.table({ group, ...groupKeyColumns(counts) }), kept: counts.kept };
+}
+
+/** Each group's `datehour`, `domain` and `country`, as columns. */
+export function groupKeyColumns({ datehour, groups, domainCodes, countryCodes, domainValues, countryValues }: GroupCounts): Record<string, (string | null)[]> {
+  return {
+    datehour: new Array<string>(groups).fill(datehour),
     domain: Array.from(domainCodes, (code) => (code < 0 ? null : domainValues[code]!)),
     country: Array.from(countryCodes, (code) => (code < 0 ? null : countryValues[code]!)),
+  };
+}
+
+/** The pivot on type x consent as columns: `n_<cell>` and `users_<cell>` per group. */
+export function pivotedColumns({ groups, n, users }: GroupCounts): Record<string, Int32Array> {
+  const columns: Record<string, Int32Array> = {};
+  CELL_NAMES.forEach((cell, index) => {
+    const events = (columns[`n_${cell}`] = new Int32Array(groups));
+    const people = (columns[`users_${cell}`] = new Int32Array(groups));
+    for (let group = 0; group < groups; group++) {
+      events[group] = n[group * 6 + index]!;
+      people[group] = users[group * 6 + index]!;
+    }
   });
-  return { counts: aq.table(pivoted), groups, kept };
+  return columns;
 }
 
 /**

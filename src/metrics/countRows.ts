@@ -45,7 +45,7 @@ export const EMPTY_ROWS: RowColumns = {
 export interface GroupCounts {
   /** The partition's datehour. */
   datehour: string;
-  /** Groups, in order of first appearance. */
+  /** Groups, in output order: by domain, then country, nulls first. */
   groups: number;
   /** Each group's domain: a code into `domainValues`, -1 for null. */
   domainCodes: Int32Array;
@@ -114,11 +114,42 @@ export function countRows(columns: RowColumns, duplicates: Uint8Array): GroupCou
     if (usersSeen.addIfAbsent(group, row, userIdNull[row] === 1, userIdHashes[row]!, userIdBytes, userIdOffsets)) users[cell]!++;
   }
 
-  const groups = groupDomain.length;
+  // Groups in output order (domain, then country, nulls first), so the metrics' sort finds them sorted.
+  const order = sortedGroups(groupDomain, groupCountry, domain.values, country.values);
+  const groups = order.length;
+  const sortedCounts = new Int32Array(groups * 6);
+  const sortedUsers = new Int32Array(groups * 6);
+  for (let index = 0; index < groups; index++) {
+    sortedCounts.set(counts.subarray(order[index]! * 6, order[index]! * 6 + 6), index * 6);
+    sortedUsers.set(users.subarray(order[index]! * 6, order[index]! * 6 + 6), index * 6);
+  }
   return {
-    datehour: columns.datehour, groups, domainCodes: Int32Array.from(groupDomain), countryCodes: Int32Array.from(groupCountry),
-    domainValues: domain.values, countryValues: country.values, n: counts.slice(0, groups * 6), users: users.slice(0, groups * 6), kept,
+    datehour: columns.datehour, groups, domainCodes: order.map((group) => groupDomain[group]!), countryCodes: order.map((group) => groupCountry[group]!),
+    domainValues: domain.values, countryValues: country.values, n: sortedCounts, users: sortedUsers, kept,
   };
+}
+
+/** Group indexes ordered by domain, then country, nulls first (Arquero's `orderby` order: `<` on strings). */
+function sortedGroups(groupDomain: number[], groupCountry: number[], domains: readonly (string | null)[], countries: readonly (string | null)[]): Int32Array {
+  const rank = (values: readonly (string | null)[]) => {
+    const byValue = values.map((_, code) => code).sort((a, b) => compareKeys(values[a]!, values[b]!));
+    const ranks = new Int32Array(values.length);
+    byValue.forEach((code, position) => (ranks[code] = position + 1)); // 0 is null
+    return ranks;
+  };
+  const domainRank = rank(domains);
+  const countryRank = rank(countries);
+  const keyOf = (group: number) => (groupDomain[group]! < 0 ? 0 : domainRank[groupDomain[group]!]!) * (countries.length + 1)
+    + (groupCountry[group]! < 0 ? 0 : countryRank[groupCountry[group]!]!);
+  const keys = Float64Array.from(groupDomain, (_, group) => keyOf(group));
+  return Int32Array.from(groupDomain, (_, group) => group).sort((a, b) => keys[a]! - keys[b]!);
+}
+
+function compareKeys(a: string | null, b: string | null): number {
+  if (a === b) return 0;
+  if (a === null) return -1;
+  if (b === null) return 1;
+  return a < b ? -1 : 1;
 }
 
 /**

@@ -100,9 +100,20 @@ export function metricsFromCells(cells: ColumnTable, groups: ColumnTable): Colum
  */
 export function metricsFromCounts(counts: ColumnTable, groups: ColumnTable): ColumnTable {
   if (counts.numRows() === 0) return emptyMetrics();
+  return metricsFromKeyedCounts(counts.lookup(groups, 'group', ...GROUP_KEYS));
+}
+
+/**
+ * {@link metricsFromCounts} on counts that carry their group's `datehour`, `domain` and `country`
+ * as columns already (no lookup).
+ *
+ * @example
+ * metricsFromKeyedCounts(aq.table({ datehour: ['2021-01-23-10'], domain: ['a'], country: ['FR'], n_pageviews_with: [3], ... }));
+ */
+export function metricsFromKeyedCounts(counts: ColumnTable): ColumnTable {
+  if (counts.numRows() === 0) return emptyMetrics();
   return counts
     .derive(METRICS)
-    .lookup(groups, 'group', ...GROUP_KEYS)
     .select(...METRIC_COLUMNS)
     .orderby(...GROUP_KEYS)
     .reify(); // orderby alone is a lazy view that concat would ignore
