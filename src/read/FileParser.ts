@@ -3,6 +3,7 @@ import { Tally, type Problem, type RejectReason } from '../report/Tally.ts';
 import { ByteBuilder, ByteDictionary, Int32Builder, rehashPairs, StringDictionary, type DictionaryColumn } from './columnBuilders.ts';
 
 export type { DictionaryColumn } from './columnBuilders.ts';
+import { decodeJsonString } from './jsonBytes.ts';
 import { DICTIONARY_ENTRIES, LineScanner, STOP } from './LineScanner.ts';
 import { parseEventJson, type EventFields } from './parseEventJson.ts';
 import { ESCAPED, EventSpans, scanEvent } from './scanEvent.ts';
@@ -317,14 +318,14 @@ export class FileParser {
       into.append(bytes, start, end);
       return hashBytes(bytes, start, end);
     }
-    const decoded = this.encoder.encode(decodeEscapes(bytes, start, end));
+    const decoded = this.encoder.encode(decodeJsonString(bytes, start, end));
     into.append(decoded, 0, decoded.length);
     return hashBytes(decoded, 0, decoded.length);
   }
 
   /** The dictionary code of a string span: by its bytes, or by its decoded text when it has escapes. */
   private codeOfSpan(dictionary: ByteDictionary, bytes: Buffer, start: number, end: number, escaped: boolean): number {
-    return escaped ? this.codeOfString(dictionary, decodeEscapes(bytes, start, end)) : dictionary.code(bytes, start, end, hashBytes(bytes, start, end));
+    return escaped ? this.codeOfString(dictionary, decodeJsonString(bytes, start, end)) : dictionary.code(bytes, start, end, hashBytes(bytes, start, end));
   }
 
   /**
@@ -336,7 +337,7 @@ export class FileParser {
     const hash = sampledHash(bytes, start, end);
     const known = this.tokenValues.find(this.view, bytes, start, end, hash);
     if (known >= 0) return known;
-    const code = this.token.code(JSON.stringify(JSON.parse(utf8.decode(bytes.subarray(start, end)))));
+    const code = this.token.code(JSON.stringify(JSON.parse(this.decoder.decode(bytes.subarray(start, end)))));
     this.tokenValues.add(bytes, start, end, hash, code);
     return code;
   }
@@ -526,19 +527,6 @@ class TokenTable {
     this.slots[slot * 2 + 1] = entry + 1;
   }
 
-}
-
-const SIMPLE_ESCAPES: Record<string, string> = { '"': '"', '\\': '\\', '/': '/', b: '\b', f: '\f', n: '\n', r: '\r', t: '\t' };
-/** For spans the scan validated; ignoreBOM keeps a U+FEFF that starts a value. */
-const utf8 = new TextDecoder('utf-8', { ignoreBOM: true });
-
-/**
- * The text of a JSON string body holding escapes (valid UTF-8, its escapes validated by the scan),
- * as JSON.parse would give it; a `\uXXXX` is one UTF-16 code unit, so pairs make their character.
- */
-function decodeEscapes(bytes: Buffer, start: number, end: number): string {
-  return utf8.decode(bytes.subarray(start, end)).replace(/\\(u[0-9a-fA-F]{4}|.)/g, (_, escape: string) =>
-    escape.length > 1 ? String.fromCharCode(parseInt(escape.slice(1), 16)) : SIMPLE_ESCAPES[escape]!);
 }
 
 /** A hash of a long byte string from its length and every 8th byte; lookups still compare every byte. */

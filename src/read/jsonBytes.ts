@@ -35,3 +35,17 @@ export function typeCodeOf(bytes: Uint8Array, start: number, end: number): numbe
   for (let code = 0; code < TYPE_BYTES.length; code++) if (equalsBytes(bytes, start, end, TYPE_BYTES[code]!)) return code;
   return -1;
 }
+
+const SIMPLE_ESCAPES: Record<string, string> = { '"': '"', '\\': '\\', '/': '/', b: '\b', f: '\f', n: '\n', r: '\r', t: '\t' };
+/** For spans a scan validated; ignoreBOM keeps a U+FEFF that starts a value. */
+const utf8 = new TextDecoder('utf-8', { ignoreBOM: true });
+
+/**
+ * The text of a JSON string body `bytes[start, end)` holding escapes (valid UTF-8, its escapes
+ * validated by a scan), as JSON.parse would give it; a `\uXXXX` is one UTF-16 code unit, so pairs
+ * make their character.
+ */
+export function decodeJsonString(bytes: Uint8Array, start: number, end: number): string {
+  return utf8.decode(bytes.subarray(start, end)).replace(/\\(u[0-9a-fA-F]{4}|.)/g, (_, escape: string) =>
+    escape.length > 1 ? String.fromCharCode(parseInt(escape.slice(1), 16)) : SIMPLE_ESCAPES[escape]!);
+}

@@ -1,4 +1,4 @@
-import { ascii, equalsBytes, isSpace, skipSpace, typeCodeOf } from './jsonBytes.ts';
+import { ascii, decodeJsonString, equalsBytes, isSpace, skipSpace, typeCodeOf } from './jsonBytes.ts';
 
 /**
  * Where the fields the job reads sit in one line: byte offsets into the line's buffer, each string
@@ -58,10 +58,11 @@ const [TRUE, FALSE, NULL] = ['true', 'false', 'null'].map(ascii) as Uint8Array[]
  * `user.country`, `user.token`. Every other value, however nested (decoy `id` or `type` keys
  * included), is validated as JSON and skipped. Returns true only for a line that is valid JSON and
  * an event the SPEC accepts (a non-empty string id, a known type); false sends the line to the exact
- * path (JSON.parse), which also takes what this scan does not handle: escapes or non-ASCII bytes
- * in a key or in the type, a repeated key. Escapes in the other fields read are validated
- * and noted in `spans.escaped`; a token given as an object (or any JSON value but null) is validated
- * and noted in `spans.tokenIsValue`. A string token's body is not validated here: its caller decodes it.
+ * path (JSON.parse), which reports the rejection, or takes what nests deeper than 64 levels. Keys
+ * and the type may hold escapes (decoded to compare) or non-ASCII text; a repeated key's last
+ * value wins, as in JSON.parse. Escapes in the other fields read are validated and noted in
+ * `spans.escaped`; a token given as an object (or any JSON value but null) is validated and noted
+ * in `spans.tokenIsValue`. A string token's body is not validated here: its caller decodes it.
  * (The slow equivalent is JSON.parse of the line: a string and an object per line.)
  *
  * @example
@@ -69,47 +70,51 @@ const [TRUE, FALSE, NULL] = ['true', 'false', 'null'].map(ascii) as Uint8Array[]
  * scanEvent(new TextEncoder().encode('{"type": "pageview", "x": [1], "id": "a"}'), 0, 41, spans); // true
  */
 export function scanEvent(bytes: Uint8Array, start: number, end: number, spans: EventSpans): boolean {
-  spans.idStart = spans.domainStart = spans.userIdStart = spans.countryStart = spans.tokenStart = spans.type = -1;
-  spans.tokenIsValue = false;
+  spans.idStart = spans.domainStart = spans.type = -1;
+  clearUser(spans);
   spans.escaped = 0;
   let at = skipSpace(bytes, start);
   if (bytes[at] !== OPEN_BRACE) return false;
-  let seen = 0; // bits of the keys met: a repeated one means JSON.parse's last-wins, left to it
+  // A repeated key's last value wins, as in JSON.parse: each value read replaces the one before.
+  let idOk = false;
   at = skipSpace(bytes, at + 1);
   if (bytes[at] !== CLOSE_BRACE) {
     for (;;) {
       if (bytes[at] !== QUOTE) return false;
-      const keyEnd = plainStringEnd(bytes, at + 1);
+      const keyEnd = validStringEnd(bytes, at + 1);
       if (keyEnd < 0) return false;
-      const key = topLevelKey(bytes, at + 1, keyEnd);
-      at = skipSpace(bytes, keyEnd + 1);
+      const key = sawEscape ? topLevelKey(...decoded(bytes, at + 1, keyEnd - 1)) : topLevelKey(bytes, at + 1, keyEnd - 1);
+      at = skipSpace(bytes, keyEnd);
       if (bytes[at] !== COLON) return false;
       at = skipSpace(bytes, at + 1);
-      if (key !== 0) {
-        if (seen & key) return false;
-        seen |= key;
-      }
       const valueStart = at + 1;
+      const isString = bytes[at] === QUOTE;
       if (key === ID) {
-        // Not a string (missing_id) or an empty one: the exact path reports it.
-        if (bytes[at] !== QUOTE || (at = validStringEnd(bytes, valueStart)) < 0 || at - 1 === valueStart) return false;
+        // Not a string (missing_id) or an empty one: the exact path reports it, unless a later id replaces it.
+        spans.escaped &= ~ESCAPED.id;
+        if ((at = isString ? validStringEnd(bytes, valueStart) : skipValue(bytes, at, 0)) < 0) return false;
+        idOk = isString && at - 1 > valueStart;
         spans.idStart = valueStart;
         spans.idEnd = at - 1;
-        if (sawEscape) spans.escaped |= ESCAPED.id;
+        if (isString && sawEscape) spans.escaped |= ESCAPED.id;
       } else if (key === TYPE) {
-        if (bytes[at] !== QUOTE) return false; // not a string: unknown_type, the exact path reports it
-        const valueEnd = plainStringEnd(bytes, at + 1);
-        if (valueEnd < 0 || (spans.type = typeCodeOf(bytes, at + 1, valueEnd)) < 0) return false;
-        at = valueEnd + 1;
-      } else if (key === DOMAIN && bytes[at] === QUOTE) {
-        if ((at = validStringEnd(bytes, valueStart)) < 0) return false;
-        spans.domainStart = valueStart;
-        spans.domainEnd = at - 1;
-        if (sawEscape) spans.escaped |= ESCAPED.domain;
-      } else if (key === USER && bytes[at] === OPEN_BRACE) {
-        at = scanUser(bytes, at, spans);
+        // Not a string or not a known type: unknown_type, the exact path reports it, unless a later type replaces it.
+        if ((at = isString ? validStringEnd(bytes, valueStart) : skipValue(bytes, at, 0)) < 0) return false;
+        spans.type = !isString ? -1 : sawEscape ? typeCodeOf(...decoded(bytes, valueStart, at - 1)) : typeCodeOf(bytes, valueStart, at - 1);
+      } else if (key === DOMAIN) {
+        spans.escaped &= ~ESCAPED.domain;
+        spans.domainStart = -1;
+        if ((at = isString ? validStringEnd(bytes, valueStart) : skipValue(bytes, at, 0)) < 0) return false;
+        if (isString) {
+          spans.domainStart = valueStart;
+          spans.domainEnd = at - 1;
+          if (sawEscape) spans.escaped |= ESCAPED.domain;
+        }
+      } else if (key === USER) {
+        clearUser(spans);
+        at = bytes[at] === OPEN_BRACE ? scanUser(bytes, at, spans) : skipValue(bytes, at, 0); // another type reads as null
       } else {
-        at = skipValue(bytes, at, 0); // another key, or a domain or user of another type (read as null)
+        at = skipValue(bytes, at, 0);
       }
       if (at < 0) return false;
       at = skipSpace(bytes, at);
@@ -124,7 +129,23 @@ export function scanEvent(bytes: Uint8Array, start: number, end: number, spans: 
   // Only whitespace may follow, up to the line's end: a CR stripped from the end is not the line's.
   if (++at > end) return false;
   for (; at < end; at++) if (!isSpace(bytes[at]!)) return false;
-  return (seen & (ID | TYPE)) === (ID | TYPE);
+  return idOk && spans.type >= 0;
+}
+
+/** Forgets what a `user` object gave: a later `user` key replaces it whole. */
+function clearUser(spans: EventSpans): void {
+  spans.userIdStart = spans.countryStart = spans.tokenStart = -1;
+  spans.tokenIsValue = false;
+  spans.escaped &= ~(ESCAPED.userId | ESCAPED.country);
+}
+
+/**
+ * A key or type holding an escape (rare: `"\u0069d"` is `id`) as the UTF-8 bytes of its text, with
+ * their bounds, to compare with the names the job reads.
+ */
+function decoded(bytes: Uint8Array, start: number, end: number): [Uint8Array, number, number] {
+  const text = new TextEncoder().encode(decodeJsonString(bytes, start, end));
+  return [text, 0, text.length];
 }
 
 // Key bits, top level and in `user` (distinct, so one `seen` serves both levels' checks).
@@ -136,46 +157,53 @@ const USER_ID = 16;
 const COUNTRY = 32;
 const TOKEN = 64;
 
-/** The `user` object at `at`: its id, country and token; position after it, or -1. */
+/** The `user` object at `at`: its id, country and token (a repeated key's last value wins); position after it, or -1. */
 function scanUser(bytes: Uint8Array, at: number, spans: EventSpans): number {
-  let seen = 0;
   at = skipSpace(bytes, at + 1);
   if (bytes[at] === CLOSE_BRACE) return at + 1;
   for (;;) {
     if (bytes[at] !== QUOTE) return -1;
-    const keyEnd = plainStringEnd(bytes, at + 1);
+    const keyEnd = validStringEnd(bytes, at + 1);
     if (keyEnd < 0) return -1;
-    const key = userKey(bytes, at + 1, keyEnd);
-    at = skipSpace(bytes, keyEnd + 1);
+    const key = sawEscape ? userKey(...decoded(bytes, at + 1, keyEnd - 1)) : userKey(bytes, at + 1, keyEnd - 1);
+    at = skipSpace(bytes, keyEnd);
     if (bytes[at] !== COLON) return -1;
     at = skipSpace(bytes, at + 1);
-    if (key !== 0) {
-      if (seen & key) return -1;
-      seen |= key;
-    }
     const valueStart = at;
-    if (key === TOKEN && bytes[at] === QUOTE) {
-      const tokenEnd = escapedStringEnd(bytes, at + 1);
-      if (tokenEnd < 0) return -1;
-      spans.tokenStart = at + 1;
-      spans.tokenEnd = tokenEnd;
-      at = tokenEnd + 1;
-    } else if (key === TOKEN && bytes[at] !== 0x6e /* n: null, read as no token */) {
-      // A token given as another JSON value (an object...): its text, for its caller to re-serialize.
-      if ((at = skipValue(bytes, at, 1)) < 0) return -1;
-      spans.tokenStart = valueStart;
-      spans.tokenEnd = at;
-      spans.tokenIsValue = true;
-    } else if ((key === USER_ID || key === COUNTRY) && bytes[at] === QUOTE) {
-      if ((at = validStringEnd(bytes, valueStart + 1)) < 0) return -1;
-      if (key === USER_ID) {
-        spans.userIdStart = valueStart + 1;
-        spans.userIdEnd = at - 1;
-        if (sawEscape) spans.escaped |= ESCAPED.userId;
+    const isString = bytes[at] === QUOTE;
+    if (key === TOKEN) {
+      // A token string's body is validated by its caller, once per distinct text; one a later token
+      // replaces is validated here, since JSON.parse would have read it too.
+      if (spans.tokenStart >= 0 && !spans.tokenIsValue && validStringEnd(bytes, spans.tokenStart) < 0) return -1;
+      spans.tokenStart = -1;
+      spans.tokenIsValue = false;
+      if (isString) {
+        const tokenEnd = escapedStringEnd(bytes, at + 1);
+        if (tokenEnd < 0) return -1;
+        spans.tokenStart = at + 1;
+        spans.tokenEnd = tokenEnd;
+        at = tokenEnd + 1;
       } else {
-        spans.countryStart = valueStart + 1;
+        if ((at = skipValue(bytes, at, 1)) < 0) return -1;
+        if (bytes[valueStart] !== 0x6e /* n: null, read as no token */) {
+          // A token given as another JSON value (an object...): its text, for its caller to re-serialize.
+          spans.tokenStart = valueStart;
+          spans.tokenEnd = at;
+          spans.tokenIsValue = true;
+        }
+      }
+    } else if (key === USER_ID || key === COUNTRY) {
+      const bit = key === USER_ID ? ESCAPED.userId : ESCAPED.country;
+      spans.escaped &= ~bit;
+      if ((at = isString ? validStringEnd(bytes, valueStart + 1) : skipValue(bytes, at, 1)) < 0) return -1;
+      const spanStart = isString ? valueStart + 1 : -1; // another type reads as null
+      if (isString && sawEscape) spans.escaped |= bit;
+      if (key === USER_ID) {
+        spans.userIdStart = spanStart;
+        spans.userIdEnd = at - 1;
+      } else {
+        spans.countryStart = spanStart;
         spans.countryEnd = at - 1;
-        if (sawEscape) spans.escaped |= ESCAPED.country;
       }
     } else {
       at = skipValue(bytes, at, 1);
@@ -292,15 +320,6 @@ function utf8SequenceEnd(bytes: Uint8Array, at: number): number {
   if (!(second >= low && second <= high)) return -1;
   for (let i = 2; i < length; i++) if (!(bytes[at + i]! >= 0x80 && bytes[at + i]! <= 0xbf)) return -1;
   return at + length;
-}
-
-/** Position of the quote closing a key or a type (body at `at`): ASCII, no escape, no control character; else -1. */
-function plainStringEnd(bytes: Uint8Array, at: number): number {
-  for (; ; at++) {
-    const byte = bytes[at];
-    if (byte === QUOTE) return at;
-    if (byte === undefined || byte === BACKSLASH || byte < 0x20 || byte >= 0x80) return -1;
-  }
 }
 
 /**

@@ -82,6 +82,8 @@ function randomLines(seed: number, count: number): string[] {
     // Now and then a key with whitespace inside ("i d", " type"): another key, where no whitespace may be skipped.
     const name = (key: string) => (r.chance(0.03) ? r.pick([`${key[0]} ${key.slice(1)}`, ` ${key}`, `${key}\t`]) : key);
     let line = spacedJson(Object.fromEntries(keys.map((key) => [name(key), event[key]])), space);
+    // Now and then a key written with an escape: "\u0069d" is still "id" to JSON.parse.
+    if (r.chance(0.05)) line = line.replace(/"(id|type|domain|user|country|token)"/, (_, key: string) => `"\\u${key.charCodeAt(0).toString(16).padStart(4, '0')}${key.slice(1)}"`);
     // Python's json.dumps default (ensure_ascii): every non-ASCII character as \uXXXX escapes.
     if (r.chance(0.2)) line = line.replace(/[^\x00-\x7f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
     if (r.chance(0.05)) line = r.pick([' ', '\t', '\r']) + line;
@@ -270,6 +272,30 @@ test('escapes in the fields read and a token given as an object take the second 
   assert.equal(parsed.token.values, ['{"purposes":{"enabled":["x"]}}', '[1,2.5]']);
   // One JSON.parse per distinct token text ({...} compact, {...} spaced, [1, 2.50]), none per line.
   assert.is(calls, 3);
+});
+
+test('repeated keys (the last wins), escaped keys and an escaped type take the second fast path: no JSON.parse per line', () => {
+  const lines = [
+    '{"id":"a","type":"click","id":7,"type":"pageview","id":"b","domain":"x.com","domain":null,"user":{"id":"u","country":"FR"},"user":{"country":"ES","country":"DE"}}',
+    '{"\\u0069d":"c","t\\u0079pe":"consent.gi\\u0076en","user":{"token":"{\\"a\\":1}","token":"{\\"purposes\\":{\\"enabled\\":[\\"x\\"]}}","\\u0069d":"v"}}',
+    '{"id":"d","type":"pageview","user":{"token":{"purposes":{}},"token":null}}',
+  ];
+  const { parsed, calls } = parseCountingJsonParse(lines);
+  assert.equal(rowsOf(parsed), expectedOf(lines).rows);
+  assert.equal(rowsOf(parsed).map((row) => row.slice(1)), [
+    ['b', null, 0, null, 'DE', null],
+    ['c', null, 2, 'v', null, '{"purposes":{"enabled":["x"]}}'],
+    ['d', null, 0, null, null, null],
+  ]);
+  assert.is(calls, 1, 'one JSON.parse for the one distinct token kept, none per line');
+});
+
+test('a repeated token replaced by a later one is still validated: a bad escape in it fails the line as JSON.parse does', () => {
+  const lines = ['{"id":"a","type":"pageview","user":{"token":"\\x","token":"{}"}}'];
+  const { parsed } = parseCountingJsonParse(lines);
+  assert.is(parsed.rows, 0);
+  assert.equal(parsed.rejected, expectedOf(lines).rejected);
+  assert.is(parsed.rejected.invalid_json, 1);
 });
 
 test('non-ASCII text in the fields read and in extra fields takes the second fast path: no JSON.parse per line', () => {
