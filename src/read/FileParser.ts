@@ -88,9 +88,9 @@ export function hashBytes(bytes: Uint8Array, start: number, end: number): number
  * lines in any key order, with any JSON whitespace and extra fields, writes the columns for a whole
  * batch of lines, and interns domains, countries and tokens by their bytes, so each distinct token
  * is decoded once per file, not once per line. A line it leaves (escapes or non-ASCII in a field
- * read, a token that is not a string) goes to a second fast path in JS, `scanEvent`; what that
- * leaves (invalid JSON, a rejected event) goes to {@link parseEventJson}: the result never depends
- * on the path taken. (The slow equivalent, JSON.parse per line, takes ~2x the whole parse without
+ * or key it reads, a repeated key, a token that is not a string) goes to a second fast path in JS,
+ * `scanEvent`; what that leaves (invalid JSON, a rejected event) goes to {@link parseEventJson}: the
+ * result never depends on the path taken. (The slow equivalent, JSON.parse per line, takes ~2x the whole parse without
  * even building columns: `npx tsx bench/shapes.ts`.)
  *
  * @example

@@ -1,6 +1,6 @@
 import { EVENT_TYPES } from './parseEventJson.ts';
 
-// What both fast paths (FileParser's usual-shape matcher and scanEvent) need to read JSON as bytes.
+// What the JS paths (scanEvent, and FileParser's decoding of escaped fields) need to read JSON as bytes.
 
 // Functions only, no exported constants: an imported `const` costs a check on every use in a hot loop
 // (measured: ~8% on the parser), so each file keeps its own byte constants.
