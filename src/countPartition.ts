@@ -43,6 +43,11 @@ export interface ExpandedFile extends Omit<ParsedFile, 'token'> {
   expandMilliseconds: number;
 }
 
+/** Whether a file came expanded (from a job's worker thread, whose parse requests expand too). */
+export function isExpanded(file: ParsedFile | ExpandedFile): file is ExpandedFile {
+  return 'consent' in file;
+}
+
 /** An expanded file without its ids: what counting reads (the ids stay with the dedup). */
 export type CountingFile = Omit<ExpandedFile, 'idBytes' | 'idOffsets' | 'idHashes'>;
 

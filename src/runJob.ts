@@ -1,10 +1,11 @@
 import { ConsentMetricsError } from './errors.ts';
 import type { Table } from 'apache-arrow';
-import { COUNT_STAGES, countingBuffers, countPartition, expandFile, withoutIds, type ExpandedFile, type PartitionCounts } from './countPartition.ts';
+import { COUNT_STAGES, countingBuffers, countPartition, expandFile, isExpanded, withoutIds, type ExpandedFile, type PartitionCounts } from './countPartition.ts';
 import type { TokenFacts } from './expand/parseToken.ts';
 import { IdSet } from './metrics/IdSet.ts';
 import { markDuplicates } from './metrics/markDuplicates.ts';
 import { selectPartitions } from './partitions/selectPartitions.ts';
+import type { ParsedFile } from './read/FileParser.ts';
 import { ParserPool, workerEntry } from './read/ParserPool.ts';
 import { DEFAULT_CONCURRENCY, defaultWorkers, readPartitionFiles, type PartitionFiles } from './read/readPartitionFiles.ts';
 import { assembleReport } from './report/RunReport.ts';
@@ -102,8 +103,8 @@ async function runHere({
       });
       if (step.done) break;
       const read = step.value;
-      // Files parsed by the pool come expanded; files parsed on this thread are expanded here.
-      const expanded = read.parsed.map((file) => ('consent' in file ? (file as unknown as ExpandedFile) : expandFile(file, tokenCache)));
+      // Files parsed by the job's worker threads come expanded; files parsed on this thread are expanded here.
+      const expanded = read.parsed.map((file: ParsedFile | ExpandedFile) => (isExpanded(file) ? file : expandFile(file, tokenCache)));
       const marks = times.measure('dedup', () => markDuplicates(expanded, seenIds));
       const rows = marks.length; // before the marks are transferred
       const { datehour } = read.partition;

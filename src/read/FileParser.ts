@@ -4,7 +4,7 @@ import { ByteBuilder, ByteDictionary, Int32Builder, rehashPairs, StringDictionar
 
 export type { DictionaryColumn } from './columnBuilders.ts';
 import { decodeJsonString } from './jsonBytes.ts';
-import { DICTIONARY_ENTRIES, LineScanner, STOP } from './LineScanner.ts';
+import { LineScanner, STOP } from './LineScanner.ts';
 import { parseEventJson, type EventFields } from './parseEventJson.ts';
 import { ESCAPED, EventSpans, scanEvent } from './scanEvent.ts';
 
@@ -127,8 +127,6 @@ export class FileParser {
   private readonly decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
   private readonly encoder = new TextEncoder();
   private readonly scanner = LineScanner.acquire();
-  /** The code, in this file's dictionaries, of each entry of the scanner's dictionary; -1 until first met. */
-  private readonly codeOfEntry = new Int32Array(DICTIONARY_ENTRIES).fill(-1);
   /** Where the unfinished line carried to the next chunk starts, in the scanner's input. */
   private carryFrom: number;
   private finished = false;
@@ -268,7 +266,7 @@ export class FileParser {
   /** The code of a scan dictionary entry (-1: null) in `dictionary`, or in the tokens' when null. */
   private codeOf(entry: number, dictionary: ByteDictionary | null): number {
     if (entry < 0) return -1;
-    const code = this.codeOfEntry[entry]!;
+    const code = this.scanner.entryCodes[entry]!;
     return code >= 0 ? code : this.resolveEntry(entry, dictionary);
   }
 
@@ -280,7 +278,7 @@ export class FileParser {
     const code = dictionary
       ? dictionary.code(bytes, start, end, hashBytes(bytes, start, end))
       : this.token.code(JSON.parse(`"${bytes.toString('latin1', start, end)}"`));
-    this.codeOfEntry[entry] = code;
+    this.scanner.entryCodes[entry] = code;
     return code;
   }
 

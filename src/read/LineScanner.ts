@@ -45,7 +45,7 @@ const ROWS = 8192;
 /** Bytes of ids (and of user ids) a scan copies at most before it returns. */
 const ARENA_BYTES = 1 << 19;
 /** Distinct domains, countries and tokens a file may have on the scan's path (past it, lines go to JS). */
-export const DICTIONARY_ENTRIES = 1 << 16;
+const DICTIONARY_ENTRIES = 1 << 16;
 const DICTIONARY_BYTES = 8 << 20;
 /** Bytes readable past the input's end: the scan reads 16 at a time. */
 const PADDING = 64;
@@ -85,6 +85,11 @@ export class LineScanner {
   /** Where each dictionary entry's bytes start (relative to `storage`) and their length. */
   entryStarts!: Int32Array;
   entryLengths!: Int32Array;
+  /**
+   * The code each dictionary entry has in its parser's own dictionaries (-1 until the parser first
+   * meets it): reset with the dictionary, so a file's parser allocates none.
+   */
+  readonly entryCodes = new Int32Array(DICTIONARY_ENTRIES);
   /** Memory offsets of the id arena, the user id arena and the dictionary's bytes. */
   idArena = 0;
   userIdArena = 0;
@@ -94,6 +99,7 @@ export class LineScanner {
   static acquire(): LineScanner {
     const scanner = LineScanner.free.pop() ?? new LineScanner();
     scanner.exports.resetDictionary();
+    scanner.entryCodes.fill(-1);
     scanner.inputEnd = scanner.inputStart;
     return scanner;
   }

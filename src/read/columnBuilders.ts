@@ -34,10 +34,6 @@ export class Int32Builder {
     this.length += count;
   }
 
-  at(index: number): number {
-    return this.values[index]!;
-  }
-
   /** A copy of exactly the values (its own buffer, transferable); the builder can be reset and reused. */
   finish(): Int32Array {
     return this.values.slice(0, this.length);

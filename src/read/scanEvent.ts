@@ -148,7 +148,7 @@ function decoded(bytes: Uint8Array, start: number, end: number): [Uint8Array, nu
   return [text, 0, text.length];
 }
 
-// Key bits, top level and in `user` (distinct, so one `seen` serves both levels' checks).
+// The keys the scan reads, top level and in `user`; 0 is any other key.
 const ID = 1;
 const DOMAIN = 2;
 const TYPE = 4;
