@@ -7,7 +7,8 @@ export { s3Source } from './source/s3Source.ts';
 
 export { createS3Client, S3_DEFAULTS, type S3Options } from './s3/createS3Client.ts';
 export { readObject } from './s3/readObject.ts';
-export { retryCountsOf, noRetries, RETRY_KINDS, type RetryCounts, type RetryKind } from './s3/retries.ts';
+export { retryCountsOf } from './s3/retries.ts';
+export { noRetries, RETRY_KINDS, type RetryCounts, type RetryKind } from './s3/retryKinds.ts';
 export { parseS3Url, isS3Url, type S3Location } from './s3/parseS3Url.ts';
 
 export { datehourFromFolder, parseDatehour } from './partitions/parseDatehour.ts';

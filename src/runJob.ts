@@ -13,7 +13,7 @@ import { StageTimes } from './report/StageTimes.ts';
 import { Tally } from './report/Tally.ts';
 import type { S3Options } from './s3/createS3Client.ts';
 import type { JobOptions, JobResult } from './JobOptions.ts';
-import { retriesBetween, retryCountsOf } from './s3/retries.ts';
+import { retriesBetween } from './s3/retryKinds.ts';
 import { isS3Url } from './s3/parseS3Url.ts';
 import { openSource } from './source/openSource.ts';
 import { openSink } from './write/openSink.ts';
@@ -55,7 +55,8 @@ async function runHere({
   // One client for input and output, made only when either is on S3.
   const usesS3 = isS3Url(root) || (out !== undefined && isS3Url(out));
   const s3Settings: S3Options = usesS3 && !s3.client ? { ...s3, client: (await import('./s3/createS3Client.ts')).createS3Client(s3) } : s3;
-  const retriesSoFar = async () => (s3Settings.client ? retryCountsOf(s3Settings.client) : undefined);
+  // The SDK (and its retry strategy) loads only for a run that touches S3.
+  const retriesSoFar = async () => (s3Settings.client ? (await import('./s3/retries.ts')).retryCountsOf(s3Settings.client) : undefined);
   const retriesBefore = await retriesSoFar();
   const source = await openSource(root, s3Settings);
   const times = new StageTimes();

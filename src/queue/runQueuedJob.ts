@@ -10,7 +10,7 @@ import { assembleReport } from '../report/RunReport.ts';
 import { Tally } from '../report/Tally.ts';
 import { createS3Client, type S3Options } from '../s3/createS3Client.ts';
 import { isS3Url } from '../s3/parseS3Url.ts';
-import { noRetries, RETRY_KINDS, type RetryCounts } from '../s3/retries.ts';
+import { noRetries, RETRY_KINDS, type RetryCounts } from '../s3/retryKinds.ts';
 import { openSource } from '../source/openSource.ts';
 import { connectRedis } from './redisConnection.ts';
 import { QUEUE_NAME, RESULT_KEY, type RunPlan, type Task, type TaskResult } from './tasks.ts';

@@ -1,4 +1,4 @@
-import { RETRY_KINDS, type RetryCounts } from '../s3/retries.ts';
+import { RETRY_KINDS, type RetryCounts } from '../s3/retryKinds.ts';
 import type { Problem, RejectReason, TallyCounts } from './Tally.ts';
 
 /**

@@ -1,43 +1,7 @@
 import type { S3Client } from '@aws-sdk/client-s3';
 import { StandardRetryStrategy } from '@smithy/core/retry';
 import type { RetryErrorInfo, StandardRetryToken } from '@smithy/types';
-
-/**
- * Why a request was retried, as the run report counts it:
- * - `throttled`: 503 SlowDown and other throttling answers;
- * - `server_error`: another 5xx;
- * - `connection`: the connection was refused or reset before a response;
- * - `timeout`: no connection within `connectTimeout`, or no response within `idleTimeout`;
- * - `body_cut`: a response body ended or failed before its last byte (it resumes where it stopped);
- * - `body_timeout`: a response body went silent for `idleTimeout` (it resumes where it stopped).
- *
- * @example
- * const kind: RetryKind = 'body_cut';
- */
-export type RetryKind = 'throttled' | 'server_error' | 'connection' | 'timeout' | 'body_cut' | 'body_timeout';
-/**
- * Every {@link RetryKind}, in report order.
- *
- * @example
- * RETRY_KINDS.filter((kind) => report.retries[kind] > 0); // the kinds a run met
- */
-export const RETRY_KINDS: readonly RetryKind[] = ['throttled', 'server_error', 'connection', 'timeout', 'body_cut', 'body_timeout'];
-
-/**
- * Retries by kind, as the run report has them (`report.retries`).
- *
- * @example
- * const { body_cut, body_timeout } = report.retries; // bodies resumed mid-stream
- */
-export type RetryCounts = Record<RetryKind, number>;
-
-/**
- * Retry counts of every kind at zero.
- *
- * @example
- * noRetries(); // { throttled: 0, server_error: 0, connection: 0, timeout: 0, body_cut: 0, body_timeout: 0 }
- */
-export const noRetries = (): RetryCounts => ({ throttled: 0, server_error: 0, connection: 0, timeout: 0, body_cut: 0, body_timeout: 0 });
+import { noRetries, type RetryCounts, type RetryKind } from './retryKinds.ts';
 
 /** A response body that failed mid-stream: retried like any transient error, counted as its own kind. */
 export class BodyFault extends Error {
@@ -90,11 +54,4 @@ export function isTimeout(error: unknown): boolean {
 export async function retryCountsOf(client: S3Client): Promise<RetryCounts | undefined> {
   const strategy = await client.config.retryStrategy();
   return strategy instanceof CountingRetryStrategy ? { ...strategy.counts } : undefined;
-}
-
-/** `after - before`, kind by kind. */
-export function retriesBetween(before: RetryCounts | undefined, after: RetryCounts | undefined): RetryCounts {
-  const counts = noRetries();
-  for (const kind of RETRY_KINDS) counts[kind] = (after?.[kind] ?? 0) - (before?.[kind] ?? 0);
-  return counts;
 }
