@@ -1,4 +1,4 @@
-import { rehashPairs } from '../read/columnBuilders.ts';
+import { rehashPairs, zeroedInt32 } from '../read/columnBuilders.ts';
 
 /**
  * Ids seen so far in a run: open addressing over typed arrays of [hash, row + 1] pairs, where a row
@@ -13,7 +13,7 @@ import { rehashPairs } from '../read/columnBuilders.ts';
  * seen.addIfAbsent(column, 0, idHash[0]); // true the first time an id is seen
  */
 export class IdSet {
-  private slots: Int32Array = new Int32Array(1 << 11); // [hash, row + 1] pairs
+  private slots: Int32Array = zeroedInt32(1 << 11); // [hash, row + 1] pairs
   private readonly columns: { bytes: Uint8Array; offsets: Int32Array }[] = [];
   /** The run row of each kept column's first id. */
   private readonly columnStarts: number[] = [];

@@ -1,5 +1,5 @@
 import type { DictionaryColumn } from '../read/FileParser.ts';
-import { grow } from '../read/columnBuilders.ts';
+import { grow, zeroedInt32 } from '../read/columnBuilders.ts';
 
 /**
  * The columns one partition's events are counted from, as plain typed arrays, one entry per row.
@@ -78,8 +78,8 @@ export function countRows(columns: RowColumns, duplicates: Uint8Array): GroupCou
   const groupOf = new Map<number, number>();
   const groupDomain: number[] = [];
   const groupCountry: number[] = [];
-  let counts: Int32Array = new Int32Array(6 * 1024); // group * 6 + type * 2 + (consent ? 0 : 1)
-  let users: Int32Array = new Int32Array(6 * 1024);
+  let counts: Int32Array = zeroedInt32(6 * 1024); // group * 6 + type * 2 + (consent ? 0 : 1)
+  let users: Int32Array = zeroedInt32(6 * 1024);
   let kept = 0;
   const domainCodes = domain.codes;
   const countryCodes = country.codes;
@@ -164,7 +164,7 @@ class GroupUserSet {
   constructor(rows: number) {
     let capacity = 1024;
     while (capacity < rows * 2) capacity *= 2;
-    this.slots = new Int32Array(capacity * 3);
+    this.slots = zeroedInt32(capacity * 3);
     this.mask = capacity - 1;
   }
 

@@ -1,6 +1,6 @@
 import { Buffer } from 'node:buffer';
 import { Tally, type Problem, type RejectReason } from '../report/Tally.ts';
-import { ByteBuilder, ByteDictionary, Int32Builder, rehashPairs, StringDictionary, type DictionaryColumn } from './columnBuilders.ts';
+import { ByteBuilder, ByteDictionary, Int32Builder, rehashPairs, StringDictionary, zeroedInt32, type DictionaryColumn } from './columnBuilders.ts';
 
 export type { DictionaryColumn } from './columnBuilders.ts';
 import { decodeJsonString } from './jsonBytes.ts';
@@ -471,7 +471,7 @@ class FileColumns {
  * of the chunk (V8 compiles getUint32 to one load), a quarter of the steps of a byte loop.
  */
 class TokenTable {
-  private slots: Int32Array = new Int32Array(2048); // [hash, entry + 1] pairs
+  private slots: Int32Array = zeroedInt32(2048); // [hash, entry + 1] pairs
   private words = new Uint32Array(1024);
   private wordCount = 0;
   private starts: number[] = [];
