@@ -2,6 +2,7 @@ import { ConsentMetricsError } from './errors.ts';
 import type { Table } from 'apache-arrow';
 import { COUNT_STAGES, countingBuffers, countPartition, expandFile, isExpanded, withoutIds, type ExpandedFile, type PartitionCounts } from './countPartition.ts';
 import type { TokenFacts } from './expand/parseToken.ts';
+import type { GroupCounts } from './metrics/countRows.ts';
 import { IdSet } from './metrics/IdSet.ts';
 import { markDuplicates } from './metrics/markDuplicates.ts';
 import { selectPartitions } from './partitions/selectPartitions.ts';
@@ -69,8 +70,19 @@ async function runHere({
   // Local files: worker threads parse them and count partitions; this thread finds the duplicates.
   const pool = source.localPath && workers !== 0 ? new ParserPool(workers ?? defaultWorkers(), workerEntry(import.meta.url, 'jobWorker')) : null;
   if (pool) for (const stage of ['expand', ...COUNT_STAGES] as const) times.besideMainThread.add(stage);
-  // Each partition's metrics as Arrow in the output schema: typed arrays, not JS arrays of values.
-  const perPartition: Table[] = [];
+  // The metrics as Arrow in the output schema (typed arrays, not JS arrays of values), made for a batch
+  // of partitions at a time from their counts.
+  const metricsBatches: Table[] = [];
+  let pendingCounts: GroupCounts[] = [];
+  let pendingGroups = 0;
+  const makeMetrics = async () => {
+    if (pendingCounts.length === 0) return;
+    const { partitionsMetrics } = await outputModule;
+    const counts = pendingCounts;
+    metricsBatches.push(times.measure('metrics', () => partitionsMetrics(counts)));
+    pendingCounts = [];
+    pendingGroups = 0;
+  };
   let files = 0;
   let duplicates = 0;
   // Not strict while reading: strict mode fails on the first problem in datehour order, when partitions are taken.
@@ -90,8 +102,9 @@ async function runHere({
       times.milliseconds.expand += file.expandMilliseconds;
     }
     for (const stage of COUNT_STAGES) times.milliseconds[stage] += milliseconds[stage];
-    const { partitionMetrics } = await outputModule;
-    perPartition.push(times.measure('metrics', () => partitionMetrics(counts)));
+    pendingCounts.push(counts);
+    pendingGroups += counts.groups;
+    if (pendingGroups >= METRICS_BATCH_GROUPS) await makeMetrics();
     files += read.files;
     duplicates += rows - counts.kept;
     onPartition?.({ datehour: read.partition.datehour, files: read.files, bytes: read.bytes, lines: read.tally.lines, events: counts.kept, of: partitions.length });
@@ -118,13 +131,14 @@ async function runHere({
       while (counting.length > (pool?.size ?? 0) * 2) await takeOldest();
     }
     while (counting.length > 0) await takeOldest();
+    await makeMetrics();
   } finally {
     next.catch(() => {}); // a run that failed first does not wait for the read in flight, nor its failure
     await pool?.close();
   }
 
   const { joinMetrics, resultTable, writeToTarget } = await outputModule;
-  const output = joinMetrics(perPartition);
+  const output = joinMetrics(metricsBatches);
   const datehours = partitions.map((partition) => partition.datehour);
   const written = target ? await times.wait('write', () => writeToTarget(output, target, datehours, compression)) : [];
   const report = assembleReport({
@@ -135,3 +149,9 @@ async function runHere({
   const metrics = times.measure('result', () => resultTable(output));
   return { metrics, report, written, times };
 }
+
+/**
+ * Groups whose metrics are made in one batch: enough that Arquero's compiling of the expressions is
+ * small beside computing them, few enough that the batches spread over the run.
+ */
+const METRICS_BATCH_GROUPS = 50_000;

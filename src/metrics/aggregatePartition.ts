@@ -76,27 +76,37 @@ export function aggregatePartition(events: Table, duplicates: IdSet | Uint8Array
  */
 export function groupCountTables(counts: GroupCounts): PartitionAggregate {
   const group = Int32Array.from({ length: counts.groups }, (_, index) => index);
-  return { counts: aq.table({ group, ...pivotedColumns(counts) }), groups: aq.table({ group, ...groupKeyColumns(counts) }), kept: counts.kept };
+  return { counts: aq.table({ group, ...pivotedColumns([counts]) }), groups: aq.table({ group, ...groupKeyColumns([counts]) }), kept: counts.kept };
 }
 
-/** Each group's `datehour`, `domain` and `country`, as columns. */
-export function groupKeyColumns({ datehour, groups, domainCodes, countryCodes, domainValues, countryValues }: GroupCounts): Record<string, (string | null)[]> {
-  return {
-    datehour: new Array<string>(groups).fill(datehour),
-    domain: Array.from(domainCodes, (code) => (code < 0 ? null : domainValues[code]!)),
-    country: Array.from(countryCodes, (code) => (code < 0 ? null : countryValues[code]!)),
-  };
+/** Each group's `datehour`, `domain` and `country`, as columns: the groups of `parts`, one part after another. */
+export function groupKeyColumns(parts: readonly GroupCounts[]): Record<string, (string | null)[]> {
+  const datehour: string[] = [];
+  const domain: (string | null)[] = [];
+  const country: (string | null)[] = [];
+  for (const { datehour: hour, groups, domainCodes, countryCodes, domainValues, countryValues } of parts) {
+    for (let group = 0; group < groups; group++) {
+      datehour.push(hour);
+      domain.push(domainCodes[group]! < 0 ? null : domainValues[domainCodes[group]!]!);
+      country.push(countryCodes[group]! < 0 ? null : countryValues[countryCodes[group]!]!);
+    }
+  }
+  return { datehour, domain, country };
 }
 
-/** The pivot on type x consent as columns: `n_<cell>` and `users_<cell>` per group. */
-export function pivotedColumns({ groups, n, users }: GroupCounts): Record<string, Int32Array> {
+/** The pivot on type x consent as columns, `n_<cell>` and `users_<cell>` per group: the groups of `parts`, one part after another. */
+export function pivotedColumns(parts: readonly GroupCounts[]): Record<string, Int32Array> {
+  const total = parts.reduce((sum, part) => sum + part.groups, 0);
   const columns: Record<string, Int32Array> = {};
   CELL_NAMES.forEach((cell, index) => {
-    const events = (columns[`n_${cell}`] = new Int32Array(groups));
-    const people = (columns[`users_${cell}`] = new Int32Array(groups));
-    for (let group = 0; group < groups; group++) {
-      events[group] = n[group * 6 + index]!;
-      people[group] = users[group * 6 + index]!;
+    const events = (columns[`n_${cell}`] = new Int32Array(total));
+    const people = (columns[`users_${cell}`] = new Int32Array(total));
+    let at = 0;
+    for (const { groups, n, users } of parts) {
+      for (let group = 0; group < groups; group++, at++) {
+        events[at] = n[group * 6 + index]!;
+        people[at] = users[group * 6 + index]!;
+      }
     }
   });
   return columns;

@@ -100,23 +100,22 @@ export function metricsFromCells(cells: ColumnTable, groups: ColumnTable): Colum
  */
 export function metricsFromCounts(counts: ColumnTable, groups: ColumnTable): ColumnTable {
   if (counts.numRows() === 0) return emptyMetrics();
-  return metricsFromKeyedCounts(counts.lookup(groups, 'group', ...GROUP_KEYS));
+  return metricsFromKeyedCounts(counts.lookup(groups, 'group', ...GROUP_KEYS))
+    .orderby(...GROUP_KEYS)
+    .reify(); // orderby alone is a lazy view that concat would ignore
 }
 
 /**
  * {@link metricsFromCounts} on counts that carry their group's `datehour`, `domain` and `country`
- * as columns already (no lookup).
+ * as columns already (no lookup), and come in key order (as `countRows` gives them, partition after
+ * partition): the rows keep their order.
  *
  * @example
  * metricsFromKeyedCounts(aq.table({ datehour: ['2021-01-23-10'], domain: ['a'], country: ['FR'], n_pageviews_with: [3], ... }));
  */
 export function metricsFromKeyedCounts(counts: ColumnTable): ColumnTable {
   if (counts.numRows() === 0) return emptyMetrics();
-  return counts
-    .derive(METRICS)
-    .select(...METRIC_COLUMNS)
-    .orderby(...GROUP_KEYS)
-    .reify(); // orderby alone is a lazy view that concat would ignore
+  return counts.derive(METRICS).select(...METRIC_COLUMNS);
 }
 
 /** A table with the metric columns and no rows. */

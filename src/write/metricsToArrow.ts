@@ -8,9 +8,8 @@ const COUNT_COLUMNS = METRIC_COLUMNS.slice(3, 9);
 
 /**
  * The metrics as an apache-arrow table with exactly the output schema: utf8 keys, int64 counts,
- * float64 average (Arrow would otherwise pick the narrowest integer type). Each distinct key string is
- * UTF-8 encoded once and its bytes copied per row: keys repeat (one datehour per partition), and
- * encoding every cell costs more than the rest of the write.
+ * float64 average (Arrow would otherwise pick the narrowest integer type). A key column is UTF-8
+ * encoded in one call: encoding string by string cost more than the rest of the write.
  *
  * @example
  * metricsToArrow(metrics).schema.fields.map(String); // ['datehour: Utf8', ..., 'pageviews: Int64', ...]
@@ -34,20 +33,39 @@ export function metricsToArrowIPC(metrics: ColumnTable): Uint8Array {
   return tableToIPC(metricsToArrow(metrics), 'stream');
 }
 
+/** A utf8 vector of strings and nulls: one encode for the whole column when it is ASCII, as keys nearly always are. */
 function utf8FromStrings(values: ArrayLike<string | null>): Vector {
+  const offsets = new Int32Array(values.length + 1);
+  const isNull = new Uint8Array(values.length);
+  const present: string[] = [];
+  let length = 0;
+  for (let row = 0; row < values.length; row++) {
+    const value = values[row];
+    if (value === null || value === undefined) isNull[row] = 1;
+    else {
+      present.push(value);
+      length += value.length;
+    }
+    offsets[row + 1] = length;
+  }
+  // UTF-16 units are bytes when every character is ASCII: then the offsets above are byte offsets.
+  const data = new Uint8Array(length);
+  const { read, written } = new TextEncoder().encodeInto(present.join(''), data);
+  return read === length && written === length ? utf8Vector(data, offsets, isNull) : utf8PerValue(values, isNull);
+}
+
+/** {@link utf8FromStrings} for columns with non-ASCII text: each distinct string encoded once. */
+function utf8PerValue(values: ArrayLike<string | null>, isNull: Uint8Array): Vector {
   const encoder = new TextEncoder();
   const encoded = new Map<string, Uint8Array>();
   const parts: Uint8Array[] = [];
   const offsets = new Int32Array(values.length + 1);
-  const isNull = new Uint8Array(values.length);
   let length = 0;
   for (let row = 0; row < values.length; row++) {
     const value = values[row];
-    if (value === null || value === undefined) {
-      isNull[row] = 1;
-    } else {
-      let bytes = encoded.get(value);
-      if (!bytes) encoded.set(value, (bytes = encoder.encode(value)));
+    if (!isNull[row]) {
+      let bytes = encoded.get(value!);
+      if (!bytes) encoded.set(value!, (bytes = encoder.encode(value!)));
       parts.push(bytes);
       length += bytes.length;
     }

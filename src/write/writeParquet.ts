@@ -38,13 +38,17 @@ export async function writeParquet(
   { compression = 'snappy', byDatehour }: WriteOptions = {},
 ): Promise<string[]> {
   const table = metrics instanceof Table ? metrics : metricsToArrow(metrics);
-  const encode = (rows: Table) => encodeParquet(tableToIPC(rows, 'stream'), compression);
+  const hours = datehourRanges(table);
+  // One record batch per datehour, whatever batches the table came in: the bytes written then depend
+  // on the rows alone, not on how a run batched its work.
+  const encode = (ranges: DatehourRange[]) =>
+    encodeParquet(tableToIPC(new Table(table.schema, ranges.flatMap(({ begin, end }) => table.slice(begin, end).batches)), 'stream'), compression);
   const files: OutputFile[] = byDatehour
     ? byDatehour.map((datehour) => ({
         key: [key.replace(/\/+$/, ''), `datehour=${datehour}`, 'part-0.parquet'].filter(Boolean).join('/'),
-        bytes: encode(rowsOfDatehour(table, datehour)),
+        bytes: encode(hours.filter((range) => range.datehour === datehour)),
       }))
-    : [{ key, bytes: encode(table) }];
+    : [{ key, bytes: encode(hours) }];
   await sink.write(files);
   return files.map((file) => sink.describe(file.key));
 }
@@ -55,12 +59,27 @@ export function writeToTarget(metrics: Table, target: OutputTarget, datehours: s
   return writeParquet(metrics, target.sink, target.key, { compression, byDatehour: target.byDatehour ? datehours : undefined });
 }
 
-/** The rows of one datehour: a contiguous range, since metrics are sorted by datehour. */
-function rowsOfDatehour(table: Table, datehour: string): Table {
+interface DatehourRange {
+  datehour: string;
+  begin: number;
+  end: number;
+}
+
+/** The rows of each datehour: contiguous ranges, since metrics are sorted by datehour (found by binary search). */
+function datehourRanges(table: Table): DatehourRange[] {
   const datehours = table.getChild('datehour')!;
-  let begin = 0;
-  while (begin < table.numRows && datehours.get(begin) < datehour) begin++;
-  let end = begin;
-  while (end < table.numRows && datehours.get(end) === datehour) end++;
-  return table.slice(begin, end);
+  const ranges: DatehourRange[] = [];
+  for (let begin = 0; begin < table.numRows; ) {
+    const datehour = datehours.get(begin) as string;
+    let low = begin + 1;
+    let high = table.numRows; // the range ends in [low, high]
+    while (low < high) {
+      const middle = (low + high) >> 1;
+      if (datehours.get(middle) === datehour) low = middle + 1;
+      else high = middle;
+    }
+    ranges.push({ datehour, begin, end: low });
+    begin = low;
+  }
+  return ranges;
 }
