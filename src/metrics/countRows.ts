@@ -1,5 +1,5 @@
 import type { DictionaryColumn } from '../read/FileParser.ts';
-import { grow, zeroedInt32 } from '../read/columnBuilders.ts';
+import { wasmInstance, type WasmGlobal, type WasmMemory } from '../read/wasmModule.ts';
 
 /**
  * The columns one partition's events are counted from, as plain typed arrays, one entry per row.
@@ -68,55 +68,28 @@ export interface GroupCounts {
  * country) and each cell of type x consent, events and distinct users whose first pageview in the
  * group falls in the cell: the pivot, done while counting. The core of `aggregatePartition`, on
  * plain arrays, with no Arrow or Arquero (the job runs it on worker threads, straight from parsed
- * files).
+ * files). The loop runs in WebAssembly (assembly/countGroups.ts); the groups are sorted here.
  *
  * @example
  * const { groups, n, users, kept } = countRows(columns, duplicates);
  */
 export function countRows(columns: RowColumns, duplicates: Uint8Array): GroupCounts {
-  const { rows, type, domain, country, userIdBytes, userIdOffsets, userIdHashes, userIdNull, consent } = columns;
-  const groupOf = new Map<number, number>();
-  const groupDomain: number[] = [];
-  const groupCountry: number[] = [];
-  let counts: Int32Array = zeroedInt32(6 * 1024); // group * 6 + type * 2 + (consent ? 0 : 1)
-  let users: Int32Array = zeroedInt32(6 * 1024);
-  let kept = 0;
-  const domainCodes = domain.codes;
-  const countryCodes = country.codes;
-  const countryCount = country.values.length + 1;
-  // Group index by (domain, country) code: a dense array when small enough, else a Map.
-  const denseSize = (domain.values.length + 1) * countryCount;
-  const dense = denseSize <= 1 << 20 ? new Int32Array(denseSize).fill(-1) : null;
-  const usersSeen = new GroupUserSet(rows);
-
-  for (let row = 0; row < rows; row++) {
-    if (duplicates[row]) continue;
-    kept++;
-    const domainCode = domainCodes[row]!;
-    const countryCode = countryCodes[row]!;
-    const key = (domainCode + 1) * countryCount + countryCode + 1;
-    let group = dense ? dense[key]! : groupOf.get(key) ?? -1;
-    if (group < 0) {
-      group = groupDomain.push(domainCode) - 1;
-      groupCountry.push(countryCode);
-      if (dense) dense[key] = group;
-      else groupOf.set(key, group);
-      if (group * 6 + 6 > counts.length) {
-        counts = grow(counts);
-        users = grow(users);
-      }
-    }
-    const typeCode = type[row]!;
-    const cell = group * 6 + typeCode * 2 + (consent[row] ? 0 : 1);
-    counts[cell]!++;
-    if (typeCode !== 0) continue;
-    // First pageview of this user in this group?
-    if (usersSeen.addIfAbsent(group, row, userIdNull[row] === 1, userIdHashes[row]!, userIdBytes, userIdOffsets)) users[cell]!++;
-  }
+  const { rows, domain, country } = columns;
+  const counter = GroupCounter.forThisThread();
+  const input = counter.layout(rows, columns.userIdBytes.length);
+  input.types.set(columns.type.subarray(0, rows));
+  input.domains.set(domain.codes.subarray(0, rows));
+  input.countries.set(country.codes.subarray(0, rows));
+  input.userIdOffsets.set(columns.userIdOffsets.subarray(0, rows + 1));
+  input.userIdHashes.set(columns.userIdHashes.subarray(0, rows));
+  input.userIdNulls.set(columns.userIdNull.subarray(0, rows));
+  input.consents.set(columns.consent.subarray(0, rows));
+  input.duplicates.set(duplicates.subarray(0, rows));
+  input.userIdBytes.set(columns.userIdBytes);
+  const { groups, groupDomains, groupCountries, counts, users, kept } = counter.count(rows);
 
   // Groups in output order (domain, then country, nulls first), so the metrics' sort finds them sorted.
-  const order = sortedGroups(groupDomain, groupCountry, domain.values, country.values);
-  const groups = order.length;
+  const order = sortedGroups(groupDomains, groupCountries, domain.values, country.values);
   const sortedCounts = new Int32Array(groups * 6);
   const sortedUsers = new Int32Array(groups * 6);
   for (let index = 0; index < groups; index++) {
@@ -124,13 +97,56 @@ export function countRows(columns: RowColumns, duplicates: Uint8Array): GroupCou
     sortedUsers.set(users.subarray(order[index]! * 6, order[index]! * 6 + 6), index * 6);
   }
   return {
-    datehour: columns.datehour, groups, domainCodes: order.map((group) => groupDomain[group]!), countryCodes: order.map((group) => groupCountry[group]!),
+    datehour: columns.datehour, groups, domainCodes: order.map((group) => groupDomains[group]!), countryCodes: order.map((group) => groupCountries[group]!),
     domainValues: domain.values, countryValues: country.values, n: sortedCounts, users: sortedUsers, kept,
   };
 }
 
+interface CountExports {
+  memory: WasmMemory;
+  layout(rows: number, bytes: number): number;
+  region(index: number): number;
+  count(rows: number): number;
+  kept: WasmGlobal;
+}
+
+/** The counting loop's WebAssembly instance, one per thread, its memory reused from partition to partition. */
+class GroupCounter {
+  private static instance: GroupCounter | undefined;
+  private readonly exports = wasmInstance<CountExports>(new URL('./countGroups.wasm', import.meta.url)); // assembly/countGroups.ts
+
+  static forThisThread(): GroupCounter {
+    return (GroupCounter.instance ??= new GroupCounter());
+  }
+
+  /** Lays out the memory for a partition; returns views of the input regions, to fill before `count`. */
+  layout(rows: number, userIdBytes: number) {
+    const { memory, layout, region } = this.exports;
+    const needed = layout(rows, userIdBytes);
+    if (memory.buffer.byteLength < needed) memory.grow(Math.ceil((needed - memory.buffer.byteLength) / 65536));
+    const buffer = memory.buffer;
+    const int32s = (index: number, length = rows) => new Int32Array(buffer, region(index), length);
+    const bytes = (index: number, length = rows) => new Uint8Array(buffer, region(index), length);
+    return {
+      types: int32s(0), domains: int32s(1), countries: int32s(2), userIdOffsets: int32s(3, rows + 1), userIdHashes: int32s(4),
+      userIdNulls: bytes(5), consents: bytes(6), duplicates: bytes(7), userIdBytes: bytes(8, userIdBytes),
+    };
+  }
+
+  /** Counts the rows laid out; the results are views into the memory, valid until the next layout. */
+  count(rows: number) {
+    const { memory, region, count, kept } = this.exports;
+    const groups = count(rows);
+    const int32s = (index: number, length: number) => new Int32Array(memory.buffer, region(index), length);
+    return {
+      groups, groupDomains: int32s(9, groups), groupCountries: int32s(10, groups), counts: int32s(11, groups * 6), users: int32s(12, groups * 6),
+      kept: kept.value as number,
+    };
+  }
+}
+
 /** Group indexes ordered by domain, then country, nulls first (Arquero's `orderby` order: `<` on strings). */
-function sortedGroups(groupDomain: number[], groupCountry: number[], domains: readonly (string | null)[], countries: readonly (string | null)[]): Int32Array {
+function sortedGroups(groupDomain: Int32Array, groupCountry: Int32Array, domains: readonly (string | null)[], countries: readonly (string | null)[]): Int32Array {
   const rank = (values: readonly (string | null)[]) => {
     const byValue = values.map((_, code) => code).sort((a, b) => compareKeys(values[a]!, values[b]!));
     const ranks = new Int32Array(values.length);
@@ -151,49 +167,3 @@ function compareKeys(a: string | null, b: string | null): number {
   if (b === null) return 1;
   return a < b ? -1 : 1;
 }
-
-/**
- * The (group, user) pairs of one batch seen so far: open addressing over [hash, group, row + 1]
- * triples; equal users are found by comparing bytes in place in the batch's user_id buffer, so no
- * key is copied. A null user id is one user of its own (row stored as -(row + 1)).
- */
-class GroupUserSet {
-  private readonly slots: Int32Array;
-  private readonly mask: number;
-
-  constructor(rows: number) {
-    let capacity = 1024;
-    while (capacity < rows * 2) capacity *= 2;
-    this.slots = zeroedInt32(capacity * 3);
-    this.mask = capacity - 1;
-  }
-
-  addIfAbsent(group: number, row: number, isNull: boolean, userHash: number, bytes: Uint8Array, offsets: Int32Array): boolean {
-    const hash = Math.imul(userHash ^ group, 0x01000193) ^ (isNull ? 1 : 0);
-    const slots = this.slots;
-    const start = offsets[row]!;
-    const length = offsets[row + 1]! - start;
-    for (let slot = hash & this.mask; ; slot = (slot + 1) & this.mask) {
-      const stored = slots[slot * 3 + 2]!;
-      if (stored === 0) {
-        slots[slot * 3] = hash;
-        slots[slot * 3 + 1] = group;
-        slots[slot * 3 + 2] = isNull ? -(row + 1) : row + 1;
-        return true;
-      }
-      if (slots[slot * 3] !== hash || slots[slot * 3 + 1] !== group || stored < 0 !== isNull) continue;
-      if (isNull) return false;
-      const otherStart = offsets[stored - 1]!;
-      if (offsets[stored]! - otherStart !== length) continue;
-      let same = true;
-      for (let i = 0; i < length; i++) {
-        if (bytes[start + i] !== bytes[otherStart + i]) {
-          same = false;
-          break;
-        }
-      }
-      if (same) return false;
-    }
-  }
-}
-

@@ -1,40 +1,15 @@
-import { readFileSync } from 'node:fs';
 import { Buffer } from 'node:buffer';
-
-// ES2023's lib and Node's types do not declare WebAssembly (Deno's do): what this file uses of it.
-declare namespace WebAssembly {
-  class Module {
-    constructor(bytes: Uint8Array);
-  }
-  class Instance {
-    constructor(module: Module, imports: object);
-    readonly exports: unknown;
-  }
-  interface Memory {
-    readonly buffer: ArrayBuffer;
-    grow(pages: number): number;
-  }
-  interface Global {
-    value: unknown;
-  }
-}
-
-/** The compiled scan (assembly/scanLines.ts), once per thread; `npm run build:wasm` makes the file. */
-let compiled: WebAssembly.Module | undefined;
-function scanModule(): WebAssembly.Module {
-  compiled ??= new WebAssembly.Module(readFileSync(new URL('./scanLines.wasm', import.meta.url)));
-  return compiled;
-}
+import { wasmInstance, type WasmGlobal, type WasmMemory } from './wasmModule.ts';
 
 interface ScanExports {
-  memory: WebAssembly.Memory;
+  memory: WasmMemory;
   layout(rows: number, arenaBytes: number, entries: number, storageBytes: number): number;
   region(index: number): number;
   resetDictionary(): void;
   scan(start: number, end: number, final: number, lineBase: number, idBase: number, userIdBase: number): number;
-  resumeAt: WebAssembly.Global;
-  stopReason: WebAssembly.Global;
-  linesConsumed: WebAssembly.Global;
+  resumeAt: WasmGlobal;
+  stopReason: WasmGlobal;
+  linesConsumed: WasmGlobal;
 }
 
 /** Why a scan returned (assembly/scanLines.ts STOP_*). */
@@ -110,7 +85,7 @@ export class LineScanner {
   }
 
   private constructor() {
-    this.exports = new WebAssembly.Instance(scanModule(), {}).exports as unknown as ScanExports;
+    this.exports = wasmInstance<ScanExports>(new URL('./scanLines.wasm', import.meta.url)); // assembly/scanLines.ts
     this.inputStart = this.exports.layout(ROWS, ARENA_BYTES, DICTIONARY_ENTRIES, DICTIONARY_BYTES);
     this.inputEnd = this.inputStart;
     this.reserve(this.inputStart + (1 << 20));

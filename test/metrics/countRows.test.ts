@@ -1,0 +1,77 @@
+// countRows (its loop in WebAssembly) against a naive count over JS strings, on random rows whose user
+// id hashes are forced equal: every user is then told apart by comparing bytes, ids of many lengths
+// sharing long prefixes included.
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { countRows, type RowColumns } from '../../src/index.ts';
+import { seededRandom } from '../support/random.ts';
+
+function randomRows(seed: number, rows: number, sameHash: boolean) {
+  const r = seededRandom(seed);
+  const domains = ['a.com', 'b.org', 'c.net'];
+  const countries = ['FR', 'DE'];
+  const userPool = ['', 'u', 'user-0000000000000001', 'user-0000000000000002', 'user-00000000', 'user-000000001', 'é-ü', null];
+  const events = Array.from({ length: rows }, () => ({
+    domain: r.chance(0.9) ? r.int(domains.length) : -1,
+    country: r.chance(0.9) ? r.int(countries.length) : -1,
+    type: r.int(3),
+    consent: r.chance(0.5),
+    user: r.pick(userPool),
+    duplicate: r.chance(0.1),
+  }));
+  const encoder = new TextEncoder();
+  const userBytes = events.map((event) => encoder.encode(event.user ?? ''));
+  const userIdOffsets = new Int32Array(rows + 1);
+  userBytes.forEach((bytes, row) => (userIdOffsets[row + 1] = userIdOffsets[row]! + bytes.length));
+  const userIdBytes = new Uint8Array(userIdOffsets[rows]!);
+  userBytes.forEach((bytes, row) => userIdBytes.set(bytes, userIdOffsets[row]!));
+  const columns: RowColumns = {
+    rows, datehour: '2021-01-23-10',
+    type: Int32Array.from(events, (event) => event.type),
+    domain: { codes: Int32Array.from(events, (event) => event.domain), values: domains },
+    country: { codes: Int32Array.from(events, (event) => event.country), values: countries },
+    userIdBytes, userIdOffsets,
+    userIdHashes: Int32Array.from(events, (event) => (sameHash ? 7 : (event.user ?? '').length)),
+    userIdNull: Uint8Array.from(events, (event) => (event.user === null ? 1 : 0)),
+    consent: Uint8Array.from(events, (event) => (event.consent ? 1 : 0)),
+  };
+  return { events, columns, duplicates: Uint8Array.from(events, (event) => (event.duplicate ? 1 : 0)), domains, countries };
+}
+
+/** Per group key and cell: events, and users whose first pageview in the group is in the cell (a null user id is one user). */
+function naiveCounts({ events, duplicates, domains, countries }: ReturnType<typeof randomRows>) {
+  const counts = new Map<string, { n: number[]; users: number[] }>();
+  const seen = new Set<string>();
+  events.forEach((event, row) => {
+    if (duplicates[row]) return;
+    const key = `${domains[event.domain] ?? null}|${countries[event.country] ?? null}`;
+    if (!counts.has(key)) counts.set(key, { n: [0, 0, 0, 0, 0, 0], users: [0, 0, 0, 0, 0, 0] });
+    const cell = event.type * 2 + (event.consent ? 0 : 1);
+    counts.get(key)!.n[cell]!++;
+    if (event.type !== 0) return;
+    const user = `${key}|${event.user === null ? 'NULL' : JSON.stringify(event.user)}`;
+    if (!seen.has(user)) counts.get(key)!.users[cell]!++;
+    seen.add(user);
+  });
+  return counts;
+}
+
+for (const [seed, sameHash] of [[1, true], [2, true], [3, false]] as const) {
+  test(`seed ${seed}${sameHash ? ', every user hash equal' : ''}: the counts of a naive count, groups in key order`, () => {
+    const data = randomRows(seed, 3_000, sameHash);
+    const { groups, domainCodes, countryCodes, domainValues, countryValues, n, users, kept } = countRows(data.columns, data.duplicates);
+    const expected = naiveCounts(data);
+    const keys = Array.from({ length: groups }, (_, group) =>
+      `${domainCodes[group]! < 0 ? null : domainValues[domainCodes[group]!]}|${countryCodes[group]! < 0 ? null : countryValues[countryCodes[group]!]}`);
+    // Nulls first, then by value (Arquero's orderby order).
+    const order = (key: string) => key.split('|').map((part) => (part === 'null' ? '' : `~${part}`)).join('|');
+    assert.equal(keys, [...expected.keys()].sort((a, b) => (order(a) < order(b) ? -1 : 1)));
+    keys.forEach((key, group) => {
+      assert.equal([...n.subarray(group * 6, group * 6 + 6)], expected.get(key)!.n, `${key} events`);
+      assert.equal([...users.subarray(group * 6, group * 6 + 6)], expected.get(key)!.users, `${key} users`);
+    });
+    assert.is(kept, data.events.filter((_, row) => !data.duplicates[row]).length);
+  });
+}
+
+test.run();
