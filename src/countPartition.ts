@@ -1,7 +1,6 @@
 import { parseToken, type TokenFacts } from './expand/parseToken.ts';
-import { countRows, type GroupCounts } from './metrics/countRows.ts';
+import { countRowParts, type GroupCounts } from './metrics/countRows.ts';
 import type { ParsedFile } from './read/FileParser.ts';
-import { concatBytes, concatInt32, concatOffsets, mergeDictionaries } from './read/columnBuilders.ts';
 import { parseHandler, type WorkerHandler } from './read/workerProtocol.ts';
 import { StageTimes, type Stage } from './report/StageTimes.ts';
 import { Tally, type TallyCounts } from './report/Tally.ts';
@@ -23,7 +22,7 @@ export interface PartitionCounts {
 }
 
 /** The steps of a count, as `--profile` names them. */
-export const COUNT_STAGES = ['assemble', 'count'] as const satisfies readonly Stage[];
+export const COUNT_STAGES = ['count'] as const satisfies readonly Stage[];
 type CountStage = (typeof COUNT_STAGES)[number];
 
 /**
@@ -102,19 +101,7 @@ const TOKEN_CACHE_LIMIT = 100_000;
  */
 export function countPartition(datehour: string, files: readonly CountingFile[], duplicates: Uint8Array): PartitionCounts {
   const times = new StageTimes();
-  const columns = times.measure('assemble', () => ({
-    rows: duplicates.length,
-    datehour,
-    type: concatInt32(files.map((file) => file.type)),
-    domain: mergeDictionaries(files.map((file) => file.domain)),
-    country: mergeDictionaries(files.map((file) => file.country)),
-    userIdBytes: concatBytes(files.map((file) => file.userIdBytes)),
-    userIdOffsets: concatOffsets(files.map((file) => file.userIdOffsets)),
-    userIdHashes: concatInt32(files.map((file) => file.userIdHashes)),
-    userIdNull: concatBytes(files.map((file) => file.userIdNull)),
-    consent: concatBytes(files.map((file) => file.consent)),
-  }));
-  const counts = times.measure('count', () => countRows(columns, duplicates));
+  const counts = times.measure('count', () => countRowParts(datehour, files, duplicates));
   const milliseconds = Object.fromEntries(COUNT_STAGES.map((stage) => [stage, times.milliseconds[stage]])) as Record<CountStage, number>;
   return { counts, milliseconds };
 }

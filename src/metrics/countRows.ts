@@ -1,4 +1,5 @@
 import type { DictionaryColumn } from '../read/FileParser.ts';
+import { StringDictionary } from '../read/columnBuilders.ts';
 import { wasmInstance, type WasmGlobal, type WasmMemory } from '../read/wasmModule.ts';
 
 /**
@@ -74,22 +75,50 @@ export interface GroupCounts {
  * const { groups, n, users, kept } = countRows(columns, duplicates);
  */
 export function countRows(columns: RowColumns, duplicates: Uint8Array): GroupCounts {
-  const { rows, domain, country } = columns;
+  return countRowParts(columns.datehour, [columns], duplicates);
+}
+
+/** One file's columns (or a partition's), as {@link countRowParts} reads them. */
+export type RowPart = Omit<RowColumns, 'datehour'>;
+
+/**
+ * {@link countRows} on a partition given as its files' columns, one after another (`duplicates`
+ * marks the rows of all of them): they are written straight into the counting loop's memory, their
+ * dictionaries merged on the way, with no concatenated copy between.
+ *
+ * @example
+ * const { groups } = countRowParts('2021-01-23-10', files, duplicates);
+ */
+export function countRowParts(datehour: string, parts: readonly RowPart[], duplicates: Uint8Array): GroupCounts {
+  const rows = parts.reduce((sum, part) => sum + part.rows, 0);
   const counter = GroupCounter.forThisThread();
-  const input = counter.layout(rows, columns.userIdBytes.length);
-  input.types.set(columns.type.subarray(0, rows));
-  input.domains.set(domain.codes.subarray(0, rows));
-  input.countries.set(country.codes.subarray(0, rows));
-  input.userIdOffsets.set(columns.userIdOffsets.subarray(0, rows + 1));
-  input.userIdHashes.set(columns.userIdHashes.subarray(0, rows));
-  input.userIdNulls.set(columns.userIdNull.subarray(0, rows));
-  input.consents.set(columns.consent.subarray(0, rows));
+  const input = counter.layout(rows, parts.reduce((sum, part) => sum + part.userIdOffsets[part.rows]!, 0));
+  const domains = parts.length === 1 ? null : new StringDictionary();
+  const countries = parts.length === 1 ? null : new StringDictionary();
+  let row = 0;
+  let userIdByte = 0;
+  for (const part of parts) {
+    const count = part.rows;
+    input.types.set(part.type.subarray(0, count), row);
+    writeCodes(input.domains, row, part.domain, count, domains);
+    writeCodes(input.countries, row, part.country, count, countries);
+    const offsets = part.userIdOffsets;
+    for (let i = 0; i < count; i++) input.userIdOffsets[row + i] = offsets[i]! - offsets[0]! + userIdByte;
+    input.userIdHashes.set(part.userIdHashes.subarray(0, count), row);
+    input.userIdNulls.set(part.userIdNull.subarray(0, count), row);
+    input.consents.set(part.consent.subarray(0, count), row);
+    input.userIdBytes.set(part.userIdBytes.subarray(offsets[0]!, offsets[count]!), userIdByte);
+    row += count;
+    userIdByte += offsets[count]! - offsets[0]!;
+  }
+  input.userIdOffsets[rows] = userIdByte;
   input.duplicates.set(duplicates.subarray(0, rows));
-  input.userIdBytes.set(columns.userIdBytes);
   const { groups, groupDomains, groupCountries, counts, users, kept } = counter.count(rows);
 
   // Groups in output order (domain, then country, nulls first), so the metrics' sort finds them sorted.
-  const order = sortedGroups(groupDomains, groupCountries, domain.values, country.values);
+  const domainValues = domains?.values ?? parts[0]?.domain.values ?? [];
+  const countryValues = countries?.values ?? parts[0]?.country.values ?? [];
+  const order = sortedGroups(groupDomains, groupCountries, domainValues, countryValues);
   const sortedCounts = new Int32Array(groups * 6);
   const sortedUsers = new Int32Array(groups * 6);
   for (let index = 0; index < groups; index++) {
@@ -97,9 +126,20 @@ export function countRows(columns: RowColumns, duplicates: Uint8Array): GroupCou
     sortedUsers.set(users.subarray(order[index]! * 6, order[index]! * 6 + 6), index * 6);
   }
   return {
-    datehour: columns.datehour, groups, domainCodes: order.map((group) => groupDomains[group]!), countryCodes: order.map((group) => groupCountries[group]!),
-    domainValues: domain.values, countryValues: country.values, n: sortedCounts, users: sortedUsers, kept,
+    datehour, groups, domainCodes: order.map((group) => groupDomains[group]!), countryCodes: order.map((group) => groupCountries[group]!),
+    domainValues, countryValues, n: sortedCounts, users: sortedUsers, kept,
   };
+}
+
+/** Writes a part's dictionary codes at `at`: as they are, or remapped into `merged` (-1, null, stays -1). */
+function writeCodes(target: Int32Array, at: number, column: DictionaryColumn, count: number, merged: StringDictionary | null): void {
+  if (!merged) {
+    target.set(column.codes.subarray(0, count), at);
+    return;
+  }
+  const remap = Int32Array.from(column.values, (value) => merged.code(value));
+  const codes = column.codes;
+  for (let i = 0; i < count; i++) target[at + i] = codes[i]! < 0 ? -1 : remap[codes[i]!]!;
 }
 
 interface CountExports {

@@ -3,7 +3,7 @@
 // sharing long prefixes included.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { countRows, type RowColumns } from '../../src/index.ts';
+import { countRowParts, countRows, type RowColumns, type RowPart } from '../../src/index.ts';
 import { seededRandom } from '../support/random.ts';
 
 function randomRows(seed: number, rows: number, sameHash: boolean) {
@@ -73,5 +73,30 @@ for (const [seed, sameHash] of [[1, true], [2, true], [3, false]] as const) {
     assert.is(kept, data.events.filter((_, row) => !data.duplicates[row]).length);
   });
 }
+
+/** Rows [begin, end) of `columns` as a part of their own: offsets into the shared bytes, a dictionary of their own in reverse order. */
+function partOf(columns: RowColumns, begin: number, end: number): RowPart {
+  const ownDictionary = ({ codes, values }: RowColumns['domain']) => {
+    const used = [...new Set(Array.from(codes.subarray(begin, end)).filter((code) => code >= 0))].reverse();
+    return { codes: codes.subarray(begin, end).map((code) => (code < 0 ? -1 : used.indexOf(code))), values: used.map((code) => values[code]!) };
+  };
+  return {
+    rows: end - begin, type: columns.type.subarray(begin, end), domain: ownDictionary(columns.domain), country: ownDictionary(columns.country),
+    userIdBytes: columns.userIdBytes, userIdOffsets: columns.userIdOffsets.subarray(begin, end + 1), userIdHashes: columns.userIdHashes.subarray(begin, end),
+    userIdNull: columns.userIdNull.subarray(begin, end), consent: columns.consent.subarray(begin, end),
+  };
+}
+
+test('a partition given as three files with dictionaries of their own: the counts of the whole', () => {
+  const data = randomRows(4, 3_000, true);
+  const whole = countRows(data.columns, data.duplicates);
+  const parts = countRowParts('2021-01-23-10', [partOf(data.columns, 0, 1_000), partOf(data.columns, 1_000, 1_001), partOf(data.columns, 1_001, 3_000)], data.duplicates);
+  const keyed = ({ groups, domainCodes, countryCodes, domainValues, countryValues, n, users }: typeof whole) =>
+    Array.from({ length: groups }, (_, group) => [domainValues[domainCodes[group]!] ?? null, countryValues[countryCodes[group]!] ?? null,
+      ...n.subarray(group * 6, group * 6 + 6), ...users.subarray(group * 6, group * 6 + 6)]);
+  assert.ok(whole.groups > 5);
+  assert.equal(keyed(parts), keyed(whole));
+  assert.is(parts.kept, whole.kept);
+});
 
 test.run();
