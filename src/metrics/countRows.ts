@@ -78,7 +78,12 @@ export function countRows(columns: RowColumns, duplicates: Uint8Array): GroupCou
   return countRowParts(columns.datehour, [columns], duplicates);
 }
 
-/** One file's columns (or a partition's), as {@link countRowParts} reads them. */
+/**
+ * One file's columns (or a partition's), as {@link countRowParts} reads them.
+ *
+ * @example
+ * const part: RowPart = withoutIds(expandedFile); // a job's expanded file is one
+ */
 export type RowPart = Omit<RowColumns, 'datehour'>;
 
 /**
