@@ -8,7 +8,7 @@
 
 const FNV_PRIME: u32 = 0x01000193;
 
-// Regions (set by `layout`): inputs, then outputs, then the two tables.
+// Regions (set by `layout`): inputs, then outputs (sized by the most groups there can be), then the two tables.
 let types: usize = 0;
 let domains: usize = 0;
 let countries: usize = 0;
@@ -23,39 +23,54 @@ let groupCountries: usize = 0;
 let counts: usize = 0;
 let users: usize = 0;
 let groupSlots: usize = 0; // [domain, country, group + 1]
+let groupMask: u32 = 0;
 let userSlots: usize = 0; // [hash, group, row + 1, or -(row + 1) for a null user id]
-let slotMask: u32 = 0;
+let userMask: u32 = 0;
 
 /** After `count`: the rows not marked as duplicates. */
 export let kept: i32 = 0;
 
 /**
- * Lays out the regions for a partition of `rows` rows and `bytes` bytes of user ids, after this
- * module's own data; returns the memory size they need (the caller grows the memory to it).
+ * Lays out the regions for a partition of `rows` rows and `bytes` bytes of user ids, with at most
+ * `maxGroups` groups and `pageviews` pageviews, after this module's own data. Returns the memory
+ * size they need (the caller grows the memory to it); past 4 GiB, no region is set.
  */
-export function layout(rows: i32, bytes: i32): usize {
-  let at = (__heap_base + 15) & ~15;
-  const column = ((<usize>rows * 4) + 15) & ~15;
-  const flags = (<usize>rows + 15) & ~15;
-  types = at; at += column;
-  domains = at; at += column;
-  countries = at; at += column;
-  userIdOffsets = at; at += column + 16;
-  userIdHashes = at; at += column;
-  userIdNulls = at; at += flags;
-  consents = at; at += flags;
-  duplicates = at; at += flags;
-  userIdBytes = at; at += (<usize>bytes + 15) & ~15;
-  groupDomains = at; at += column;
-  groupCountries = at; at += column;
-  counts = at; at += column * 6;
-  users = at; at += column * 6;
-  let slotCount: u32 = 1024;
-  while (slotCount < <u32>rows * 2) slotCount <<= 1;
-  slotMask = slotCount - 1;
-  groupSlots = at; at += <usize>slotCount * 12;
-  userSlots = at; at += <usize>slotCount * 12;
-  return at;
+export function layout(rows: i32, bytes: i32, maxGroups: i32, pageviews: i32): f64 {
+  const column = ((<u64>rows * 4) + 15) & ~15;
+  const flags = (<u64>rows + 15) & ~15;
+  const groupColumn = ((<u64>maxGroups * 4) + 15) & ~15;
+  // Computed in 64 bits: a partition too large for 32-bit memory must not wrap around.
+  const typesAt: u64 = (<u64>__heap_base + 15) & ~15;
+  const domainsAt = typesAt + column;
+  const countriesAt = domainsAt + column;
+  const userIdOffsetsAt = countriesAt + column;
+  const userIdHashesAt = userIdOffsetsAt + column + 16;
+  const userIdNullsAt = userIdHashesAt + column;
+  const consentsAt = userIdNullsAt + flags;
+  const duplicatesAt = consentsAt + flags;
+  const userIdBytesAt = duplicatesAt + flags;
+  const groupDomainsAt = userIdBytesAt + ((<u64>bytes + 15) & ~15);
+  const groupCountriesAt = groupDomainsAt + groupColumn;
+  const countsAt = groupCountriesAt + groupColumn;
+  const usersAt = countsAt + groupColumn * 6;
+  const groupSlotsAt = usersAt + groupColumn * 6;
+  const userSlotsAt = groupSlotsAt + tableSlots(maxGroups) * 12;
+  const end = userSlotsAt + tableSlots(pageviews) * 12;
+  if (end > 0xffff0000) return <f64>end;
+  types = <usize>typesAt; domains = <usize>domainsAt; countries = <usize>countriesAt;
+  userIdOffsets = <usize>userIdOffsetsAt; userIdHashes = <usize>userIdHashesAt;
+  userIdNulls = <usize>userIdNullsAt; consents = <usize>consentsAt; duplicates = <usize>duplicatesAt; userIdBytes = <usize>userIdBytesAt;
+  groupDomains = <usize>groupDomainsAt; groupCountries = <usize>groupCountriesAt; counts = <usize>countsAt; users = <usize>usersAt;
+  groupSlots = <usize>groupSlotsAt; groupMask = <u32>(tableSlots(maxGroups) - 1);
+  userSlots = <usize>userSlotsAt; userMask = <u32>(tableSlots(pageviews) - 1);
+  return <f64>end;
+}
+
+/** Slots of a table for `entries` entries: a power of two, at least twice as many, at least 1024. */
+function tableSlots(entries: i32): u64 {
+  let slots: u64 = 1024;
+  while (slots < <u64>entries * 2) slots <<= 1;
+  return slots;
 }
 
 /** Where each region starts, for the caller's views: index 0..12 as listed at the top. */
@@ -84,7 +99,8 @@ export function region(index: i32): usize {
  * users whose first pageview in the group is that row. Returns the groups, in first-seen order.
  */
 export function count(rows: i32): i32 {
-  memory.fill(groupSlots, 0, (<usize>slotMask + 1) * 24); // both tables
+  memory.fill(groupSlots, 0, (<usize>groupMask + 1) * 12);
+  memory.fill(userSlots, 0, (<usize>userMask + 1) * 12);
   let groups: i32 = 0;
   let keptRows: i32 = 0;
   for (let row: i32 = 0; row < rows; row++) {
@@ -104,7 +120,7 @@ export function count(rows: i32): i32 {
 /** The group of (domain, country) codes (-1 is null); a new group is numbered `next`, its cells zeroed. */
 function groupOf(domain: i32, country: i32, next: i32): i32 {
   const hash = (<u32>(domain + 1) * 0x9e3779b1) ^ (<u32>(country + 1) * 0x85ebca77);
-  let slot = (hash ^ (hash >> 15)) & slotMask;
+  let slot = (hash ^ (hash >> 15)) & groupMask;
   while (true) {
     const at = groupSlots + <usize>slot * 12;
     const stored = load<i32>(at, 8);
@@ -119,7 +135,7 @@ function groupOf(domain: i32, country: i32, next: i32): i32 {
       return next;
     }
     if (load<i32>(at) == domain && load<i32>(at, 4) == country) return stored - 1;
-    slot = (slot + 1) & slotMask;
+    slot = (slot + 1) & groupMask;
   }
 }
 
@@ -129,7 +145,7 @@ function firstOfUser(group: i32, row: i32): bool {
   const hash = (<u32>(load<i32>(userIdHashes + (<usize>row << 2)) ^ group) * FNV_PRIME) ^ (isNull ? 1 : 0);
   const start = load<i32>(userIdOffsets + (<usize>row << 2));
   const length = load<i32>(userIdOffsets + (<usize>(row + 1) << 2)) - start;
-  let slot = hash & slotMask;
+  let slot = hash & userMask;
   while (true) {
     const at = userSlots + <usize>slot * 12;
     const stored = load<i32>(at, 8);
@@ -144,7 +160,7 @@ function firstOfUser(group: i32, row: i32): bool {
       const other = load<i32>(userIdOffsets + (<usize>(stored - 1) << 2));
       if (load<i32>(userIdOffsets + (<usize>stored << 2)) - other == length && sameBytes(userIdBytes + <usize>start, userIdBytes + <usize>other, length)) return false;
     }
-    slot = (slot + 1) & slotMask;
+    slot = (slot + 1) & userMask;
   }
 }
 

@@ -1,4 +1,5 @@
 import type { DictionaryColumn } from '../read/FileParser.ts';
+import { ConsentMetricsError } from '../errors.ts';
 import { StringDictionary } from '../read/columnBuilders.ts';
 import { wasmInstance, type WasmGlobal, type WasmMemory } from '../read/wasmModule.ts';
 
@@ -96,8 +97,13 @@ export type RowPart = Omit<RowColumns, 'datehour'>;
  */
 export function countRowParts(datehour: string, parts: readonly RowPart[], duplicates: Uint8Array): GroupCounts {
   const rows = parts.reduce((sum, part) => sum + part.rows, 0);
+  const userIdBytes = parts.reduce((sum, part) => sum + part.userIdOffsets[part.rows]! - part.userIdOffsets[0]!, 0);
+  // At most one group per (domain, country) pair, and one (group, user) pair per pageview: the tables' sizes.
+  const distinct = (column: 'domain' | 'country') => parts.reduce((sum, part) => sum + part[column].values.length, 0) + 1;
+  const maxGroups = Math.min(rows, distinct('domain') * distinct('country'));
+  const pageviews = parts.reduce((sum, part) => sum + countPageviews(part.type, part.rows), 0);
   const counter = GroupCounter.forThisThread();
-  const input = counter.layout(rows, parts.reduce((sum, part) => sum + part.userIdOffsets[part.rows]!, 0));
+  const input = counter.layout(datehour, rows, userIdBytes, maxGroups, pageviews);
   const domains = parts.length === 1 ? null : new StringDictionary();
   const countries = parts.length === 1 ? null : new StringDictionary();
   let row = 0;
@@ -136,6 +142,12 @@ export function countRowParts(datehour: string, parts: readonly RowPart[], dupli
   };
 }
 
+function countPageviews(types: Int32Array, rows: number): number {
+  let pageviews = 0;
+  for (let row = 0; row < rows; row++) if (types[row] === 0) pageviews++;
+  return pageviews;
+}
+
 /** Writes a part's dictionary codes at `at`: as they are, or remapped into `merged` (-1, null, stays -1). */
 function writeCodes(target: Int32Array, at: number, column: DictionaryColumn, count: number, merged: StringDictionary | null): void {
   if (!merged) {
@@ -147,9 +159,12 @@ function writeCodes(target: Int32Array, at: number, column: DictionaryColumn, co
   for (let i = 0; i < count; i++) target[at + i] = codes[i]! < 0 ? -1 : remap[codes[i]!]!;
 }
 
+/** The most a 32-bit WebAssembly memory holds: 65,536 pages of 64 KiB, less one page. */
+const MAX_MEMORY = 2 ** 32 - 65536;
+
 interface CountExports {
   memory: WasmMemory;
-  layout(rows: number, bytes: number): number;
+  layout(rows: number, bytes: number, maxGroups: number, pageviews: number): number;
   region(index: number): number;
   count(rows: number): number;
   kept: WasmGlobal;
@@ -165,9 +180,13 @@ class GroupCounter {
   }
 
   /** Lays out the memory for a partition; returns views of the input regions, to fill before `count`. */
-  layout(rows: number, userIdBytes: number) {
+  layout(datehour: string, rows: number, userIdBytes: number, maxGroups: number, pageviews: number) {
     const { memory, layout, region } = this.exports;
-    const needed = layout(rows, userIdBytes);
+    const needed = layout(rows, userIdBytes, maxGroups, pageviews);
+    if (needed > MAX_MEMORY) {
+      throw new ConsentMetricsError(`partition ${datehour} is too large to count on one thread: ${rows} events need ` +
+        `${(needed / 2 ** 30).toFixed(1)} GiB of WebAssembly memory, which holds 4 GiB; split its hour into smaller partitions`);
+    }
     if (memory.buffer.byteLength < needed) memory.grow(Math.ceil((needed - memory.buffer.byteLength) / 65536));
     const buffer = memory.buffer;
     const int32s = (index: number, length = rows) => new Int32Array(buffer, region(index), length);

@@ -99,4 +99,19 @@ test('a partition given as three files with dictionaries of their own: the count
   assert.is(parts.kept, whole.kept);
 });
 
+test('a partition too large for 32-bit WebAssembly memory: a clear error, before any memory is taken', () => {
+  const rows = 100_000_000;
+  // 100M rows of 20-byte user ids: ~4.3 GiB of columns. Only the sizes are read before the error.
+  const offsets = new Proxy(new Int32Array(1), { get: (target, key) => (key === String(rows) ? rows * 20 : Reflect.get(target, key)) });
+  const part: RowPart = {
+    rows, type: new Int32Array(0), domain: { codes: new Int32Array(0), values: ['a.com'] }, country: { codes: new Int32Array(0), values: ['FR'] },
+    userIdBytes: new Uint8Array(0), userIdOffsets: offsets, userIdHashes: new Int32Array(0), userIdNull: new Uint8Array(0), consent: new Uint8Array(0),
+  };
+  assert.throws(() => countRowParts('2021-01-23-10', [part], new Uint8Array(0)),
+    (error: Error) => error.name === 'ConsentMetricsError' && /^partition 2021-01-23-10 is too large to count on one thread: 100000000 events need 4\.\d GiB/.test(error.message));
+  // The thread's counter still works.
+  const data = randomRows(5, 100, false);
+  assert.is(countRows(data.columns, data.duplicates).kept, data.events.filter((_, row) => !data.duplicates[row]).length);
+});
+
 test.run();
