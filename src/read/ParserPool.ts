@@ -33,9 +33,9 @@ interface Job {
  */
 export class ParserPool {
   private readonly workers: Worker[] = [];
-  private readonly idle: Worker[] = [];
   private readonly queue: Job[] = [];
-  private readonly running = new Map<Worker, Job>();
+  /** Each worker's jobs sent and not yet answered, oldest first (a worker answers in order). */
+  private readonly running = new Map<Worker, Job[]>();
 
   /** @param entry the worker script: by default one that parses (`read/parseWorker`) */
   constructor(size: number, entry: URL = workerEntry(import.meta.url, 'parseWorker')) {
@@ -45,7 +45,7 @@ export class ParserPool {
       worker.on('message', (reply: WorkerReply) => this.settle(worker, reply));
       worker.on('error', (error: Error) => this.fail(error));
       this.workers.push(worker);
-      this.idle.push(worker);
+      this.running.set(worker, []);
     }
   }
 
@@ -77,21 +77,26 @@ export class ParserPool {
     await Promise.all(this.workers.map((worker) => (worker.ref(), worker.terminate())));
   }
 
+  /**
+   * Sends queued jobs to the least busy workers, up to {@link JOBS_PER_WORKER} each: a worker that
+   * finishes a job starts its next one at once, without waiting for this thread to hear of it.
+   */
   private dispatch(): void {
-    while (this.idle.length > 0 && this.queue.length > 0) {
-      const worker = this.idle.pop()!;
+    while (this.queue.length > 0) {
+      const worker = this.workers.reduce((least, candidate) => (this.running.get(candidate)!.length < this.running.get(least)!.length ? candidate : least));
+      const jobs = this.running.get(worker)!;
+      if (jobs.length >= JOBS_PER_WORKER) return;
       const job = this.queue.shift()!;
-      this.running.set(worker, job);
+      jobs.push(job);
       worker.ref();
       worker.postMessage(job.request, job.transfer);
     }
   }
 
   private settle(worker: Worker, reply: WorkerReply): void {
-    const job = this.running.get(worker)!;
-    this.running.delete(worker);
-    worker.unref();
-    this.idle.push(worker);
+    const jobs = this.running.get(worker)!;
+    const job = jobs.shift()!;
+    if (jobs.length === 0) worker.unref();
     if ('error' in reply) job.reject(new ConsentMetricsError(`${job.describe}: ${reply.error}`));
     else job.resolve(reply.result);
     this.dispatch();
@@ -99,7 +104,13 @@ export class ParserPool {
 
   /** A worker crashed (a bug, not bad input): fail everything waiting rather than hang. */
   private fail(error: Error): void {
-    for (const job of [...this.running.values(), ...this.queue.splice(0)]) job.reject(error);
-    this.running.clear();
+    for (const job of [...[...this.running.values()].flatMap((jobs) => jobs.splice(0)), ...this.queue.splice(0)]) job.reject(error);
   }
 }
+
+/**
+ * Jobs a worker holds at once: the one it runs and the next. The main thread, busy deduplicating,
+ * would otherwise leave a worker idle between a reply and the next request (~15% of each worker's
+ * time at 2M events).
+ */
+const JOBS_PER_WORKER = 2;

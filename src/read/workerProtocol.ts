@@ -26,15 +26,22 @@ export const parseHandler: WorkerHandler = async (request) => {
   return { result: parsed, transfer: transferList(parsed) };
 };
 
-/** Answers the parent's requests with `handlers`, one at a time. Errors carry the Node code (`ENOENT`...) when there is one. */
+/**
+ * Answers the parent's requests with `handlers`, one at a time and in the order they came (the pool
+ * sends the next request before this one is answered, and matches replies to requests by order).
+ * Errors carry the Node code (`ENOENT`...) when there is one.
+ */
 export function serveRequests(handlers: Record<string, WorkerHandler>): void {
-  parentPort!.on('message', async (request: WorkerRequest) => {
-    try {
-      const { result, transfer } = await handlers[request.kind]!(request);
-      parentPort!.postMessage({ result } satisfies WorkerReply, transfer);
-    } catch (error) {
-      const { code, message } = error as NodeJS.ErrnoException;
-      parentPort!.postMessage({ error: code ?? message } satisfies WorkerReply);
-    }
+  let previous = Promise.resolve();
+  parentPort!.on('message', (request: WorkerRequest) => {
+    previous = previous.then(async () => {
+      try {
+        const { result, transfer } = await handlers[request.kind]!(request);
+        parentPort!.postMessage({ result } satisfies WorkerReply, transfer);
+      } catch (error) {
+        const { code, message } = error as NodeJS.ErrnoException;
+        parentPort!.postMessage({ error: code ?? message } satisfies WorkerReply);
+      }
+    });
   });
 }

@@ -1,0 +1,39 @@
+// The pool keeps two jobs on each worker at once (the next one waits there, not on this thread):
+// every reply must still go to its own request, an error included.
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { ParserPool } from '../../src/read/ParserPool.ts';
+
+const scratch = await mkdtemp(join(tmpdir(), 'consent-metrics-pool-'));
+/** A file of `rows` events, the row count telling the files apart. */
+async function fileOf(rows: number, gzip = false): Promise<string> {
+  const path = join(scratch, `rows-${rows}.json${gzip ? '.gz' : ''}`);
+  const line = (row: number) => JSON.stringify({ id: `e${rows}-${row}`, type: 'pageview', domain: 'a.com', user: { id: 'u', country: 'FR', token: '{}' } });
+  const text = Array.from({ length: rows }, (_, row) => line(row)).join('\n');
+  await writeFile(path, gzip ? gzipSync(text) : text);
+  return path;
+}
+
+for (const workers of [1, 2]) {
+  test(`${workers} worker(s), gzip and plain files and a missing one sent at once: each reply to its own request`, async () => {
+    const sizes = [5, 300, 1, 2_000, 17, 40, 9];
+    // A gzip file is parsed over several turns of the worker's event loop: the plain file sent after it must wait.
+    const paths = await Promise.all(sizes.map((rows, index) => fileOf(rows, index % 2 === 0)));
+    paths.splice(3, 0, join(scratch, 'missing.json'));
+    const pool = new ParserPool(workers);
+    try {
+      const results = await Promise.allSettled(paths.map((path) => pool.parse(path, path)));
+      const outcome = results.map((result) => (result.status === 'fulfilled' ? result.value.rows : (result.reason as Error).message));
+      assert.equal(outcome, [5, 300, 1, `cannot read ${join(scratch, 'missing.json')}: ENOENT`, 2_000, 17, 40, 9]);
+    } finally {
+      await pool.close();
+    }
+  });
+}
+
+test.after(() => rm(scratch, { recursive: true, force: true }));
+test.run();
