@@ -142,6 +142,7 @@ export function countRowParts(datehour: string, parts: readonly RowPart[], dupli
   };
 }
 
+/** Rows whose type code is 0, a pageview: the most (group, user) pairs the user table must hold. */
 function countPageviews(types: Int32Array, rows: number): number {
   let pageviews = 0;
   for (let row = 0; row < rows; row++) if (types[row] === 0) pageviews++;
