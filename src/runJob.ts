@@ -74,14 +74,12 @@ async function runHere({
   // of partitions at a time from their counts.
   const metricsBatches: Table[] = [];
   let pendingCounts: GroupCounts[] = [];
-  let pendingGroups = 0;
   const makeMetrics = async () => {
     if (pendingCounts.length === 0) return;
     const { partitionsMetrics } = await outputModule;
     const counts = pendingCounts;
     metricsBatches.push(times.measure('metrics', () => partitionsMetrics(counts)));
     pendingCounts = [];
-    pendingGroups = 0;
   };
   let files = 0;
   let duplicates = 0;
@@ -103,8 +101,7 @@ async function runHere({
     }
     for (const stage of COUNT_STAGES) times.milliseconds[stage] += milliseconds[stage];
     pendingCounts.push(counts);
-    pendingGroups += counts.groups;
-    if (pendingGroups >= METRICS_BATCH_GROUPS) await makeMetrics();
+    if (pendingCounts.reduce((groups, pending) => groups + pending.groups, 0) >= METRICS_BATCH_GROUPS) await makeMetrics();
     files += read.files;
     duplicates += rows - counts.kept;
     onPartition?.({ datehour: read.partition.datehour, files: read.files, bytes: read.bytes, lines: read.tally.lines, events: counts.kept, of: partitions.length });
