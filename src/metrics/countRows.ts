@@ -1,6 +1,6 @@
 import type { DictionaryColumn } from '../read/FileParser.ts';
 import { ConsentMetricsError } from '../errors.ts';
-import { StringDictionary } from '../read/columnBuilders.ts';
+import { mergeDictionariesInto } from '../read/columnBuilders.ts';
 import { wasmInstance, type WasmGlobal, type WasmMemory } from '../read/wasmModule.ts';
 
 /**
@@ -104,15 +104,15 @@ export function countRowParts(datehour: string, parts: readonly RowPart[], dupli
   const pageviews = parts.reduce((sum, part) => sum + countPageviews(part.type, part.rows), 0);
   const counter = GroupCounter.forThisThread();
   const input = counter.layout(datehour, rows, userIdBytes, maxGroups, pageviews);
-  const domains = parts.length === 1 ? null : new StringDictionary();
-  const countries = parts.length === 1 ? null : new StringDictionary();
+  // Each part's dictionary codes, remapped into one dictionary per column.
+  const codesOf = (column: 'domain' | 'country') => parts.map((part) => ({ codes: part[column].codes.subarray(0, part.rows), values: part[column].values }));
+  const domainValues = mergeDictionariesInto(input.domains, codesOf('domain'));
+  const countryValues = mergeDictionariesInto(input.countries, codesOf('country'));
   let row = 0;
   let userIdByte = 0;
   for (const part of parts) {
     const count = part.rows;
     input.types.set(part.type.subarray(0, count), row);
-    writeCodes(input.domains, row, part.domain, count, domains);
-    writeCodes(input.countries, row, part.country, count, countries);
     const offsets = part.userIdOffsets;
     for (let i = 0; i < count; i++) input.userIdOffsets[row + i] = offsets[i]! - offsets[0]! + userIdByte;
     input.userIdHashes.set(part.userIdHashes.subarray(0, count), row);
@@ -127,8 +127,6 @@ export function countRowParts(datehour: string, parts: readonly RowPart[], dupli
   const { groups, groupDomains, groupCountries, counts, users, kept } = counter.count(rows);
 
   // Groups in output order (domain, then country, nulls first), so the metrics' sort finds them sorted.
-  const domainValues = domains?.values ?? parts[0]?.domain.values ?? [];
-  const countryValues = countries?.values ?? parts[0]?.country.values ?? [];
   const order = sortedGroups(groupDomains, groupCountries, domainValues, countryValues);
   const sortedCounts = new Int32Array(groups * 6);
   const sortedUsers = new Int32Array(groups * 6);
@@ -147,17 +145,6 @@ function countPageviews(types: Int32Array, rows: number): number {
   let pageviews = 0;
   for (let row = 0; row < rows; row++) if (types[row] === 0) pageviews++;
   return pageviews;
-}
-
-/** Writes a part's dictionary codes at `at`: as they are, or remapped into `merged` (-1, null, stays -1). */
-function writeCodes(target: Int32Array, at: number, column: DictionaryColumn, count: number, merged: StringDictionary | null): void {
-  if (!merged) {
-    target.set(column.codes.subarray(0, count), at);
-    return;
-  }
-  const remap = Int32Array.from(column.values, (value) => merged.code(value));
-  const codes = column.codes;
-  for (let i = 0; i < count; i++) target[at + i] = codes[i]! < 0 ? -1 : remap[codes[i]!]!;
 }
 
 /** The most a 32-bit WebAssembly memory holds: 65,536 pages of 64 KiB, less one page. */

@@ -214,15 +214,30 @@ export function rehashPairs(old: Int32Array, factor = 4): Int32Array {
  * mergeDictionaries([{ codes: Int32Array.of(0, -1), values: ['FR'] }, { codes: Int32Array.of(0), values: ['ES'] }]); // codes 0, -1, 1
  */
 export function mergeDictionaries(columns: readonly DictionaryColumn[]): DictionaryColumn {
-  const merged = new StringDictionary();
   const codes = new Int32Array(columns.reduce((sum, column) => sum + column.codes.length, 0));
+  return { codes, values: mergeDictionariesInto(codes, columns) };
+}
+
+/**
+ * {@link mergeDictionaries} written into `target` from its start (e.g. memory a WebAssembly loop
+ * reads); returns the merged values. One column is copied as it is.
+ *
+ * @example
+ * const values = mergeDictionariesInto(domainCodes, files.map((file) => file.domain));
+ */
+export function mergeDictionariesInto(target: Int32Array, columns: readonly DictionaryColumn[]): string[] {
+  if (columns.length === 1) {
+    target.set(columns[0]!.codes);
+    return columns[0]!.values;
+  }
+  const merged = new StringDictionary();
   let row = 0;
   for (const column of columns) {
     const remap = Int32Array.from(column.values, (value) => merged.code(value));
     const local = column.codes;
-    for (let i = 0; i < local.length; i++) codes[row++] = local[i]! < 0 ? -1 : remap[local[i]!]!;
+    for (let i = 0; i < local.length; i++) target[row++] = local[i]! < 0 ? -1 : remap[local[i]!]!;
   }
-  return { codes, values: merged.values };
+  return merged.values;
 }
 
 /** The arrays one after another in a new array of the same type (the array itself when there is one). */
