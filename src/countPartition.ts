@@ -77,14 +77,26 @@ export function expandFile(file: ParsedFile, tokenCache: Map<string, TokenFacts>
   const invalidByCode = Uint8Array.from(facts, (fact) => (fact.valid ? 0 : 1));
   const codes = token.codes;
   const consent = new Uint8Array(file.rows);
-  for (let row = 0; row < file.rows; row++) {
-    const code = codes[row]!;
-    if (code < 0) continue;
-    consent[row] = consentByCode[code]!;
-    if (invalidByCode[code]) tally.report({ reason: 'invalid_token', file: file.file, line: file.line[row]!, detail: facts[code]!.problem ?? 'invalid token' });
+  if (consentOfRows(codes, file.rows, consentByCode, invalidByCode, consent) > 0) {
+    for (let row = 0; row < file.rows; row++) {
+      const code = codes[row]!;
+      if (code >= 0 && invalidByCode[code]) tally.report({ reason: 'invalid_token', file: file.file, line: file.line[row]!, detail: facts[code]!.problem ?? 'invalid token' });
+    }
   }
   const { lines, rejected, invalidTokens, examples } = tally;
   return { ...rest, consent, tokens: { lines, rejected, invalidTokens, examples }, expandMilliseconds: performance.now() - started };
+}
+
+/** Writes each row's consent from its token code (none without a token); returns the rows with an invalid token. */
+function consentOfRows(codes: Int32Array, rows: number, consentByCode: Uint8Array, invalidByCode: Uint8Array, consent: Uint8Array): number {
+  let invalid = 0;
+  for (let row = 0; row < rows; row++) {
+    const code = codes[row]!;
+    if (code < 0) continue;
+    consent[row] = consentByCode[code]!;
+    invalid += invalidByCode[code]!;
+  }
+  return invalid;
 }
 
 /** Distinct tokens whose facts a thread keeps between partitions. */

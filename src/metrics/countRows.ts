@@ -114,7 +114,7 @@ export function countRowParts(datehour: string, parts: readonly RowPart[], dupli
     const count = part.rows;
     input.types.set(part.type.subarray(0, count), row);
     const offsets = part.userIdOffsets;
-    for (let i = 0; i < count; i++) input.userIdOffsets[row + i] = offsets[i]! - offsets[0]! + userIdByte;
+    rebaseOffsets(input.userIdOffsets, row, offsets, count, userIdByte - offsets[0]!);
     input.userIdHashes.set(part.userIdHashes.subarray(0, count), row);
     input.userIdNulls.set(part.userIdNull.subarray(0, count), row);
     input.consents.set(part.consent.subarray(0, count), row);
@@ -128,16 +128,24 @@ export function countRowParts(datehour: string, parts: readonly RowPart[], dupli
 
   // Groups in output order (domain, then country, nulls first), so the metrics' sort finds them sorted.
   const order = sortedGroups(groupDomains, groupCountries, domainValues, countryValues);
-  const sortedCounts = new Int32Array(groups * 6);
-  const sortedUsers = new Int32Array(groups * 6);
-  for (let index = 0; index < groups; index++) {
-    sortedCounts.set(counts.subarray(order[index]! * 6, order[index]! * 6 + 6), index * 6);
-    sortedUsers.set(users.subarray(order[index]! * 6, order[index]! * 6 + 6), index * 6);
-  }
   return {
-    datehour, groups, domainCodes: order.map((group) => groupDomains[group]!), countryCodes: order.map((group) => groupCountries[group]!),
-    domainValues, countryValues, n: sortedCounts, users: sortedUsers, kept,
+    datehour, groups, domainCodes: gather(groupDomains, order, 1), countryCodes: gather(groupCountries, order, 1),
+    domainValues, countryValues, n: gather(counts, order, 6), users: gather(users, order, 6), kept,
   };
+}
+
+/** `target[at + i] = offsets[i] + shift` for i in `[0, count)`: a part's offsets moved to where its bytes go. */
+function rebaseOffsets(target: Int32Array, at: number, offsets: Int32Array, count: number, shift: number): void {
+  for (let i = 0; i < count; i++) target[at + i] = offsets[i]! + shift;
+}
+
+/** The runs of `width` values of `values` in the order of `order` (a run index per entry), in a new array. */
+function gather(values: Int32Array, order: Int32Array, width: number): Int32Array {
+  const out = new Int32Array(order.length * width);
+  for (let index = 0; index < order.length; index++) {
+    for (let i = 0; i < width; i++) out[index * width + i] = values[order[index]! * width + i]!;
+  }
+  return out;
 }
 
 /** Rows whose type code is 0, a pageview: the most (group, user) pairs the user table must hold. */

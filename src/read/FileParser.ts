@@ -253,21 +253,23 @@ export class FileParser {
     this.userIdOffsets.pushAll(scanner.userIdEnds, rows);
     this.userIdHashes.pushAll(scanner.userIdHashes, rows);
     this.line.pushAll(scanner.lines, rows);
-    const { userIdNulls, domainEntries, countryEntries, tokenEntries } = scanner;
-    for (let row = 0; row < rows; row++) {
-      this.userIdNull.push(userIdNulls[row]!);
-      this.domainCodes.push(this.codeOf(domainEntries[row]!, this.domain));
-      this.countryCodes.push(this.codeOf(countryEntries[row]!, this.country));
-      this.tokenCodes.push(this.codeOf(tokenEntries[row]!, null));
-    }
+    const { userIdNulls, domainEntries, countryEntries, tokenEntries, entryCodes } = scanner;
+    this.userIdNull.pushBytes(userIdNulls, rows);
+    this.resolveNewEntries(domainEntries, rows, this.domain);
+    this.resolveNewEntries(countryEntries, rows, this.country);
+    this.resolveNewEntries(tokenEntries, rows, null);
+    this.domainCodes.pushMapped(domainEntries, rows, entryCodes);
+    this.countryCodes.pushMapped(countryEntries, rows, entryCodes);
+    this.tokenCodes.pushMapped(tokenEntries, rows, entryCodes);
     this.tally.lines += rows;
   }
 
-  /** The code of a scan dictionary entry (-1: null) in `dictionary`, or in the tokens' when null. */
-  private codeOf(entry: number, dictionary: ByteDictionary | null): number {
-    if (entry < 0) return -1;
-    const code = this.scanner.entryCodes[entry]!;
-    return code >= 0 ? code : this.resolveEntry(entry, dictionary);
+  /** Gives a code to each scan dictionary entry of `entries[0, rows)` met for the first time in this file. */
+  private resolveNewEntries(entries: Int32Array, rows: number, dictionary: ByteDictionary | null): void {
+    const entryCodes = this.scanner.entryCodes;
+    for (let row = firstUnresolved(entries, 0, rows, entryCodes); row < rows; row = firstUnresolved(entries, row + 1, rows, entryCodes)) {
+      this.resolveEntry(entries[row]!, dictionary);
+    }
   }
 
   /** An entry met for the first time in this file: its bytes are ASCII, a token's a valid JSON string body. */
@@ -525,6 +527,12 @@ class TokenTable {
     this.slots[slot * 2 + 1] = entry + 1;
   }
 
+}
+
+/** The first row from `from` whose scan dictionary entry has no code yet (`rows` when none has). */
+function firstUnresolved(entries: Int32Array, from: number, rows: number, entryCodes: Int32Array): number {
+  for (let row = from; row < rows; row++) if (entries[row]! >= 0 && entryCodes[entries[row]!]! < 0) return row;
+  return rows;
 }
 
 /** A hash of a long byte string from its length and every 8th byte; lookups still compare every byte. */

@@ -34,6 +34,15 @@ export class Int32Builder {
     this.length += count;
   }
 
+  /** Appends `map[source[i]]` for i in `[0, count)`, -1 where the source is negative. */
+  pushMapped(source: Int32Array, count: number, map: Int32Array): void {
+    if (this.length + count > this.values.length) this.values = grow(this.values, Math.max(this.length * 2, this.length + count));
+    const values = this.values;
+    const at = this.length;
+    this.length = at + count; // before the loop: nothing after it lacks type feedback when V8 optimizes it mid-loop
+    for (let i = 0; i < count; i++) values[at + i] = source[i]! < 0 ? -1 : map[source[i]!]!;
+  }
+
   /** A copy of exactly the values (its own buffer, transferable); the builder can be reset and reused. */
   finish(): Int32Array {
     return this.values.slice(0, this.length);
@@ -67,6 +76,15 @@ export class ByteBuilder {
     }
     for (let i = start; i < end; i++) bytes[at++] = source[i]!;
     this.length = at;
+  }
+
+  /** Appends `source[0, count)`, each value a byte. */
+  pushBytes(source: Int32Array, count: number): void {
+    this.reserve(count);
+    const bytes = this.bytes;
+    const at = this.length;
+    this.length = at + count;
+    for (let i = 0; i < count; i++) bytes[at + i] = source[i]!;
   }
 
   push(byte: number): void {
@@ -233,11 +251,19 @@ export function mergeDictionariesInto(target: Int32Array, columns: readonly Dict
   const merged = new StringDictionary();
   let row = 0;
   for (const column of columns) {
-    const remap = Int32Array.from(column.values, (value) => merged.code(value));
-    const local = column.codes;
-    for (let i = 0; i < local.length; i++) target[row++] = local[i]! < 0 ? -1 : remap[local[i]!]!;
+    remapInto(target, row, column.codes, Int32Array.from(column.values, (value) => merged.code(value)));
+    row += column.codes.length;
   }
   return merged.values;
+}
+
+/**
+ * `target[at + i] = remap[codes[i]]` (-1 stays -1). Hot loops live in small functions of their own:
+ * V8 optimizes a long loop while it runs, and code after it that has not run yet would send the
+ * optimized code back to the interpreter (a recompile each time, on every thread).
+ */
+export function remapInto(target: Int32Array, at: number, codes: Int32Array, remap: Int32Array): void {
+  for (let i = 0; i < codes.length; i++) target[at + i] = codes[i]! < 0 ? -1 : remap[codes[i]!]!;
 }
 
 /** The arrays one after another in a new array of the same type (the array itself when there is one). */
