@@ -18,3 +18,21 @@ Deno.test('the job on the example fixtures, in Deno', async () => {
   });
   if (report.lines !== 62 || report.duplicates !== 5) throw new Error(`report: ${JSON.stringify(report)}`);
 });
+
+Deno.test('the job writes Parquet in Deno that reads back as the example result', async () => {
+  const out = await Deno.makeTempDir();
+  try {
+    await runJob({ root, out: `${out}/metrics.parquet` });
+    const { readParquet } = await import('parquet-wasm');
+    const { tableFromIPC } = await import('apache-arrow');
+    const table = tableFromIPC(readParquet(await Deno.readFile(`${out}/metrics.parquet`)).intoIPCStream());
+    if (table.numRows !== expected.rows.length) throw new Error(`${table.numRows} rows written, expected ${expected.rows.length}`);
+    const pageviews = table.getChild('pageviews')!.toArray() as BigInt64Array;
+    expected.rows.forEach((row: unknown[], i: number) => {
+      if (Number(pageviews[i]) !== row[3]) throw new Error(`row ${i} pageviews: ${pageviews[i]}, expected ${row[3]}`);
+      if (table.getChild('domain')!.get(i) !== row[1]) throw new Error(`row ${i} domain: ${table.getChild('domain')!.get(i)}, expected ${row[1]}`);
+    });
+  } finally {
+    await Deno.remove(out, { recursive: true });
+  }
+});
