@@ -1,3 +1,3 @@
 #!/usr/bin/env node
 // The installed command: compiled JavaScript only (`npm run build` makes dist/; `npm ci` runs it).
-import '../dist/cli/main.js';
+import '../dist/cli/bundle/main.js';

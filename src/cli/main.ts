@@ -1,5 +1,6 @@
 // The executable's entry: the command line with this process's arguments. `bin/consent-metrics.mjs`
-// runs its compiled form (dist/cli/main.js); `npm start` runs this source through tsx.
+// runs its compiled form, bundled (dist/cli/bundle/main.js, see scripts/bundle.mjs); `npm start` runs
+// this source through tsx.
 
 // The AWS SDK warns about Node 20 on every start: noise on a CLI's stderr. Set before the SDK loads,
 // hence the dynamic import below.

@@ -16,8 +16,8 @@ const ours = JSON.parse(await readFile(join(ROOT, 'package.json'), 'utf8'));
 const expectedRows: unknown[][] = JSON.parse(await readFile(join(FIXTURES, 'example/expected.json'), 'utf8')).rows;
 
 /** Runs a command; resolves with its exit code and output whatever the code. */
-async function run(command: string, args: string[], cwd: string) {
-  const env = { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' };
+async function run(command: string, args: string[], cwd: string, extraEnv: Record<string, string> = {}) {
+  const env = { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true', ...extraEnv };
   const plain = (text = '') => text.replace(/\x1b\[[0-9;]*m/g, ''); // the test runner forces colours on children
   return promisify(execFile)(command, args, { cwd, env, maxBuffer: 64 << 20 }).then(
     ({ stdout, stderr }) => ({ code: 0, stdout: plain(stdout), stderr: plain(stderr) }),
@@ -46,7 +46,7 @@ test('the tarball holds what runs and its docs: no tests, benchmarks, CI or gold
   const paths = (await succeed('tar', ['-tzf', join(scratch, packed.filename)], scratch)).split('\n').filter(Boolean).map((path) => path.replace(/^package\//, ''));
   const allowed = /^(dist\/|src\/|bin\/|fixtures\/example\/input\/|package\.json$|README\.md$|LICENSE$|CHANGELOG\.md$)/;
   assert.equal(paths.filter((path) => !allowed.test(path)), []);
-  for (const path of ['dist/index.js', 'dist/index.d.ts', 'dist/index.d.ts.map', 'dist/cli/main.js', 'dist/read/scanLines.wasm', 'dist/metrics/countGroups.wasm', 'src/index.ts', 'bin/consent-metrics.mjs',
+  for (const path of ['dist/index.js', 'dist/index.d.ts', 'dist/index.d.ts.map', 'dist/cli/main.js', 'dist/cli/bundle/main.js', 'dist/read/scanLines.wasm', 'dist/metrics/countGroups.wasm', 'src/index.ts', 'bin/consent-metrics.mjs',
     'README.md', 'LICENSE', 'CHANGELOG.md', 'fixtures/example/input/datehour=2021-01-23-10/part-00000-9b503de5-0d72-4099-a388-7fdcf6e16edb.c000.json']) {
     assert.ok(paths.includes(path), path);
   }
@@ -99,7 +99,18 @@ test('the bin runs compiled JavaScript, on the bundled example by default', asyn
   const rows = (JSON.parse(stdout) as Record<string, unknown>[]).map((row) => Object.values(row));
   assert.is(rowsDiffer(rows, expectedRows), null);
   const bin = await readFile(join(installed, 'bin/consent-metrics.mjs'), 'utf8');
-  assert.match(bin, "import '../dist/cli/main.js'");
+  assert.match(bin, "import '../dist/cli/bundle/main.js'");
+});
+
+test('the bin and its worker threads load Arrow and Arquero bundled, not as hundreds of modules', async () => {
+  // NODE_DEBUG=esm names every ES module the loader translates, in the main thread and the workers.
+  const { code, stderr } = await run(join(app, 'node_modules/.bin/consent-metrics'), ['--quiet', '--out', join(app, 'bundled.parquet')], app, { NODE_DEBUG: 'esm' });
+  assert.is(code, 0, stderr);
+  const modules = [...new Set(stderr.split('\n').flatMap((line) => /Translating \w+ (file:\S+)/.exec(line)?.[1] ?? []))];
+  assert.equal(modules.filter((url) => url.includes('/node_modules/consent-metrics/node_modules/') || /node_modules\/(apache-arrow|arquero|@uwdata)\//.test(url)), []);
+  assert.ok(modules.some((url) => url.endsWith('/dist/cli/bundle/main.js')), 'the bundle itself is loaded');
+  assert.ok(modules.some((url) => url.endsWith('/dist/jobWorker.js')), 'the worker script is loaded');
+  assert.ok(modules.length < 40, `${modules.length} modules loaded:\n${modules.join('\n')}`);
 });
 
 test('Deno imports it by package name', async () => {
