@@ -24,7 +24,7 @@ export interface RowColumns {
   userIdBytes: Uint8Array;
   /** Where each row's user id starts in `userIdBytes` (`rows + 1` entries). */
   userIdOffsets: Int32Array;
-  /** Each row's user id hash (FNV-1a of the bytes). */
+  /** Each row's user id hash (`hashBytes` of the bytes). */
   userIdHashes: Int32Array;
   /** 1 where the row's user id is null. */
   userIdNull: Uint8Array;

@@ -9,7 +9,7 @@ import type { Table } from 'apache-arrow';
 export interface IdBucket {
   /** The partition row of each id. */
   rows: Int32Array;
-  /** Each id's FNV-1a hash (the parser's). */
+  /** Each id's hash (the parser's `hashBytes`). */
   hashes: Int32Array;
   /** Offsets of each id in `bytes` (one more than ids). */
   offsets: Int32Array;

@@ -25,7 +25,7 @@ export interface ParsedFile {
   idBytes: Uint8Array;
   /** Offsets of each row's id in `idBytes`. */
   idOffsets: Int32Array;
-  /** FNV-1a hash of each id's bytes, for deduplication. */
+  /** Hash of each id's bytes (`hashBytes`), for deduplication. */
   idHashes: Int32Array;
   /** Index into EVENT_TYPES. */
   type: Int32Array;
@@ -35,7 +35,7 @@ export interface ParsedFile {
   userIdBytes: Uint8Array;
   /** Offsets of each row's user id in `userIdBytes`. */
   userIdOffsets: Int32Array;
-  /** FNV-1a hash of each row's user id bytes. */
+  /** Hash of each row's user id bytes (`hashBytes`). */
   userIdHashes: Int32Array;
   /** 1 where the row's user id is null. */
   userIdNull: Uint8Array;
@@ -69,16 +69,37 @@ export function transferList(file: ParsedFile): ArrayBuffer[] {
 
 const NEWLINE = 0x0a;
 const CARRIAGE_RETURN = 0x0d;
-const FNV_OFFSET = 0x811c9dc5 | 0;
-const FNV_PRIME = 0x01000193;
-/** The hash given to a null user id (an empty one hashes to FNV_OFFSET); only a hint, equality decides. */
+/** The hash given to a null user id (an empty one hashes to 0 too): only a hint, equality decides. */
 export const NULL_HASH = 0;
 
-/** FNV-1a over bytes: the hash both the parser and the dedup set use. */
+/**
+ * MurmurHash3_x86_32 (seed 0) over bytes: the hash of ids and user ids, on every path of the parse
+ * (the WebAssembly scan computes the same), which the dedup set and the user counts look up by.
+ */
 export function hashBytes(bytes: Uint8Array, start: number, end: number): number {
-  let hash = FNV_OFFSET;
-  for (let i = start; i < end; i++) hash = Math.imul(hash ^ bytes[i]!, FNV_PRIME);
-  return hash;
+  let hash = 0;
+  let at = start;
+  for (; at + 4 <= end; at += 4) {
+    hash ^= mixWord(bytes[at]! | (bytes[at + 1]! << 8) | (bytes[at + 2]! << 16) | (bytes[at + 3]! << 24));
+    hash = (Math.imul(rotateLeft(hash, 13), 5) + 0xe6546b64) | 0;
+  }
+  if (at < end) {
+    let tail = 0;
+    for (let shift = 0; at < end; at++, shift += 8) tail |= bytes[at]! << shift;
+    hash ^= mixWord(tail);
+  }
+  hash ^= end - start;
+  hash = Math.imul(hash ^ (hash >>> 16), 0x85ebca6b);
+  hash = Math.imul(hash ^ (hash >>> 13), 0xc2b2ae35);
+  return hash ^ (hash >>> 16);
+}
+
+function mixWord(word: number): number {
+  return Math.imul(rotateLeft(Math.imul(word, 0xcc9e2d51), 15), 0x1b873593);
+}
+
+function rotateLeft(value: number, bits: number): number {
+  return (value << bits) | (value >>> (32 - bits));
 }
 
 /**
@@ -535,7 +556,10 @@ function firstUnresolved(entries: Int32Array, from: number, rows: number, entryC
   return rows;
 }
 
-/** A hash of a long byte string from its length and every 8th byte; lookups still compare every byte. */
+const FNV_OFFSET = 0x811c9dc5 | 0;
+const FNV_PRIME = 0x01000193;
+
+/** A hash of a long byte string (FNV-1a) from its length and every 8th byte; lookups still compare every byte. */
 function sampledHash(bytes: Uint8Array, start: number, end: number): number {
   let hash = Math.imul(FNV_OFFSET ^ (end - start), FNV_PRIME);
   for (let i = start; i < end; i += 8) hash = Math.imul(hash ^ bytes[i]!, FNV_PRIME);

@@ -16,7 +16,7 @@ import { EVENT_TYPES } from './parseEventJson.ts';
  * | `user_id` | utf8 | |
  * | `file` | dictionary utf8 | where the line came from |
  * | `line` | int32 | its 1-based line number |
- * | `id_hash`, `user_id_hash` | int32 | FNV-1a of the UTF-8 bytes, for deduplication and distinct users |
+ * | `id_hash`, `user_id_hash` | int32 | `hashBytes` (MurmurHash3) of the UTF-8 bytes, for deduplication and distinct users |
  *
  * Ids and user ids go in as the parser's bytes and offsets, without making strings.
  *

@@ -4,6 +4,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { FileParser, parseEventJson, type ParsedFile } from '../../src/index.ts';
+import { hashBytes } from '../../src/read/FileParser.ts';
 import { seededRandom } from '../support/random.ts';
 
 // ignoreBOM: a value may start with U+FEFF, which a default TextDecoder would drop.
@@ -16,6 +17,21 @@ function rowsOf(parsed: ParsedFile): unknown[][] {
     parsed.line[row], decode(parsed.idBytes, parsed.idOffsets, row), value(parsed.domain, row), parsed.type[row],
     parsed.userIdNull[row] ? null : decode(parsed.userIdBytes, parsed.userIdOffsets, row), value(parsed.country, row), value(parsed.token, row),
   ]);
+}
+
+/**
+ * The first row whose id or user id hash is not `hashBytes` of its bytes (checked against MurmurHash3's
+ * published values in hashBytes.test.ts), or null: the scan in WebAssembly and the JS paths must agree.
+ */
+function firstWrongHash(parsed: ParsedFile): string | null {
+  for (let row = 0; row < parsed.rows; row++) {
+    const id = hashBytes(parsed.idBytes, parsed.idOffsets[row]!, parsed.idOffsets[row + 1]!);
+    if (parsed.idHashes[row] !== id) return `row ${row}: id hash ${parsed.idHashes[row]}, expected ${id}`;
+    if (parsed.userIdNull[row]) continue;
+    const userId = hashBytes(parsed.userIdBytes, parsed.userIdOffsets[row]!, parsed.userIdOffsets[row + 1]!);
+    if (parsed.userIdHashes[row] !== userId) return `row ${row}: user id hash ${parsed.userIdHashes[row]}, expected ${userId}`;
+  }
+  return null;
 }
 
 /** What JSON.parse says of the same lines: accepted rows and rejection counts. A byte-order mark is skipped at the start of the file only. */
@@ -144,6 +160,7 @@ for (const seed of [1, 2, 3, 4, 5, 6, 7, 8]) {
     const expected = expectedOf(lines);
     assert.equal(parsed.rejected, expected.rejected);
     assert.equal(rowsOf(parsed), expected.rows);
+    assert.is(firstWrongHash(parsed), null);
     assert.is(parsed.lines, expected.rows.length + Object.values(expected.rejected).reduce((a, b) => a + b, 0));
   });
 }
@@ -180,6 +197,7 @@ for (const seed of [11, 12, 13, 14]) {
     const expected = expectedOf(lines);
     assert.equal(parsed.rejected, expected.rejected);
     assert.equal(rowsOf(parsed), expected.rows);
+    assert.is(firstWrongHash(parsed), null);
   });
 }
 
