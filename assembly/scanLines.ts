@@ -20,7 +20,6 @@ const OPEN_BRACKET: u32 = 0x5b;
 const CLOSE_BRACKET: u32 = 0x5d;
 const MAX_DEPTH: i32 = 64;
 
-
 /** Dictionary kinds. */
 export const DOMAIN: i32 = 0;
 export const COUNTRY: i32 = 1;
