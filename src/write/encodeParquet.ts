@@ -5,7 +5,7 @@ import type { CompressionName } from './compressions.ts';
 export { COMPRESSIONS, type CompressionName } from './compressions.ts';
 
 // parquet-wasm's Node build is CommonJS. Node's `import` of CommonJS first scans its 100 KB for export names
-// (~40 ms of CPU, and TurboFan compiling the scanner); `require` loads it as is. Deno imports it.
+// (~30 ms of CPU, and TurboFan compiling the scanner); `require` loads it as is. Deno imports it.
 const { Compression, Table, WriterPropertiesBuilder, writeParquet }: typeof ParquetWasm =
   'Deno' in globalThis ? await import('parquet-wasm') : createRequire(import.meta.url)('parquet-wasm');
 
