@@ -116,6 +116,7 @@ async function runHere({
       const read = step.value;
       // Files parsed by the job's worker threads come expanded; files parsed on this thread are expanded here.
       const expanded = read.parsed.map((file: ParsedFile | ExpandedFile) => (isExpanded(file) ? file : expandFile(file, tokenCache)));
+      if (seenIds.size === 0) seenIds.reserve(expectedIds(read, expanded, partitions.length)); // sized once, from the first partition with events
       const marks = times.measure('dedup', () => markDuplicates(expanded, seenIds));
       const rows = marks.length; // before the marks are transferred
       const { datehour } = read.partition;
@@ -145,6 +146,17 @@ async function runHere({
   // For the caller, an Arquero table (int64 read back as numbers).
   const metrics = times.measure('result', () => resultTable(output));
   return { metrics, report, written, times };
+}
+
+/**
+ * The ids a run can expect, from its first partition: that partition's events per listed byte times
+ * the run's listed bytes (0 when the source lists no sizes). At most 4x the first partition's events
+ * per partition: a first partition of gzip files among plain ones must not reserve ~10x the memory.
+ */
+function expectedIds({ listedBytes, runListedBytes }: PartitionFiles, files: readonly { rows: number }[], partitions: number): number {
+  if (!listedBytes || runListedBytes === undefined) return 0;
+  const rows = files.reduce((sum, file) => sum + file.rows, 0);
+  return Math.min(Math.ceil((rows / listedBytes) * runListedBytes), rows * partitions * 4);
 }
 
 /**

@@ -21,6 +21,22 @@ export class IdSet {
   /** Distinct ids in the set. */
   size = 0;
 
+  /** Ids the set holds before it grows. */
+  get capacity(): number {
+    return this.slots.length >> 2;
+  }
+
+  /**
+   * Makes room for `ids` ids in all, so that the set reaches them without growing again: one rehash
+   * now instead of one per doubling on the way (each rehash rewrites every id so far into fresh
+   * memory). Never shrinks.
+   */
+  reserve(ids: number): void {
+    let length = this.slots.length;
+    while (ids * 2 > length >> 1) length *= 2;
+    if (length > this.slots.length) this.slots = rehashPairs(this.slots, length / this.slots.length);
+  }
+
   /** Registers an id column (bytes and offsets) whose rows `addIfAbsent` will refer to; returns its index. */
   keep(bytes: Uint8Array, offsets: Int32Array): number {
     this.columnStarts.push(this.rows);

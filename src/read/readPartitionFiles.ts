@@ -65,6 +65,10 @@ export interface PartitionEvents {
 export interface PartitionFiles extends Omit<PartitionEvents, 'table'> {
   /** Each file's columns, in key order. */
   parsed: ParsedFile[];
+  /** The bytes of this partition's files as listed (compressed, for gzip), when the source lists sizes. */
+  listedBytes?: number;
+  /** The same over every partition of the read. */
+  runListedBytes?: number;
 }
 
 /**
@@ -92,13 +96,15 @@ export async function* readPartitionFiles(
     return { partition, keys: keys.filter((key) => !isHiddenName(key.slice(key.lastIndexOf('/') + 1))) };
   }, { concurrency });
 
+  const listedBytes = listed.map(({ keys }) => sumOfSizes(source, keys));
+  const runListedBytes = sumOfSizes(source, listed.flatMap(({ keys }) => keys));
   const parsers = !source.localPath ? null : pool ?? (workers > 0 ? new ParserPool(workers) : null);
   if (parsers) times.besideMainThread.add('parse');
   const parse = (key: string): Promise<ParsedFile> =>
     parsers ? parsers.parse(source.localPath!(key), source.describe(key)) : parseStream(source, key);
   try {
     const iterator = pMapIterable(listed.flatMap(({ keys }) => keys), parse, { concurrency })[Symbol.asyncIterator]();
-    for (const { partition, keys } of listed) {
+    for (const [index, { partition, keys }] of listed.entries()) {
       const tally = new Tally(strict);
       const parsed: ParsedFile[] = [];
       // Exactly this partition's files: it is yielded before a later file's failure is awaited.
@@ -109,11 +115,22 @@ export async function* readPartitionFiles(
       }
       const bytes = parsed.reduce((sum, file) => sum + file.bytes, 0);
       for (const file of parsed) times.milliseconds.parse += file.parseMilliseconds;
-      yield { partition, parsed, files: keys.length, bytes, tally };
+      yield { partition, parsed, files: keys.length, bytes, tally, listedBytes: listedBytes[index], runListedBytes };
     }
   } finally {
     if (parsers !== pool) await parsers?.close();
   }
+}
+
+/** The listed sizes of `keys` added up; undefined unless the source gave every one. */
+function sumOfSizes(source: Source, keys: readonly string[]): number | undefined {
+  let sum = 0;
+  for (const key of keys) {
+    const size = source.sizeOf?.(key);
+    if (size === undefined) return undefined;
+    sum += size;
+  }
+  return sum;
 }
 
 /** Parses one file on this thread as its bytes stream in (gzip by magic bytes). */

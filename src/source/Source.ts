@@ -14,6 +14,11 @@ export interface Source {
   listFolders(prefix: string): Promise<string[]>;
   /** Keys of the files directly under `prefix`, in key order. */
   listFiles(prefix: string): Promise<string[]>;
+  /**
+   * The size in bytes of a key as its folder's listing gave it, once `listFiles` has listed it, where the
+   * source knows sizes (a local folder and S3 do): lets a run size its tables before reading.
+   */
+  sizeOf?(key: string): number | undefined;
   /** The bytes of one key, as a stream of chunks. */
   open(key: string): Promise<AsyncIterable<Uint8Array>>;
   /** The local file path of a key, where there is one: worker threads then read the file themselves. */

@@ -40,11 +40,20 @@ export async function localSource(root: string): Promise<Source> {
     return { folders, files };
   };
 
+  const sizes = new Map<string, number>();
+  const listFiles = async (prefix: string) => {
+    const keys = names((await kinds(prefix)).files).map((name) => (prefix ? `${prefix}/${name}` : name));
+    // A file that cannot be stat'ed gets no size; reading it fails loudly later.
+    await Promise.all(keys.map((key) => stat(join(base, key)).then((info) => sizes.set(key, info.size), () => {})));
+    return keys;
+  };
+
   return {
     describe: (key = '') => join(base, key),
     localPath: (key) => join(base, key),
     listFolders: async (prefix) => names((await kinds(prefix)).folders),
-    listFiles: async (prefix) => names((await kinds(prefix)).files).map((name) => (prefix ? `${prefix}/${name}` : name)),
+    listFiles,
+    sizeOf: (key) => sizes.get(key),
     open: async (key) => {
       const path = join(base, key);
       // Open eagerly so a missing or unreadable file fails here, with its name, not mid-stream.

@@ -21,6 +21,7 @@ export async function s3Source(url: string, { client, ...clientOptions }: S3Opti
   const root = folderPrefix(key);
   const describe = (relative = '') => `s3://${bucket}/${root}${relative}`;
 
+  const sizes = new Map<string, number>();
   const list = async (prefix: string) => {
     const Prefix = root + folderPrefix(prefix);
     const folders: string[] = [];
@@ -28,7 +29,12 @@ export async function s3Source(url: string, { client, ...clientOptions }: S3Opti
     try {
       for await (const page of paginateListObjectsV2({ client: s3 }, { Bucket: bucket, Prefix, Delimiter: '/' })) {
         for (const common of page.CommonPrefixes ?? []) folders.push(common.Prefix!.slice(Prefix.length, -1));
-        for (const object of page.Contents ?? []) if (!object.Key!.endsWith('/')) files.push(object.Key!.slice(root.length));
+        for (const object of page.Contents ?? []) {
+          if (object.Key!.endsWith('/')) continue;
+          const key = object.Key!.slice(root.length);
+          files.push(key);
+          if (object.Size !== undefined) sizes.set(key, object.Size);
+        }
       }
     } catch (error) {
       throw s3Error(error, 'listing', `s3://${bucket}/${Prefix}`);
@@ -48,6 +54,7 @@ export async function s3Source(url: string, { client, ...clientOptions }: S3Opti
     describe,
     listFolders: async (prefix) => (await list(prefix)).folders,
     listFiles: async (prefix) => (await list(prefix)).files,
+    sizeOf: (key) => sizes.get(key),
     open: (relative) => readObject(s3, bucket, root + relative),
   };
 }

@@ -42,4 +42,21 @@ test('IdSet stays exact through its rehashes', () => {
   assert.is(ids.size, 20_000);
 });
 
+test('IdSet.reserve makes room once: the reserved ids then go in without growing, exactly', () => {
+  const ids = new IdSet();
+  const text = Array.from({ length: 50_000 }, (_, i) => `event-${i}`);
+  const offsets = new Int32Array(text.length + 1);
+  text.forEach((id, i) => (offsets[i + 1] = offsets[i]! + id.length));
+  const column = ids.keep(bytes(text.join('')), offsets);
+  assert.ok(ids.addIfAbsent(column, 0, 0), 'an id before the reservation');
+  ids.reserve(50_000);
+  const reserved = ids.capacity;
+  assert.ok(reserved >= 50_000 && reserved < 200_000, `capacity ${reserved}`);
+  text.forEach((_, i) => assert.is(ids.addIfAbsent(column, i, i % 1000), i > 0, `id ${i}`));
+  assert.is(ids.capacity, reserved, 'no growth');
+  assert.is(ids.size, 50_000);
+  ids.reserve(10);
+  assert.is(ids.capacity, reserved, 'never shrinks');
+});
+
 test.run();

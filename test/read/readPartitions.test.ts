@@ -1,7 +1,11 @@
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { ConsentMetricsError, readPartition, readPartitions, selectPartitions } from '../../src/index.ts';
+import { ConsentMetricsError, localSource, readPartition, readPartitions, selectPartitions } from '../../src/index.ts';
+import { readPartitionFiles } from '../../src/read/readPartitionFiles.ts';
 import { eventLine, memorySource } from '../support/memorySource.ts';
 
 test('the Arrow table: columns, dictionary-encoded strings, rows in file key then line order', async () => {
@@ -47,6 +51,39 @@ test('files of all partitions are read under one concurrency bound, results in o
   }
   assert.is(stats.maxInFlight, 3);
   assert.equal(seen, [10, 11, 12, 13].map((h) => `2021-01-23-${h}: ${[0, 1, 2, 3, 4].map((f) => `${h}-${f}`).join(' ')}`));
+});
+
+test('each partition carries its files\' listed sizes and the whole read\'s, where the source lists sizes', async () => {
+  const scratch = await mkdtemp(join(tmpdir(), 'consent-metrics-sizes-'));
+  try {
+    const files: Record<string, string | Uint8Array> = {
+      'datehour=2021-01-23-10/part-0.json': eventLine({ id: 'a' }) + '\n',
+      'datehour=2021-01-23-10/part-1.json.gz': gzipSync(eventLine({ id: 'b' }) + '\n' + eventLine({ id: 'c' }) + '\n'),
+      'datehour=2021-01-23-11/part-0.json': eventLine({ id: 'd', domain: 'a-longer-domain.example' }) + '\n',
+    };
+    for (const [key, content] of Object.entries(files)) {
+      await mkdir(join(scratch, key, '..'), { recursive: true });
+      await writeFile(join(scratch, key), content);
+    }
+    const size = (key: string) => Buffer.byteLength(files[key]!);
+    const source = await localSource(scratch);
+    const { partitions } = await selectPartitions(source);
+    const read = [];
+    for await (const { listedBytes, runListedBytes, parsed } of readPartitionFiles(source, partitions, { workers: 0 })) read.push({ listedBytes, runListedBytes, rows: parsed.map((file) => file.rows) });
+    const first = size('datehour=2021-01-23-10/part-0.json') + size('datehour=2021-01-23-10/part-1.json.gz');
+    const second = size('datehour=2021-01-23-11/part-0.json');
+    assert.equal(read, [
+      { listedBytes: first, runListedBytes: first + second, rows: [1, 2] },
+      { listedBytes: second, runListedBytes: first + second, rows: [1] },
+    ]);
+
+    const { source: unsized } = memorySource(files);
+    for await (const { listedBytes, runListedBytes } of readPartitionFiles(unsized, partitions, { workers: 0 })) {
+      assert.equal([listedBytes, runListedBytes], [undefined, undefined], 'a source without sizes');
+    }
+  } finally {
+    await rm(scratch, { recursive: true, force: true });
+  }
 });
 
 test('concurrency must be a whole number from 1', async () => {

@@ -28,7 +28,7 @@ test('partitions and files are listed over every page, keys relative to the root
   pages.forEach((keys, page) => {
     s3.on(ListObjectsV2Command, { Prefix: 'raw/datehour=2021-01-23-10/', Delimiter: '/', ContinuationToken: page ? `f${page}` : undefined })
       .resolves({
-        Contents: keys.map((key) => ({ Key: `raw/datehour=2021-01-23-10/${key}.json` })),
+        Contents: keys.map((key) => ({ Key: `raw/datehour=2021-01-23-10/${key}.json`, Size: key.charCodeAt(0) })),
         IsTruncated: page < pages.length - 1,
         NextContinuationToken: page < pages.length - 1 ? `f${page + 1}` : undefined,
       });
@@ -38,6 +38,8 @@ test('partitions and files are listed over every page, keys relative to the root
   assert.equal(partitions.map((p) => p.key), ['datehour=2021-01-23-10', 'datehour=2021-01-23-11']);
   assert.equal(await source.listFiles('datehour=2021-01-23-10'), ['a', 'b', 'c', 'd', 'e'].map((k) => `datehour=2021-01-23-10/${k}.json`));
   assert.is(source.describe('datehour=2021-01-23-10/a.json'), 's3://events/raw/datehour=2021-01-23-10/a.json');
+  assert.equal(['a', 'c', 'e'].map((k) => source.sizeOf!(`datehour=2021-01-23-10/${k}.json`)), [97, 99, 101], 'sizes from the listing');
+  assert.is(source.sizeOf!('datehour=2021-01-23-11/x.json'), undefined, 'not listed');
 });
 
 test('GetObject calls in flight never exceed the concurrency bound, and order is kept', async () => {
