@@ -8,6 +8,8 @@ export interface ParquetContents {
   schema: string[];
   rows: Record<string, unknown>[];
   codecs: string[];
+  /** Each column's encodings (first row group), by column name. */
+  encodings: Record<string, string[]>;
 }
 
 export async function readParquetBack(path: string): Promise<ParquetContents> {
@@ -19,7 +21,8 @@ export async function readParquetBack(path: string): Promise<ParquetContents> {
   );
   const codecs = [...new Set(metadata.row_groups.flatMap((group) => group.columns.map((column) => column.meta_data!.codec)))];
   const rows = await parquetReadObjects({ file, compressors });
-  return { schema, rows, codecs };
+  const encodings = Object.fromEntries((metadata.row_groups[0]?.columns ?? []).map((column) => [column.meta_data!.path_in_schema.join('.'), column.meta_data!.encodings]));
+  return { schema, rows, codecs, encodings };
 }
 
 /** The output schema of SPEC.md, as Parquet stores it. */

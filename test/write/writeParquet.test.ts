@@ -32,6 +32,9 @@ for (const [compression, codec] of [['snappy', 'SNAPPY'], ['zstd', 'ZSTD'], ['no
     assert.equal(back.schema, SPEC_PARQUET_SCHEMA);
     assert.equal(back.codecs, [codec]);
     assert.equal(back.rows.map((row) => [row.domain, row.consents_given_with_consent, row.avg_pageviews_per_user]), [['a', 2n ** 40n, 1.5], [null, 0n, 0]]);
+    // Counts delta-encoded (as small as a dictionary here, faster to write); text keys keep their dictionary.
+    assert.ok(back.encodings.pageviews!.includes('DELTA_BINARY_PACKED') && !back.encodings.pageviews!.includes('RLE_DICTIONARY'), `pageviews: ${back.encodings.pageviews}`);
+    assert.ok(back.encodings.domain!.includes('RLE_DICTIONARY'), `domain: ${back.encodings.domain}`);
   });
 }
 
