@@ -89,6 +89,7 @@ async function runHere({
   // Arrow, Arquero and parquet-wasm load while the first files are parsed.
   const outputModule = import('./jobOutput.ts');
   outputModule.catch(() => {}); // awaited below; a failure must not count as unhandled before that
+  if (target) void outputModule.then(({ warmUpParquet }) => warmUpParquet(compression)).catch(() => {}); // the real write fails loudly if this would
   // Partitions being counted, oldest first: they are taken in datehour order (tallies, strict mode).
   const counting: { read: PartitionFiles; expanded: ExpandedFile[]; rows: number; counted: Promise<PartitionCounts> }[] = [];
   const takeOldest = async () => {
