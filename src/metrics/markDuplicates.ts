@@ -14,13 +14,8 @@ export function markDuplicates(files: readonly Pick<ParsedFile, 'rows' | 'idByte
   const marks = new Uint8Array(files.reduce((sum, file) => sum + file.rows, 0));
   let row = 0;
   for (const file of files) {
-    markColumn(seenIds, seenIds.keep(file.idBytes, file.idOffsets), file.idHashes, file.rows, marks, row);
+    seenIds.addColumn(seenIds.keep(file.idBytes, file.idOffsets), file.idHashes, file.rows, marks, row);
     row += file.rows;
   }
   return marks;
-}
-
-/** One kept column's rows added to the set, a 1 in `marks` from `at` for each already in it (a loop of its own: see `remapInto`). */
-function markColumn(seenIds: IdSet, column: number, hashes: Int32Array, rows: number, marks: Uint8Array, at: number): void {
-  for (let row = 0; row < rows; row++) if (!seenIds.addIfAbsent(column, row, hashes[row]!)) marks[at + row] = 1;
 }

@@ -1,7 +1,8 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { ByteDictionary } from '../../src/read/columnBuilders.ts';
-import { IdSet } from '../../src/index.ts';
+import { IdSet, markDuplicates } from '../../src/index.ts';
+import { hashBytes } from '../../src/read/FileParser.ts';
 
 const bytes = (text: string) => new TextEncoder().encode(text);
 
@@ -40,6 +41,24 @@ test('IdSet stays exact through its rehashes', () => {
   text.forEach((_, i) => assert.ok(ids.addIfAbsent(column, i, i % 5)));
   text.forEach((_, i) => assert.not.ok(ids.addIfAbsent(column, i, i % 5)));
   assert.is(ids.size, 20_000);
+});
+
+test('markDuplicates marks exactly the rows whose id came earlier, across files and read-ahead batches', () => {
+  // 3 files of 1,000 ids drawn from 700 values (so repeats inside a file, inside a read-ahead batch
+  // and across files), hashed with hashBytes; the expectation is a JS Set of strings.
+  const files = [1, 2, 3].map((seed) => {
+    const text = Array.from({ length: 1000 }, (_, i) => `u${(i * 7919 * seed + seed) % 700}`);
+    const idBytes = bytes(text.join(''));
+    const idOffsets = new Int32Array(text.length + 1);
+    text.forEach((id, i) => (idOffsets[i + 1] = idOffsets[i]! + id.length));
+    const idHashes = Int32Array.from(text, (_, i) => hashBytes(idBytes, idOffsets[i]!, idOffsets[i + 1]!));
+    return { text, rows: text.length, idBytes, idOffsets, idHashes };
+  });
+  const seen = new Set<string>();
+  const expected = files.flatMap(({ text }) => text.map((id) => (seen.has(id) ? 1 : (seen.add(id), 0))));
+  const ids = new IdSet();
+  assert.equal([...markDuplicates(files.slice(0, 2), ids), ...markDuplicates(files.slice(2), ids)], expected);
+  assert.is(ids.size, seen.size);
 });
 
 test('IdSet.reserve makes room once: the reserved ids then go in without growing, exactly', () => {
