@@ -4,11 +4,11 @@
 import * as aq from 'arquero';
 import type { ColumnTable } from 'arquero';
 import { tableToIPC, type Table } from 'apache-arrow';
-import { groupKeyColumns, pivotedColumns } from './metrics/aggregatePartition.ts';
+import { pivotedColumns } from './metrics/aggregatePartition.ts';
 import type { GroupCounts } from './metrics/countRows.ts';
-import { METRIC_COLUMNS, metricsFromKeyedCounts } from './metrics/metricsFromCells.ts';
+import { METRIC_COLUMNS, metricValues } from './metrics/metricsFromCells.ts';
 import { encodeParquet, type CompressionName } from './write/encodeParquet.ts';
-import { metricsToArrow } from './write/metricsToArrow.ts';
+import { countedMetricsToArrow, metricsToArrow } from './write/metricsToArrow.ts';
 
 export { joinMetrics } from './write/metricsToArrow.ts';
 export { writeToTarget } from './write/writeParquet.ts';
@@ -19,7 +19,7 @@ export { writeToTarget } from './write/writeParquet.ts';
  * expressions at each call, which costs more than a partition of ~10k groups takes to compute.
  */
 export function partitionsMetrics(parts: readonly GroupCounts[]): Table {
-  return metricsToArrow(metricsFromKeyedCounts(aq.table({ ...groupKeyColumns(parts), ...pivotedColumns(parts) })));
+  return countedMetricsToArrow(parts, metricValues(aq.table(pivotedColumns(parts))));
 }
 
 /** The output as an Arquero table for the caller (int64 read back as numbers). */

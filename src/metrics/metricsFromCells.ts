@@ -118,6 +118,18 @@ export function metricsFromKeyedCounts(counts: ColumnTable): ColumnTable {
   return counts.derive(METRICS).select(...METRIC_COLUMNS);
 }
 
+/**
+ * The contract's definitions over pivoted counts ({@link COUNT_COLUMNS}, one row per group): the
+ * seven metric columns alone, the groups' keys left to the caller (the job builds them as Arrow
+ * straight from its dictionary codes).
+ *
+ * @example
+ * metricValues(aq.table({ n_pageviews_with: [3], ... })).columnNames(); // ['pageviews', ..., 'avg_pageviews_per_user']
+ */
+export function metricValues(counts: ColumnTable): ColumnTable {
+  return counts.derive(METRICS).select(...METRIC_COLUMNS.slice(GROUP_KEYS.length));
+}
+
 /** A table with the metric columns and no rows. */
 export function emptyMetrics(): ColumnTable {
   return aq.table(Object.fromEntries(METRIC_COLUMNS.map((name) => [name, []])));

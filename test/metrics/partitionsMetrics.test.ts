@@ -33,6 +33,26 @@ test('metrics of two partitions in one batch: the rows of each batched alone, on
   ]);
 });
 
+test('the keys, made from the codes: non-ASCII values, a null value, a partition without groups, the output schema', () => {
+  const accents: GroupCounts = {
+    datehour: '2021-01-23-12', groups: 3, domainCodes: Int32Array.of(1, 0, 2), countryCodes: Int32Array.of(0, -1, 1),
+    domainValues: ['crème.fr', 'b.org', null], countryValues: ['ÉS', 'DE'],
+    n: Int32Array.from({ length: 18 }, (_, cell) => cell), users: new Int32Array(18).fill(1), kept: 0,
+  };
+  const none: GroupCounts = { ...hour11, datehour: '2021-01-23-13', groups: 0, domainCodes: new Int32Array(0), countryCodes: new Int32Array(0), n: new Int32Array(0), users: new Int32Array(0) };
+  const table = partitionsMetrics([hour11, none, accents]);
+  assert.equal(table.schema.fields.map(String), [
+    'datehour: Utf8', 'domain: Utf8', 'country: Utf8', 'pageviews: Int64', 'pageviews_with_consent: Int64', 'consents_asked: Int64',
+    'consents_asked_with_consent: Int64', 'consents_given: Int64', 'consents_given_with_consent: Int64', 'avg_pageviews_per_user: Float64',
+  ]);
+  assert.equal(rows(table).map((row) => row.slice(0, 4)), [
+    ['2021-01-23-11', 'b.org', 'null', '6'],
+    ['2021-01-23-12', 'b.org', 'ÉS', '1'], // cells 0 + 1
+    ['2021-01-23-12', 'crème.fr', 'null', '13'], // 6 + 7
+    ['2021-01-23-12', 'null', 'DE', '25'], // 12 + 13
+  ]);
+});
+
 /** A partition of `groups` groups, each its own domain, with made-up counts. */
 const manyGroups = (datehour: string, groups: number): GroupCounts => ({
   datehour, groups, domainCodes: Int32Array.from({ length: groups }, (_, group) => group), countryCodes: new Int32Array(groups),
