@@ -95,8 +95,9 @@ function randomLines(seed: number, count: number): string[] {
     let keys = Object.keys(event).filter((key) => event[key] !== undefined);
     if (r.chance(0.2)) keys = keys.sort(() => r.next() - 0.5);
     const space = LAYOUTS[r.pick(['compact', 'compact', 'python', 'anywhere'])]!(r);
-    // Now and then a key with whitespace inside ("i d", " type"): another key, where no whitespace may be skipped.
-    const name = (key: string) => (r.chance(0.03) ? r.pick([`${key[0]} ${key.slice(1)}`, ` ${key}`, `${key}\t`]) : key);
+    // Now and then a key with whitespace inside ("i d", " type"), or a key one letter longer or shorter
+    // ("ids", "typ": the scan matches known keys as words): another key, which must not count as the known one.
+    const name = (key: string) => (r.chance(0.05) ? r.pick([`${key[0]} ${key.slice(1)}`, ` ${key}`, `${key}\t`, `${key}s`, key.slice(0, -1)]) : key);
     let line = spacedJson(Object.fromEntries(keys.map((key) => [name(key), event[key]])), space);
     // Now and then a key written with an escape: "\u0069d" is still "id" to JSON.parse.
     if (r.chance(0.05)) line = line.replace(/"(id|type|domain|user|country|token)"/, (_, key: string) => `"\\u${key.charCodeAt(0).toString(16).padStart(4, '0')}${key.slice(1)}"`);
@@ -107,6 +108,8 @@ function randomLines(seed: number, count: number): string[] {
     // A repeated key: JSON.parse keeps the last value.
     if (r.chance(0.03)) line = line.replace(/\}\s*$/, `,"${r.pick(['id', 'domain', 'type', 'user'])}":${JSON.stringify(r.pick([null, 1, 'b.fr', 'pageview', { id: 'v' }]))}}`);
     if (r.chance(0.03)) line = line.replace('"user":{', `"user":{"${r.pick(['id', 'country', 'token'])}":${JSON.stringify(r.pick([null, 'ES', '{}']))},`);
+    // A user key one letter longer or shorter: another key.
+    if (r.chance(0.03)) line = line.replace(/"(country|token)":/, (_, key: string) => `"${r.chance(0.5) ? `${key}x` : key.slice(0, -1)}":`);
     // Invalid JSON values where an extra field's value goes: the scan must refuse what JSON.parse refuses.
     if (r.chance(0.03)) line = line.replace(/^\{/, `{"bad":${r.pick(['01', '1.', '-', '.5', '1e', 'tru', 'nul', '"\\x"', '[1,]', '{"a"}', '+1', '"\u0001"'])},`);
     if (r.chance(0.02)) line = r.pick(['', '   ', '[1]', 'null', '42', '"text"', '{"id":"dup","id":"x","type":"pageview"}', '\ufeff{"id":"b","type":"pageview"}']);
