@@ -46,6 +46,7 @@ let idArena: usize = 0;
 let userIdArena: usize = 0;
 let arenaCapacity: i32 = 0;
 let slots: usize = 0; // [hash, entry + 1] pairs
+let countryPairs: usize = 0; // entry + 1 of each two-byte country, by its bytes
 let slotMask: u32 = 0;
 let entryStarts: usize = 0;
 let entryLengths: usize = 0;
@@ -88,6 +89,7 @@ export function layout(rows: i32, arenaBytes: i32, entries: i32, storageBytes: i
   while (slotCount < <u32>entries * 2) slotCount <<= 1;
   slotMask = slotCount - 1;
   slots = at; at += <usize>slotCount * 8;
+  countryPairs = at; at += 65536 * 4;
   entryStarts = at; at += <usize>entries * 4;
   entryLengths = at; at += <usize>entries * 4;
   entryKinds = at; at += <usize>entries * 4;
@@ -121,6 +123,7 @@ export function region(index: i32): usize {
 /** Empties the dictionary (a new file: entries are per file). */
 export function resetDictionary(): void {
   memory.fill(slots, 0, (<usize>slotMask + 1) * 8);
+  memory.fill(countryPairs, 0, 65536 * 4);
   entryCount = 0;
   storageUsed = 0;
 }
@@ -248,10 +251,8 @@ function scanLine(at: usize, row: i32, idUsed: i32, userIdUsed: i32): i32 {
       next++;
     } else if (key == KEY_TYPE) {
       if (first != QUOTE) return DECLINED;
-      next = stringEnd(p + 1);
-      if (next < 0 || stringFlags != 0) return DECLINED;
-      typeCode = typeCodeOf(p + 1, <usize>next - p - 1);
-      if (typeCode < 0) return DECLINED;
+      next = typeEnd(p + 1);
+      if (next < 0) return DECLINED; // another type, or one written with escapes: JS decides
       next++;
     } else if (key == KEY_DOMAIN && first == QUOTE) {
       next = stringEnd(p + 1);
@@ -284,7 +285,7 @@ function scanLine(at: usize, row: i32, idUsed: i32, userIdUsed: i32): i32 {
   let country: i32 = -1;
   let token: i32 = -1;
   if (domainStart >= 0 && (domain = intern(DOMAIN, <usize>domainStart, domainEnd - <usize>domainStart)) < 0) return DECLINED;
-  if (countryStart >= 0 && (country = intern(COUNTRY, <usize>countryStart, countryEnd - <usize>countryStart)) < 0) return DECLINED;
+  if (countryStart >= 0 && (country = internCountry(<usize>countryStart, countryEnd - <usize>countryStart)) < 0) return DECLINED;
   if (tokenStart >= 0 && (token = intern(TOKEN, <usize>tokenStart, tokenEnd - <usize>tokenStart)) < 0) return DECLINED;
   const offset = <usize>row << 2;
   copyShort(idArena + idUsed, idStart, idLength);
@@ -340,7 +341,7 @@ function scanUser(at: usize): isize {
     } else if (key == KEY_TOKEN && first != 0x6e) {
       return -1; // a token given as another JSON value: JS re-serializes it
     } else if ((key == KEY_USER_ID || key == KEY_COUNTRY) && first == QUOTE) {
-      next = stringEnd(p + 1);
+      next = key == KEY_COUNTRY && load<u8>(p + 3) == QUOTE && isPlain(load<u8>(p + 1)) && isPlain(load<u8>(p + 2)) ? <isize>(p + 3) : stringEnd(p + 1);
       if (next < 0 || stringFlags != 0) return -1;
       if (key == KEY_USER_ID) {
         userIdStart = p + 1;
@@ -636,11 +637,28 @@ const WORD_CONSENT_: u64 = 0x2e746e65736e6f63; // "consent."
 const WORD_ASKED: u64 = 0x64656b7361; // "asked"
 const WORD_GIVEN: u64 = 0x6e65766967; // "given"
 
-function typeCodeOf(at: usize, length: usize): i32 {
-  if (length == 8) return load<u64>(at) == WORD_PAGEVIEW ? 0 : -1;
-  if (length != 13 || load<u64>(at) != WORD_CONSENT_) return -1;
+/**
+ * The quote closing the type string whose body starts at `at` when it is one of the three types,
+ * matched as words with the quote (its code goes to `typeCode`); otherwise -1.
+ */
+function typeEnd(at: usize): isize {
+  const word = load<u64>(at);
+  if (word == WORD_PAGEVIEW && load<u8>(at + 8) == QUOTE) return typed(0, at + 8);
+  if (word != WORD_CONSENT_ || load<u8>(at + 13) != QUOTE) return -1;
   const rest = load<u64>(at + 8) & 0xffffffffff;
-  return rest == WORD_ASKED ? 1 : rest == WORD_GIVEN ? 2 : -1;
+  return rest == WORD_ASKED ? typed(1, at + 13) : rest == WORD_GIVEN ? typed(2, at + 13) : -1;
+}
+
+// @ts-ignore: decorator
+@inline function typed(code: i32, end: usize): isize {
+  typeCode = code;
+  return <isize>end;
+}
+
+/** A byte a string holds as itself: printable ASCII, not a quote or a backslash. */
+// @ts-ignore: decorator
+@inline function isPlain(byte: u32): bool {
+  return byte - 0x20 < 0x60 && byte != QUOTE && byte != BACKSLASH;
 }
 
 /**
@@ -725,6 +743,17 @@ function bytesEqual(a: usize, b: usize, length: usize): bool {
   const same = i8x16.bitmask(i8x16.eq(v128.load(a + i), v128.load(b + i)));
   const wanted = (1 << <i32>(length - i)) - 1;
   return (same & wanted) == wanted;
+}
+
+/** {@link intern} for a country: a two-byte one (nearly all: ISO codes) is looked up by its bytes, without hashing or comparing. */
+function internCountry(at: usize, length: usize): i32 {
+  if (length != 2) return intern(COUNTRY, at, length);
+  const pair = countryPairs + (<usize>load<u16>(at) << 2);
+  const known = load<i32>(pair) - 1;
+  if (known >= 0) return known;
+  const entry = intern(COUNTRY, at, length);
+  if (entry >= 0) store<i32>(pair, entry + 1);
+  return entry;
 }
 
 /**

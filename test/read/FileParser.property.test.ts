@@ -78,13 +78,13 @@ function randomLines(seed: number, count: number): string[] {
   ];
   const lines: string[] = [];
   for (let i = 0; i < count; i++) {
-    const user: Record<string, unknown> = { id: r.chance(0.9) ? `u${r.int(20)}${r.chance(0.1) ? text() : ''}` : r.pick([null, 7]), country: r.pick(['FR', 'DE', null, 'é', 'E"S']), token: r.chance(0.9) ? r.pick(tokens) : r.pick([null, { purposes: { enabled: ['x'] } }, 3]) };
+    const user: Record<string, unknown> = { id: r.chance(0.9) ? `u${r.int(20)}${r.chance(0.1) ? text() : ''}` : r.pick([null, 7]), country: r.pick(['FR', 'DE', null, 'é', 'E"S', '\t', '\\', 'F']), token: r.chance(0.9) ? r.pick(tokens) : r.pick([null, { purposes: { enabled: ['x'] } }, 3]) };
     if (r.chance(0.05)) delete user.token;
     const event: Record<string, unknown> = {
       id: r.chance(0.95) ? `id-${r.int(count / 2)}${r.chance(0.1) ? text() : ''}` : r.pick([null, '', 42, undefined]),
       datetime: r.chance(0.9) ? '2021-01-23 10:00:00' : text(),
       domain: r.chance(0.9) ? r.pick(['a.com', 'b.fr']) : r.pick([null, text(), 1]),
-      type: r.chance(0.9) ? r.pick(['pageview', 'consent.asked', 'consent.given']) : r.pick(['click', 'PAGEVIEW', null, 'pageview ']),
+      type: r.chance(0.9) ? r.pick(['pageview', 'consent.asked', 'consent.given']) : r.pick(['click', 'PAGEVIEW', null, 'pageview ', 'pageviews', 'consent.aske', 'consent.givenx']),
       user: r.chance(0.95) ? user : r.pick([null, 'user', []]),
     };
     const extra = () => r.pick([{ id: 'decoy', type: 'decoy' }, '","type":"pageview', [1, { user: { id: 'x' } }], -0.5e+3, 0, true, false, null,
