@@ -2,7 +2,8 @@
 //
 // Scans complete JSON Lines in this module's memory and writes, per accepted event, the columns the
 // parser keeps: id and user id bytes (copied into arenas, with their hashes), the type code, and
-// dictionary entries for domain, country and token (interned here, by bytes). The same rules as
+// dictionary entries for domain, country and token (interned here, by bytes; a new token is judged
+// too: consent or not, see judgeToken). The same rules as
 // src/read/scanEvent.ts, which stays the fallback: any key order, any JSON whitespace, extra
 // fields (validated, skipped). A line this scan does not take (escapes or non-ASCII in a field it
 // reads, a token that is not a string, anything invalid) stops the batch: the caller parses that
@@ -51,6 +52,7 @@ let slotMask: u32 = 0;
 let entryStarts: usize = 0;
 let entryLengths: usize = 0;
 let entryKinds: usize = 0;
+let entryVerdicts: usize = 0; // a token entry's verdict (judgeToken); -1 for other kinds
 let entryCapacity: i32 = 0;
 let entryCount: i32 = 0;
 let storage: usize = 0;
@@ -93,12 +95,13 @@ export function layout(rows: i32, arenaBytes: i32, entries: i32, storageBytes: i
   entryStarts = at; at += <usize>entries * 4;
   entryLengths = at; at += <usize>entries * 4;
   entryKinds = at; at += <usize>entries * 4;
+  entryVerdicts = at; at += <usize>entries * 4;
   storageCapacity = storageBytes;
   storage = at; at += <usize>storageBytes + 64;
   return (at + 15) & ~15;
 }
 
-/** Where each region starts, for the caller's views: index 0..14 as listed. */
+/** Where each region starts, for the caller's views: index 0..15 as listed. */
 export function region(index: i32): usize {
   switch (index) {
     case 0: return idEnds;
@@ -116,6 +119,7 @@ export function region(index: i32): usize {
     case 12: return entryStarts;
     case 13: return entryLengths;
     case 14: return storage;
+    case 15: return entryVerdicts;
     default: return 0;
   }
 }
@@ -781,9 +785,155 @@ export function intern(kind: i32, at: usize, length: usize): i32 {
   store<i32>(entryStarts + offset, storageUsed);
   store<i32>(entryLengths + offset, <i32>length);
   store<i32>(entryKinds + offset, kind);
+  store<i32>(entryVerdicts + offset, kind == TOKEN ? judgeToken(at, length) : -1);
   storageUsed += <i32>length;
   const address = slots + (<usize>slot << 3);
   store<u32>(address, hash);
   store<i32>(address, entry + 1, 4);
   return entry;
+}
+
+// Judging a token in the scan. The token is a JSON text inside the event's JSON string: its quotes
+// come escaped (\"). What a plain token says is read here, without decoding it into a JS string and
+// parsing it again there; anything else (another escape, a top level that is not an object or null,
+// invalid JSON, nesting past MAX_DEPTH) is left to JS, which decodes and parses it (and reports
+// invalid ones). The rules are parseToken's: consent when `purposes.enabled` is a non-empty array, the
+// last of repeated keys counting, as with JSON.parse.
+
+/** judgeToken's answers. */
+const NO_CONSENT: i32 = 0;
+const CONSENT: i32 = 1;
+const UNJUDGED: i32 = -1;
+
+const ESCAPED_QUOTE: u32 = 0x225c; // \" as a little-endian 16-bit word
+// "purposes" and "enabled" as little-endian words (bodies of inner strings).
+const WORD_PURPOSES: u64 = 0x7365736f70727570;
+const WORD_ENABLED: u64 = 0x64656c62616e65;
+
+/** Where the token being judged ends; past it nothing is read. */
+let tokenLimit: usize = 0;
+/** Set by innerValue: what the value just read was (for the keys judged). */
+let innerKind: i32 = 0;
+/** Set by innerValue for an object read with `purposes` semantics: its `enabled` verdict. */
+let innerEnabled: bool = false;
+/** Set by innerValue for an array: whether it had an element. */
+let innerNonEmpty: bool = false;
+
+const INNER_OBJECT: i32 = 1;
+const INNER_ARRAY: i32 = 2;
+const INNER_OTHER: i32 = 3;
+
+/** Position after the spaces at `at` (JSON whitespace inside a token other than a space comes escaped: not judged). */
+// @ts-ignore: decorator
+@inline function innerSpace(at: usize): usize {
+  while (at < tokenLimit && load<u8>(at) == 0x20) at++;
+  return at;
+}
+
+/** The verdict on the token whose escaped JSON text is `[at, at + length)`: CONSENT, NO_CONSENT, or UNJUDGED. */
+function judgeToken(at: usize, length: usize): i32 {
+  tokenLimit = at + length;
+  let p = innerSpace(at);
+  if (p + 4 <= tokenLimit && load<u32>(p) == 0x6c6c756e) { // null: a valid token without consent
+    p = innerSpace(p + 4);
+    return p == tokenLimit ? NO_CONSENT : UNJUDGED;
+  }
+  if (p >= tokenLimit || load<u8>(p) != OPEN_BRACE) return UNJUDGED;
+  const end = innerValue(p, 0, 1);
+  if (end < 0 || innerSpace(<usize>end) != tokenLimit) return UNJUDGED;
+  return innerEnabled ? CONSENT : NO_CONSENT;
+}
+
+/**
+ * Position after the inner string starting at `at` (its opening \"), or -1: an inner string holding
+ * a backslash other than its closing \" (an escape in the token's own JSON) is not judged.
+ */
+function innerStringEnd(at: usize): isize {
+  let p = at + 2;
+  while (p < tokenLimit) {
+    const byte = <u32>load<u8>(p);
+    if (byte == BACKSLASH) return p + 1 < tokenLimit && load<u8>(p + 1) == QUOTE ? <isize>(p + 2) : -1;
+    p++;
+  }
+  return -1;
+}
+
+/**
+ * Position after the inner JSON value at `at`, or -1 (not judged). `role` says what the value is to
+ * the verdict: 1 the top-level object (its `purposes` counts), 2 a `purposes` object (its `enabled`
+ * counts), 3 an `enabled` value (a non-empty array counts), 0 anything else. Sets innerKind, and
+ * innerEnabled for roles 1 and 2, innerNonEmpty for arrays.
+ */
+function innerValue(at: usize, depth: i32, role: i32): isize {
+  if (at >= tokenLimit) return -1;
+  const first = <u32>load<u8>(at);
+  if (first == BACKSLASH) {
+    if (at + 1 >= tokenLimit || load<u16>(at) != ESCAPED_QUOTE) return -1;
+    innerKind = INNER_OTHER;
+    return innerStringEnd(at);
+  }
+  if (first == OPEN_BRACE) {
+    if (depth >= MAX_DEPTH) return -1;
+    let verdict = false; // role 1: the last purposes' verdict; role 2: the last enabled's
+    let p = innerSpace(at + 1);
+    if (p < tokenLimit && load<u8>(p) == CLOSE_BRACE) return objectDone(p + 1, false);
+    while (true) {
+      if (p + 1 >= tokenLimit || load<u16>(p) != ESCAPED_QUOTE) return -1;
+      const keyEnd = innerStringEnd(p);
+      if (keyEnd < 0) return -1;
+      const keyLength = <usize>keyEnd - p - 4; // between \" and \"
+      const body = p + 2;
+      let keyRole = 0;
+      if (role == 1 && keyLength == 8 && load<u64>(body) == WORD_PURPOSES) keyRole = 2;
+      else if (role == 2 && keyLength == 7 && (load<u64>(body) & 0xffffffffffffff) == WORD_ENABLED) keyRole = 3;
+      p = innerSpace(<usize>keyEnd);
+      if (p >= tokenLimit || load<u8>(p) != COLON) return -1;
+      const next = innerValue(innerSpace(p + 1), depth + 1, keyRole);
+      if (next < 0) return -1;
+      if (keyRole == 2) verdict = innerKind == INNER_OBJECT && innerEnabled;
+      else if (keyRole == 3) verdict = innerKind == INNER_ARRAY && innerNonEmpty;
+      p = innerSpace(<usize>next);
+      if (p >= tokenLimit) return -1;
+      const separator = <u32>load<u8>(p);
+      if (separator == CLOSE_BRACE) return objectDone(p + 1, verdict);
+      if (separator != COMMA) return -1;
+      p = innerSpace(p + 1);
+    }
+  }
+  if (first == OPEN_BRACKET) {
+    if (depth >= MAX_DEPTH) return -1;
+    let p = innerSpace(at + 1);
+    if (p < tokenLimit && load<u8>(p) == CLOSE_BRACKET) return arrayDone(p + 1, false);
+    while (true) {
+      const next = innerValue(p, depth + 1, 0);
+      if (next < 0) return -1;
+      p = innerSpace(<usize>next);
+      if (p >= tokenLimit) return -1;
+      const separator = <u32>load<u8>(p);
+      if (separator == CLOSE_BRACKET) return arrayDone(p + 1, true);
+      if (separator != COMMA) return -1;
+      p = innerSpace(p + 1);
+    }
+  }
+  innerKind = INNER_OTHER;
+  let end: isize;
+  if (first == 0x74) end = at + 4 <= tokenLimit && load<u32>(at) == 0x65757274 ? <isize>(at + 4) : -1; // true
+  else if (first == 0x66) end = at + 5 <= tokenLimit && load<u32>(at + 1) == 0x65736c61 ? <isize>(at + 5) : -1; // false
+  else if (first == 0x6e) end = at + 4 <= tokenLimit && load<u32>(at) == 0x6c6c756e ? <isize>(at + 4) : -1; // null
+  else end = numberEnd(at);
+  return end > <isize>tokenLimit ? -1 : end; // a number runs up to a non-digit: the quote closing the token at the latest
+}
+
+// @ts-ignore: decorator
+@inline function objectDone(end: usize, verdict: bool): isize {
+  innerKind = INNER_OBJECT;
+  innerEnabled = verdict;
+  return <isize>end;
+}
+
+// @ts-ignore: decorator
+@inline function arrayDone(end: usize, nonEmpty: bool): isize {
+  innerKind = INNER_ARRAY;
+  innerNonEmpty = nonEmpty;
+  return <isize>end;
 }

@@ -33,7 +33,7 @@ type CountStage = (typeof COUNT_STAGES)[number];
  * @example
  * const expanded: ExpandedFile = expandFile(parsed, new Map());
  */
-export interface ExpandedFile extends Omit<ParsedFile, 'token'> {
+export interface ExpandedFile extends Omit<ParsedFile, 'token' | 'tokenVerdicts'> {
   /** 1 where the row's token gives consent. */
   consent: Uint8Array;
   /** The file's invalid tokens (kept without consent), with examples. */
@@ -65,9 +65,11 @@ export function withoutIds({ idBytes, idOffsets, idHashes, ...rest }: ExpandedFi
  */
 export function expandFile(file: ParsedFile, tokenCache: Map<string, TokenFacts>): ExpandedFile {
   const started = performance.now();
-  const { token, ...rest } = file;
+  const { token, tokenVerdicts, ...rest } = file;
   const tally = new Tally();
-  const facts = token.values.map((text) => {
+  // A token the scan judged needs no parse; the others are parsed once per thread while cached.
+  const facts = token.values.map((text, code) => {
+    if (tokenVerdicts[code]! >= 0) return tokenVerdicts[code] === 1 ? JUDGED_CONSENT : JUDGED_NO_CONSENT;
     let parsed = tokenCache.get(text);
     if (!parsed) tokenCache.set(text, (parsed = parseToken(text)));
     return parsed;
@@ -98,6 +100,10 @@ function consentOfRows(codes: Int32Array, rows: number, consentByCode: Uint8Arra
   }
   return invalid;
 }
+
+/** What a judged token says here (consent is all a job reads; the scan does not count the lists). */
+const JUDGED_CONSENT: Pick<TokenFacts, 'valid' | 'consent' | 'problem'> = { valid: true, consent: true };
+const JUDGED_NO_CONSENT: Pick<TokenFacts, 'valid' | 'consent' | 'problem'> = { valid: true, consent: false };
 
 /** Distinct tokens whose facts a thread keeps between partitions. */
 const TOKEN_CACHE_LIMIT = 100_000;
@@ -134,7 +140,7 @@ const workerTokenCache = new Map<string, TokenFacts>();
 
 /** Parsing, then {@link expandFile}, as a worker thread's request handler. */
 export const parseAndExpandHandler: WorkerHandler = async (request) => {
-  const expanded = expandFile((await parseHandler(request)).result as ParsedFile, workerTokenCache);
+  const expanded = expandFile((await parseHandler({ ...request, judgeTokens: true })).result as ParsedFile, workerTokenCache);
   return { result: expanded, transfer: expandedBuffers(expanded) };
 };
 

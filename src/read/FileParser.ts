@@ -41,8 +41,17 @@ export interface ParsedFile {
   userIdNull: Uint8Array;
   /** Each row's country (`user.country`). */
   country: DictionaryColumn;
-  /** Raw token JSON text per row. */
+  /**
+   * Raw token JSON text per row. With `judgeTokens`, the tokens the scan judged are not decoded: they
+   * share one code per verdict, whose value is empty (see `tokenVerdicts`).
+   */
   token: DictionaryColumn;
+  /**
+   * Per token code, what the WebAssembly scan read in the token itself: 1 consent, 0 none (a valid
+   * token either way); -1 where it did not judge it (escapes in the token's own JSON, invalid JSON...),
+   * and the value is then the text to parse.
+   */
+  tokenVerdicts: Int8Array;
   /** 1-based line number of each row. */
   line: Int32Array;
   /** Bytes read (decompressed). */
@@ -61,7 +70,7 @@ export interface ParsedFile {
 
 /** The buffers of a parsed file, for `postMessage(file, transferList(file))`. */
 export function transferList(file: ParsedFile): ArrayBuffer[] {
-  return [file.idBytes, file.idOffsets, file.idHashes, file.type, file.line, file.domain.codes, file.country.codes, file.token.codes,
+  return [file.idBytes, file.idOffsets, file.idHashes, file.type, file.line, file.domain.codes, file.country.codes, file.token.codes, file.tokenVerdicts,
     file.userIdBytes, file.userIdOffsets, file.userIdHashes, file.userIdNull]
     .map((array) => array.buffer as ArrayBuffer);
 }
@@ -108,7 +117,8 @@ function rotateLeft(value: number, bits: number): number {
  * The fast path is a WebAssembly SIMD scan (`LineScanner`, assembly/scanLines.ts): it takes
  * lines in any key order, with any JSON whitespace and extra fields, writes the columns for a whole
  * batch of lines, and interns domains, countries and tokens by their bytes, so each distinct token
- * is decoded once per file, not once per line. A line it leaves (escapes or non-ASCII in a field
+ * is decoded once per file, not once per line. It also reads what each new plain token says (consent
+ * or not, `tokenVerdicts`); with `judgeTokens` such a token is then not decoded at all. A line it leaves (escapes or non-ASCII in a field
  * or key it reads, a repeated key, a token that is not a string) goes to a second fast path in JS,
  * `scanEvent`; what that leaves (invalid JSON, a rejected event) goes to {@link parseEventJson}: the
  * result never depends on the path taken. (The slow equivalent, JSON.parse per line, takes ~2x the whole parse without
@@ -137,6 +147,10 @@ export class FileParser {
   private readonly country = new ByteDictionary();
   private readonly countryCodes: Int32Builder;
   private readonly token = new StringDictionary();
+  /** Each token code's verdict from the scan (missing: -1). */
+  private readonly tokenVerdicts: number[] = [];
+  /** With `judgeTokens`: the code shared by the judged tokens of each verdict (no consent, consent). */
+  private readonly judgedCodes = [-1, -1];
   private readonly tokenCodes: Int32Builder;
   /** Raw token bytes already validated -> token code. */
   private readonly tokenBytes = new TokenTable();
@@ -160,8 +174,10 @@ export class FileParser {
   /**
    * @param file where the lines come from, for the report
    * @param expectedBytes the file's size, when known, to size the columns once instead of growing them
+   * @param options.judgeTokens leave the tokens the scan judged undecoded (see {@link ParsedFile.token}):
+   *   for a caller that wants consent, not texts
    */
-  constructor(readonly file: string, expectedBytes = 0) {
+  constructor(readonly file: string, expectedBytes = 0, private readonly options: { judgeTokens?: boolean } = {}) {
     this.columns = FileColumns.acquire(Math.ceil(expectedBytes / 200) + 16); // lines are ~340 bytes: rarely more rows than this
     ({ id: this.id, userId: this.userId, userIdNull: this.userIdNull, idOffsets: this.idOffsets, idHashes: this.idHashes, type: this.type, line: this.line,
       domainCodes: this.domainCodes, userIdOffsets: this.userIdOffsets, userIdHashes: this.userIdHashes, countryCodes: this.countryCodes,
@@ -216,6 +232,7 @@ export class FileParser {
       userIdNull: this.userIdNull.finish(),
       country: { codes: this.countryCodes.finish(), values: this.country.strings() },
       token: { codes: this.tokenCodes.finish(), values: this.token.values },
+      tokenVerdicts: Int8Array.from(this.token.values, (_, code) => this.tokenVerdicts[code] ?? -1),
       line: this.line.finish(),
       bytes: this.bytes,
       parseMilliseconds: performance.now() - this.started,
@@ -298,10 +315,20 @@ export class FileParser {
     const { bytes, storage, entryStarts, entryLengths } = this.scanner;
     const start = storage + entryStarts[entry]!;
     const end = start + entryLengths[entry]!;
-    const code = dictionary
-      ? dictionary.code(bytes, start, end, hashBytes(bytes, start, end))
-      : this.token.code(JSON.parse(`"${bytes.toString('latin1', start, end)}"`));
+    const code = dictionary ? dictionary.code(bytes, start, end, hashBytes(bytes, start, end)) : this.tokenCodeOfEntry(entry, start, end);
     this.scanner.entryCodes[entry] = code;
+    return code;
+  }
+
+  /** The code of a token entry: its text's, with the scan's verdict; or, with `judgeTokens` and a verdict, its verdict's shared code. */
+  private tokenCodeOfEntry(entry: number, start: number, end: number): number {
+    const verdict = this.scanner.entryVerdicts[entry]!;
+    if (this.options.judgeTokens && verdict >= 0) {
+      if (this.judgedCodes[verdict]! < 0) this.tokenVerdicts[(this.judgedCodes[verdict] = this.token.unlisted(''))] = verdict;
+      return this.judgedCodes[verdict]!;
+    }
+    const code = this.token.code(JSON.parse(`"${this.scanner.bytes.toString('latin1', start, end)}"`));
+    if (verdict >= 0) this.tokenVerdicts[code] = verdict;
     return code;
   }
 

@@ -60,6 +60,8 @@ export class LineScanner {
   /** Where each dictionary entry's bytes start (relative to `storage`) and their length. */
   entryStarts!: Int32Array;
   entryLengths!: Int32Array;
+  /** A token entry's verdict from the scan (assembly/scanLines.ts judgeToken): 1 consent, 0 none, -1 not judged. */
+  entryVerdicts!: Int32Array;
   /**
    * The code each dictionary entry has in its parser's own dictionaries (-1 until the parser first
    * meets it): reset with the dictionary, so a file's parser allocates none.
@@ -146,6 +148,7 @@ export class LineScanner {
     this.userIdArena = this.exports.region(11);
     this.entryStarts = new Int32Array(buffer, this.exports.region(12), DICTIONARY_ENTRIES);
     this.entryLengths = new Int32Array(buffer, this.exports.region(13), DICTIONARY_ENTRIES);
+    this.entryVerdicts = new Int32Array(buffer, this.exports.region(15), DICTIONARY_ENTRIES);
     this.storage = this.exports.region(14);
   }
 }

@@ -111,6 +111,11 @@ export class StringDictionary {
     }
     return code;
   }
+
+  /** A new code for `value`, never given by `code()` (a placeholder that must not merge with a real value). */
+  unlisted(value: string): number {
+    return this.values.push(value) - 1;
+  }
 }
 
 /** A copy of `array` in a new typed array of `length` (default: twice as long), the rest zeroed. */

@@ -9,11 +9,12 @@ const CHUNK_BYTES = 8 << 20;
 
 /**
  * Reads and parses one local file (plain, or gzip by its magic bytes). Errors carry the Node code
- * (`ENOENT`, `Z_DATA_ERROR`...) for the caller to turn into a one-line message.
+ * (`ENOENT`, `Z_DATA_ERROR`...) for the caller to turn into a one-line message. `options` go to the
+ * FileParser.
  */
-export async function parseLocalFile(path: string, describe: string): Promise<ParsedFile> {
+export async function parseLocalFile(path: string, describe: string, options: { judgeTokens?: boolean } = {}): Promise<ParsedFile> {
   const fd = openSync(path, 'r');
-  const parser = new FileParser(describe, fstatSync(fd).size);
+  const parser = new FileParser(describe, fstatSync(fd).size, options);
   try {
     const head = Buffer.alloc(2);
     if (isGzip(head.subarray(0, readSync(fd, head, 0, 2, 0)))) {

@@ -22,7 +22,7 @@ export type WorkerHandler = (request: WorkerRequest) => Promise<{ result: unknow
 
 /** Reads and parses a local file on the worker (no bytes cross threads); posts the columns by transfer. */
 export const parseHandler: WorkerHandler = async (request) => {
-  const parsed = await parseLocalFile(request.path as string, request.describe as string);
+  const parsed = await parseLocalFile(request.path as string, request.describe as string, { judgeTokens: request.judgeTokens === true });
   return { result: parsed, transfer: transferList(parsed) };
 };
 
