@@ -65,7 +65,7 @@ async function runHere({
   const target = out === undefined ? undefined : await openSink(out, s3Settings);
 
   const tally = new Tally(strict);
-  const seenIds = new IdSet();
+  let seenIds = new IdSet();
   const tokenCache = new Map<string, TokenFacts>(); // when counting on this thread
   // Local files: worker threads parse them and count partitions; this thread finds the duplicates.
   const pool = source.localPath && workers !== 0 ? new ParserPool(workers ?? defaultWorkers(), workerEntry(import.meta.url, 'jobWorker')) : null;
@@ -136,12 +136,15 @@ async function runHere({
     await pool?.close();
   }
 
+  // The ids (~70 bytes an event) are done with: let them go before the output is encoded.
+  const events = seenIds.size;
+  seenIds = new IdSet();
   const { joinMetrics, resultTable, writeToTarget } = await outputModule;
   const output = joinMetrics(metricsBatches);
   const datehours = partitions.map((partition) => partition.datehour);
   const written = target ? await times.wait('write', () => writeToTarget(output, target, datehours, compression)) : [];
   const report = assembleReport({
-    root, partitions: datehours, files, tally, events: seenIds.size, duplicates, warnings,
+    root, partitions: datehours, files, tally, events, duplicates, warnings,
     retries: retriesBetween(retriesBefore, await retriesSoFar()),
   });
   // For the caller, an Arquero table (int64 read back as numbers).
