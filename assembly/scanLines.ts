@@ -345,7 +345,7 @@ function scanUser(at: usize): isize {
     } else if (key == KEY_TOKEN && first != 0x6e) {
       return -1; // a token given as another JSON value: JS re-serializes it
     } else if ((key == KEY_USER_ID || key == KEY_COUNTRY) && first == QUOTE) {
-      next = key == KEY_COUNTRY && load<u8>(p + 3) == QUOTE && isPlain(load<u8>(p + 1)) && isPlain(load<u8>(p + 2)) ? <isize>(p + 3) : stringEnd(p + 1);
+      next = key == KEY_COUNTRY ? countryStringEnd(p + 1) : stringEnd(p + 1);
       if (next < 0 || stringFlags != 0) return -1;
       if (key == KEY_USER_ID) {
         userIdStart = p + 1;
@@ -657,6 +657,16 @@ function typeEnd(at: usize): isize {
 @inline function typed(code: i32, end: usize): isize {
   typeCode = code;
   return <isize>end;
+}
+
+/**
+ * {@link stringEnd} for a country: two plain bytes and a quote (ISO codes) are taken without a scan,
+ * `stringFlags` cleared as stringEnd would.
+ */
+function countryStringEnd(at: usize): isize {
+  if (load<u8>(at + 2) != QUOTE || !isPlain(load<u8>(at)) || !isPlain(load<u8>(at + 1))) return stringEnd(at);
+  stringFlags = 0;
+  return <isize>(at + 2);
 }
 
 /** A byte a string holds as itself: printable ASCII, not a quote or a backslash. */

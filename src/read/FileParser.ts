@@ -165,6 +165,8 @@ export class FileParser {
   /** Where the unfinished line carried to the next chunk starts, in the scanner's input. */
   private carryFrom: number;
   private finished = false;
+  /** Lines the WebAssembly scan left to JS (the second fast path, or JSON.parse): 0 for the shapes it takes. */
+  linesLeftToJs = 0;
   private lineNumber = 0;
   private bytes = 0;
   /** Lines and rejections; never strict here (a worker cannot fail the run): the reader's tally decides. */
@@ -269,6 +271,7 @@ export class FileParser {
       const reason = scanner.stopReason;
       if (reason === STOP.end) return at;
       if (reason === STOP.declined) {
+        this.linesLeftToJs++;
         const lineEnd = Math.min(scanner.bytes.indexOf(NEWLINE, at), end); // a newline follows the input
         this.view = scanner.view;
         this.parseLine(scanner.bytes, at, lineEnd);

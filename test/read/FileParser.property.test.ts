@@ -132,14 +132,14 @@ function parseInChunks(lines: string[], nextSize: () => number): ParsedFile {
 }
 
 /** Parses the lines as one file, counting JSON.parse calls: the fast paths make none per line. */
-function parseCountingJsonParse(lines: string[]): { parsed: ParsedFile; calls: number } {
+function parseCountingJsonParse(lines: string[]): { parsed: ParsedFile; calls: number; leftToJs: number } {
   const parse = JSON.parse;
   let calls = 0;
   JSON.parse = ((text: string) => (calls++, parse(text))) as typeof JSON.parse;
   try {
     const parser = new FileParser('f');
     parser.push(new TextEncoder().encode(lines.join('\n')));
-    return { parsed: parser.finish(), calls };
+    return { parsed: parser.finish(), calls, leftToJs: parser.linesLeftToJs };
   } finally {
     JSON.parse = parse;
   }
@@ -271,6 +271,21 @@ test('any key order, extra and nested fields, decoy ids and types take the fast 
     [3, '3', null, 2, null, null, '{}'],
   ]);
   assert.is(calls, 1, 'one JSON.parse for the one distinct token, none per line');
+});
+
+test('the WebAssembly scan itself takes events in any key order and spacing, with extra fields and escaped tokens', () => {
+  // Each line has a token with escapes before a field the scan reads after it: a flag left from the token
+  // once made the scan leave such lines to JS (a third of its speed, same result).
+  const token = JSON.stringify('{"purposes":{"enabled":["ads"]}}');
+  const lines = [
+    `{"type":"pageview","meta":{"id":"decoy","source":[1,true]},"user":{"token":${token},"country":"FR","id":"u"},"domain":"a.com","datetime":"x","id":"1"}`,
+    `{"id": "2", "type": "consent.asked", "user": {"token": ${token}, "id": "u", "country": "DE"}, "domain": "b.fr"}`,
+    `{ "user" : { "country" : "ES" , "token" : ${token} } , "type" : "consent.given" , "id" : "3" }`,
+    `{"id":"4","type":"pageview","user":{"token":${token},"country":"FRA","id":"u"},"extra":{"type":"x","user":{"id":"y"}}}`,
+  ];
+  const { parsed, leftToJs } = parseCountingJsonParse(lines);
+  assert.equal(rowsOf(parsed), expectedOf(lines).rows);
+  assert.is(leftToJs, 0, 'lines left to JS');
 });
 
 test('lines in another key order ending in CRLF or trailing whitespace take the second fast path too', () => {
