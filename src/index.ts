@@ -15,7 +15,7 @@ export { datehourFromFolder, parseDatehour } from './partitions/parseDatehour.ts
 export { selectPartitions, type Partition, type PartitionSelection, type SelectedPartitions } from './partitions/selectPartitions.ts';
 
 export type { PartitionEvents, ReadOptions } from './read/readPartitions.ts';
-export { FileParser, type ParsedFile, type DictionaryColumn } from './read/FileParser.ts';
+export { FileParser, type FileParserOptions, type ParsedFile, type DictionaryColumn } from './read/FileParser.ts';
 export { parseEventJson, EVENT_TYPES, type EventType, type EventFields, type Rejection } from './read/parseEventJson.ts';
 export { partitionTable } from './read/partitionTable.ts';
 

@@ -20,6 +20,9 @@ export const METRIC_COLUMNS = [
   'avg_pageviews_per_user',
 ] as const;
 
+/** The six count metrics (int64 in the output), between the keys and the average. */
+export const COUNT_METRICS = METRIC_COLUMNS.slice(3, 9);
+
 /**
  * The columns a metrics row is grouped by, and sorted by.
  *

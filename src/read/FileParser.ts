@@ -68,6 +68,17 @@ export interface ParsedFile {
   examples: Problem[];
 }
 
+/**
+ * How a {@link FileParser} reads.
+ *
+ * @example
+ * const parser = new FileParser('part-0.json', 0, { judgeTokens: true });
+ */
+export interface FileParserOptions {
+  /** Leave the tokens the scan judged undecoded (see {@link ParsedFile.token}): for a caller that wants consent, not texts. Default: false. */
+  judgeTokens?: boolean;
+}
+
 /** The buffers of a parsed file, for `postMessage(file, transferList(file))`. */
 export function transferList(file: ParsedFile): ArrayBuffer[] {
   return [file.idBytes, file.idOffsets, file.idHashes, file.type, file.line, file.domain.codes, file.country.codes, file.token.codes, file.tokenVerdicts,
@@ -118,11 +129,12 @@ function rotateLeft(value: number, bits: number): number {
  * lines in any key order, with any JSON whitespace and extra fields, writes the columns for a whole
  * batch of lines, and interns domains, countries and tokens by their bytes, so each distinct token
  * is decoded once per file, not once per line. It also reads what each new plain token says (consent
- * or not, `tokenVerdicts`); with `judgeTokens` such a token is then not decoded at all. A line it leaves (escapes or non-ASCII in a field
- * or key it reads, a repeated key, a token that is not a string) goes to a second fast path in JS,
- * `scanEvent`; what that leaves (invalid JSON, a rejected event) goes to {@link parseEventJson}: the
- * result never depends on the path taken. (The slow equivalent, JSON.parse per line, takes ~2x the whole parse without
- * even building columns: `npx tsx bench/shapes.ts`.)
+ * or not, `tokenVerdicts`); with `judgeTokens` such a token is then not decoded at all. A line it
+ * leaves (escapes or non-ASCII in a field or key it reads, a repeated key, a token that is not a
+ * string) goes to a second fast path in JS, `scanEvent`; what that leaves (invalid JSON, a rejected
+ * event) goes to {@link parseEventJson}: the result never depends on the path taken. (The slow
+ * equivalent, JSON.parse per line, takes ~2x the whole parse without even building columns:
+ * `npx tsx bench/shapes.ts`.)
  *
  * @example
  * const parser = new FileParser('part-0.json');
@@ -176,10 +188,9 @@ export class FileParser {
   /**
    * @param file where the lines come from, for the report
    * @param expectedBytes the file's size, when known, to size the columns once instead of growing them
-   * @param options.judgeTokens leave the tokens the scan judged undecoded (see {@link ParsedFile.token}):
-   *   for a caller that wants consent, not texts
+   * @param options see {@link FileParserOptions}
    */
-  constructor(readonly file: string, expectedBytes = 0, private readonly options: { judgeTokens?: boolean } = {}) {
+  constructor(readonly file: string, expectedBytes = 0, private readonly options: FileParserOptions = {}) {
     this.columns = FileColumns.acquire(Math.ceil(expectedBytes / 200) + 16); // lines are ~340 bytes: rarely more rows than this
     ({ id: this.id, userId: this.userId, userIdNull: this.userIdNull, idOffsets: this.idOffsets, idHashes: this.idHashes, type: this.type, line: this.line,
       domainCodes: this.domainCodes, userIdOffsets: this.userIdOffsets, userIdHashes: this.userIdHashes, countryCodes: this.countryCodes,

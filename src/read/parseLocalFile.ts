@@ -1,7 +1,7 @@
 import { closeSync, createReadStream, fstatSync, openSync, readSync } from 'node:fs';
 import { Buffer } from 'node:buffer';
 import { createGunzip } from 'node:zlib';
-import { FileParser, type ParsedFile } from './FileParser.ts';
+import { FileParser, type FileParserOptions, type ParsedFile } from './FileParser.ts';
 import { isGzip } from './gunzipIfNeeded.ts';
 
 /** Bytes read at a time, straight into the parser's memory. */
@@ -12,7 +12,7 @@ const CHUNK_BYTES = 8 << 20;
  * (`ENOENT`, `Z_DATA_ERROR`...) for the caller to turn into a one-line message. `options` go to the
  * FileParser.
  */
-export async function parseLocalFile(path: string, describe: string, options: { judgeTokens?: boolean } = {}): Promise<ParsedFile> {
+export async function parseLocalFile(path: string, describe: string, options: FileParserOptions = {}): Promise<ParsedFile> {
   const fd = openSync(path, 'r');
   const parser = new FileParser(describe, fstatSync(fd).size, options);
   try {
