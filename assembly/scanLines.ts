@@ -555,19 +555,6 @@ function escapedStringEnd(at: usize, flags: i32): isize {
   }
 }
 
-/** The key's bytes as a little-endian word, for lengths up to 8 (0 otherwise). */
-// @ts-ignore: decorator
-@inline function word(at: usize, length: usize): u64 {
-  return length <= 8 ? load<u64>(at) & (<u64>-1 >>> (64 - (length << 3))) : 0;
-}
-
-const WORD_ID: u64 = 0x6469; // "id"
-const WORD_TYPE: u64 = 0x65707974;
-const WORD_USER: u64 = 0x72657375;
-const WORD_DOMAIN: u64 = 0x6e69616d6f64;
-const WORD_COUNTRY: u64 = 0x7972746e756f63;
-const WORD_TOKEN: u64 = 0x6e656b6f74;
-
 // The keys of the SPEC's events with their closing quote, as little-endian words.
 const QUOTED_ID: u64 = 0x226469; // id"
 const QUOTED_TYPE: u64 = 0x2265707974; // type"
@@ -584,7 +571,7 @@ let keyBits: i32 = 0;
  * Position of the quote closing the top-level key whose body starts at `at`, or -1 (an escape,
  * non-ASCII or invalid: JS decides); the key's bits go to `keyBits`. The keys events have are matched
  * as one word with their closing quote, which is then the key's end (it follows a letter, so no
- * backslash escapes it); only other keys are scanned by {@link stringEnd}.
+ * backslash escapes it); other keys go to {@link otherKeyEnd}.
  */
 function topLevelKeyEnd(at: usize): isize {
   const word = load<u64>(at);
@@ -593,10 +580,7 @@ function topLevelKeyEnd(at: usize): isize {
   if ((word & 0xffffffffff) == QUOTED_USER) return known(KEY_USER, at + 4);
   if ((word & 0xffffffffffffff) == QUOTED_DOMAIN) return known(KEY_DOMAIN, at + 6);
   if (word == DATETIME && load<u8>(at + 8) == QUOTE) return known(0, at + 8);
-  const end = stringEnd(at);
-  if (end < 0 || stringFlags != 0) return -1;
-  keyBits = topLevelKey(at, <usize>end - at);
-  return end;
+  return otherKeyEnd(at);
 }
 
 /** {@link topLevelKeyEnd} for the keys of `user`. */
@@ -605,34 +589,22 @@ function userKeyEnd(at: usize): isize {
   if ((word & 0xffffff) == QUOTED_ID) return known(KEY_USER_ID, at + 2);
   if (word == QUOTED_COUNTRY) return known(KEY_COUNTRY, at + 7);
   if ((word & 0xffffffffffff) == QUOTED_TOKEN) return known(KEY_TOKEN, at + 5);
+  return otherKeyEnd(at);
+}
+
+/**
+ * A key the scan skips: scanned by {@link stringEnd}, -1 with an escape or non-ASCII. (A key the scan
+ * reads, written without escapes, always matches its word above, so it never comes here.)
+ */
+function otherKeyEnd(at: usize): isize {
   const end = stringEnd(at);
-  if (end < 0 || stringFlags != 0) return -1;
-  keyBits = userKey(at, <usize>end - at);
-  return end;
+  return end < 0 || stringFlags != 0 ? -1 : known(0, <usize>end);
 }
 
 // @ts-ignore: decorator
 @inline function known(bits: i32, end: usize): isize {
   keyBits = bits;
   return <isize>end;
-}
-
-function topLevelKey(at: usize, length: usize): i32 {
-  if (length == 0) return 0;
-  const key = word(at, length);
-  if (length == 2) return key == WORD_ID ? KEY_ID : 0;
-  if (length == 4) return key == WORD_TYPE ? KEY_TYPE : key == WORD_USER ? KEY_USER : 0;
-  if (length == 6) return key == WORD_DOMAIN ? KEY_DOMAIN : 0;
-  return 0;
-}
-
-function userKey(at: usize, length: usize): i32 {
-  if (length == 0) return 0;
-  const key = word(at, length);
-  if (length == 2) return key == WORD_ID ? KEY_USER_ID : 0;
-  if (length == 7) return key == WORD_COUNTRY ? KEY_COUNTRY : 0;
-  if (length == 5) return key == WORD_TOKEN ? KEY_TOKEN : 0;
-  return 0;
 }
 
 // "pageview", "consent.asked", "consent.given" (EVENT_TYPES order).
