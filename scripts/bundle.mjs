@@ -37,7 +37,7 @@ const options = {
   banner: { js: "import { createRequire as __bundleRequire } from 'node:module'; const require = __bundleRequire(import.meta.url);" },
 };
 await build({ ...options, entryPoints: [dist + 'cli/main.js'], outdir: dist + 'cli/bundle', splitting: true, plugins: [ownModuleUrls(dist + 'cli/bundle')] });
-for (const worker of ['jobWorker.js', 'read/parseWorker.js']) {
+for (const worker of ['job/jobWorker.js', 'read/parseWorker.js']) {
   const outfile = dist + worker;
   await build({ ...options, entryPoints: [outfile], outfile, allowOverwrite: true, plugins: [ownModuleUrls(dirname(outfile))] });
   await rm(`${outfile}.map`, { force: true }); // tsc's map of the file before it was bundled

@@ -15,7 +15,8 @@ export { datehourFromFolder, parseDatehour } from './partitions/parseDatehour.ts
 export { selectPartitions, type Partition, type PartitionSelection, type SelectedPartitions } from './partitions/selectPartitions.ts';
 
 export type { PartitionEvents, ReadOptions } from './read/readPartitions.ts';
-export { FileParser, type FileParserOptions, type ParsedFile, type DictionaryColumn } from './read/FileParser.ts';
+export { FileParser } from './read/FileParser.ts';
+export type { FileParserOptions, ParsedFile, DictionaryColumn } from './read/ParsedFile.ts';
 export { parseEventJson, EVENT_TYPES, type EventType, type EventFields, type Rejection } from './read/parseEventJson.ts';
 export { partitionTable } from './read/partitionTable.ts';
 
@@ -42,7 +43,7 @@ export { Tally, REJECT_REASONS, type Problem, type RejectReason, type TallyCount
 export { summarizeReport, type RunReport } from './report/RunReport.ts';
 export { StageTimes, STAGES, formatStageTimes, type Stage } from './report/StageTimes.ts';
 
-export type { JobOptions, JobResult } from './runJob.ts';
+export type { JobOptions, JobResult } from './job/runJob.ts';
 
 // The stages a notebook shows, as they return results that display themselves.
 export { runJob, readPartitions, readPartition } from './display/displayingStages.ts';

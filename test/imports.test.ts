@@ -1,5 +1,6 @@
-// The house's shape: no import circle in src/, and no stage imports display/ (displays are
-// attached at the public API's edge, src/display/displayingStages.ts).
+// The house's shape: no import circle in src/, no folder imports one above it in the data flow
+// (displays are attached at the public API's edge, src/display/displayingStages.ts), and no source
+// file so long that it holds more than one thing.
 import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -56,6 +57,38 @@ test('no import circle in src/', () => {
 
 test('the cycle finder finds a planted circle', () => {
   assert.equal(findCycle(new Map([['a.ts', ['b.ts']], ['b.ts', ['c.ts']], ['c.ts', ['a.ts']]])), ['a.ts', 'b.ts', 'c.ts', 'a.ts']);
+});
+
+/**
+ * src/'s top-level folders (and its two top files), lowest first: each imports only those before it
+ * (and itself). The stages follow the data, source -> read -> expand -> metrics -> write; the job
+ * (with its queued way in job/queue/) runs them; displays, the CLI and index.ts sit on top.
+ */
+const LAYERS = ['errors.ts', 's3', 'source', 'partitions', 'report', 'read', 'expand', 'metrics', 'write', 'job', 'display', 'cli', 'index.ts'];
+
+/** Imports of a folder above the importer's, and files in no layer, as `from -> to` lines. */
+function upwardImports(graph: Map<string, string[]>): string[] {
+  const layerOf = (file: string) => LAYERS.indexOf(file.split('/')[0]!);
+  return [...graph].flatMap(([file, imports]) => [
+    ...(layerOf(file) < 0 ? [`${file}: in no layer`] : []),
+    ...imports.filter((target) => layerOf(target) > layerOf(file)).map((target) => `${file} -> ${target}`),
+  ]);
+}
+
+test('no folder imports one above it', () => {
+  assert.equal(upwardImports(importGraph()), []);
+});
+
+test('the layer check finds a planted upward import and a file in no layer', () => {
+  assert.equal(upwardImports(new Map([['read/a.ts', ['metrics/b.ts', 'source/c.ts']], ['attic/d.ts', []]])), ['read/a.ts -> metrics/b.ts', 'attic/d.ts: in no layer']);
+});
+
+test('no TypeScript file in src/ is over 400 lines', () => {
+  const long = readdirSync(SRC, { recursive: true, encoding: 'utf8' })
+    .filter((file) => file.endsWith('.ts'))
+    .map((file) => `${file}: ${readFileSync(join(SRC, file), 'utf8').split('\n').length} lines`)
+    .filter((entry) => Number(entry.split(': ')[1]!.split(' ')[0]) > 400);
+  assert.equal(long, []);
 });
 
 test('no stage imports display/', () => {

@@ -3,7 +3,7 @@ import { parseArgs } from 'node:util';
 import { ConsentMetricsError } from '../errors.ts';
 import { summarizeReport } from '../report/RunReport.ts';
 import { formatStageTimes } from '../report/StageTimes.ts';
-import { runJob } from '../runJob.ts';
+import { runJob } from '../job/runJob.ts';
 import { COMPRESSIONS, type CompressionName } from '../write/compressions.ts';
 import { openSink } from '../write/openSink.ts';
 import { formatTable } from './formatTable.ts';
@@ -201,7 +201,7 @@ async function runWorkerCli(argv: string[], io: Io): Promise<number> {
     io.stderr(`consent-metrics worker: ${(error as Error).message.split('. ')[0]}\nTry 'consent-metrics --help'.`);
     return 2;
   }
-  const [{ startWorker }, { describeRedis }] = await Promise.all([import('../queue/runWorker.ts'), import('../queue/redisConnection.ts')]);
+  const [{ startWorker }, { describeRedis }] = await Promise.all([import('../job/queue/runWorker.ts'), import('../job/queue/redisConnection.ts')]);
   let worker;
   try {
     worker = startWorker({ ...options, onTask: (kind, error) => error && io.stderr(`consent-metrics worker: ${kind} task failed: ${error.message}`) });

@@ -3,7 +3,7 @@
 import type { Partition } from '../partitions/selectPartitions.ts';
 import { readPartitions as readPartitionsData, type PartitionEvents, type ReadOptions } from '../read/readPartitions.ts';
 import { summarizeReport } from '../report/RunReport.ts';
-import { runJob as runJobData, type JobOptions, type JobResult } from '../runJob.ts';
+import { runJob as runJobData, type JobOptions, type JobResult } from '../job/runJob.ts';
 import type { Source } from '../source/Source.ts';
 import { escapeHtml, JUPYTER_DISPLAY, show, type Displayable } from './show.ts';
 

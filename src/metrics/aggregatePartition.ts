@@ -1,7 +1,8 @@
 import * as aq from 'arquero';
 import type { ColumnTable } from 'arquero';
 import type { Data, Table } from 'apache-arrow';
-import { hashBytes, type DictionaryColumn } from '../read/FileParser.ts';
+import { hashBytes } from '../read/hashBytes.ts';
+import type { DictionaryColumn } from '../read/ParsedFile.ts';
 import { EVENT_TYPES } from '../read/parseEventJson.ts';
 import { CELL_NAMES, type COUNT_COLUMNS } from './metricsFromCells.ts';
 import { IdSet } from './IdSet.ts';

@@ -1,4 +1,4 @@
-import type { DictionaryColumn } from '../read/FileParser.ts';
+import type { DictionaryColumn } from '../read/ParsedFile.ts';
 import { ConsentMetricsError } from '../errors.ts';
 import { mergeDictionariesInto } from '../read/columnBuilders.ts';
 import { wasmInstance, type WasmGlobal, type WasmMemory } from '../read/wasmModule.ts';

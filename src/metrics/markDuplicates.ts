@@ -1,4 +1,4 @@
-import type { ParsedFile } from '../read/FileParser.ts';
+import type { ParsedFile } from '../read/ParsedFile.ts';
 import type { IdSet } from './IdSet.ts';
 
 /**

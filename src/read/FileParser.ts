@@ -1,126 +1,17 @@
 import { Buffer } from 'node:buffer';
-import { Tally, type Problem, type RejectReason } from '../report/Tally.ts';
-import { ByteBuilder, ByteDictionary, Int32Builder, rehashPairs, StringDictionary, zeroedInt32, type DictionaryColumn } from './columnBuilders.ts';
-
-export type { DictionaryColumn } from './columnBuilders.ts';
+import { Tally, type RejectReason } from '../report/Tally.ts';
+import { ByteDictionary, StringDictionary, type ByteBuilder, type Int32Builder } from './columnBuilders.ts';
+import { FileColumns } from './FileColumns.ts';
+import { hashBytes, NULL_HASH } from './hashBytes.ts';
 import { decodeJsonString } from './jsonBytes.ts';
 import { LineScanner, STOP } from './LineScanner.ts';
+import type { FileParserOptions, ParsedFile } from './ParsedFile.ts';
 import { parseEventJson, type EventFields } from './parseEventJson.ts';
 import { ESCAPED, EventSpans, scanEvent } from './scanEvent.ts';
-
-/**
- * One file's accepted events as typed arrays, plus what was rejected. Plain data: a worker thread
- * hands it to the main thread with its buffers transferred, not copied.
- *
- * @example
- * const parsed: ParsedFile = new FileParser('part-0.json').finish();
- * const table = partitionTable('2021-01-23-10', [parsed]);
- */
-export interface ParsedFile {
-  /** Where the lines came from, as given to the parser. */
-  file: string;
-  /** Accepted events: the length of every per-row array. */
-  rows: number;
-  /** Each id's UTF-8 bytes (escapes decoded), one after another; row i is `idBytes[idOffsets[i], idOffsets[i + 1])`. */
-  idBytes: Uint8Array;
-  /** Offsets of each row's id in `idBytes`. */
-  idOffsets: Int32Array;
-  /** Hash of each id's bytes (`hashBytes`), for deduplication. */
-  idHashes: Int32Array;
-  /** Index into EVENT_TYPES. */
-  type: Int32Array;
-  /** Each row's domain. */
-  domain: DictionaryColumn;
-  /** User ids, like ids: bytes, offsets, hashes; `userIdNull[i]` is 1 where the user id is null. */
-  userIdBytes: Uint8Array;
-  /** Offsets of each row's user id in `userIdBytes`. */
-  userIdOffsets: Int32Array;
-  /** Hash of each row's user id bytes (`hashBytes`). */
-  userIdHashes: Int32Array;
-  /** 1 where the row's user id is null. */
-  userIdNull: Uint8Array;
-  /** Each row's country (`user.country`). */
-  country: DictionaryColumn;
-  /**
-   * Raw token JSON text per row. With `judgeTokens`, the tokens the scan judged are not decoded: they
-   * share one code per verdict, whose value is empty (see `tokenVerdicts`).
-   */
-  token: DictionaryColumn;
-  /**
-   * Per token code, what the WebAssembly scan read in the token itself: 1 consent, 0 none (a valid
-   * token either way); -1 where it did not judge it (escapes in the token's own JSON, invalid JSON...),
-   * and the value is then the text to parse.
-   */
-  tokenVerdicts: Int8Array;
-  /** 1-based line number of each row. */
-  line: Int32Array;
-  /** Bytes read (decompressed). */
-  bytes: number;
-  /** Milliseconds from the parser's creation to `finish()`: reading and parsing, on the thread that parsed. */
-  parseMilliseconds: number;
-  /** Non-blank lines read (tally counts). */
-  lines: number;
-  /** Lines left out, by reason. */
-  rejected: Record<RejectReason, number>;
-  /** Always 0 here: tokens are judged when expanded. */
-  invalidTokens: number;
-  /** The first few problems of each reason, in line order. */
-  examples: Problem[];
-}
-
-/**
- * How a {@link FileParser} reads.
- *
- * @example
- * const parser = new FileParser('part-0.json', 0, { judgeTokens: true });
- */
-export interface FileParserOptions {
-  /** Leave the tokens the scan judged undecoded (see {@link ParsedFile.token}): for a caller that wants consent, not texts. Default: false. */
-  judgeTokens?: boolean;
-}
-
-/** The buffers of a parsed file, for `postMessage(file, transferList(file))`. */
-export function transferList(file: ParsedFile): ArrayBuffer[] {
-  return [file.idBytes, file.idOffsets, file.idHashes, file.type, file.line, file.domain.codes, file.country.codes, file.token.codes, file.tokenVerdicts,
-    file.userIdBytes, file.userIdOffsets, file.userIdHashes, file.userIdNull]
-    .map((array) => array.buffer as ArrayBuffer);
-}
-
+import { sampledHash, TokenTable } from './TokenTable.ts';
 
 const NEWLINE = 0x0a;
 const CARRIAGE_RETURN = 0x0d;
-/** The hash given to a null user id (an empty one hashes to 0 too): only a hint, equality decides. */
-export const NULL_HASH = 0;
-
-/**
- * MurmurHash3_x86_32 (seed 0) over bytes: the hash of ids and user ids, on every path of the parse
- * (the WebAssembly scan computes the same), which the dedup set and the user counts look up by.
- */
-export function hashBytes(bytes: Uint8Array, start: number, end: number): number {
-  let hash = 0;
-  let at = start;
-  for (; at + 4 <= end; at += 4) {
-    hash ^= mixWord(bytes[at]! | (bytes[at + 1]! << 8) | (bytes[at + 2]! << 16) | (bytes[at + 3]! << 24));
-    hash = (Math.imul(rotateLeft(hash, 13), 5) + 0xe6546b64) | 0;
-  }
-  if (at < end) {
-    let tail = 0;
-    for (let shift = 0; at < end; at++, shift += 8) tail |= bytes[at]! << shift;
-    hash ^= mixWord(tail);
-  }
-  hash ^= end - start;
-  hash = Math.imul(hash ^ (hash >>> 16), 0x85ebca6b);
-  hash = Math.imul(hash ^ (hash >>> 13), 0xc2b2ae35);
-  return hash ^ (hash >>> 16);
-}
-
-function mixWord(word: number): number {
-  return Math.imul(rotateLeft(Math.imul(word, 0xcc9e2d51), 15), 0x1b873593);
-}
-
-function rotateLeft(value: number, bits: number): number {
-  return (value << bits) | (value >>> (32 - bits));
-}
 
 /**
  * Parses a JSON Lines file fed in chunks into a {@link ParsedFile}.
@@ -482,127 +373,8 @@ export class FileParser {
   }
 }
 
-/**
- * One file's column builders. Kept per thread and reused file after file: their memory is already
- * allocated and paged in, and each file's result is an exact copy (fresh builders per file cost
- * page faults and garbage collections: 12 s of system time at 20M events).
- */
-class FileColumns {
-  private static readonly free: FileColumns[] = [];
-  readonly id: ByteBuilder;
-  readonly userId: ByteBuilder;
-  readonly userIdNull: ByteBuilder;
-  readonly idOffsets: Int32Builder;
-  readonly idHashes: Int32Builder;
-  readonly type: Int32Builder;
-  readonly line: Int32Builder;
-  readonly domainCodes: Int32Builder;
-  readonly userIdOffsets: Int32Builder;
-  readonly userIdHashes: Int32Builder;
-  readonly countryCodes: Int32Builder;
-  readonly tokenCodes: Int32Builder;
-
-  /** Builders for a file of about `rows` rows, empty (offsets start at 0). */
-  static acquire(rows: number): FileColumns {
-    const columns = FileColumns.free.pop() ?? new FileColumns(rows);
-    for (const builder of columns.all()) builder.length = 0;
-    columns.idOffsets.push(0);
-    columns.userIdOffsets.push(0);
-    return columns;
-  }
-
-  release(): void {
-    FileColumns.free.push(this);
-  }
-
-  private constructor(rows: number) {
-    this.id = new ByteBuilder(rows * 40);
-    this.userId = new ByteBuilder(rows * 40);
-    this.userIdNull = new ByteBuilder(rows);
-    [this.idOffsets, this.idHashes, this.type, this.line, this.domainCodes, this.userIdOffsets, this.userIdHashes, this.countryCodes, this.tokenCodes] =
-      Array.from({ length: 9 }, () => new Int32Builder(rows + 1));
-  }
-
-  private all(): (ByteBuilder | Int32Builder)[] {
-    return [this.id, this.userId, this.userIdNull, this.idOffsets, this.idHashes, this.type, this.line, this.domainCodes, this.userIdOffsets,
-      this.userIdHashes, this.countryCodes, this.tokenCodes];
-  }
-}
-
-/**
- * Token bytes already validated -> token code. Tokens are the long field (~140 bytes), compared
- * on every line: stored 4-byte aligned, they are compared a 32-bit word at a time against a DataView
- * of the chunk (V8 compiles getUint32 to one load), a quarter of the steps of a byte loop.
- */
-class TokenTable {
-  private slots: Int32Array = zeroedInt32(2048); // [hash, entry + 1] pairs
-  private words = new Uint32Array(1024);
-  private wordCount = 0;
-  private starts: number[] = [];
-  private lengths: number[] = [];
-  private codes: number[] = [];
-
-  find(view: DataView, bytes: Uint8Array, start: number, end: number, hash: number): number {
-    const slots = this.slots;
-    const mask = (slots.length >> 1) - 1;
-    const length = end - start;
-    for (let slot = hash & mask; ; slot = (slot + 1) & mask) {
-      const entry = slots[slot * 2 + 1]! - 1;
-      if (entry < 0) return -1;
-      if (slots[slot * 2] === hash && this.lengths[entry] === length && this.equals(entry, view, bytes, start, length)) return this.codes[entry]!;
-    }
-  }
-
-  add(bytes: Uint8Array, start: number, end: number, hash: number, code: number): void {
-    const entry = this.codes.push(code) - 1;
-    const length = end - start;
-    const wordsNeeded = (length + 3) >> 2;
-    if (this.wordCount + wordsNeeded > this.words.length) {
-      const bigger = new Uint32Array(Math.max(this.words.length * 2, this.wordCount + wordsNeeded));
-      bigger.set(this.words);
-      this.words = bigger;
-    }
-    new Uint8Array(this.words.buffer, this.wordCount * 4, wordsNeeded * 4).set(bytes.subarray(start, end));
-    this.starts.push(this.wordCount);
-    this.lengths.push(length);
-    this.wordCount += wordsNeeded;
-    this.place(hash, entry);
-    if ((entry + 1) * 2 > this.slots.length >> 1) this.slots = rehashPairs(this.slots);
-  }
-
-  private equals(entry: number, view: DataView, bytes: Uint8Array, start: number, length: number): boolean {
-    const words = this.words;
-    const first = this.starts[entry]!;
-    const whole = length >> 2;
-    for (let w = 0; w < whole; w++) if (view.getUint32(start + w * 4, true) !== words[first + w]) return false;
-    // The last 0-3 bytes, from the last word (little-endian), without making a view per compare.
-    const last = words[first + whole]!;
-    for (let i = 0; i < (length & 3); i++) if (((last >>> (i * 8)) & 0xff) !== bytes[start + whole * 4 + i]) return false;
-    return true;
-  }
-
-  private place(hash: number, entry: number): void {
-    const mask = (this.slots.length >> 1) - 1;
-    let slot = hash & mask;
-    while (this.slots[slot * 2 + 1] !== 0) slot = (slot + 1) & mask;
-    this.slots[slot * 2] = hash;
-    this.slots[slot * 2 + 1] = entry + 1;
-  }
-
-}
-
 /** The first row from `from` whose scan dictionary entry has no code yet (`rows` when none has). */
 function firstUnresolved(entries: Int32Array, from: number, rows: number, entryCodes: Int32Array): number {
   for (let row = from; row < rows; row++) if (entries[row]! >= 0 && entryCodes[entries[row]!]! < 0) return row;
   return rows;
-}
-
-const FNV_OFFSET = 0x811c9dc5 | 0;
-const FNV_PRIME = 0x01000193;
-
-/** A hash of a long byte string (FNV-1a) from its length and every 8th byte; lookups still compare every byte. */
-function sampledHash(bytes: Uint8Array, start: number, end: number): number {
-  let hash = Math.imul(FNV_OFFSET ^ (end - start), FNV_PRIME);
-  for (let i = start; i < end; i += 8) hash = Math.imul(hash ^ bytes[i]!, FNV_PRIME);
-  return Math.imul(hash ^ bytes[end - 1]!, FNV_PRIME);
 }

@@ -1,6 +1,6 @@
 import { Worker } from 'node:worker_threads';
 import { ConsentMetricsError } from '../errors.ts';
-import type { ParsedFile } from './FileParser.ts';
+import type { ParsedFile } from './ParsedFile.ts';
 import type { WorkerReply, WorkerRequest } from './workerProtocol.ts';
 
 /**

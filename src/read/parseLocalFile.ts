@@ -1,7 +1,8 @@
 import { closeSync, createReadStream, fstatSync, openSync, readSync } from 'node:fs';
 import { Buffer } from 'node:buffer';
 import { createGunzip } from 'node:zlib';
-import { FileParser, type FileParserOptions, type ParsedFile } from './FileParser.ts';
+import { FileParser } from './FileParser.ts';
+import type { FileParserOptions, ParsedFile } from './ParsedFile.ts';
 import { isGzip } from './gunzipIfNeeded.ts';
 
 /** Bytes read at a time, straight into the parser's memory. */

@@ -1,7 +1,7 @@
 import { Int32, Table, makeData, makeVector } from 'apache-arrow';
 import { concatBytes, concatInt32, concatOffsets, mergeDictionaries } from './columnBuilders.ts';
 import { dictionaryVector, utf8Vector } from './dictionaryVector.ts';
-import type { DictionaryColumn, ParsedFile } from './FileParser.ts';
+import type { DictionaryColumn, ParsedFile } from './ParsedFile.ts';
 import { EVENT_TYPES } from './parseEventJson.ts';
 
 /**

@@ -6,7 +6,8 @@ import type { Partition } from '../partitions/selectPartitions.ts';
 import { StageTimes } from '../report/StageTimes.ts';
 import { Tally } from '../report/Tally.ts';
 import type { Source } from '../source/Source.ts';
-import { FileParser, type ParsedFile } from './FileParser.ts';
+import { FileParser } from './FileParser.ts';
+import type { ParsedFile } from './ParsedFile.ts';
 import { gunzipIfNeeded } from './gunzipIfNeeded.ts';
 import { ParserPool } from './ParserPool.ts';
 

@@ -1,5 +1,5 @@
 import { parentPort } from 'node:worker_threads';
-import { transferList } from './FileParser.ts';
+import { transferList } from './ParsedFile.ts';
 import { parseLocalFile } from './parseLocalFile.ts';
 
 /**

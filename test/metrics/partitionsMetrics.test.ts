@@ -7,7 +7,7 @@ import { Table } from 'apache-arrow';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { localSink, METRIC_COLUMNS, writeParquet, type GroupCounts } from '../../src/index.ts';
-import { partitionsMetrics } from '../../src/jobOutput.ts';
+import { partitionsMetrics } from '../../src/job/jobOutput.ts';
 
 // Cells per group: pageviews with, without; asked with, without; given with, without.
 const hour10: GroupCounts = {

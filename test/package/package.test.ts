@@ -109,7 +109,7 @@ test('the bin and its worker threads load Arrow and Arquero bundled, not as hund
   const modules = [...new Set(stderr.split('\n').flatMap((line) => /Translating \w+ (file:\S+)/.exec(line)?.[1] ?? []))];
   assert.equal(modules.filter((url) => url.includes('/node_modules/consent-metrics/node_modules/') || /node_modules\/(apache-arrow|arquero|@uwdata)\//.test(url)), []);
   assert.ok(modules.some((url) => url.endsWith('/dist/cli/bundle/main.js')), 'the bundle itself is loaded');
-  assert.ok(modules.some((url) => url.endsWith('/dist/jobWorker.js')), 'the worker script is loaded');
+  assert.ok(modules.some((url) => url.endsWith('/dist/job/jobWorker.js')), 'the worker script is loaded');
   assert.ok(modules.length < 40, `${modules.length} modules loaded:\n${modules.join('\n')}`);
 });
 

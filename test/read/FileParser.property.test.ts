@@ -4,7 +4,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { FileParser, parseEventJson, type ParsedFile } from '../../src/index.ts';
-import { hashBytes } from '../../src/read/FileParser.ts';
+import { hashBytes } from '../../src/read/hashBytes.ts';
 import { seededRandom } from '../support/random.ts';
 
 // ignoreBOM: a value may start with U+FEFF, which a default TextDecoder would drop.

@@ -2,7 +2,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { ByteDictionary } from '../../src/read/columnBuilders.ts';
 import { IdSet, markDuplicates } from '../../src/index.ts';
-import { hashBytes } from '../../src/read/FileParser.ts';
+import { hashBytes } from '../../src/read/hashBytes.ts';
 
 const bytes = (text: string) => new TextEncoder().encode(text);
 

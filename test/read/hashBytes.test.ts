@@ -2,7 +2,7 @@
 // (inputs given as bytes, as in that table), so the WebAssembly scan and JS agree with a known hash.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { hashBytes } from '../../src/read/FileParser.ts';
+import { hashBytes } from '../../src/read/hashBytes.ts';
 
 const hash = (bytes: number[]) => hashBytes(Uint8Array.from(bytes), 0, bytes.length) >>> 0;
 

@@ -4,7 +4,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { FileParser, type ParsedFile } from '../../src/index.ts';
-import { expandFile } from '../../src/countPartition.ts';
+import { expandFile } from '../../src/job/countPartition.ts';
 import { parseToken } from '../../src/expand/parseToken.ts';
 import { seededRandom } from '../support/random.ts';
 

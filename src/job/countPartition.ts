@@ -1,9 +1,9 @@
-import { parseToken, type TokenFacts } from './expand/parseToken.ts';
-import { countRowParts, type GroupCounts } from './metrics/countRows.ts';
-import type { ParsedFile } from './read/FileParser.ts';
-import { parseHandler, type WorkerHandler } from './read/workerProtocol.ts';
-import { StageTimes, type Stage } from './report/StageTimes.ts';
-import { Tally, type TallyCounts } from './report/Tally.ts';
+import { parseToken, type TokenFacts } from '../expand/parseToken.ts';
+import { countRowParts, type GroupCounts } from '../metrics/countRows.ts';
+import type { ParsedFile } from '../read/ParsedFile.ts';
+import { parseHandler, type WorkerHandler } from '../read/workerProtocol.ts';
+import { StageTimes, type Stage } from '../report/StageTimes.ts';
+import { Tally, type TallyCounts } from '../report/Tally.ts';
 
 // Typed arrays only (no Arrow, no Arquero): this runs on worker threads, where loading those costs
 // more than a small partition's count.

@@ -1,7 +1,7 @@
-// Queued runs for real: a redis-server child process, `consent-metrics worker` child processes, and
-// the results compared with the in-process run of the same data (or the golden expectations).
-// Faults are caused, not mocked: a worker killed with SIGKILL mid-run, one stopped with SIGTERM,
-// Redis killed under a running job.
+// Queued runs for real (loaded by queue.test.ts when redis-server is here): a redis-server child
+// process, `consent-metrics worker` child processes, and the results compared with the in-process
+// run of the same data (or the golden expectations). Faults are caused, not mocked: a worker killed
+// with SIGKILL mid-run, one stopped with SIGTERM, Redis killed under a running job.
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -10,11 +10,11 @@ import { ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
 import { QueueEvents } from 'bullmq';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { METRIC_COLUMNS, runJob, StrictModeError, type JobOptions, type JobResult } from '../../src/index.ts';
-import { goldenCases, rowsDiffer } from '../support/fixtures.ts';
-import { startRedis } from '../support/startRedis.ts';
-import { startFaultProxy } from '../support/faultProxy.ts';
-import { S3RVER_CREDENTIALS, startS3rver } from '../support/startS3rver.ts';
+import { METRIC_COLUMNS, runJob, StrictModeError, type JobOptions, type JobResult } from '../../../src/index.ts';
+import { goldenCases, rowsDiffer } from '../../support/fixtures.ts';
+import { startRedis } from '../../support/startRedis.ts';
+import { startFaultProxy } from '../../support/faultProxy.ts';
+import { S3RVER_CREDENTIALS, startS3rver } from '../../support/startS3rver.ts';
 
 const scratch = await mkdtemp(join(tmpdir(), 'consent-metrics-queue-'));
 const redis = await startRedis();

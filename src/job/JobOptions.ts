@@ -1,9 +1,9 @@
 import type { ColumnTable } from 'arquero';
-import type { PartitionSelection } from './partitions/selectPartitions.ts';
-import type { RunReport } from './report/RunReport.ts';
-import type { StageTimes } from './report/StageTimes.ts';
-import type { S3Options } from './s3/createS3Client.ts';
-import type { CompressionName } from './write/compressions.ts';
+import type { PartitionSelection } from '../partitions/selectPartitions.ts';
+import type { RunReport } from '../report/RunReport.ts';
+import type { StageTimes } from '../report/StageTimes.ts';
+import type { S3Options } from '../s3/createS3Client.ts';
+import type { CompressionName } from '../write/compressions.ts';
 
 /**
  * What the whole job reads, how, and where it writes: every CLI flag has its option here.

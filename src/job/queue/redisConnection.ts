@@ -1,5 +1,5 @@
 import { Redis } from 'ioredis';
-import { ConsentMetricsError } from '../errors.ts';
+import { ConsentMetricsError } from '../../errors.ts';
 
 /**
  * A Redis connection for BullMQ from a `redis://` or `rediss://` URL. It reconnects after a drop,

@@ -1,13 +1,13 @@
 import { readFile, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { DeleteObjectsCommand, paginateListObjectsV2, type S3Client } from '@aws-sdk/client-s3';
-import { ConsentMetricsError } from '../errors.ts';
-import { createS3Client, type S3Options } from '../s3/createS3Client.ts';
-import { folderPrefix, isS3Url, parseS3Url } from '../s3/parseS3Url.ts';
-import { readObject } from '../s3/readObject.ts';
-import { s3Error } from '../s3/s3Error.ts';
-import { localSink } from '../write/localSink.ts';
-import { s3Sink } from '../write/s3Sink.ts';
+import { ConsentMetricsError } from '../../errors.ts';
+import { createS3Client, type S3Options } from '../../s3/createS3Client.ts';
+import { folderPrefix, isS3Url, parseS3Url } from '../../s3/parseS3Url.ts';
+import { readObject } from '../../s3/readObject.ts';
+import { s3Error } from '../../s3/s3Error.ts';
+import { localSink } from '../../write/localSink.ts';
+import { s3Sink } from '../../write/s3Sink.ts';
 
 /**
  * One queued run's folder in the work location, a local folder or an S3 prefix that every worker

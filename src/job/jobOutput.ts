@@ -4,14 +4,14 @@
 import * as aq from 'arquero';
 import type { ColumnTable } from 'arquero';
 import { tableToIPC, type Table } from 'apache-arrow';
-import { pivotedColumns } from './metrics/aggregatePartition.ts';
-import type { GroupCounts } from './metrics/countRows.ts';
-import { METRIC_COLUMNS, metricValues } from './metrics/metricsFromCells.ts';
-import { encodeParquet, type CompressionName } from './write/encodeParquet.ts';
-import { countedMetricsToArrow, metricsToArrow } from './write/metricsToArrow.ts';
+import { pivotedColumns } from '../metrics/aggregatePartition.ts';
+import type { GroupCounts } from '../metrics/countRows.ts';
+import { METRIC_COLUMNS, metricValues } from '../metrics/metricsFromCells.ts';
+import { encodeParquet, type CompressionName } from '../write/encodeParquet.ts';
+import { countedMetricsToArrow, metricsToArrow } from '../write/metricsToArrow.ts';
 
-export { joinMetrics } from './write/metricsToArrow.ts';
-export { writeToTarget } from './write/writeParquet.ts';
+export { joinMetrics } from '../write/metricsToArrow.ts';
+export { writeToTarget } from '../write/writeParquet.ts';
 
 /**
  * The metrics rows of partitions counted in datehour order, in the output schema, from their counts

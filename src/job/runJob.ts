@@ -1,23 +1,23 @@
-import { ConsentMetricsError } from './errors.ts';
+import { ConsentMetricsError } from '../errors.ts';
 import type { Table } from 'apache-arrow';
 import { COUNT_STAGES, countingBuffers, countPartition, expandFile, isExpanded, withoutIds, type ExpandedFile, type PartitionCounts } from './countPartition.ts';
-import type { TokenFacts } from './expand/parseToken.ts';
-import type { GroupCounts } from './metrics/countRows.ts';
-import { IdSet } from './metrics/IdSet.ts';
-import { markDuplicates } from './metrics/markDuplicates.ts';
-import { selectPartitions } from './partitions/selectPartitions.ts';
-import type { ParsedFile } from './read/FileParser.ts';
-import { ParserPool, workerEntry } from './read/ParserPool.ts';
-import { DEFAULT_CONCURRENCY, defaultWorkers, readPartitionFiles, type PartitionFiles } from './read/readPartitionFiles.ts';
-import { assembleReport } from './report/RunReport.ts';
-import { StageTimes } from './report/StageTimes.ts';
-import { Tally } from './report/Tally.ts';
-import type { S3Options } from './s3/createS3Client.ts';
+import type { TokenFacts } from '../expand/parseToken.ts';
+import type { GroupCounts } from '../metrics/countRows.ts';
+import { IdSet } from '../metrics/IdSet.ts';
+import { markDuplicates } from '../metrics/markDuplicates.ts';
+import { selectPartitions } from '../partitions/selectPartitions.ts';
+import type { ParsedFile } from '../read/ParsedFile.ts';
+import { ParserPool, workerEntry } from '../read/ParserPool.ts';
+import { DEFAULT_CONCURRENCY, defaultWorkers, readPartitionFiles, type PartitionFiles } from '../read/readPartitionFiles.ts';
+import { assembleReport } from '../report/RunReport.ts';
+import { StageTimes } from '../report/StageTimes.ts';
+import { Tally } from '../report/Tally.ts';
+import type { S3Options } from '../s3/createS3Client.ts';
 import type { JobOptions, JobResult } from './JobOptions.ts';
-import { retriesBetween } from './s3/retryKinds.ts';
-import { isS3Url } from './s3/parseS3Url.ts';
-import { openSource } from './source/openSource.ts';
-import { openSink } from './write/openSink.ts';
+import { retriesBetween } from '../s3/retryKinds.ts';
+import { isS3Url } from '../s3/parseS3Url.ts';
+import { openSource } from '../source/openSource.ts';
+import { openSink } from '../write/openSink.ts';
 
 export type { JobOptions, JobResult } from './JobOptions.ts';
 
@@ -55,9 +55,9 @@ async function runHere({
 }: JobOptions): Promise<JobResult> {
   // One client for input and output, made only when either is on S3.
   const usesS3 = isS3Url(root) || (out !== undefined && isS3Url(out));
-  const s3Settings: S3Options = usesS3 && !s3.client ? { ...s3, client: (await import('./s3/createS3Client.ts')).createS3Client(s3) } : s3;
+  const s3Settings: S3Options = usesS3 && !s3.client ? { ...s3, client: (await import('../s3/createS3Client.ts')).createS3Client(s3) } : s3;
   // The SDK (and its retry strategy) loads only for a run that touches S3.
-  const retriesSoFar = async () => (s3Settings.client ? (await import('./s3/retries.ts')).retryCountsOf(s3Settings.client) : undefined);
+  const retriesSoFar = async () => (s3Settings.client ? (await import('../s3/retries.ts')).retryCountsOf(s3Settings.client) : undefined);
   const retriesBefore = await retriesSoFar();
   const source = await openSource(root, s3Settings);
   const times = new StageTimes();

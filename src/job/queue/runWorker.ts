@@ -1,5 +1,5 @@
 import { UnrecoverableError, Worker } from 'bullmq';
-import { StrictModeError } from '../errors.ts';
+import { StrictModeError } from '../../errors.ts';
 import { connectRedis } from './redisConnection.ts';
 import { QUEUE_NAME, runTask, type Task } from './tasks.ts';
 
