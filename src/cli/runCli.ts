@@ -25,6 +25,8 @@ Options:
   --partitions LIST         read only these datehours, comma-separated (each must exist)
   --from DATEHOUR           first datehour to read, inclusive (YYYY-MM-DD-HH)
   --to DATEHOUR             last datehour to read, inclusive
+  --lookback HOURS          a copy of an id counts again when its kept copy is more than HOURS before it
+                            (default: unlimited, the first copy in the run wins)
   --strict                  fail on the first rejected line or invalid token, naming file and line; write nothing
   --report FILE.json        write the run report (a path or s3://...) (lines, duplicates, rejected by reason, invalid tokens) as JSON
   --concurrency N           files read at once (default 8)
@@ -129,6 +131,7 @@ export function parseCliArgs(argv: string[]) {
       from: { type: 'string' },
       to: { type: 'string' },
       strict: { type: 'boolean', default: false },
+      lookback: { type: 'string' },
       report: { type: 'string' },
       concurrency: { type: 'string', default: '8' },
       workers: { type: 'string' },
@@ -168,6 +171,7 @@ export function parseCliArgs(argv: string[]) {
       from: values.from,
       to: values.to,
       strict: values.strict,
+      lookback: values.lookback === undefined ? undefined : wholeNumber('lookback', values.lookback, 0),
       concurrency: wholeNumber('concurrency', values.concurrency, 1),
       workers: values.workers === undefined ? undefined : wholeNumber('workers', values.workers, 0),
       compression,

@@ -20,6 +20,12 @@ export interface JobOptions extends PartitionSelection {
   s3?: S3Options;
   /** Parquet compression. Default: `'snappy'`. */
   compression?: CompressionName;
+  /**
+   * Hours: a copy of an id is a duplicate only when the kept copy lies in a partition at most this many
+   * hours before its own (the same partition always counts); further back it counts again, as with
+   * Spark's `dropDuplicatesWithinWatermark`. Default: unlimited, the first copy in the run wins.
+   */
+  lookback?: number;
   /** Fail on the first reported line (rejected line or invalid token) and write nothing. Default: false. */
   strict?: boolean;
   /** Files and listings in flight at once (queued: per read task). Default: 8. */

@@ -5,6 +5,7 @@ import type { TokenFacts } from '../expand/parseToken.ts';
 import type { GroupCounts } from '../metrics/countRows.ts';
 import { IdSet } from '../metrics/IdSet.ts';
 import { markDuplicates } from '../metrics/markDuplicates.ts';
+import { hoursSince1970 } from '../partitions/parseDatehour.ts';
 import { selectPartitions } from '../partitions/selectPartitions.ts';
 import type { ParsedFile } from '../read/ParsedFile.ts';
 import { ParserPool, workerEntry } from '../read/ParserPool.ts';
@@ -47,6 +48,7 @@ async function runHere({
   out,
   compression = 'snappy',
   strict = false,
+  lookback,
   concurrency = DEFAULT_CONCURRENCY,
   workers,
   onPartition,
@@ -65,7 +67,7 @@ async function runHere({
   const target = out === undefined ? undefined : await openSink(out, s3Settings);
 
   const tally = new Tally(strict);
-  let seenIds = new IdSet();
+  let seenIds = new IdSet({ lookback });
   const tokenCache = new Map<string, TokenFacts>(); // when counting on this thread
   // Local files: worker threads parse them and count partitions; this thread finds the duplicates.
   const pool = source.localPath && workers !== 0 ? new ParserPool(workers ?? defaultWorkers(), workerEntry(import.meta.url, 'jobWorker')) : null;
@@ -82,6 +84,7 @@ async function runHere({
     pendingCounts = [];
   };
   let files = 0;
+  let events = 0;
   let duplicates = 0;
   // Not strict while reading: strict mode fails on the first problem in datehour order, when partitions are taken.
   const reads = readPartitionFiles(source, partitions, { concurrency, strict: false, workers, times }, pool ?? undefined)[Symbol.asyncIterator]();
@@ -104,6 +107,7 @@ async function runHere({
     pendingCounts.push(counts);
     if (pendingCounts.reduce((groups, pending) => groups + pending.groups, 0) >= METRICS_BATCH_GROUPS) await makeMetrics();
     files += read.files;
+    events += counts.kept;
     duplicates += rows - counts.kept;
     onPartition?.({ datehour: read.partition.datehour, files: read.files, bytes: read.bytes, lines: read.tally.lines, events: counts.kept, of: partitions.length });
   };
@@ -118,7 +122,8 @@ async function runHere({
       // Files parsed by the job's worker threads come expanded; files parsed on this thread are expanded here.
       const expanded = read.parsed.map((file: ParsedFile | ExpandedFile) => (isExpanded(file) ? file : expandFile(file, tokenCache)));
       if (seenIds.size === 0) seenIds.reserve(expectedIds(read, expanded, partitions.length)); // sized once, from the first partition with events
-      const marks = times.measure('dedup', () => markDuplicates(expanded, seenIds));
+      const hour = hoursSince1970(read.partition.datehour);
+      const marks = times.measure('dedup', () => markDuplicates(expanded, seenIds, { hour }));
       const rows = marks.length; // before the marks are transferred
       const { datehour } = read.partition;
       const countingFiles = expanded.map(withoutIds);
@@ -137,7 +142,6 @@ async function runHere({
   }
 
   // The ids (~70 bytes an event) are done with: let them go before the output is encoded.
-  const events = seenIds.size;
   seenIds = new IdSet();
   const { joinMetrics, resultTable, writeToTarget } = await outputModule;
   const output = joinMetrics(metricsBatches);

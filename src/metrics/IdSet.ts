@@ -1,4 +1,32 @@
+import { ConsentMetricsError } from '../errors.ts';
 import { rehashPairs, zeroedInt32 } from '../read/columnBuilders.ts';
+
+/**
+ * Earlier kept copies of ids that an {@link IdSet} does not hold itself: an incremental run's
+ * partitions before the ones it counts, kept in its state (`state/KeptIds`).
+ *
+ * @example
+ * const earlier: EarlierIds = { latestHour: () => undefined }; // none
+ */
+export interface EarlierIds {
+  /** The hour (hours since 1970) of the latest kept copy of the id `bytes[start, end)`, whose hash is `hash`; undefined when none. */
+  latestHour(bytes: Uint8Array, start: number, end: number, hash: number): number | undefined;
+}
+
+/**
+ * How an {@link IdSet} decides that an id is a duplicate.
+ *
+ * @example
+ * const ids = new IdSet({ lookback: 24 }); // a copy more than a day after the kept one counts again
+ */
+export interface IdSetOptions {
+  /**
+   * Hours: a copy is a duplicate only when the latest kept copy of its id lies in a partition at most
+   * this many hours before its own (the same partition always counts); further back, the copy is kept
+   * again, as Spark's `dropDuplicatesWithinWatermark` does. Default: unlimited (the first copy wins).
+   */
+  lookback?: number;
+}
 
 /**
  * Ids seen so far in a run: open addressing over typed arrays of [hash, row + 1] pairs, where a row
@@ -18,9 +46,22 @@ export class IdSet {
   private readonly columns: { bytes: Uint8Array; offsets: Int32Array }[] = [];
   /** The run row of each kept column's first id. */
   private readonly columnStarts: number[] = [];
+  /** Each kept column's hour (hours since 1970), for the lookback. */
+  private readonly columnHours: number[] = [];
+  /** Columns before this one were forgotten (`forgetBefore`). */
+  private forgotten = 0;
   private rows = 0;
   /** Distinct ids in the set. */
   size = 0;
+  /** See {@link IdSetOptions.lookback}; undefined: unlimited. */
+  readonly lookback: number | undefined;
+
+  constructor({ lookback }: IdSetOptions = {}) {
+    if (lookback !== undefined && !(Number.isInteger(lookback) && lookback >= 0)) {
+      throw new ConsentMetricsError(`lookback must be a whole number of hours from 0, got ${JSON.stringify(lookback)}`);
+    }
+    this.lookback = lookback;
+  }
 
   /** Ids the set holds before it grows. */
   get capacity(): number {
@@ -38,9 +79,14 @@ export class IdSet {
     if (length > this.slots.length) this.slots = rehashPairs(this.slots, length / this.slots.length);
   }
 
-  /** Registers an id column (bytes and offsets) whose rows `addIfAbsent` will refer to; returns its index. */
-  keep(bytes: Uint8Array, offsets: Int32Array): number {
+  /**
+   * Registers an id column (bytes and offsets) whose rows `addIfAbsent` will refer to, from the
+   * partition of `hour` (hours since 1970; only a lookback reads it); returns its index. Columns come
+   * in partition order.
+   */
+  keep(bytes: Uint8Array, offsets: Int32Array, hour = 0): number {
     this.columnStarts.push(this.rows);
+    this.columnHours.push(hour);
     this.rows += offsets.length - 1;
     return this.columns.push({ bytes, offsets }) - 1;
   }
@@ -75,8 +121,81 @@ export class IdSet {
     }
   }
 
-  /** Whether the id at run row `stored` has the bytes of row `row` of column `column`. */
-  private equals(stored: number, column: number, row: number): boolean {
+  /**
+   * {@link addColumn} with a lookback or earlier ids: a row is a duplicate when the latest kept copy of
+   * its id, here or in `earlier`, lies at most `lookback` hours before the column's hour; otherwise
+   * it is kept, and becomes its id's latest kept copy.
+   */
+  addColumnWithin(column: number, hashes: Int32Array, rows: number, marks: Uint8Array, at: number, earlier?: EarlierIds): void {
+    const hour = this.columnHours[column]!;
+    const { bytes, offsets } = this.columns[column]!;
+    const within = (keptHour: number) => this.lookback === undefined || hour - keptHour <= this.lookback;
+    for (let row = 0; row < rows; row++) {
+      const hash = hashes[row]!;
+      const slot = this.find(column, row, hash);
+      if (slot >= 0) {
+        if (within(this.columnHours[this.columnOf(this.slots[slot * 2 + 1]! - 1)]!)) marks[at + row] = 1;
+        else this.slots[slot * 2 + 1] = this.columnStarts[column]! + row + 1; // kept again: the latest copy now
+        continue;
+      }
+      const earlierHour = earlier?.latestHour(bytes, offsets[row]!, offsets[row + 1]!, hash);
+      if (earlierHour !== undefined && within(earlierHour)) {
+        marks[at + row] = 1;
+        continue;
+      }
+      this.insertAt(-slot - 1, hash, this.columnStarts[column]! + row);
+    }
+  }
+
+  /**
+   * Lets go of the ids of columns from before `hour` (hours since 1970): with a lookback, ids that no
+   * later partition can be a duplicate of. The table is rebuilt when they are at least half of it, so
+   * memory follows the ids inside the window, not the whole run.
+   */
+  forgetBefore(hour: number): void {
+    let expired = this.forgotten;
+    while (expired < this.columns.length && this.columnHours[expired]! < hour) expired++;
+    if (expired === this.forgotten) return;
+    const firstLive = this.columnStarts[expired] ?? this.rows;
+    const forgottenRows = firstLive - (this.columnStarts[this.forgotten] ?? this.rows);
+    if (forgottenRows * 2 < this.rows - firstLive) return; // not worth a rebuild yet
+    const old = this.slots;
+    let length = 1 << 11;
+    this.size = 0;
+    for (let slot = 0; slot < old.length; slot += 2) if (old[slot + 1]! - 1 >= firstLive) this.size++;
+    while (this.size * 3 > length) length *= 2;
+    this.slots = zeroedInt32(length);
+    const mask = (length >> 1) - 1;
+    for (let slot = 0; slot < old.length; slot += 2) {
+      if (old[slot + 1]! - 1 < firstLive) continue;
+      let to = old[slot]! & mask;
+      while (this.slots[to * 2 + 1] !== 0) to = (to + 1) & mask;
+      this.slots[to * 2] = old[slot]!;
+      this.slots[to * 2 + 1] = old[slot + 1]!;
+    }
+    for (let column = this.forgotten; column < expired; column++) this.columns[column] = FORGOTTEN;
+    this.forgotten = expired;
+  }
+
+  /** The slot holding row `row` of column `column`'s id, or -(the empty slot where it would go) - 1. */
+  private find(column: number, row: number, hash: number): number {
+    const slots = this.slots;
+    const mask = (slots.length >> 1) - 1;
+    for (let slot = hash & mask; ; slot = (slot + 1) & mask) {
+      const stored = slots[slot * 2 + 1]! - 1;
+      if (stored < 0) return -slot - 1;
+      if (slots[slot * 2] === hash && this.equals(stored, column, row)) return slot;
+    }
+  }
+
+  private insertAt(slot: number, hash: number, runRow: number): void {
+    this.slots[slot * 2] = hash;
+    this.slots[slot * 2 + 1] = runRow + 1;
+    if (++this.size * 3 > this.slots.length) this.slots = rehashPairs(this.slots, 2);
+  }
+
+  /** The kept column holding run row `stored`. */
+  private columnOf(stored: number): number {
     const starts = this.columnStarts;
     let low = 0;
     let high = starts.length - 1;
@@ -85,6 +204,13 @@ export class IdSet {
       if (starts[middle]! <= stored) low = middle;
       else high = middle - 1;
     }
+    return low;
+  }
+
+  /** Whether the id at run row `stored` has the bytes of row `row` of column `column`. */
+  private equals(stored: number, column: number, row: number): boolean {
+    const low = this.columnOf(stored);
+    const starts = this.columnStarts;
     const a = this.columns[low]!;
     const aRow = stored - starts[low]!;
     const b = this.columns[column]!;
@@ -96,6 +222,9 @@ export class IdSet {
     return true;
   }
 }
+
+/** What a forgotten column holds. */
+const FORGOTTEN = { bytes: new Uint8Array(0), offsets: new Int32Array(1) };
 
 /** Rows whose slots are read before any is probed. */
 const READ_AHEAD = 64;

@@ -1,5 +1,5 @@
 import type { ParsedFile } from '../read/ParsedFile.ts';
-import type { IdSet } from './IdSet.ts';
+import type { EarlierIds, IdSet } from './IdSet.ts';
 
 /**
  * Marks the rows of one partition's files (in key order) whose id is already in `seenIds`, from
@@ -10,12 +10,33 @@ import type { IdSet } from './IdSet.ts';
  * const seenIds = new IdSet();
  * const duplicates = markDuplicates(read.parsed, seenIds); // then countPartition(..., duplicates, ...)
  */
-export function markDuplicates(files: readonly Pick<ParsedFile, 'rows' | 'idBytes' | 'idOffsets' | 'idHashes'>[], seenIds: IdSet): Uint8Array {
+export function markDuplicates(
+  files: readonly Pick<ParsedFile, 'rows' | 'idBytes' | 'idOffsets' | 'idHashes'>[],
+  seenIds: IdSet,
+  { hour = 0, earlier }: MarkOptions = {},
+): Uint8Array {
   const marks = new Uint8Array(files.reduce((sum, file) => sum + file.rows, 0));
+  const plain = seenIds.lookback === undefined && earlier === undefined;
   let row = 0;
   for (const file of files) {
-    seenIds.addColumn(seenIds.keep(file.idBytes, file.idOffsets), file.idHashes, file.rows, marks, row);
+    const column = seenIds.keep(file.idBytes, file.idOffsets, hour);
+    if (plain) seenIds.addColumn(column, file.idHashes, file.rows, marks, row);
+    else seenIds.addColumnWithin(column, file.idHashes, file.rows, marks, row, earlier);
     row += file.rows;
   }
+  if (seenIds.lookback !== undefined) seenIds.forgetBefore(hour - seenIds.lookback);
   return marks;
+}
+
+/**
+ * Where a partition sits in time, and what came before the set.
+ *
+ * @example
+ * markDuplicates(files, new IdSet({ lookback: 24 }), { hour: hoursSince1970('2021-01-23-10') });
+ */
+export interface MarkOptions {
+  /** The partition's hour (`hoursSince1970` of its datehour): read with a lookback. Default: 0. */
+  hour?: number;
+  /** Kept ids of earlier partitions that the set does not hold (an incremental run's state). Default: none. */
+  earlier?: EarlierIds;
 }

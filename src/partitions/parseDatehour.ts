@@ -29,3 +29,15 @@ export function datehourFromFolder(name: string): string | null {
   const prefix = 'datehour=';
   return name.startsWith(prefix) ? parseDatehour(name.slice(prefix.length)) : null;
 }
+
+/**
+ * Whole hours from 1970-01-01 00:00 UTC to a datehour `YYYY-MM-DD-HH` (validated by `parseDatehour`
+ * first): the time a lookback measures in.
+ *
+ * @example
+ * hoursSince1970('2021-01-23-11') - hoursSince1970('2021-01-23-10'); // 1
+ */
+export function hoursSince1970(datehour: string): number {
+  const [year, month, day, hour] = datehour.split('-').map(Number) as [number, number, number, number];
+  return Date.UTC(year, month - 1, day, hour) / 3_600_000;
+}

@@ -13,7 +13,8 @@ export interface ReferenceResult {
   invalid_tokens: number;
 }
 
-export function referenceJob(root: string, options: { partitions?: string[]; from?: string; to?: string } = {}): ReferenceResult {
+/** `lookback`: hours a kept copy of an id makes later copies duplicates (SPEC.md); absent: unlimited. */
+export function referenceJob(root: string, options: { partitions?: string[]; from?: string; to?: string; lookback?: number } = {}): ReferenceResult {
   const hours = readdirSync(root)
     .filter((name) => /^datehour=\d{4}-(0\d|1[0-2])-\d\d-([01]\d|2[0-3])$/.test(name) && statSync(join(root, name)).isDirectory())
     .map((name) => name.slice('datehour='.length))
@@ -24,9 +25,11 @@ export function referenceJob(root: string, options: { partitions?: string[]; fro
   const result: ReferenceResult = {
     rows: [], lines: 0, duplicates: 0, rejected: { invalid_json: 0, missing_id: 0, unknown_type: 0 }, invalid_tokens: 0,
   };
-  const seen = new Set<string>();
+  const keptAt = new Map<string, number>(); // id -> the hour (ms since 1970) of its latest kept copy
   const groups = new Map<string, { key: [string, string | null, string | null]; counts: number[]; users: Set<string | null> }>();
   for (const hour of hours) {
+    const [day, hh] = [hour.slice(0, 10), hour.slice(11)];
+    const time = Date.parse(`${day}T${hh}:00:00Z`);
     const folder = join(root, `datehour=${hour}`);
     const files = readdirSync(folder).filter((name) => !/^[_.]/.test(name) && statSync(join(folder, name)).isFile());
     files.sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)));
@@ -60,8 +63,9 @@ export function referenceJob(root: string, options: { partitions?: string[]; fro
             result.invalid_tokens++;
           }
         }
-        if (seen.has(event.id)) { result.duplicates++; continue; }
-        seen.add(event.id);
+        const kept = keptAt.get(event.id);
+        if (kept !== undefined && (options.lookback === undefined || time - kept <= options.lookback * 3_600_000)) { result.duplicates++; continue; }
+        keptAt.set(event.id, time);
         const text = (value: unknown) => (typeof value === 'string' ? value : null);
         const key: [string, string | null, string | null] = [hour, text(event.domain), text(event.user?.country)];
         const id = JSON.stringify(key);

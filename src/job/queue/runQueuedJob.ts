@@ -37,7 +37,7 @@ export type QueuedJobOptions = JobOptions & Required<Pick<JobOptions, 'queue' | 
  * const { metrics, report } = await runQueuedJob({ root: 'data/events', queue: 'redis://127.0.0.1:6379', work: '/mnt/shared/work' });
  */
 export async function runQueuedJob({
-  root, out, s3 = {}, compression = 'snappy', strict = false, concurrency = DEFAULT_CONCURRENCY, workers = 0, queue: queueUrl, work,
+  root, out, s3 = {}, compression = 'snappy', strict = false, lookback, concurrency = DEFAULT_CONCURRENCY, workers = 0, queue: queueUrl, work,
   buckets = 16, queueTimeout = 20_000, onTask, onPartition: _, ...selection
 }: QueuedJobOptions): Promise<Omit<JobResult, 'times'>> {
   validateConcurrency(concurrency);
@@ -50,7 +50,7 @@ export async function runQueuedJob({
   const { partitions, warnings } = await selectPartitions(source, selection);
   const runId = randomUUID();
   const plan: RunPlan = {
-    runId, root, partitions, work: `${work.replace(/\/+$/, '')}/${runId}`, buckets, strict, concurrency, workers,
+    runId, root, partitions, work: `${work.replace(/\/+$/, '')}/${runId}`, buckets, strict, lookback, concurrency, workers,
     s3: forWorkers, out, compression,
   };
   const store = await openWorkStore(plan.work, here);

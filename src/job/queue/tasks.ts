@@ -4,6 +4,7 @@ import { expandToken } from '../../expand/expandToken.ts';
 import { aggregatePartition } from '../../metrics/aggregatePartition.ts';
 import { IdSet } from '../../metrics/IdSet.ts';
 import { metricsFromCounts } from '../../metrics/metricsFromCells.ts';
+import { hoursSince1970 } from '../../partitions/parseDatehour.ts';
 import type { Partition } from '../../partitions/selectPartitions.ts';
 import { readPartitions } from '../../read/readPartitions.ts';
 import { Tally, type TallyCounts } from '../../report/Tally.ts';
@@ -42,6 +43,8 @@ export interface RunPlan {
   buckets: number;
   /** Strict mode: the first rejected line or invalid token fails the run. */
   strict: boolean;
+  /** Hours a kept copy of an id makes later copies duplicates (`JobOptions.lookback`); absent: unlimited. */
+  lookback?: number;
   /** Files in flight at once, per read task. */
   concurrency: number;
   /** Parser threads per read task (local files); 0 parses on the task's own thread. */
@@ -154,7 +157,7 @@ async function readTask(plan: RunPlan, partition: Partition, store: WorkStore, s
  * file and line order, ids compared by their bytes. Writes each partition's losing rows.
  */
 async function dedupTask(plan: RunPlan, bucket: number, store: WorkStore): Promise<void> {
-  const seen = new IdSet();
+  const seen = new IdSet({ lookback: plan.lookback });
   const writes: Promise<void>[] = [];
   const fetch = (index: number) => store.get(idsKey(plan.partitions[index]!.datehour, bucket));
   let next = plan.partitions.length > 0 ? fetch(0) : null;
@@ -162,9 +165,13 @@ async function dedupTask(plan: RunPlan, bucket: number, store: WorkStore): Promi
     for (const [index, { datehour }] of plan.partitions.entries()) {
       const ids = decodeIdBucket(await next!);
       next = index + 1 < plan.partitions.length ? fetch(index + 1) : null; // read ahead while comparing
-      const column = seen.keep(ids.bytes, ids.offsets);
-      const losers: number[] = [];
-      for (let at = 0; at < ids.rows.length; at++) if (!seen.addIfAbsent(column, at, ids.hashes[at]!)) losers.push(ids.rows[at]!);
+      const hour = hoursSince1970(datehour);
+      const column = seen.keep(ids.bytes, ids.offsets, hour);
+      const marks = new Uint8Array(ids.rows.length);
+      if (plan.lookback === undefined) seen.addColumn(column, ids.hashes, ids.rows.length, marks, 0);
+      else seen.addColumnWithin(column, ids.hashes, ids.rows.length, marks, 0);
+      if (plan.lookback !== undefined) seen.forgetBefore(hour - plan.lookback);
+      const losers = ids.rows.filter((_, at) => marks[at] === 1);
       writes.push(store.put(duplicatesKey(datehour, bucket), new Uint8Array(Int32Array.from(losers).buffer)));
     }
   } finally {

@@ -12,6 +12,8 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { METRIC_COLUMNS, runJob, StrictModeError, type JobOptions, type JobResult } from '../../../src/index.ts';
 import { goldenCases, rowsDiffer } from '../../support/fixtures.ts';
+import { referenceJob } from '../../support/referenceJob.ts';
+import { consecutiveDatehours, writeRetriedEvents } from '../../support/retriedEvents.ts';
 import { startRedis } from '../../support/startRedis.ts';
 import { startFaultProxy } from '../../support/faultProxy.ts';
 import { S3RVER_CREDENTIALS, startS3rver } from '../../support/startS3rver.ts';
@@ -67,6 +69,18 @@ test('48 generated hours through 3 workers: the same Parquet bytes and report as
   assert.equal(rowsOf(queued), rowsOf(inProcess));
   assert.ok((await readFile(out)).equals(await readFile(inProcessOut)), 'the same Parquet bytes');
   assert.is(last, 48 * 2 + 16 + 1);
+  await emptyWork();
+});
+
+test('--lookback through the queue equals the naive reference, as in-process does', async () => {
+  const root = join(scratch, 'retried');
+  writeRetriedEvents(root, { datehours: consecutiveDatehours('2021-01-23-00', 12, [4]), seed: 11 });
+  for (const lookback of [1, 3]) {
+    const reference = referenceJob(root, { lookback });
+    const queued = await runJob({ root, lookback, queue: redis.url, work, buckets: 3 });
+    assert.is(rowsDiffer(rowsOf(queued), reference.rows), null, `lookback ${lookback}`);
+    assert.is(queued.report.duplicates, reference.duplicates);
+  }
   await emptyWork();
 });
 
