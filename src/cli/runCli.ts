@@ -25,6 +25,8 @@ Options:
   --partitions LIST         read only these datehours, comma-separated (each must exist)
   --from DATEHOUR           first datehour to read, inclusive (YYYY-MM-DD-HH)
   --to DATEHOUR             last datehour to read, inclusive
+  --state LOCATION          keep what later runs need in this folder or s3:// prefix: a later run reads only
+                            new or changed partitions and gives what one run over all of them would
   --lookback HOURS          a copy of an id counts again when its kept copy is more than HOURS before it
                             (default: unlimited, the first copy in the run wins)
   --strict                  fail on the first rejected line or invalid token, naming file and line; write nothing
@@ -132,6 +134,7 @@ export function parseCliArgs(argv: string[]) {
       to: { type: 'string' },
       strict: { type: 'boolean', default: false },
       lookback: { type: 'string' },
+      state: { type: 'string' },
       report: { type: 'string' },
       concurrency: { type: 'string', default: '8' },
       workers: { type: 'string' },
@@ -171,6 +174,7 @@ export function parseCliArgs(argv: string[]) {
       from: values.from,
       to: values.to,
       strict: values.strict,
+      state: values.state,
       lookback: values.lookback === undefined ? undefined : wholeNumber('lookback', values.lookback, 0),
       concurrency: wholeNumber('concurrency', values.concurrency, 1),
       workers: values.workers === undefined ? undefined : wholeNumber('workers', values.workers, 0),

@@ -26,6 +26,12 @@ export interface JobOptions extends PartitionSelection {
    * Spark's `dropDuplicatesWithinWatermark`. Default: unlimited, the first copy in the run wins.
    */
   lookback?: number;
+  /**
+   * A folder or `s3://` prefix where the run keeps what a later run needs (docs/state.md): a later run
+   * with the same state reads only partitions that are new or whose files changed, and gives what one
+   * run over everything would. Default: none.
+   */
+  state?: string;
   /** Fail on the first reported line (rejected line or invalid token) and write nothing. Default: false. */
   strict?: boolean;
   /** Files and listings in flight at once (queued: per read task). Default: 8. */

@@ -35,6 +35,11 @@ export type { JobOptions, JobResult } from './JobOptions.ts';
  */
 export async function runJob(options: JobOptions): Promise<JobResult> {
   const { queue, work, buckets, queueTimeout, onTask, ...here } = options;
+  if (here.state !== undefined) {
+    if (queue !== undefined) throw new ConsentMetricsError('--state does not work with --queue yet: run the incremental job in one process');
+    const { runWithState } = await import('./runWithState.ts');
+    return runWithState({ ...here, state: here.state });
+  }
   if (queue === undefined && work === undefined) return runHere(here);
   if (queue === undefined || work === undefined) throw new ConsentMetricsError('a queued run needs both --queue and --work');
   const { runQueuedJob } = await import('./queue/runQueuedJob.ts');
@@ -44,6 +49,7 @@ export async function runJob(options: JobOptions): Promise<JobResult> {
 }
 
 async function runHere({
+  state: _,
   root,
   out,
   compression = 'snappy',

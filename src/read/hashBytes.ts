@@ -2,11 +2,12 @@
 export const NULL_HASH = 0;
 
 /**
- * MurmurHash3_x86_32 (seed 0) over bytes: the hash of ids and user ids, on every path of the parse
- * (the WebAssembly scan computes the same), which the dedup set and the user counts look up by.
+ * MurmurHash3_x86_32 over bytes: with seed 0 (the default), the hash of ids and user ids, on every
+ * path of the parse (the WebAssembly scan computes the same), which the dedup set and the user counts
+ * look up by; an incremental run's state keeps a second one, of another seed, beside it.
  */
-export function hashBytes(bytes: Uint8Array, start: number, end: number): number {
-  let hash = 0;
+export function hashBytes(bytes: Uint8Array, start: number, end: number, seed = 0): number {
+  let hash = seed;
   let at = start;
   for (; at + 4 <= end; at += 4) {
     hash ^= mixWord(bytes[at]! | (bytes[at + 1]! << 8) | (bytes[at + 2]! << 16) | (bytes[at + 3]! << 24));

@@ -31,6 +31,29 @@ export interface RunReport {
   warnings: string[];
   /** S3 requests and object bodies retried after a network fault, by kind (all 0 for local files). */
   retries: RetryCounts;
+  /** With a state (`--state`): which partitions were read from raw input, recounted or reused, and why. */
+  state?: StateReport;
+}
+
+/**
+ * What an incremental run did with each partition of its state.
+ *
+ * @example
+ * const { read, recounted, reused, why } = report.state!; // why['2021-01-23-05'] === 'new'
+ */
+export interface StateReport {
+  /** Datehours read from their raw files. */
+  read: string[];
+  /** Datehours counted again from the state's columns: after one read, a copy of an id may win elsewhere. */
+  recounted: string[];
+  /** Datehours taken as they were. */
+  reused: string[];
+  /** Datehours the state had whose folder is gone: dropped. */
+  removed: string[];
+  /** Why each read datehour was read: `new`, `files added`, `files replaced` or `files removed`. */
+  why: Record<string, string>;
+  /** The state's generation after the run. */
+  generation: number;
 }
 
 /** A run's report from its counts and the tally of its lines (merged in datehour order). */
@@ -56,6 +79,7 @@ export function summarizeReport(report: RunReport): string {
     `rejected: ${invalid_json} invalid JSON, ${missing_id} without id, ${unknown_type} of unknown type; ` +
       `${report.invalid_tokens} invalid token(s) kept without consent`,
     ...retriesLine(report.retries),
+    ...stateLine(report.state),
     ...report.examples.map((problem) => `  ${problem.file}:${problem.line}: ${problem.reason}: ${problem.detail}`),
     ...report.warnings.map((warning) => `warning: ${warning}`),
   ];
@@ -68,4 +92,12 @@ function retriesLine(retries: RetryCounts): string[] {
   if (kinds.length === 0) return [];
   const total = kinds.reduce((sum, kind) => sum + retries[kind], 0);
   return [`retried ${total} S3 request(s) after network faults: ${kinds.map((kind) => `${retries[kind]} ${kind}`).join(', ')}`];
+}
+
+/** `state: read 1 (2021-01-23-05 new), recounted 0, reused 23, generation 24`, or nothing without a state. */
+function stateLine(state: StateReport | undefined): string[] {
+  if (!state) return [];
+  const read = state.read.length === 0 ? '' : ` (${state.read.map((datehour) => `${datehour} ${state.why[datehour]}`).join(', ')})`;
+  const removed = state.removed.length === 0 ? '' : `, removed ${state.removed.length}`;
+  return [`state: read ${state.read.length}${read}, recounted ${state.recounted.length}, reused ${state.reused.length}${removed}, generation ${state.generation}`];
 }

@@ -19,6 +19,11 @@ export interface Source {
    * source knows sizes (a local folder and S3 do): lets a run size its tables before reading.
    */
   sizeOf?(key: string): number | undefined;
+  /**
+   * What identifies the listed version of a key (an S3 ETag, a local file's modification time), once
+   * `listFiles` has listed it: an incremental run notices a file replaced in place by it.
+   */
+  versionOf?(key: string): string | undefined;
   /** The bytes of one key, as a stream of chunks. */
   open(key: string): Promise<AsyncIterable<Uint8Array>>;
   /** The local file path of a key, where there is one: worker threads then read the file themselves. */

@@ -41,10 +41,14 @@ export async function localSource(root: string): Promise<Source> {
   };
 
   const sizes = new Map<string, number>();
+  const versions = new Map<string, string>();
   const listFiles = async (prefix: string) => {
     const keys = names((await kinds(prefix)).files).map((name) => (prefix ? `${prefix}/${name}` : name));
     // A file that cannot be stat'ed gets no size; reading it fails loudly later.
-    await Promise.all(keys.map((key) => stat(join(base, key)).then((info) => sizes.set(key, info.size), () => {})));
+    await Promise.all(keys.map((key) => stat(join(base, key)).then((info) => {
+      sizes.set(key, info.size);
+      versions.set(key, `mtime:${info.mtimeMs}`);
+    }, () => {})));
     return keys;
   };
 
@@ -54,6 +58,7 @@ export async function localSource(root: string): Promise<Source> {
     listFolders: async (prefix) => names((await kinds(prefix)).folders),
     listFiles,
     sizeOf: (key) => sizes.get(key),
+    versionOf: (key) => versions.get(key),
     open: async (key) => {
       const path = join(base, key);
       // Open eagerly so a missing or unreadable file fails here, with its name, not mid-stream.

@@ -22,6 +22,7 @@ export async function s3Source(url: string, { client, ...clientOptions }: S3Opti
   const describe = (relative = '') => `s3://${bucket}/${root}${relative}`;
 
   const sizes = new Map<string, number>();
+  const versions = new Map<string, string>();
   const list = async (prefix: string) => {
     const Prefix = root + folderPrefix(prefix);
     const folders: string[] = [];
@@ -34,6 +35,7 @@ export async function s3Source(url: string, { client, ...clientOptions }: S3Opti
           const key = object.Key!.slice(root.length);
           files.push(key);
           if (object.Size !== undefined) sizes.set(key, object.Size);
+          if (object.ETag !== undefined) versions.set(key, `etag:${object.ETag}`);
         }
       }
     } catch (error) {
@@ -55,6 +57,7 @@ export async function s3Source(url: string, { client, ...clientOptions }: S3Opti
     listFolders: async (prefix) => (await list(prefix)).folders,
     listFiles: async (prefix) => (await list(prefix)).files,
     sizeOf: (key) => sizes.get(key),
+    versionOf: (key) => versions.get(key),
     open: (relative) => readObject(s3, bucket, root + relative),
   };
 }

@@ -1,0 +1,79 @@
+import { gunzipSync, gzipSync } from 'node:zlib';
+import { ConsentMetricsError } from '../errors.ts';
+
+/** A column of a state blob: typed arrays as they are, lists of strings as JSON. */
+export type BlobColumn = Uint8Array | Int32Array | (string | null)[];
+
+/** The first bytes of every state blob (before gzip): the format and its version. */
+const MAGIC = 'CMSTATE1';
+
+/**
+ * Encodes named columns as one gzip blob: `CMSTATE1`, the header's length (u32), a JSON header naming
+ * the blob's kind, datehour and rows and each column's type, offset and length, then each column's
+ * bytes at an 8-byte aligned offset. gzip's CRC and length make a damaged blob fail to decode.
+ *
+ * @example
+ * const bytes = encodeBlob('ids', '2021-01-23-10', 2, { idOffsets: Int32Array.of(0, 1, 2) });
+ */
+export function encodeBlob(kind: string, datehour: string, rows: number, columns: Record<string, BlobColumn>, level = 6): Uint8Array {
+  const parts: { name: string; type: string; bytes: Uint8Array }[] = Object.entries(columns).map(([name, column]) =>
+    Array.isArray(column)
+      ? { name, type: 'json', bytes: new TextEncoder().encode(JSON.stringify(column)) }
+      : { name, type: column instanceof Int32Array ? 'i32' : 'u8', bytes: new Uint8Array(column.buffer, column.byteOffset, column.byteLength) });
+  let offset = 0;
+  const entries = parts.map(({ name, type, bytes }) => {
+    const entry = { name, type, offset, length: bytes.length };
+    offset += align8(bytes.length);
+    return entry;
+  });
+  const header = new TextEncoder().encode(JSON.stringify({ kind, datehour, rows, columns: entries }));
+  const start = align8(MAGIC.length + 4 + header.length);
+  const out = new Uint8Array(start + offset);
+  out.set(new TextEncoder().encode(MAGIC));
+  new DataView(out.buffer).setUint32(MAGIC.length, header.length, true);
+  out.set(header, MAGIC.length + 4);
+  parts.forEach(({ bytes }, index) => out.set(bytes, start + entries[index]!.offset));
+  return new Uint8Array(gzipSync(out, { level }));
+}
+
+/**
+ * Decodes a blob of `encodeBlob`, checking that it is one, of the expected kind, datehour and rows;
+ * `describe` names it in errors. Typed arrays are views on one fresh, aligned buffer.
+ *
+ * @example
+ * const { idOffsets } = decodeBlob(bytes, { kind: 'ids', datehour: '2021-01-23-10', rows: 2 }, 'ids of 2021-01-23-10');
+ */
+export function decodeBlob(bytes: Uint8Array, expected: { kind: string; datehour: string; rows: number }, describe: string): Record<string, BlobColumn> {
+  const fail = (why: string) => new ConsentMetricsError(`state file ${describe} is damaged: ${why}`);
+  let plain: Uint8Array;
+  try {
+    const unzipped = gunzipSync(bytes);
+    plain = new Uint8Array(unzipped.length); // aligned, and not a view into Buffer's shared pool
+    plain.set(unzipped);
+  } catch (error) {
+    throw fail((error as NodeJS.ErrnoException).code ?? (error as Error).message);
+  }
+  if (new TextDecoder().decode(plain.subarray(0, MAGIC.length)) !== MAGIC) throw fail('not a consent-metrics state file of this version');
+  const headerLength = new DataView(plain.buffer).getUint32(MAGIC.length, true);
+  let header: { kind: string; datehour: string; rows: number; columns: { name: string; type: string; offset: number; length: number }[] };
+  try {
+    header = JSON.parse(new TextDecoder().decode(plain.subarray(MAGIC.length + 4, MAGIC.length + 4 + headerLength)));
+  } catch {
+    throw fail('its header is not JSON');
+  }
+  for (const key of ['kind', 'datehour', 'rows'] as const) {
+    if (header[key] !== expected[key]) throw fail(`${key} ${JSON.stringify(header[key])}, expected ${JSON.stringify(expected[key])}`);
+  }
+  const start = align8(MAGIC.length + 4 + headerLength);
+  const columns: Record<string, BlobColumn> = {};
+  for (const { name, type, offset, length } of header.columns) {
+    const at = start + offset;
+    if (at + length > plain.length) throw fail(`column ${name} runs past the end`);
+    if (type === 'json') columns[name] = JSON.parse(new TextDecoder().decode(plain.subarray(at, at + length)));
+    else if (type === 'i32') columns[name] = new Int32Array(plain.buffer, at, length >> 2);
+    else columns[name] = plain.subarray(at, at + length);
+  }
+  return columns;
+}
+
+const align8 = (length: number) => (length + 7) & ~7;
