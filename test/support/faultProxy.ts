@@ -5,7 +5,9 @@
 // It also answers the two multipart calls s3rver lacks, from s3rver's own files, so a test can
 // see what S3 would: ListMultipartUploads lists the upload folders s3rver keeps on disk
 // (`<bucket>/._S3rver_uploads/<id>/`, removed when an upload completes), and AbortMultipartUpload
-// deletes one.
+// deletes one. And it gives s3rver S3's conditional write, which s3rver ignores: a PutObject with
+// `If-None-Match: *` on a key that exists answers 412 PreconditionFailed (conditional writes of one
+// key go one at a time, so two racing writers cannot both win).
 import { createServer, request as httpRequest, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { readdir, readFile, rm } from 'node:fs/promises';
@@ -34,6 +36,8 @@ export async function startFaultProxy(upstream: string, s3rverDirectory: string,
   const injected: Record<Fault, number> = Object.fromEntries(FAULTS.map((fault) => [fault, 0])) as Record<Fault, number>;
   const hooks = { plan: initialPlan, beforeCut: async (_path: string) => {} };
   const sockets = new Set<Socket>();
+  /** Each key's conditional writes, one after another. */
+  const conditionalWrites = new Map<string, Promise<void>>();
 
   const server = createServer(async (req, res) => {
     const url = new URL(req.url!, 'http://proxy');
@@ -67,6 +71,20 @@ export async function startFaultProxy(upstream: string, s3rverDirectory: string,
     }
 
     if (request.method === 'GET' && url.searchParams.has('uploads')) return listUploads(res, url, s3rverDirectory);
+    if (request.method === 'PUT' && req.headers['if-none-match'] === '*') {
+      const previous = conditionalWrites.get(url.pathname) ?? Promise.resolve();
+      let done!: () => void;
+      const turn = new Promise<void>((resolve) => (done = resolve));
+      conditionalWrites.set(url.pathname, previous.then(() => turn));
+      await previous;
+      res.once('close', done);
+      if (await exists(target, url.pathname, req.headers)) {
+        await drain(req);
+        res.writeHead(412, { 'content-type': 'application/xml' });
+        res.end('<?xml version="1.0" encoding="UTF-8"?><Error><Code>PreconditionFailed</Code><Message>At least one of the pre-conditions you specified did not hold</Message></Error>');
+        return;
+      }
+    }
     if (request.method === 'DELETE' && url.searchParams.has('uploadId')) return abortUpload(res, url, s3rverDirectory);
 
     const headers = { ...req.headers, host: target.host };
@@ -156,6 +174,22 @@ function kindOf(method: string, url: URL): ProxiedRequest['kind'] {
   if (method === 'GET' && url.searchParams.has('list-type')) return 'list';
   if (method === 'PUT' && hasKey) return 'put';
   return 'other';
+}
+
+/**
+ * Whether s3rver holds an object at `path` (a HEAD request, with the write's own credentials: s3rver
+ * checks the access key id, not the signature).
+ */
+function exists(target: URL, path: string, { authorization, 'x-amz-date': date, 'x-amz-content-sha256': sha }: IncomingMessage['headers']): Promise<boolean> {
+  return new Promise((resolve, reject) => {
+    const headers = { host: target.host, authorization, 'x-amz-date': date, 'x-amz-content-sha256': sha };
+    const head = httpRequest({ host: target.hostname, port: target.port, method: 'HEAD', path, headers }, (answer) => {
+      answer.resume();
+      resolve(answer.statusCode === 200);
+    });
+    head.on('error', reject);
+    head.end();
+  });
 }
 
 async function drain(stream: IncomingMessage): Promise<Buffer> {
