@@ -3,13 +3,14 @@
 //   npm run bench -- [--events 2000000] [--runs 5] [--threads 2] [--spacing compact,python] [--only duckdb]
 // Runs are paired (the engines alternate), so a noisy moment hits both. Prints wall, CPU and peak RSS
 // (medians) for both, the ratios, and checks the outputs are equal.
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { DuckDBInstance } from '@duckdb/node-api';
+import { measureNode, medians, type Measured } from './measureProcess.ts';
 
 const { values } = parseArgs({
   options: {
@@ -28,24 +29,8 @@ const engines = {
 type Engine = keyof typeof engines;
 const selected = (values.only ? values.only.split(',') : Object.keys(engines)) as Engine[];
 
-interface Run { wall: number; cpuSeconds: number; peakRssMiB: number }
-
-async function runOnce(engine: Engine, data: string, out: string): Promise<Run> {
-  const usageFile = join(scratch, `${engine}.usage.json`);
-  const started = performance.now();
-  const child = spawn(process.execPath, ['--import', './bench/reportUsage.mjs', ...engines[engine](data, out)], {
-    stdio: ['ignore', 'ignore', 'pipe'],
-    env: { ...process.env, BENCH_USAGE_FILE: usageFile, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
-  });
-  let stderr = '';
-  child.stderr.on('data', (chunk) => (stderr += chunk));
-  const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
-  const wall = (performance.now() - started) / 1000;
-  if (code !== 0) throw new Error(`${engine} failed (${code}): ${stderr}`);
-  return { wall, ...JSON.parse(await readFile(usageFile, 'utf8')) };
-}
-
-const median = (numbers: number[]) => [...numbers].sort((a, b) => a - b)[Math.floor(numbers.length / 2)]!;
+type Run = Measured;
+const runOnce = (engine: Engine, data: string, out: string): Promise<Run> => measureNode(engines[engine](data, out));
 
 for (const spacing of values.spacing!.split(',')) {
   const data = `bench/data/events-${values.events}${spacing === 'python' ? '-spaced' : ''}`;
@@ -66,7 +51,7 @@ for (const spacing of values.spacing!.split(',')) {
   console.log('| engine | wall | CPU | peak RSS |\n|---|---|---|---|');
   const summary = new Map<Engine, Run>();
   for (const [engine, runs] of results) {
-    const row = { wall: median(runs.map((r) => r.wall)), cpuSeconds: median(runs.map((r) => r.cpuSeconds)), peakRssMiB: median(runs.map((r) => r.peakRssMiB)) };
+    const row = medians(runs);
     summary.set(engine, row);
     console.log(`| ${engine} | ${row.wall.toFixed(2)} s | ${row.cpuSeconds.toFixed(2)} s | ${row.peakRssMiB.toFixed(0)} MiB |`);
   }

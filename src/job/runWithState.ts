@@ -1,5 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import pMap from 'p-map';
+import { tableFromIPC, tableToIPC, type Table } from 'apache-arrow';
 import { ConsentMetricsError } from '../errors.ts';
 import type { TokenFacts } from '../expand/parseToken.ts';
 import { countRowParts, type GroupCounts, type RowPart } from '../metrics/countRows.ts';
@@ -9,19 +10,19 @@ import { hoursSince1970 } from '../partitions/parseDatehour.ts';
 import { selectPartitions, type Partition } from '../partitions/selectPartitions.ts';
 import { ParserPool, workerEntry } from '../read/ParserPool.ts';
 import type { ParsedFile } from '../read/ParsedFile.ts';
-import { DEFAULT_CONCURRENCY, defaultWorkers, isHiddenName, readPartitionFiles } from '../read/readPartitionFiles.ts';
+import { DEFAULT_CONCURRENCY, defaultWorkers, isHiddenName, readPartitionFiles, type PartitionFiles } from '../read/readPartitionFiles.ts';
 import { assembleReport, type StateReport } from '../report/RunReport.ts';
 import { StageTimes } from '../report/StageTimes.ts';
-import { Tally } from '../report/Tally.ts';
+import { Tally, type TallyCounts } from '../report/Tally.ts';
 import type { S3Options } from '../s3/createS3Client.ts';
 import { isS3Url } from '../s3/parseS3Url.ts';
 import { retriesBetween } from '../s3/retryKinds.ts';
 import { openSource } from '../source/openSource.ts';
 import type { Source } from '../source/Source.ts';
-import { KeptIds } from '../state/KeptIds.ts';
-import { generationOf, manifestKey, parseManifest, STATE_FORMAT, STATE_VERSION, type InputFile, type Manifest, type PartitionState, type StateObject } from '../state/manifest.ts';
+import { EarlierIds, type IdColumn } from '../state/EarlierIds.ts';
+import { generationOf, manifestKey, parseManifest, PARTITION_OBJECTS, STATE_FORMAT, STATE_VERSION, type InputFile, type Manifest, type PartitionState, type StateObject } from '../state/manifest.ts';
 import { decodeCounted, decodeEvents, decodeHashes, decodeIds, encodeCounted, encodeEvents, encodeHashes, encodeIds, joinIds, type LoadedPartition } from '../state/partitionBlobs.ts';
-import { acquireStateLock } from '../state/stateLock.ts';
+import { acquireStateLock, LOCK_KEY } from '../state/stateLock.ts';
 import { openStateStore, type StateStore } from '../state/StateStore.ts';
 import { openSink } from '../write/openSink.ts';
 import { expandFile, isExpanded, withoutIds, type ExpandedFile } from './countPartition.ts';
@@ -29,16 +30,18 @@ import type { JobOptions, JobResult } from './JobOptions.ts';
 
 /** Objects no manifest names, left by runs killed before their commit, are deleted once this old. */
 const ORPHAN_AGE_MS = 24 * 3_600_000;
+/** Groups whose metrics Arquero makes in one call (see runJob). */
+const METRICS_BATCH_GROUPS = 50_000;
 
-/** Why a partition was read from its raw files. */
+/** Why a partition is read from its raw files. */
 type ReadReason = 'new' | 'files added' | 'files replaced' | 'files removed';
 
 /**
- * `runJob` with a state (`options.state`): the same result as one run without a state over every
- * partition the state has seen, reading raw input only for partitions that are new or whose files
- * changed. Partitions after the first changed one are recounted from the state's columns (a change
- * may move which copy of an id wins); the ones before are reused as they are. The state commits
- * atomically: new objects first, then a new manifest generation, created only if absent.
+ * `runJob` with a state (`options.state`, docs/state.md): the same output as one run without a state
+ * over every partition the state has seen, reading raw input only for partitions that are new or whose
+ * files changed. Partitions after the first changed one are recounted from the state's columns (a
+ * change may move which copy of an id wins); the ones before are reused as they are. The state
+ * commits atomically: new objects first, then a new manifest generation, created only if absent.
  */
 export async function runWithState({
   root, out, state, compression = 'snappy', strict = false, lookback, concurrency = DEFAULT_CONCURRENCY, workers, onPartition, s3 = {}, ...selection
@@ -56,133 +59,96 @@ export async function runWithState({
     if (manifest && manifest.root !== source.describe()) {
       throw new ConsentMetricsError(`state ${store.describe()} was made from ${manifest.root}, not ${source.describe()}; give each input its own state`);
     }
+    const outputModule = import('./jobOutput.ts');
+    outputModule.catch(() => {}); // awaited below
+    if (out !== undefined) void outputModule.then(({ warmUpParquet }) => warmUpParquet(compression)).catch(() => {}); // see warmUpParquet
     const { partitions: selected, warnings } = await times.wait('list', () => selectPartitions(source, selection));
     const plan = await times.wait('list', () => planRun(source, manifest, selected, lookback ?? null, concurrency));
-    const version = `${Date.now().toString(36)}-${randomBytes(4).toString('hex')}`;
-    // New objects are written while the run goes on; the manifest names them once all are written.
-    const put = (datehour: string, kind: string, bytes: Uint8Array): Promise<StateObject> => {
-      const key = `partitions/datehour=${datehour}/${version}.${kind}`;
-      const written = store.put(key, bytes).then(() => ({ key, bytes: bytes.length, sha256: sha256(bytes) }));
-      written.catch(() => {}); // awaited below; a failure must not count as unhandled before that
-      return written;
+    const objects = new ObjectWriter(store);
+    const loadingEarlier = loadEarlierIds(store, plan, lookback, concurrency); // while the first partition is read
+    loadingEarlier.catch(() => {}); // awaited in the loop
+    const idsLoaded = new Map<number, Promise<IdColumn>>();
+    const loadIds = (index: number) => {
+      const old = plan.partitions[index]!.old!;
+      if (!idsLoaded.has(index)) idsLoaded.set(index, getObject(store, old.ids).then((bytes) => decodeIds(bytes, old, old.ids.key)));
+      return idsLoaded.get(index)!;
     };
 
-    // Kept ids of the partitions before the first changed one, inside the window: what the others are deduplicated against.
-    const firstHour = plan.first < plan.partitions.length ? hoursSince1970(plan.partitions[plan.first]!.datehour) : 0;
-    const earlier = new KeptIds();
-    const seeds = plan.partitions.slice(0, plan.first).map((entry, index) => ({ entry, index }))
-      .filter(({ entry }) => lookback === undefined || hoursSince1970(entry.datehour) >= firstHour - lookback);
-    await pMap(seeds, async ({ entry, index }) => {
-      const old = entry.old!;
-      const { hashes, secondHashes } = decodeHashes(await getObject(store, old.hashes), old, old.hashes.key);
-      const duplicates = lookback === undefined ? undefined : decodeCounted(await getObject(store, old.counted), old, old.counted.key).duplicates;
-      return () => earlier.add(index, hoursSince1970(entry.datehour), hashes, secondHashes, duplicates);
-    }, { concurrency }).then((adds) => adds.forEach((add) => add())); // added in partition order
-
-    // The partitions from the first changed one: raw input where it changed, the state's columns elsewhere.
-    const toRead = plan.partitions.slice(plan.first).filter((entry) => entry.reason !== undefined).map((entry) => entry.partition!);
+    // From the first changed partition on: each one read or loaded, deduplicated and counted, in datehour order.
+    const counting = plan.partitions.slice(plan.first);
+    const toRead = counting.filter((entry) => entry.reason !== undefined).map((entry) => entry.partition!);
     const pool = toRead.length > 0 && source.localPath && workers !== 0 ? new ParserPool(workers ?? defaultWorkers(), workerEntry(import.meta.url, 'jobWorker')) : null;
     const reads = readPartitionFiles(source, toRead, { concurrency, strict: false, workers, times }, pool ?? undefined)[Symbol.asyncIterator]();
     const tokenCache = new Map<string, TokenFacts>();
     const seenIds = new IdSet({ lookback });
-    const next: Promise<PartitionState>[] = plan.partitions.slice(0, plan.first).map((entry) => Promise.resolve(entry.old!));
-    const countsOf = new Map<string, GroupCounts>();
-    const changed: string[] = [];
+    const counted: { entry: PlannedPartition; counts: GroupCounts; base: Promise<Omit<PartitionState, 'counted' | 'metrics' | 'kept'>>; duplicates: Promise<StateObject> }[] = [];
     try {
-      for (const entry of plan.partitions.slice(plan.first)) {
-        const { datehour } = entry;
-        let parts: RowPart[];
-        let ids: LoadedPartition['ids'];
-        let fresh: Promise<Pick<PartitionState, 'datehour' | 'files' | 'rows' | 'tally' | 'events' | 'ids' | 'hashes'>> | undefined;
-        if (entry.reason !== undefined) {
-          const step = await times.wait('waiting', () => reads.next());
-          const read = step.value!;
-          const expanded = read.parsed.map((file: ParsedFile | ExpandedFile) => (isExpanded(file) ? file : expandFile(file, tokenCache)));
-          const tally = new Tally().merge(read.tally);
-          for (const file of expanded) tally.merge(file.tokens);
-          parts = expanded.map(withoutIds);
-          ids = joinIds(expanded);
-          const { lines, rejected, invalidTokens, examples } = tally;
-          const rows = ids.rows;
-          const objects = [put(datehour, 'events', encodeEvents(datehour, parts)), put(datehour, 'ids', encodeIds(datehour, ids)), put(datehour, 'hashes', encodeHashes(datehour, ids))];
-          fresh = Promise.all(objects).then(([events, idsObject, hashes]) => ({ datehour, files: entry.files, rows, tally: { lines, rejected, invalidTokens, examples }, events: events!, ids: idsObject!, hashes: hashes! }));
-          onPartition?.({ datehour, files: read.files, bytes: read.bytes, lines: read.tally.lines, events: 0, of: toRead.length });
-        } else {
-          const old = entry.old!;
-          [parts, ids] = await Promise.all([
-            getObject(store, old.events).then((bytes) => decodeEvents(bytes, old, old.events.key)),
-            getObject(store, old.ids).then((bytes) => ({ ...decodeIds(bytes, old, old.ids.key), rows: old.rows, idHashes: new Int32Array(0) })),
-          ]);
-          ids.idHashes = decodeHashes(await getObject(store, old.hashes), old, old.hashes.key).hashes;
-        }
-        const idFile = { rows: ids.rows, idBytes: ids.bytes, idOffsets: ids.offsets, idHashes: ids.idHashes };
-        await pMap(earlier.partitionsToLoad([idFile]), async (index) => {
-          const old = plan.partitions[index]!.old!;
-          earlier.setBytes(index, decodeIds(await getObject(store, old.ids), old, old.ids.key));
-        }, { concurrency });
-        const marks = times.measure('dedup', () => markDuplicates([idFile], seenIds, { hour: hoursSince1970(datehour), earlier }));
-        const counts = times.measure('count', () => countRowParts(datehour, parts, marks));
-        countsOf.set(datehour, counts);
-        const counted = encodeCounted(counts, marks);
-        const result = resultDigest(counts);
-        if (entry.old?.result !== result) changed.push(datehour);
-        const base = fresh ?? Promise.resolve(entry.old!);
-        next.push(Promise.all([base, put(datehour, 'counted', counted)]).then(([kept, countedObject]) => ({ ...kept, kept: counts.kept, result, counted: countedObject }) as PartitionState));
-        next.at(-1)!.catch(() => {}); // awaited below
+      for (const entry of counting) {
+        const { parts, ids, base } = entry.reason !== undefined
+          ? await readPartition(entry, await times.wait('waiting', () => reads.next()).then((step) => step.value!), tokenCache, objects, onPartition)
+          : await loadPartition(store, entry.old!);
+        const idColumn = { rows: ids.rows, idBytes: ids.bytes, idOffsets: ids.offsets, idHashes: ids.idHashes };
+        const earlier = await times.wait('dedup', () => loadingEarlier);
+        const earlierHours = await times.wait('dedup', () => earlier.latestHours(idColumn, loadIds));
+        const written = base(); // packed on zlib's threads while this thread goes on
+        const duplicates = times.measure('dedup', () => markDuplicates([idColumn], seenIds, { hour: hoursSince1970(entry.datehour), earlierHours }));
+        const counts = times.measure('count', () => countRowParts(entry.datehour, parts, duplicates));
+        counted.push({ entry, counts, base: written, duplicates: objects.put(entry.datehour, 'counted', encodeCounted(entry.datehour, duplicates)) });
       }
     } finally {
       await pool?.close();
     }
-    const partitions = await Promise.all(next);
 
-    // Tallies in datehour order: strict mode fails on the first problem a stateless run would name.
+    // Metrics: made for the partitions counted, read back as Arrow for the others.
+    const { partitionsMetrics, joinMetrics, resultTable, writeToTarget } = await outputModule;
+    const metricsOf = new Map<string, Table>();
+    for (const batch of batchesOf(counted.map(({ counts }) => counts))) {
+      const table = times.measure('metrics', () => partitionsMetrics(batch));
+      let begin = 0;
+      for (const counts of batch) metricsOf.set(counts.datehour, table.slice(begin, (begin += counts.groups)));
+    }
+    await pMap(plan.partitions.slice(0, plan.first), async ({ old }) => {
+      metricsOf.set(old!.datehour, tableFromIPC(await getObject(store, old!.metrics)));
+    }, { concurrency });
+
+    // The new objects, once written; then the tallies in datehour order (strict mode fails on the first
+    // problem a stateless run would name, before any output is written).
+    const partitions: PartitionState[] = [
+      ...plan.partitions.slice(0, plan.first).map((entry) => entry.old!),
+      ...(await Promise.all(counted.map(async ({ entry, counts, base, duplicates }) => ({
+        ...(await base), kept: counts.kept, counted: await duplicates,
+        metrics: await objects.put(entry.datehour, 'metrics', Promise.resolve(tableToIPC(metricsOf.get(entry.datehour)!, 'file'))),
+      })))),
+    ];
+    const changed = new Set(counted.filter(({ entry }, index) => entry.old?.metrics.sha256 !== partitions[plan.first + index]!.metrics.sha256).map(({ entry }) => entry.datehour));
     const tally = new Tally(strict);
     for (const partition of partitions) tally.merge(partition.tally);
-
-    // Counts of the partitions not recounted, for the output.
-    await pMap(partitions.filter((partition) => !countsOf.has(partition.datehour)), async (partition) => {
-      countsOf.set(partition.datehour, decodeCounted(await getObject(store, partition.counted), partition, partition.counted.key).counts);
-    }, { concurrency });
-    const { partitionsMetrics, joinMetrics, resultTable, writeToTarget } = await import('./jobOutput.ts');
     const datehours = partitions.map((partition) => partition.datehour);
-    const batches = [];
-    for (let begin = 0; begin < datehours.length;) {
-      const batch: GroupCounts[] = [];
-      let groups = 0;
-      for (; begin < datehours.length && (batch.length === 0 || groups < 50_000); begin++) {
-        const counts = countsOf.get(datehours[begin]!)!;
-        batch.push(counts);
-        groups += counts.groups;
-      }
-      batches.push(times.measure('metrics', () => partitionsMetrics(batch)));
-    }
-    const output = joinMetrics(batches);
+    const output = joinMetrics(datehours.map((datehour) => metricsOf.get(datehour)!));
 
-    // The output: rewritten where a result changed, or where it was never written.
+    // The output: rewritten where rows changed, or where it was never written.
     const target = out === undefined ? undefined : await openSink(out, s3Settings);
     const location = target?.sink.describe(target.key);
-    const sameOutput = manifest?.output?.location === location && manifest?.output?.compression === compression;
-    const removed = plan.removed.length > 0;
+    const previous = manifest?.output;
+    const sameOutput = previous?.location === location && previous?.compression === compression;
     let toWrite: string[] = [];
-    if (target) {
-      if (target.byDatehour) toWrite = sameOutput ? datehours.filter((datehour) => changed.includes(datehour) || !manifest!.output!.datehours.includes(datehour)) : datehours;
-      else toWrite = sameOutput && changed.length === 0 && !removed ? [] : datehours;
-    }
-    const writtenFiles = target && toWrite.length > 0 ? await times.wait('write', () => writeToTarget(output, target, toWrite, compression)) : [];
+    if (target?.byDatehour) toWrite = sameOutput ? datehours.filter((datehour) => changed.has(datehour) || !previous!.datehours.includes(datehour)) : datehours;
+    else if (target) toWrite = sameOutput && changed.size === 0 && plan.removed.length === 0 ? [] : datehours;
+    const written = target && toWrite.length > 0 ? await times.wait('write', () => writeToTarget(output, target, toWrite, compression)) : [];
 
-    // Commit: a new generation only if something changed.
-    const outputState = location === undefined ? manifest?.output ?? null : { location, compression, datehours };
-    const committed: Manifest = {
-      format: STATE_FORMAT, version: STATE_VERSION, generation: (manifest?.generation ?? 0) + 1, root: source.describe(), lookback: lookback ?? null,
-      committedAt: new Date().toISOString(), partitions, output: outputState,
-    };
-    const nothingChanged = manifest !== undefined && plan.first === plan.partitions.length && !removed && writtenFiles.length === 0 && sameOutputState(manifest.output, outputState);
-    if (!nothingChanged) {
-      const key = manifestKey(committed.generation);
-      if (!(await store.putIfAbsent(key, new TextEncoder().encode(JSON.stringify(committed, null, 1))))) {
-        throw new ConsentMetricsError(`another run committed to state ${store.describe()} while this one ran (generation ${committed.generation}); this run's results were not kept: run again`);
+    // Commit: a new generation, unless nothing at all changed.
+    const outputState = location === undefined ? previous ?? null : { location, compression, datehours };
+    const generation = (manifest?.generation ?? 0) + 1;
+    const idle = manifest !== undefined && counting.length === 0 && plan.removed.length === 0 && JSON.stringify(previous) === JSON.stringify(outputState);
+    if (!idle) {
+      const committed: Manifest = {
+        format: STATE_FORMAT, version: STATE_VERSION, generation, root: source.describe(), lookback: lookback ?? null,
+        committedAt: new Date().toISOString(), partitions, output: outputState,
+      };
+      if (!(await store.putIfAbsent(manifestKey(generation), new TextEncoder().encode(JSON.stringify(committed, null, 1))))) {
+        throw new ConsentMetricsError(`another run committed to state ${store.describe()} while this one ran (generation ${generation}); this run's results were not kept: run again`);
       }
-      await collectGarbage(store, manifest, committed).catch(() => {}); // an object left now is deleted by a later run
+      await collectGarbage(store, manifest, committed).catch(() => {}); // what is left now, a later run deletes
     }
 
     const report = assembleReport({
@@ -191,16 +157,15 @@ export async function runWithState({
       duplicates: partitions.reduce((sum, partition) => sum + partition.rows - partition.kept, 0),
       warnings, retries: retriesBetween(retriesBefore, await retriesSoFar()),
     });
-    const recounted = plan.partitions.slice(plan.first).filter((entry) => entry.reason === undefined).map((entry) => entry.datehour);
     const stateReport: StateReport = {
       read: toRead.map((partition) => partition.datehour),
-      recounted,
+      recounted: counting.filter((entry) => entry.reason === undefined).map((entry) => entry.datehour),
       reused: datehours.slice(0, plan.first),
       removed: plan.removed,
-      why: Object.fromEntries(plan.partitions.filter((entry) => entry.reason !== undefined).map((entry) => [entry.datehour, entry.reason!])),
-      generation: nothingChanged ? manifest!.generation : committed.generation,
+      why: Object.fromEntries(counting.filter((entry) => entry.reason !== undefined).map((entry) => [entry.datehour, entry.reason!])),
+      generation: idle ? manifest!.generation : generation,
     };
-    return { metrics: times.measure('result', () => resultTable(output)), report: { ...report, state: stateReport }, written: writtenFiles, times };
+    return { metrics: times.measure('result', () => resultTable(output)), report: { ...report, state: stateReport }, written, times };
   } finally {
     await lock.release();
   }
@@ -208,7 +173,7 @@ export async function runWithState({
 
 interface PlannedPartition {
   datehour: string;
-  /** Where it is in the input; absent for a partition only the state knows (then it is reused or recounted). */
+  /** Where it is in the input. */
   partition?: Partition;
   files: InputFile[];
   /** What the state had of it. */
@@ -220,14 +185,15 @@ interface PlannedPartition {
 /**
  * Lists every partition the run selects and every one the state has, and decides for each whether it
  * is read from raw input (new, or its files changed), and from which partition on results are
- * recounted (`first`: the first read, or 0 when the lookback changed).
+ * counted again (`first`: the first one read or after one removed; 0 when the lookback changed).
  */
 async function planRun(source: Source, manifest: Manifest | undefined, selected: Partition[], lookback: number | null, concurrency: number) {
   const old = new Map((manifest?.partitions ?? []).map((partition) => [partition.datehour, partition]));
-  const known = manifest?.partitions.filter((partition) => !selected.some((candidate) => candidate.datehour === partition.datehour)) ?? [];
+  const chosen = new Set(selected.map((partition) => partition.datehour));
+  const known = manifest?.partitions.filter((partition) => !chosen.has(partition.datehour)) ?? [];
   const folders = known.length > 0 ? new Set(await source.listFolders('')) : new Set<string>();
-  const present = known.filter((partition) => folders.has(`datehour=${partition.datehour}`)).map((partition) => ({ datehour: partition.datehour, key: `datehour=${partition.datehour}` }));
-  const removed = known.filter((partition) => !folders.has(`datehour=${partition.datehour}`)).map((partition) => partition.datehour);
+  const present = known.filter(({ datehour }) => folders.has(`datehour=${datehour}`)).map(({ datehour }) => ({ datehour, key: `datehour=${datehour}` }));
+  const removed = known.filter(({ datehour }) => !folders.has(`datehour=${datehour}`)).map(({ datehour }) => datehour);
   const all = [...selected, ...present].sort((a, b) => (a.datehour < b.datehour ? -1 : 1));
   const partitions: PlannedPartition[] = await pMap(all, async (partition) => {
     const keys = (await source.listFiles(partition.key)).filter((key) => !isHiddenName(key.slice(key.lastIndexOf('/') + 1)));
@@ -237,9 +203,9 @@ async function planRun(source: Source, manifest: Manifest | undefined, selected:
   let first = partitions.findIndex((entry) => entry.reason !== undefined);
   if (first < 0) first = partitions.length;
   if (manifest && manifest.lookback !== lookback) first = 0; // every duplicate may change
-  if (removed.length > 0) {
-    const firstRemoved = partitions.findIndex((entry) => entry.datehour > removed[0]!);
-    if (firstRemoved >= 0) first = Math.min(first, firstRemoved);
+  for (const datehour of removed) {
+    const after = partitions.findIndex((entry) => entry.datehour > datehour); // its ids no longer make later copies duplicates
+    if (after >= 0) first = Math.min(first, after);
   }
   return { partitions, first, removed };
 }
@@ -248,17 +214,112 @@ function readReason(old: PartitionState | undefined, files: InputFile[]): ReadRe
   if (!old) return 'new';
   const before = new Map(old.files.map((file) => [file.key, file]));
   const now = new Set(files.map((file) => file.key));
-  if (files.some((file) => before.has(file.key) && (before.get(file.key)!.size !== file.size || before.get(file.key)!.version !== file.version || file.version === ''))) return 'files replaced';
+  const replaced = (file: InputFile) => before.has(file.key) && (before.get(file.key)!.size !== file.size || before.get(file.key)!.version !== file.version || file.version === '');
+  if (files.some(replaced)) return 'files replaced';
   if (old.files.some((file) => !now.has(file.key))) return 'files removed';
   if (files.some((file) => !before.has(file.key))) return 'files added';
   return undefined;
+}
+
+/** The kept ids of the partitions reused, inside the lookback window of the first one counted, as their hashes. */
+async function loadEarlierIds(store: StateStore, plan: Awaited<ReturnType<typeof planRun>>, lookback: number | undefined, concurrency: number): Promise<EarlierIds> {
+  const earlier = new EarlierIds();
+  if (plan.first === plan.partitions.length) return earlier;
+  const firstHour = hoursSince1970(plan.partitions[plan.first]!.datehour);
+  const inWindow = plan.partitions.slice(0, plan.first).map((entry, index) => ({ old: entry.old!, index }))
+    .filter(({ old }) => lookback === undefined || hoursSince1970(old.datehour) >= firstHour - lookback);
+  const loaded = await pMap(inWindow, async ({ old, index }) => {
+    const [{ hashes, secondHashes }, duplicates] = await Promise.all([
+      getObject(store, old.hashes).then((bytes) => decodeHashes(bytes, old, old.hashes.key)),
+      lookback === undefined ? undefined : getObject(store, old.counted).then((bytes) => decodeCounted(bytes, old, old.counted.key)),
+    ]);
+    return { index, hour: hoursSince1970(old.datehour), hashes, secondHashes, duplicates };
+  }, { concurrency });
+  // Without a lookback, a duplicate row's id is a kept id's: every row can go in, and no marks need reading.
+  for (const { index, hour, hashes, secondHashes, duplicates } of loaded) earlier.add(index, hour, hashes, secondHashes, duplicates);
+  return earlier;
+}
+
+/**
+ * A partition to count, and (`base`) its entry in the next manifest but for what counting gives; for a
+ * partition read, `base` writes its new objects, called once it is counted (zlib's threads then pack
+ * them beside the next partition's reading, not before this one's deduplication).
+ */
+type Counting = { parts: RowPart[]; ids: LoadedPartition['ids']; base: () => Promise<Omit<PartitionState, 'counted' | 'metrics' | 'kept'>> };
+
+/** A partition read from its raw files: its columns, and its new objects in the state. */
+async function readPartition(
+  entry: PlannedPartition,
+  read: PartitionFiles,
+  tokenCache: Map<string, TokenFacts>,
+  objects: ObjectWriter,
+  onPartition: JobOptions['onPartition'],
+): Promise<Counting> {
+  const { datehour } = entry;
+  const expanded = read.parsed.map((file: ParsedFile | ExpandedFile) => (isExpanded(file) ? file : expandFile(file, tokenCache)));
+  const tally = new Tally().merge(read.tally);
+  for (const file of expanded) tally.merge(file.tokens);
+  const parts = expanded.map(withoutIds);
+  const ids = joinIds(expanded);
+  const { lines, rejected, invalidTokens, examples } = tally;
+  const counts: TallyCounts = { lines, rejected, invalidTokens, examples };
+  const base = () => {
+    const written = Promise.all([
+      objects.put(datehour, 'events', encodeEvents(datehour, parts)), objects.put(datehour, 'ids', encodeIds(datehour, ids)), objects.put(datehour, 'hashes', encodeHashes(datehour, ids)),
+    ]).then(([events, idsObject, hashes]) => ({ datehour, files: entry.files, rows: ids.rows, tally: counts, events, ids: idsObject, hashes }));
+    written.catch(() => {}); // awaited once every partition is counted
+    return written;
+  };
+  onPartition?.({ datehour, files: read.files, bytes: read.bytes, lines: read.tally.lines, events: ids.rows, of: 0 });
+  return { parts, ids, base };
+}
+
+/** A partition taken from the state's columns. */
+async function loadPartition(store: StateStore, old: PartitionState): Promise<Counting> {
+  const [parts, column, { hashes }] = await Promise.all([
+    getObject(store, old.events).then((bytes) => decodeEvents(bytes, old, old.events.key)),
+    getObject(store, old.ids).then((bytes) => decodeIds(bytes, old, old.ids.key)),
+    getObject(store, old.hashes).then((bytes) => decodeHashes(bytes, old, old.hashes.key)),
+  ]);
+  const { counted: _, metrics: __, kept: ___, ...base } = old;
+  return { parts, ids: { ...column, rows: old.rows, idHashes: hashes }, base: () => Promise.resolve(base) };
+}
+
+/** Counts in batches of at least {@link METRICS_BATCH_GROUPS} groups (the last one smaller). */
+function batchesOf(all: GroupCounts[]): GroupCounts[][] {
+  const batches: GroupCounts[][] = [];
+  let groups = Infinity;
+  for (const counts of all) {
+    if (groups >= METRICS_BATCH_GROUPS) (batches.push([]), (groups = 0));
+    batches.at(-1)!.push(counts);
+    groups += counts.groups;
+  }
+  return batches;
+}
+
+/** Writes a run's new objects under names of their own (the run's start and random digits), with their checks. */
+class ObjectWriter {
+  private readonly version = `${Date.now().toString(36)}-${randomBytes(4).toString('hex')}`;
+
+  constructor(private readonly store: StateStore) {}
+
+  /** Writes `bytes` once ready; resolves with the object's entry for the manifest. */
+  put(datehour: string, kind: string, bytes: Promise<Uint8Array>): Promise<StateObject> {
+    const key = `partitions/datehour=${datehour}/${this.version}.${kind}`;
+    const written = bytes.then(async (ready) => {
+      await this.store.put(key, ready);
+      return { key, bytes: ready.length, sha256: sha256(ready) };
+    });
+    written.catch(() => {}); // awaited when the manifest is made
+    return written;
+  }
 }
 
 /** The latest committed manifest, or undefined for a new state. */
 async function readLatestManifest(store: StateStore): Promise<Manifest | undefined> {
   const generations = (await store.list('manifest-')).map(({ key }) => generationOf(key)).filter((generation): generation is number => generation !== null);
   if (generations.length === 0) {
-    const stray = (await store.list('')).filter(({ key }) => !key.startsWith('partitions/') && key !== 'lock.json');
+    const stray = (await store.list('')).filter(({ key }) => !key.startsWith('partitions/') && key !== LOCK_KEY);
     if (stray.length > 0) throw new ConsentMetricsError(`${store.describe()} is not a consent-metrics state (it holds ${stray[0]!.key}); give an empty or new location`);
     return undefined;
   }
@@ -278,27 +339,14 @@ async function getObject(store: StateStore, object: StateObject): Promise<Uint8A
 
 /** Deletes what the new generation no longer names: objects of the one before, older manifests, and old orphans. */
 async function collectGarbage(store: StateStore, previous: Manifest | undefined, committed: Manifest): Promise<void> {
-  const keep = new Set(committed.partitions.flatMap((partition) => [partition.events.key, partition.ids.key, partition.hashes.key, partition.counted.key]));
-  const superseded = (previous?.partitions ?? []).flatMap((partition) => [partition.events.key, partition.ids.key, partition.hashes.key, partition.counted.key]).filter((key) => !keep.has(key));
+  const keysOf = (manifest: Manifest | undefined) => (manifest?.partitions ?? []).flatMap((partition) => PARTITION_OBJECTS.map((name) => partition[name].key));
+  const keep = new Set(keysOf(committed));
+  const superseded = keysOf(previous).filter((key) => !keep.has(key));
   const now = Date.now();
   const stored = await store.list('');
-  const oldManifests = stored.map(({ key }) => ({ key, generation: generationOf(key) })).filter(({ generation }) => generation !== null && generation < committed.generation - 1).map(({ key }) => key);
+  const oldManifests = stored.filter(({ key }) => (generationOf(key) ?? Infinity) < committed.generation - 1).map(({ key }) => key);
   const orphans = stored.filter(({ key, modified }) => key.startsWith('partitions/') && !keep.has(key) && now - modified > ORPHAN_AGE_MS).map(({ key }) => key);
   await store.delete([...new Set([...superseded, ...oldManifests, ...orphans])]);
-}
-
-/** A digest of a partition's counts: equal digests, equal output rows. */
-function resultDigest(counts: GroupCounts): string {
-  const hash = createHash('sha256');
-  hash.update(JSON.stringify([counts.groups, counts.domainValues, counts.countryValues]));
-  for (const array of [counts.domainCodes.subarray(0, counts.groups), counts.countryCodes.subarray(0, counts.groups), counts.n.subarray(0, counts.groups * 6), counts.users.subarray(0, counts.groups * 6)]) {
-    hash.update(new Uint8Array(array.buffer, array.byteOffset, array.byteLength));
-  }
-  return hash.digest('hex');
-}
-
-function sameOutputState(a: Manifest['output'], b: Manifest['output']): boolean {
-  return JSON.stringify(a) === JSON.stringify(b);
 }
 
 const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');

@@ -1,17 +1,8 @@
 import { ConsentMetricsError } from '../errors.ts';
 import { rehashPairs, zeroedInt32 } from '../read/columnBuilders.ts';
 
-/**
- * Earlier kept copies of ids that an {@link IdSet} does not hold itself: an incremental run's
- * partitions before the ones it counts, kept in its state (`state/KeptIds`).
- *
- * @example
- * const earlier: EarlierIds = { latestHour: () => undefined }; // none
- */
-export interface EarlierIds {
-  /** The hour (hours since 1970) of the latest kept copy of the id `bytes[start, end)`, whose hash is `hash`; undefined when none. */
-  latestHour(bytes: Uint8Array, start: number, end: number, hash: number): number | undefined;
-}
+/** In `earlierHours`: no earlier kept copy. */
+export const NO_HOUR = -0x80000000;
 
 /**
  * How an {@link IdSet} decides that an id is a duplicate.
@@ -123,12 +114,12 @@ export class IdSet {
 
   /**
    * {@link addColumn} with a lookback or earlier ids: a row is a duplicate when the latest kept copy of
-   * its id, here or in `earlier`, lies at most `lookback` hours before the column's hour; otherwise
-   * it is kept, and becomes its id's latest kept copy.
+   * its id, here or before the set (`earlierHours[row]`, the hour of a kept copy the set does not hold,
+   * or {@link NO_HOUR}: an incremental run's earlier partitions), lies at most `lookback` hours before
+   * the column's hour; otherwise it is kept, and becomes its id's latest kept copy.
    */
-  addColumnWithin(column: number, hashes: Int32Array, rows: number, marks: Uint8Array, at: number, earlier?: EarlierIds): void {
+  addColumnWithin(column: number, hashes: Int32Array, rows: number, marks: Uint8Array, at: number, earlierHours?: Int32Array): void {
     const hour = this.columnHours[column]!;
-    const { bytes, offsets } = this.columns[column]!;
     const within = (keptHour: number) => this.lookback === undefined || hour - keptHour <= this.lookback;
     for (let row = 0; row < rows; row++) {
       const hash = hashes[row]!;
@@ -138,8 +129,8 @@ export class IdSet {
         else this.slots[slot * 2 + 1] = this.columnStarts[column]! + row + 1; // kept again: the latest copy now
         continue;
       }
-      const earlierHour = earlier?.latestHour(bytes, offsets[row]!, offsets[row + 1]!, hash);
-      if (earlierHour !== undefined && within(earlierHour)) {
+      const earlierHour = earlierHours?.[row] ?? NO_HOUR;
+      if (earlierHour !== NO_HOUR && within(earlierHour)) {
         marks[at + row] = 1;
         continue;
       }

@@ -1,5 +1,5 @@
 import type { ParsedFile } from '../read/ParsedFile.ts';
-import type { EarlierIds, IdSet } from './IdSet.ts';
+import type { IdSet } from './IdSet.ts';
 
 /**
  * Marks the rows of one partition's files (in key order) whose id is already in `seenIds`, from
@@ -13,15 +13,15 @@ import type { EarlierIds, IdSet } from './IdSet.ts';
 export function markDuplicates(
   files: readonly Pick<ParsedFile, 'rows' | 'idBytes' | 'idOffsets' | 'idHashes'>[],
   seenIds: IdSet,
-  { hour = 0, earlier }: MarkOptions = {},
+  { hour = 0, earlierHours }: MarkOptions = {},
 ): Uint8Array {
   const marks = new Uint8Array(files.reduce((sum, file) => sum + file.rows, 0));
-  const plain = seenIds.lookback === undefined && earlier === undefined;
+  const plain = seenIds.lookback === undefined && earlierHours === undefined;
   let row = 0;
   for (const file of files) {
     const column = seenIds.keep(file.idBytes, file.idOffsets, hour);
     if (plain) seenIds.addColumn(column, file.idHashes, file.rows, marks, row);
-    else seenIds.addColumnWithin(column, file.idHashes, file.rows, marks, row, earlier);
+    else seenIds.addColumnWithin(column, file.idHashes, file.rows, marks, row, earlierHours?.subarray(row, row + file.rows));
     row += file.rows;
   }
   if (seenIds.lookback !== undefined) seenIds.forgetBefore(hour - seenIds.lookback);
@@ -37,6 +37,9 @@ export function markDuplicates(
 export interface MarkOptions {
   /** The partition's hour (`hoursSince1970` of its datehour): read with a lookback. Default: 0. */
   hour?: number;
-  /** Kept ids of earlier partitions that the set does not hold (an incremental run's state). Default: none. */
-  earlier?: EarlierIds;
+  /**
+   * Per row of the files (one after another), the hour of the latest kept copy of its id in partitions
+   * the set does not hold (an incremental run's earlier partitions), or `NO_HOUR`. Default: none.
+   */
+  earlierHours?: Int32Array;
 }

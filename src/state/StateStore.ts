@@ -69,7 +69,8 @@ function localStateStore(location: string): StateStore {
     describe: (key = '') => path(key),
     async get(key) {
       try {
-        return new Uint8Array(await readFile(path(key)));
+        const bytes = await readFile(path(key));
+        return new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength); // a view: a large file's buffer is its own
       } catch (error) {
         if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
         throw failure('read', key, error);

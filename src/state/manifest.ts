@@ -6,6 +6,9 @@ export const STATE_FORMAT = 'consent-metrics-state';
 /** The manifest and blob layout this version writes and reads (docs/state.md). */
 export const STATE_VERSION = 1;
 
+/** The objects the state keeps of each partition. */
+export const PARTITION_OBJECTS = ['events', 'ids', 'hashes', 'counted', 'metrics'] as const;
+
 /** An input file a partition was read from, as listed: a later run re-reads the partition when these change. */
 export interface InputFile {
   key: string;
@@ -37,12 +40,12 @@ export interface PartitionState {
   ids: StateObject;
   /** Its ids' two hashes: what a later run holds of them. */
   hashes: StateObject;
-  /** Its duplicates (1 a row) and counts per group, as of the last run. */
+  /** Its duplicates (1 a row), as of the last run. */
   counted: StateObject;
+  /** Its output rows, as an Arrow IPC file: a run rewrites only the datehours whose rows' SHA-256 changed. */
+  metrics: StateObject;
   /** Events counted (rows not duplicates). */
   kept: number;
-  /** SHA-256 of its counts: equal digests, equal output rows (a run rewrites only the datehours whose digest changed). */
-  result: string;
 }
 
 /** Where the last run wrote the output, so that a run with nothing new rewrites nothing. */
@@ -115,8 +118,7 @@ function manifestProblem(manifest: Manifest, generation: number): string | null 
     }
     if (![partition.rows, partition.kept].every((count) => Number.isInteger(count) && count >= 0) || partition.kept > partition.rows) return `bad counts for ${partition.datehour}`;
     if (!isTally(partition.tally)) return `a bad tally for ${partition.datehour}`;
-    if (!/^[0-9a-f]{64}$/.test(partition.result ?? '')) return `a bad result digest for ${partition.datehour}`;
-    for (const name of ['events', 'ids', 'hashes', 'counted'] as const) {
+    for (const name of PARTITION_OBJECTS) {
       const object = partition[name];
       if (!isObject(object) || typeof object.key !== 'string' || !Number.isInteger(object.bytes) || !/^[0-9a-f]{64}$/.test(object.sha256 ?? '')) {
         return `a bad ${name} object for ${partition.datehour}`;

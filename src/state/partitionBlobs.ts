@@ -1,8 +1,8 @@
 // The four objects the state keeps of a partition (docs/state.md), to and from their columns.
-import type { GroupCounts, RowPart } from '../metrics/countRows.ts';
+import type { RowPart } from '../metrics/countRows.ts';
 import { hashBytes } from '../read/hashBytes.ts';
 import { decodeBlob, encodeBlob, type BlobColumn } from './stateBlobs.ts';
-import { SECOND_HASH_SEED, type IdColumn } from './KeptIds.ts';
+import { SECOND_HASH_SEED, type IdColumn } from './EarlierIds.ts';
 
 /** A partition's files as counting reads them, each with its ids. */
 export interface PartitionRows {
@@ -18,7 +18,7 @@ export interface LoadedPartition {
 type Expect = { datehour: string; rows: number };
 
 /** Each file's counting columns. User id hashes are not kept: they are made again on load. */
-export function encodeEvents(datehour: string, files: readonly RowPart[]): Uint8Array {
+export async function encodeEvents(datehour: string, files: readonly RowPart[]): Promise<Uint8Array> {
   const columns: Record<string, BlobColumn> = { fileRows: Int32Array.from(files, (file) => file.rows) };
   files.forEach((file, index) => {
     columns[`type${index}`] = Uint8Array.from(file.type.subarray(0, file.rows));
@@ -34,8 +34,8 @@ export function encodeEvents(datehour: string, files: readonly RowPart[]): Uint8
   return encodeBlob('events', datehour, files.reduce((sum, file) => sum + file.rows, 0), columns);
 }
 
-export function decodeEvents(bytes: Uint8Array, expect: Expect, describe: string): RowPart[] {
-  const columns = decodeBlob(bytes, { kind: 'events', ...expect }, describe);
+export async function decodeEvents(bytes: Uint8Array, expect: Expect, describe: string): Promise<RowPart[]> {
+  const columns = await decodeBlob(bytes, { kind: 'events', ...expect }, describe);
   return [...(columns.fileRows as Int32Array)].map((rows, index) => {
     const stored = columns[`userIdOffsets${index}`] as Int32Array;
     const userIdOffsets = stored.map((offset) => offset - stored[0]!);
@@ -73,46 +73,32 @@ export function joinIds(files: readonly { rows: number; idBytes: Uint8Array; idO
   return { rows, bytes, offsets, idHashes };
 }
 
-export function encodeIds(datehour: string, ids: LoadedPartition['ids']): Uint8Array {
+export async function encodeIds(datehour: string, ids: LoadedPartition['ids']): Promise<Uint8Array> {
   return encodeBlob('ids', datehour, ids.rows, { idBytes: ids.bytes, idOffsets: ids.offsets });
 }
 
-export function decodeIds(bytes: Uint8Array, expect: Expect, describe: string): IdColumn {
-  const columns = decodeBlob(bytes, { kind: 'ids', ...expect }, describe);
+export async function decodeIds(bytes: Uint8Array, expect: Expect, describe: string): Promise<IdColumn> {
+  const columns = await decodeBlob(bytes, { kind: 'ids', ...expect }, describe);
   return { bytes: columns.idBytes as Uint8Array, offsets: columns.idOffsets as Int32Array };
 }
 
 /** Both hashes of each id: what a later run holds of this partition's ids. */
-export function encodeHashes(datehour: string, ids: LoadedPartition['ids']): Uint8Array {
+export async function encodeHashes(datehour: string, ids: LoadedPartition['ids']): Promise<Uint8Array> {
   const secondHashes = new Int32Array(ids.rows);
   for (let row = 0; row < ids.rows; row++) secondHashes[row] = hashBytes(ids.bytes, ids.offsets[row]!, ids.offsets[row + 1]!, SECOND_HASH_SEED);
-  return encodeBlob('hashes', datehour, ids.rows, { hashes: ids.idHashes, secondHashes }, 1);
+  return encodeBlob('hashes', datehour, ids.rows, { hashes: ids.idHashes, secondHashes }, 0);
 }
 
-export function decodeHashes(bytes: Uint8Array, expect: Expect, describe: string): { hashes: Int32Array; secondHashes: Int32Array } {
-  const columns = decodeBlob(bytes, { kind: 'hashes', ...expect }, describe);
+export async function decodeHashes(bytes: Uint8Array, expect: Expect, describe: string): Promise<{ hashes: Int32Array; secondHashes: Int32Array }> {
+  const columns = await decodeBlob(bytes, { kind: 'hashes', ...expect }, describe);
   return { hashes: columns.hashes as Int32Array, secondHashes: columns.secondHashes as Int32Array };
 }
 
-/** A partition's duplicates and counts per group, as of the run that counted it. */
-export function encodeCounted(counts: GroupCounts, duplicates: Uint8Array): Uint8Array {
-  return encodeBlob('counted', counts.datehour, duplicates.length, {
-    duplicates, domainCodes: counts.domainCodes.subarray(0, counts.groups), countryCodes: counts.countryCodes.subarray(0, counts.groups),
-    domainValues: counts.domainValues, countryValues: counts.countryValues, n: counts.n.subarray(0, counts.groups * 6), users: counts.users.subarray(0, counts.groups * 6),
-    groupsAndKept: Int32Array.of(counts.groups, counts.kept),
-  });
+/** A partition's duplicates (1 a row), as of the run that counted it: what a later run with a lookback holds of its kept ids. */
+export async function encodeCounted(datehour: string, duplicates: Uint8Array): Promise<Uint8Array> {
+  return encodeBlob('counted', datehour, duplicates.length, { duplicates });
 }
 
-export function decodeCounted(bytes: Uint8Array, expect: Expect, describe: string): { counts: GroupCounts; duplicates: Uint8Array } {
-  const columns = decodeBlob(bytes, { kind: 'counted', ...expect }, describe);
-  const [groups, kept] = columns.groupsAndKept as Int32Array;
-  return {
-    duplicates: columns.duplicates as Uint8Array,
-    counts: {
-      datehour: expect.datehour, groups: groups!, kept: kept!,
-      domainCodes: columns.domainCodes as Int32Array, countryCodes: columns.countryCodes as Int32Array,
-      domainValues: columns.domainValues as (string | null)[], countryValues: columns.countryValues as (string | null)[],
-      n: columns.n as Int32Array, users: columns.users as Int32Array,
-    },
-  };
+export async function decodeCounted(bytes: Uint8Array, expect: Expect, describe: string): Promise<Uint8Array> {
+  return (await decodeBlob(bytes, { kind: 'counted', ...expect }, describe)).duplicates as Uint8Array;
 }

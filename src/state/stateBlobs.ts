@@ -1,8 +1,13 @@
-import { gunzipSync, gzipSync } from 'node:zlib';
+import { promisify } from 'node:util';
+import { gunzip as gunzipCallback, gzip as gzipCallback } from 'node:zlib';
 import { ConsentMetricsError } from '../errors.ts';
 
 /** A column of a state blob: typed arrays as they are, lists of strings as JSON. */
 export type BlobColumn = Uint8Array | Int32Array | (string | null)[];
+
+// zlib's asynchronous calls run on libuv's thread pool: a run's blobs are packed beside its other work.
+const gzip = promisify(gzipCallback);
+const gunzip = promisify(gunzipCallback);
 
 /** The first bytes of every state blob (before gzip): the format and its version. */
 const MAGIC = 'CMSTATE1';
@@ -11,11 +16,13 @@ const MAGIC = 'CMSTATE1';
  * Encodes named columns as one gzip blob: `CMSTATE1`, the header's length (u32), a JSON header naming
  * the blob's kind, datehour and rows and each column's type, offset and length, then each column's
  * bytes at an 8-byte aligned offset. gzip's CRC and length make a damaged blob fail to decode.
+ * `level` 0 leaves it plain (for data that does not compress, such as hashes: the manifest's SHA-256
+ * still checks it). Level 1 by default: twice as fast as 6, and 1-2% larger on a state's columns.
  *
  * @example
- * const bytes = encodeBlob('ids', '2021-01-23-10', 2, { idOffsets: Int32Array.of(0, 1, 2) });
+ * const bytes = await encodeBlob('ids', '2021-01-23-10', 2, { idOffsets: Int32Array.of(0, 1, 2) });
  */
-export function encodeBlob(kind: string, datehour: string, rows: number, columns: Record<string, BlobColumn>, level = 6): Uint8Array {
+export async function encodeBlob(kind: string, datehour: string, rows: number, columns: Record<string, BlobColumn>, level = 1): Promise<Uint8Array> {
   const parts: { name: string; type: string; bytes: Uint8Array }[] = Object.entries(columns).map(([name, column]) =>
     Array.isArray(column)
       ? { name, type: 'json', bytes: new TextEncoder().encode(JSON.stringify(column)) }
@@ -33,28 +40,28 @@ export function encodeBlob(kind: string, datehour: string, rows: number, columns
   new DataView(out.buffer).setUint32(MAGIC.length, header.length, true);
   out.set(header, MAGIC.length + 4);
   parts.forEach(({ bytes }, index) => out.set(bytes, start + entries[index]!.offset));
-  return new Uint8Array(gzipSync(out, { level }));
+  return level === 0 ? out : new Uint8Array(await gzip(out, { level }));
 }
 
 /**
  * Decodes a blob of `encodeBlob`, checking that it is one, of the expected kind, datehour and rows;
- * `describe` names it in errors. Typed arrays are views on one fresh, aligned buffer.
+ * `describe` names it in errors. Typed arrays are views on the decoded bytes (aligned).
  *
  * @example
- * const { idOffsets } = decodeBlob(bytes, { kind: 'ids', datehour: '2021-01-23-10', rows: 2 }, 'ids of 2021-01-23-10');
+ * const { idOffsets } = await decodeBlob(bytes, { kind: 'ids', datehour: '2021-01-23-10', rows: 2 }, 'ids of 2021-01-23-10');
  */
-export function decodeBlob(bytes: Uint8Array, expected: { kind: string; datehour: string; rows: number }, describe: string): Record<string, BlobColumn> {
+export async function decodeBlob(bytes: Uint8Array, expected: { kind: string; datehour: string; rows: number }, describe: string): Promise<Record<string, BlobColumn>> {
   const fail = (why: string) => new ConsentMetricsError(`state file ${describe} is damaged: ${why}`);
   let plain: Uint8Array;
   try {
-    const unzipped = gunzipSync(bytes);
-    plain = new Uint8Array(unzipped.length); // aligned, and not a view into Buffer's shared pool
-    plain.set(unzipped);
+    plain = bytes[0] === 0x1f && bytes[1] === 0x8b ? await gunzip(bytes) : bytes;
+    if (plain.byteOffset % 8 !== 0) plain = plain.slice(); // column views need alignment (small Buffers share a pool)
   } catch (error) {
     throw fail((error as NodeJS.ErrnoException).code ?? (error as Error).message);
   }
+  if (plain.length < MAGIC.length + 4) throw fail('too short');
   if (new TextDecoder().decode(plain.subarray(0, MAGIC.length)) !== MAGIC) throw fail('not a consent-metrics state file of this version');
-  const headerLength = new DataView(plain.buffer).getUint32(MAGIC.length, true);
+  const headerLength = new DataView(plain.buffer, plain.byteOffset).getUint32(MAGIC.length, true);
   let header: { kind: string; datehour: string; rows: number; columns: { name: string; type: string; offset: number; length: number }[] };
   try {
     header = JSON.parse(new TextDecoder().decode(plain.subarray(MAGIC.length + 4, MAGIC.length + 4 + headerLength)));
@@ -70,7 +77,7 @@ export function decodeBlob(bytes: Uint8Array, expected: { kind: string; datehour
     const at = start + offset;
     if (at + length > plain.length) throw fail(`column ${name} runs past the end`);
     if (type === 'json') columns[name] = JSON.parse(new TextDecoder().decode(plain.subarray(at, at + length)));
-    else if (type === 'i32') columns[name] = new Int32Array(plain.buffer, at, length >> 2);
+    else if (type === 'i32') columns[name] = new Int32Array(plain.buffer, plain.byteOffset + at, length >> 2);
     else columns[name] = plain.subarray(at, at + length);
   }
   return columns;

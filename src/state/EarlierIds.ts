@@ -1,0 +1,121 @@
+import { NO_HOUR } from '../metrics/IdSet.ts';
+import { hashBytes } from '../read/hashBytes.ts';
+
+/** The seed of the second hash kept beside each id (the first is `hashBytes`' seed 0). */
+export const SECOND_HASH_SEED = 0x9747b28c;
+
+/** One partition's ids as a column: bytes one after another, `rows + 1` offsets. */
+export interface IdColumn {
+  bytes: Uint8Array;
+  offsets: Int32Array;
+}
+
+/** Ids being deduplicated: a partition's, one after another. */
+export interface IdsToLookUp {
+  rows: number;
+  idBytes: Uint8Array;
+  idOffsets: Int32Array;
+  idHashes: Int32Array;
+}
+
+/**
+ * The kept ids of an incremental run's earlier partitions (those it reuses), held as two 32-bit hashes
+ * each, never as bytes: a partition's id bytes are fetched from the state only when an id being
+ * deduplicated matches one of its ids on both hashes, and then compared byte for byte, so answers are
+ * exact. The earlier partitions' hashes are streamed past a small table of the ids looked up (read in
+ * order, they cost ~2 ns an id, where a table of every earlier id would cost a cache miss each to build).
+ *
+ * @example
+ * const earlier = new EarlierIds();
+ * earlier.add(0, hoursSince1970('2021-01-23-10'), hashes, secondHashes);
+ * const hours = await earlier.latestHours(partitionIds, (index) => loadIds(index)); // then markDuplicates(..., { earlierHours: hours })
+ */
+export class EarlierIds {
+  private readonly partitions: { index: number; hour: number; hashes: Int32Array; secondHashes: Int32Array; duplicates?: Uint8Array }[] = [];
+
+  /** Ids held (duplicate rows included: they are never matched). */
+  get size(): number {
+    return this.partitions.reduce((sum, partition) => sum + partition.hashes.length, 0);
+  }
+
+  /** Adds partition `index`'s ids, of hour `hour` (hours since 1970), by their two hashes; rows marked 1 in `duplicates` were not kept. */
+  add(index: number, hour: number, hashes: Int32Array, secondHashes: Int32Array, duplicates?: Uint8Array): void {
+    this.partitions.push({ index, hour, hashes, secondHashes, duplicates });
+  }
+
+  /**
+   * For each row of `ids`, the hour of the latest kept copy of its id among these partitions, or
+   * `NO_HOUR`; undefined when there are no earlier partitions. `loadIds` fetches a partition's id bytes,
+   * for those with a match on both hashes.
+   */
+  async latestHours(ids: IdsToLookUp, loadIds: (index: number) => Promise<IdColumn>): Promise<Int32Array | undefined> {
+    if (this.partitions.length === 0) return undefined;
+    const lookUp = new RowsByHash(ids);
+    const candidates = this.partitions.map((partition) => lookUp.matches(partition.hashes, partition.secondHashes, partition.duplicates));
+    const hours = new Int32Array(ids.rows).fill(NO_HOUR);
+    for (const [position, found] of candidates.entries()) {
+      if (found.length === 0) continue;
+      const { index, hour } = this.partitions[position]!;
+      const column = await loadIds(index);
+      for (let at = 0; at < found.length; at += 2) {
+        const [earlierRow, row] = [found[at]!, found[at + 1]!];
+        const same = equalBytes(column.bytes, column.offsets[earlierRow]!, column.offsets[earlierRow + 1]!, ids.idBytes, ids.idOffsets[row]!, ids.idOffsets[row + 1]!);
+        if (same && hour > hours[row]!) hours[row] = hour;
+      }
+    }
+    return hours;
+  }
+}
+
+/** The rows of some ids by their first hash (chained), and their second hashes, made when first needed. */
+class RowsByHash {
+  private readonly heads: Int32Array;
+  private readonly next: Int32Array;
+  private readonly mask: number;
+  private readonly second: Int32Array;
+  private readonly hasSecond: Uint8Array;
+
+  constructor(private readonly ids: IdsToLookUp) {
+    let size = 1024;
+    while (size < ids.rows * 2) size *= 2;
+    this.mask = size - 1;
+    this.heads = new Int32Array(size);
+    this.next = new Int32Array(ids.rows);
+    this.second = new Int32Array(ids.rows);
+    this.hasSecond = new Uint8Array(ids.rows);
+    for (let row = 0; row < ids.rows; row++) {
+      const slot = ids.idHashes[row]! & this.mask;
+      this.next[row] = this.heads[slot]!;
+      this.heads[slot] = row + 1;
+    }
+  }
+
+  /** Pairs [earlier row, row] whose two hashes are equal, for the earlier rows not marked in `duplicates`. */
+  matches(hashes: Int32Array, secondHashes: Int32Array, duplicates: Uint8Array | undefined): number[] {
+    const found: number[] = [];
+    const { heads, next, mask } = this;
+    const idHashes = this.ids.idHashes;
+    for (let earlierRow = 0; earlierRow < hashes.length; earlierRow++) {
+      const hash = hashes[earlierRow]!;
+      for (let row = heads[hash & mask]! - 1; row >= 0; row = next[row]! - 1) {
+        if (idHashes[row] !== hash || (duplicates !== undefined && duplicates[earlierRow] === 1)) continue;
+        if (this.secondHash(row) === secondHashes[earlierRow]) found.push(earlierRow, row);
+      }
+    }
+    return found;
+  }
+
+  private secondHash(row: number): number {
+    if (!this.hasSecond[row]) {
+      this.second[row] = hashBytes(this.ids.idBytes, this.ids.idOffsets[row]!, this.ids.idOffsets[row + 1]!, SECOND_HASH_SEED);
+      this.hasSecond[row] = 1;
+    }
+    return this.second[row]!;
+  }
+}
+
+function equalBytes(a: Uint8Array, aStart: number, aEnd: number, b: Uint8Array, bStart: number, bEnd: number): boolean {
+  if (aEnd - aStart !== bEnd - bStart) return false;
+  for (let i = 0; i < aEnd - aStart; i++) if (a[aStart + i] !== b[bStart + i]) return false;
+  return true;
+}
