@@ -11,7 +11,7 @@ export { retryCountsOf } from './s3/retries.ts';
 export { noRetries, RETRY_KINDS, type RetryCounts, type RetryKind } from './s3/retryKinds.ts';
 export { parseS3Url, isS3Url, type S3Location } from './s3/parseS3Url.ts';
 
-export { datehourFromFolder, parseDatehour } from './partitions/parseDatehour.ts';
+export { datehourFromFolder, hoursSince1970, parseDatehour } from './partitions/parseDatehour.ts';
 export { selectPartitions, type Partition, type PartitionSelection, type SelectedPartitions } from './partitions/selectPartitions.ts';
 
 export type { PartitionEvents, ReadOptions } from './read/readPartitions.ts';
@@ -27,8 +27,8 @@ export { computeMetrics, type MetricsOptions } from './metrics/computeMetrics.ts
 export { metricsFromCells, metricsFromCounts, METRIC_COLUMNS, GROUP_KEYS, CELL_NAMES, COUNT_COLUMNS } from './metrics/metricsFromCells.ts';
 export { aggregatePartition, groupCountTables, type PartitionAggregate } from './metrics/aggregatePartition.ts';
 export { countRowParts, countRows, type RowColumns, type RowPart, type GroupCounts } from './metrics/countRows.ts';
-export { markDuplicates } from './metrics/markDuplicates.ts';
-export { IdSet } from './metrics/IdSet.ts';
+export { markDuplicates, type MarkOptions } from './metrics/markDuplicates.ts';
+export { IdSet, NO_HOUR, type IdSetOptions } from './metrics/IdSet.ts';
 export { dropDuplicateIds } from './metrics/dropDuplicateIds.ts';
 
 export type { Sink, OutputFile } from './write/Sink.ts';
@@ -40,7 +40,7 @@ export { metricsToArrow, metricsToArrowIPC } from './write/metricsToArrow.ts';
 export { encodeParquet, COMPRESSIONS, type CompressionName } from './write/encodeParquet.ts';
 
 export { Tally, REJECT_REASONS, type Problem, type RejectReason, type TallyCounts } from './report/Tally.ts';
-export { summarizeReport, type RunReport } from './report/RunReport.ts';
+export { summarizeReport, type RunReport, type StateReport } from './report/RunReport.ts';
 export { StageTimes, STAGES, formatStageTimes, type Stage } from './report/StageTimes.ts';
 
 export type { JobOptions, JobResult } from './job/runJob.ts';

@@ -1,7 +1,12 @@
 import { ConsentMetricsError } from '../errors.ts';
 import { rehashPairs, zeroedInt32 } from '../read/columnBuilders.ts';
 
-/** In `earlierHours`: no earlier kept copy. */
+/**
+ * In `earlierHours` (`markDuplicates`): no earlier kept copy of the row's id.
+ *
+ * @example
+ * const earlierHours = new Int32Array(rows).fill(NO_HOUR);
+ */
 export const NO_HOUR = -0x80000000;
 
 /**
