@@ -11,6 +11,7 @@ import { encodeParquet, type CompressionName } from '../write/encodeParquet.ts';
 import { countedMetricsToArrow, metricsToArrow } from '../write/metricsToArrow.ts';
 
 export { joinMetrics } from '../write/metricsToArrow.ts';
+export { tableFromIPC, tableToIPC } from 'apache-arrow'; // an incremental run's stored metrics
 export { writeToTarget } from '../write/writeParquet.ts';
 
 /**

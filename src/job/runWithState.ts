@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import pMap from 'p-map';
-import { tableFromIPC, tableToIPC, type Table } from 'apache-arrow';
+import type { Table } from 'apache-arrow';
 import { ConsentMetricsError } from '../errors.ts';
 import type { TokenFacts } from '../expand/parseToken.ts';
 import { countRowParts, type GroupCounts, type RowPart } from '../metrics/countRows.ts';
@@ -65,8 +65,14 @@ export async function runWithState({
     const { partitions: selected, warnings } = await times.wait('list', () => selectPartitions(source, selection));
     const plan = await times.wait('list', () => planRun(source, manifest, selected, lookback ?? null, concurrency));
     const objects = new ObjectWriter(store);
-    const loadingEarlier = loadEarlierIds(store, plan, lookback, concurrency); // while the first partition is read
+    // While the first partition is read: the reused partitions' ids (for deduplication) and rows (for the output).
+    const loadingEarlier = loadEarlierIds(store, plan, lookback, concurrency);
     loadingEarlier.catch(() => {}); // awaited in the loop
+    const reusedMetrics = pMap(plan.partitions.slice(0, plan.first), async ({ old }) => {
+      const [bytes, { tableFromIPC }] = await Promise.all([getObject(store, old!.metrics), outputModule]);
+      return tableFromIPC(bytes);
+    }, { concurrency });
+    reusedMetrics.catch(() => {}); // awaited for the output
     const idsLoaded = new Map<number, Promise<IdColumn>>();
     const loadIds = (index: number) => {
       const old = plan.partitions[index]!.old!;
@@ -88,9 +94,9 @@ export async function runWithState({
           ? await readPartition(entry, await times.wait('waiting', () => reads.next()).then((step) => step.value!), tokenCache, objects, onPartition)
           : await loadPartition(store, entry.old!);
         const idColumn = { rows: ids.rows, idBytes: ids.bytes, idOffsets: ids.offsets, idHashes: ids.idHashes };
+        const written = base(); // packed on zlib's threads while this thread goes on
         const earlier = await times.wait('dedup', () => loadingEarlier);
         const earlierHours = await times.wait('dedup', () => earlier.latestHours(idColumn, loadIds));
-        const written = base(); // packed on zlib's threads while this thread goes on
         const duplicates = times.measure('dedup', () => markDuplicates([idColumn], seenIds, { hour: hoursSince1970(entry.datehour), earlierHours }));
         const counts = times.measure('count', () => countRowParts(entry.datehour, parts, duplicates));
         counted.push({ entry, counts, base: written, duplicates: objects.put(entry.datehour, 'counted', encodeCounted(entry.datehour, duplicates)) });
@@ -100,16 +106,14 @@ export async function runWithState({
     }
 
     // Metrics: made for the partitions counted, read back as Arrow for the others.
-    const { partitionsMetrics, joinMetrics, resultTable, writeToTarget } = await outputModule;
+    const { partitionsMetrics, joinMetrics, resultTable, tableToIPC, writeToTarget } = await outputModule;
     const metricsOf = new Map<string, Table>();
     for (const batch of batchesOf(counted.map(({ counts }) => counts))) {
       const table = times.measure('metrics', () => partitionsMetrics(batch));
       let begin = 0;
       for (const counts of batch) metricsOf.set(counts.datehour, table.slice(begin, (begin += counts.groups)));
     }
-    await pMap(plan.partitions.slice(0, plan.first), async ({ old }) => {
-      metricsOf.set(old!.datehour, tableFromIPC(await getObject(store, old!.metrics)));
-    }, { concurrency });
+    (await reusedMetrics).forEach((table, index) => metricsOf.set(plan.partitions[index]!.datehour, table));
 
     // The new objects, once written; then the tallies in datehour order (strict mode fails on the first
     // problem a stateless run would name, before any output is written).
