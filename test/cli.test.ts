@@ -70,6 +70,8 @@ const userMistakes: [string, string[], number, RegExp][] = [
   ['an unknown flag', ['--bogus'], 2, /^consent-metrics: Unknown option '--bogus'\nTry 'consent-metrics --help'\.$/],
   ['a bad concurrency', ['--concurrency', '0'], 2, /^consent-metrics: --concurrency must be a whole number from 1, got '0'\n/],
   ['a bad idle timeout', ['--idle-timeout', '0'], 2, /^consent-metrics: --idle-timeout must be a number of seconds above 0, got '0'\n/],
+  ['a bad stall timeout', ['--stall-timeout', 'soon'], 2, /^consent-metrics: --stall-timeout must be a number of seconds above 0, got 'soon'\n/],
+  ['a bad lookback', ['--lookback', '1.5'], 2, /^consent-metrics: --lookback must be a whole number from 0, got '1\.5'\n/],
   ['a bad attempts count', ['--attempts', '0'], 2, /^consent-metrics: --attempts must be a whole number from 1, got '0'\n/],
   ['a bad compression', ['--compression', 'lzma'], 2, /^consent-metrics: --compression must be one of snappy, zstd, none, got 'lzma'\n/],
   ['an unwritable output', [BAD_LINES, '--out', join(scratch, 'a-file', 'm.parquet')], 1, /^consent-metrics: cannot write .*a-file\/m\.parquet: (ENOTDIR|EEXIST)$/],
@@ -125,7 +127,7 @@ test('symbolic links are followed; a dangling one fails the run, naming it', asy
 test('--help documents every flag with examples', async () => {
   const { code, stdout } = await runCliProcess(['--help']);
   assert.is(code, 0);
-  for (const flag of ['--out', '--partitions', '--from', '--to', '--strict', '--report', '--concurrency', '--workers', '--compression', '--endpoint', '--format', '--limit', '--quiet', '--help']) {
+  for (const flag of ['--out', '--partitions', '--from', '--to', '--strict', '--report', '--concurrency', '--workers', '--compression', '--endpoint', '--idle-timeout', '--stall-timeout', '--state', '--lookback', '--format', '--limit', '--quiet', '--help']) {
     assert.match(stdout, flag);
   }
   assert.match(stdout, 'Examples:');

@@ -39,6 +39,8 @@ Options:
   --attempts N              S3 attempts per request and per object body, with backoff (default 5)
   --connect-timeout SECONDS S3 connection not open by then: retried (default 5)
   --idle-timeout SECONDS    S3 response or body silent this long: retried, a body from where it stopped (default 30)
+  --stall-timeout SECONDS   S3 body silent this long (or 20x the run's usual gap): asked for again on another
+                            connection beside the stalled one, an upload sent again (default 2)
   --queue redis://HOST:PORT run as tasks on 'consent-metrics worker' processes sharing this Redis (BullMQ)
   --work LOCATION           with --queue: a folder or s3:// prefix every worker reaches, emptied at the end
   --buckets N               with --queue: id buckets, each one dedup task's share of the ids (default 16)
@@ -143,6 +145,7 @@ export function parseCliArgs(argv: string[]) {
       attempts: { type: 'string' },
       'connect-timeout': { type: 'string' },
       'idle-timeout': { type: 'string' },
+      'stall-timeout': { type: 'string' },
       queue: { type: 'string' },
       work: { type: 'string' },
       buckets: { type: 'string' },
@@ -187,6 +190,7 @@ export function parseCliArgs(argv: string[]) {
         maxAttempts: values.attempts === undefined ? undefined : wholeNumber('attempts', values.attempts, 1),
         connectTimeout: milliseconds('connect-timeout', values['connect-timeout']),
         idleTimeout: milliseconds('idle-timeout', values['idle-timeout']),
+        stallTimeout: milliseconds('stall-timeout', values['stall-timeout']),
       },
     },
   };

@@ -13,6 +13,9 @@ import { ParserPool } from './ParserPool.ts';
 
 export const DEFAULT_CONCURRENCY = 8;
 
+/** Objects read ahead of the one being taken, from a remote source, per object in flight. */
+const REMOTE_READ_AHEAD = 4;
+
 /** Parser threads by default: the machine's cores, at most 8. */
 export function defaultWorkers(): number {
   return Math.min(availableParallelism(), 8);
@@ -104,7 +107,11 @@ export async function* readPartitionFiles(
   const parse = (key: string): Promise<ParsedFile> =>
     parsers ? parsers.parse(source.localPath!(key), source.describe(key)) : parseStream(source, key);
   try {
-    const iterator = pMapIterable(listed.flatMap(({ keys }) => keys), parse, { concurrency })[Symbol.asyncIterator]();
+    // Files are taken in key order; a remote object that stalls must not stop the others, so remote
+    // reads run further ahead (objects, not bytes: an object waiting is its parsed columns, a third of
+    // its size, and partitions hold objects of similar sizes).
+    const backpressure = source.localPath ? concurrency : concurrency * REMOTE_READ_AHEAD;
+    const iterator = pMapIterable(listed.flatMap(({ keys }) => keys), parse, { concurrency, backpressure })[Symbol.asyncIterator]();
     for (const [index, { partition, keys }] of listed.entries()) {
       const tally = new Tally(strict);
       const parsed: ParsedFile[] = [];

@@ -1,5 +1,7 @@
 import { S3Client } from '@aws-sdk/client-s3';
 import type { AwsCredentialIdentity } from '@smithy/types';
+import { BodyPace, setPace } from './BodyPace.ts';
+import { PacedHttpHandler } from './PacedHttpHandler.ts';
 import { CountingRetryStrategy } from './retries.ts';
 
 /**
@@ -23,6 +25,12 @@ export interface S3Options {
   connectTimeout?: number;
   /** Milliseconds a connection may stay silent, waiting for a response or inside a body, before the attempt is retried. Default: 30,000. */
   idleTimeout?: number;
+  /**
+   * Milliseconds of silence after which a body (read or sent) counts as stalled, when the run's own gaps
+   * are shorter (a stall is 20 times the median gap, never less than this): a read asks for the rest again
+   * on another connection and takes whichever answers first; an upload is sent again. Default: 2,000.
+   */
+  stallTimeout?: number;
 }
 
 /**
@@ -38,6 +46,8 @@ export const S3_DEFAULTS = {
   connectTimeout: 5_000,
   /** Milliseconds of silence allowed on a connection. */
   idleTimeout: 30_000,
+  /** Milliseconds of silence after which a body counts as stalled, at the least. */
+  stallTimeout: 2_000,
 } as const;
 
 /**
@@ -47,6 +57,7 @@ export const S3_DEFAULTS = {
  *   request; 5 attempts rather than 3 because every request here is an idempotent read or a
  *   whole-object write (`adaptive` mode also rate-limits the client but is marked experimental);
  * - a connect timeout and an idle timeout, so no connection, response or body can hang a run;
+ * - stalled bodies noticed from the run's own pace and retried on another connection (`stallTimeout`);
  * - retries counted by kind, for the run report (`retryCountsOf`).
  *
  * @example
@@ -59,9 +70,11 @@ export function createS3Client({
   maxAttempts = S3_DEFAULTS.maxAttempts,
   connectTimeout = S3_DEFAULTS.connectTimeout,
   idleTimeout = S3_DEFAULTS.idleTimeout,
+  stallTimeout = S3_DEFAULTS.stallTimeout,
 }: Omit<S3Options, 'client'> = {}): S3Client {
   const customEndpoint = endpoint ?? process.env.AWS_ENDPOINT_URL_S3 ?? process.env.AWS_ENDPOINT_URL;
-  return new S3Client({
+  const pace = new BodyPace(stallTimeout);
+  const client = new S3Client({
     endpoint: customEndpoint,
     forcePathStyle: customEndpoint !== undefined,
     region: region ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? (customEndpoint ? 'us-east-1' : undefined),
@@ -69,6 +82,9 @@ export function createS3Client({
     retryStrategy: new CountingRetryStrategy(maxAttempts),
     // socketTimeout is an idle timer on the socket: armed while connecting, waiting for the
     // response and reading its body, so a stall anywhere fails the attempt with a TimeoutError.
-    requestHandler: { connectionTimeout: connectTimeout, socketTimeout: idleTimeout },
+    // Before it, a stalled body is sent again (PacedHttpHandler) or asked for again (readObject).
+    requestHandler: new PacedHttpHandler({ connectionTimeout: connectTimeout, socketTimeout: idleTimeout }, pace),
   });
+  setPace(client, pace);
+  return client;
 }

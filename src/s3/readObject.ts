@@ -2,7 +2,8 @@ import { GetObjectCommand, type GetObjectCommandOutput, type S3Client } from '@a
 import { ConsentMetricsError } from '../errors.ts';
 import { StandardRetryStrategy } from '@smithy/core/retry';
 import type { RetryStrategyV2, SdkError } from '@smithy/types';
-import { BodyFault, isTimeout } from './retries.ts';
+import { paceOf } from './BodyPace.ts';
+import { BodyFault, CountingRetryStrategy, isTimeout } from './retries.ts';
 import { S3_DEFAULTS } from './createS3Client.ts';
 import { s3Error } from './s3Error.ts';
 
@@ -12,7 +13,9 @@ import { s3Error } from './s3Error.ts';
  * When the body then fails mid-stream (cut off, or silent for the client's idle timeout), it is
  * resumed from the byte where it stopped: a `Range` request with `If-Match` on the first response's
  * ETag, whose own ETag is checked too (some S3-compatible stores ignore `If-Match`), so the bytes
- * always belong to one version of the object. Each resume waits and spends budget through the
+ * always belong to one version of the object. A body that stalls (silent far longer than the client's
+ * bodies usually are: `BodyPace`) gets the same request for its rest beside it, on another connection;
+ * whichever answers first goes on, and the other is dropped. Each resume waits and spends budget through the
  * client's retry strategy, like any retried request; when the budget is spent, the error names the
  * object. The consumer sees one unbroken stream: no byte lost or repeated, gzip included.
  *
@@ -42,20 +45,53 @@ async function* resumingBody(
   const configured = await s3.config.retryStrategy();
   // A client given with a legacy (v1) strategy: resume with the standard one and default attempts.
   const strategy: RetryStrategyV2 = 'acquireInitialRetryToken' in configured ? configured : new StandardRetryStrategy(S3_DEFAULTS.maxAttempts);
+  const pace = paceOf(s3);
   let token = await strategy.acquireInitialRetryToken('s3:GetObject:body');
   let response = first;
   let received = 0;
+  let hedges = 0;
   for (;;) {
-    const end = received + (response.ContentLength ?? Number.POSITIVE_INFINITY);
+    const end = () => received + (response.ContentLength ?? Number.POSITIVE_INFINITY);
+    let last = end();
     try {
-      for await (const chunk of response.Body as AsyncIterable<Uint8Array>) {
-        received += chunk.byteLength;
-        yield chunk;
+      let chunks = bodyOf(response)[Symbol.asyncIterator]();
+      for (let since = performance.now(); ;) {
+        const next = chunks.next();
+        let step = await within(next, pace.stallAfter());
+        if (step === STALLED && hedges < MAX_HEDGES) {
+          // Silent far longer than this run's bodies usually are: ask for the rest on another connection,
+          // and take whichever answers first. Bytes come from one of them only, from `received` on.
+          hedges++;
+          const hedge = startHedge(getFrom, received, first.ETag, location);
+          const winner = await Promise.any([next.then((result) => ({ result })), hedge.then((started) => ({ started }))]).catch((error: AggregateError) => {
+            throw error.errors[0];
+          });
+          if ('started' in winner) {
+            next.catch(() => {}); // the stalled body's read fails when it is destroyed
+            destroy(response);
+            if (strategy instanceof CountingRetryStrategy) strategy.counts.body_slow++;
+            ({ response, chunks } = winner.started);
+            last = end();
+            step = winner.started.first;
+          } else {
+            step = winner.result;
+            void hedge.then(({ response: unused }) => destroy(unused), () => {});
+          }
+        } else if (step === STALLED) {
+          step = await next; // no hedge left: the connection's idle timeout is the bound
+        }
+        if (step.done) break;
+        const now = performance.now();
+        pace.record(now - since);
+        since = now;
+        received += step.value.byteLength;
+        yield step.value;
       }
-      if (Number.isFinite(end) && received < end) throw new Error(`body ended at byte ${received} of ${end}`);
+      if (Number.isFinite(last) && received < last) throw new Error(`body ended at byte ${received} of ${last}`);
       strategy.recordSuccess(token);
       return;
     } catch (error) {
+      if (error instanceof ConsentMetricsError) throw error;
       const fault = new BodyFault(isTimeout(error) ? 'body_timeout' : 'body_cut', error);
       try {
         token = await strategy.refreshRetryTokenForRetry(token, { errorType: 'TRANSIENT', error: fault as unknown as SdkError });
@@ -67,6 +103,39 @@ async function* resumingBody(
     if (first.ETag !== undefined && response.ETag !== first.ETag) throw changedWhileReading(location);
   }
 }
+
+/** Hedged requests per object body: each one is a GET of the rest, beside the stalled one. */
+const MAX_HEDGES = 4;
+const STALLED = Symbol('stalled');
+
+/** `next`'s result, or STALLED when it takes more than `milliseconds`. */
+async function within<T>(next: Promise<T>, milliseconds: number): Promise<T | typeof STALLED> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  try {
+    return await Promise.race([next, new Promise<typeof STALLED>((resolve) => (timer = setTimeout(() => resolve(STALLED), milliseconds)))]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** A GET of the rest of the object from `from`, of the same version, up to its first chunk. */
+async function startHedge(getFrom: (byte: number) => Promise<GetObjectCommandOutput>, from: number, etag: string | undefined, location: string) {
+  const response = await getFrom(from);
+  if (etag !== undefined && response.ETag !== etag) {
+    destroy(response);
+    throw changedWhileReading(location);
+  }
+  const chunks = bodyOf(response)[Symbol.asyncIterator]();
+  try {
+    return { response, chunks, first: await chunks.next() };
+  } catch (error) {
+    destroy(response);
+    throw error;
+  }
+}
+
+const bodyOf = (response: GetObjectCommandOutput) => response.Body as AsyncIterable<Uint8Array>;
+const destroy = (response: GetObjectCommandOutput) => (response.Body as unknown as { destroy?: () => void })?.destroy?.();
 
 const changedWhileReading = (location: string) =>
   new ConsentMetricsError(`${location} was replaced while it was read; rerun to read the new version`);

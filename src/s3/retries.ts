@@ -28,6 +28,7 @@ export class CountingRetryStrategy extends StandardRetryStrategy {
 
 function retryKindOf({ error, errorType }: RetryErrorInfo): RetryKind {
   if (error instanceof BodyFault) return error.kind;
+  if ((error as { stall?: string })?.stall === 'upload_slow') return 'upload_slow';
   if (errorType === 'THROTTLING') return 'throttled';
   if (isTimeout(error)) return 'timeout';
   if (((error as { $metadata?: { httpStatusCode?: number } })?.$metadata?.httpStatusCode ?? 0) >= 500) return 'server_error';

@@ -8,19 +8,22 @@
  * - `connection`: the connection was refused or reset before a response;
  * - `timeout`: no connection within `connectTimeout`, or no response within `idleTimeout`;
  * - `body_cut`: a response body ended or failed before its last byte (it resumes where it stopped);
- * - `body_timeout`: a response body went silent for `idleTimeout` (it resumes where it stopped).
+ * - `body_timeout`: a response body went silent for `idleTimeout` (it resumes where it stopped);
+ * - `body_slow`: a response body stalled (silent far longer than the run's usual gaps, `stallTimeout`
+ *   at the least): the rest was asked for on another connection, and the first to answer was used;
+ * - `upload_slow`: a PutObject or UploadPart stalled the same way, and was sent again.
  *
  * @example
  * const kind: RetryKind = 'body_cut';
  */
-export type RetryKind = 'throttled' | 'server_error' | 'connection' | 'timeout' | 'body_cut' | 'body_timeout';
+export type RetryKind = 'throttled' | 'server_error' | 'connection' | 'timeout' | 'body_cut' | 'body_timeout' | 'body_slow' | 'upload_slow';
 /**
  * Every {@link RetryKind}, in report order.
  *
  * @example
  * RETRY_KINDS.filter((kind) => report.retries[kind] > 0); // the kinds a run met
  */
-export const RETRY_KINDS: readonly RetryKind[] = ['throttled', 'server_error', 'connection', 'timeout', 'body_cut', 'body_timeout'];
+export const RETRY_KINDS: readonly RetryKind[] = ['throttled', 'server_error', 'connection', 'timeout', 'body_cut', 'body_timeout', 'body_slow', 'upload_slow'];
 
 /**
  * Retries by kind, as the run report has them (`report.retries`).
@@ -34,9 +37,9 @@ export type RetryCounts = Record<RetryKind, number>;
  * Retry counts of every kind at zero.
  *
  * @example
- * noRetries(); // { throttled: 0, server_error: 0, connection: 0, timeout: 0, body_cut: 0, body_timeout: 0 }
+ * noRetries(); // { throttled: 0, server_error: 0, ..., body_slow: 0, upload_slow: 0 }
  */
-export const noRetries = (): RetryCounts => ({ throttled: 0, server_error: 0, connection: 0, timeout: 0, body_cut: 0, body_timeout: 0 });
+export const noRetries = (): RetryCounts => ({ throttled: 0, server_error: 0, connection: 0, timeout: 0, body_cut: 0, body_timeout: 0, body_slow: 0, upload_slow: 0 });
 
 /** `after - before`, kind by kind. */
 export function retriesBetween(before: RetryCounts | undefined, after: RetryCounts | undefined): RetryCounts {

@@ -34,7 +34,7 @@ const cliS3 = ['--endpoint', proxy.endpoint, '--idle-timeout', '0.4', '--connect
 /** The retry kind each injected fault must show up as in the report (a drip is slow, not a fault). */
 const KIND_OF_FAULT: Record<Fault, keyof RetryCounts | null> = {
   throttle: 'throttled', server_error: 'server_error', reset: 'connection', stall_response: 'timeout',
-  cut_body: 'body_cut', stall_body: 'body_timeout', drip: null, cut_request: 'connection',
+  cut_body: 'body_cut', stall_body: 'body_timeout', drip: null, cut_request: 'connection', drip_slow: null,
 };
 function expectedRetries(injected: Record<Fault, number>): RetryCounts {
   const counts = noRetries();

@@ -14,8 +14,10 @@ import { readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { seededRandom } from './random.ts';
 
-export const FAULTS = ['throttle', 'server_error', 'reset', 'stall_response', 'cut_body', 'stall_body', 'drip', 'cut_request'] as const;
+export const FAULTS = ['throttle', 'server_error', 'reset', 'stall_response', 'cut_body', 'stall_body', 'drip', 'cut_request', 'drip_slow'] as const;
 export type Fault = (typeof FAULTS)[number];
+/** The faults `randomFaults` picks from by default: every one but the slow drip, which costs seconds an object. */
+const QUICK_FAULTS = FAULTS.filter((fault) => fault !== 'drip_slow');
 
 /** What the plan sees of a request. `kind` sorts the S3 calls a plan treats differently. */
 export interface ProxiedRequest {
@@ -90,10 +92,11 @@ export async function startFaultProxy(upstream: string, s3rverDirectory: string,
     const headers = { ...req.headers, host: target.host };
     delete headers.expect; // this proxy already answered 100-continue
     const forward = httpRequest({ host: target.hostname, port: target.port, method: req.method, path: req.url, headers }, async (answer) => {
-      if (fault === 'cut_body' || fault === 'stall_body' || fault === 'drip') {
+      if (fault === 'cut_body' || fault === 'stall_body' || fault === 'drip' || fault === 'drip_slow') {
         const body = await drain(answer);
         res.writeHead(answer.statusCode!, answer.headers);
         if (fault === 'drip') return drip(res, body);
+        if (fault === 'drip_slow') return drip(res, body, 64 * 1024, 1500);
         if (body.length < 2) { // nothing to cut in half: passed untouched, and not counted
           injected[fault]--;
           res.end(body);
@@ -147,7 +150,7 @@ export async function startFaultProxy(upstream: string, s3rverDirectory: string,
  * Transient faults are transient: one request (method and URL, its resumes included) meets at most
  * `streak` faults in a row, so a run with enough attempts always gets through.
  */
-export function randomFaults(seed: number, share: number, { faults = FAULTS, streak = 2 }: { faults?: readonly Fault[]; streak?: number } = {}): FaultPlan {
+export function randomFaults(seed: number, share: number, { faults = QUICK_FAULTS, streak = 2 }: { faults?: readonly Fault[]; streak?: number } = {}): FaultPlan {
   const random = seededRandom(seed);
   const faultsInARow = new Map<string, number>();
   return (request) => {
@@ -164,7 +167,7 @@ export function randomFaults(seed: number, share: number, { faults = FAULTS, str
 
 function fits(fault: Fault, { kind }: ProxiedRequest): boolean {
   if (fault === 'cut_request') return kind === 'put';
-  if (fault === 'cut_body' || fault === 'stall_body' || fault === 'drip') return kind === 'get_object';
+  if (fault === 'cut_body' || fault === 'stall_body' || fault === 'drip' || fault === 'drip_slow') return kind === 'get_object';
   return true;
 }
 
@@ -198,12 +201,15 @@ async function drain(stream: IncomingMessage): Promise<Buffer> {
   return Buffer.concat(chunks);
 }
 
-/** The body in 256-byte pieces, a few milliseconds apart: slow, never silent for long. */
-async function drip(res: ServerResponse, body: Buffer): Promise<void> {
-  for (let at = 0; at < body.length; at += 256) {
+/**
+ * The body in pieces of `piece` bytes, `pause` milliseconds apart: by default 256 bytes every 3 ms,
+ * slow and never silent for long; `drip_slow` sends 64 KiB, then 1.5 s of silence, until the end.
+ */
+async function drip(res: ServerResponse, body: Buffer, piece = 256, pause = 3): Promise<void> {
+  for (let at = 0; at < body.length; at += piece) {
     if (res.destroyed) return;
-    res.write(body.subarray(at, at + 256));
-    await new Promise((resolve) => setTimeout(resolve, 3));
+    res.write(body.subarray(at, at + piece));
+    if (at + piece < body.length) await new Promise((resolve) => setTimeout(resolve, pause));
   }
   res.end();
 }
