@@ -37,12 +37,17 @@ async function assertEqualsStateless(root: string, incremental: JobResult, out: 
 
 const copyHour = (root: string, datehour: string) => cpSync(join(source, `datehour=${datehour}`), join(root, `datehour=${datehour}`), { recursive: true });
 
+/** A new input folder holding `hours`, a new state location, and an output file beside them. */
+function newCase(hours: readonly string[]) {
+  const root = fresh();
+  mkdirSync(root);
+  for (const datehour of hours) copyHour(root, datehour);
+  return { root, state: fresh(), out: join(root + '-out', 'm.parquet') };
+}
+
 for (const lookback of [undefined, 2]) {
   test(`hours arriving one at a time (lookback ${lookback ?? 'unlimited'}): each run reads its hour only and equals a stateless run`, async () => {
-    const root = fresh();
-    const state = fresh();
-    const out = join(root + '-out', 'm.parquet');
-    mkdirSync(root);
+    const { root, state, out } = newCase([]);
     for (const [index, datehour] of HOURS.entries()) {
       copyHour(root, datehour);
       const result = await runJob({ root, state, out, partitions: [datehour], lookback });
@@ -56,10 +61,7 @@ for (const lookback of [undefined, 2]) {
 }
 
 test('a late file in an earlier hour: that hour is read, the later ones recounted from the state, the result exact', async () => {
-  const root = fresh();
-  const state = fresh();
-  const out = join(root + '-out', 'm.parquet');
-  for (const datehour of HOURS) copyHour(root, datehour);
+  const { root, state, out } = newCase(HOURS);
   await runJob({ root, state, out });
   // Copies of events from four hours later, landing late in hour 2: they now win over the later copies.
   const later = partitions.get(HOURS[6]!)![0]!.split('\n').filter(Boolean).slice(0, 60).join('\n') + '\n';
@@ -73,10 +75,7 @@ test('a late file in an earlier hour: that hour is read, the later ones recounte
 });
 
 test('a file replaced in place, then one deleted, then a whole hour deleted: each run equals a stateless run', async () => {
-  const root = fresh();
-  const state = fresh();
-  const out = join(root + '-out', 'm.parquet');
-  for (const datehour of HOURS) copyHour(root, datehour);
+  const { root, state, out } = newCase(HOURS);
   await runJob({ root, state, out });
 
   const replaced = join(root, `datehour=${HOURS[4]}`, 'part-00000.json');
@@ -102,10 +101,7 @@ test('a file replaced in place, then one deleted, then a whole hour deleted: eac
 });
 
 test('a run with nothing new reads no raw bytes, writes nothing and commits nothing', async () => {
-  const root = fresh();
-  const state = fresh();
-  const out = join(root + '-out', 'm.parquet');
-  for (const datehour of HOURS) copyHour(root, datehour);
+  const { root, state, out } = newCase(HOURS);
   const first = await runJob({ root, state, out });
   const written = statSync(out).mtimeMs;
   const manifests = () => readdirSync(state).filter((name) => name.startsWith('manifest-'));
@@ -123,10 +119,8 @@ test('a run with nothing new reads no raw bytes, writes nothing and commits noth
 });
 
 test('--out DIR/: only the datehours whose result changed are rewritten', async () => {
-  const root = fresh();
-  const state = fresh();
+  const { root, state } = newCase(HOURS.slice(0, 6));
   const out = join(root + '-out') + '/';
-  for (const datehour of HOURS.slice(0, 6)) copyHour(root, datehour);
   const first = await runJob({ root, state, out });
   assert.is(first.written.length, 6);
   copyHour(root, HOURS[6]!);
@@ -139,10 +133,7 @@ test('--out DIR/: only the datehours whose result changed are rewritten', async 
 });
 
 test('the lookback changed between runs: every partition recounted from the state, none read', async () => {
-  const root = fresh();
-  const state = fresh();
-  const out = join(root + '-out', 'm.parquet');
-  for (const datehour of HOURS) copyHour(root, datehour);
+  const { root, state, out } = newCase(HOURS);
   await runJob({ root, state, out });
   const changed = await runJob({ root, state, out, lookback: 1 });
   assert.equal(changed.report.state!.read, []);
@@ -151,9 +142,7 @@ test('the lookback changed between runs: every partition recounted from the stat
 });
 
 test('damaged, foreign and borrowed states fail with one line and change nothing', async () => {
-  const root = fresh();
-  const state = fresh();
-  for (const datehour of HOURS.slice(0, 3)) copyHour(root, datehour);
+  const { root, state } = newCase(HOURS.slice(0, 3));
   await runJob({ root, state });
   const manifest = readdirSync(state).find((name) => name.startsWith('manifest-'))!;
   const text = readFileSync(join(state, manifest), 'utf8');
@@ -196,10 +185,7 @@ const finished = (child: ReturnType<typeof cli>) => new Promise<{ code: number |
 });
 
 test('two runs on one state at once: the second fails at once with one line, the first is exact', async () => {
-  const root = fresh();
-  const state = fresh();
-  const out = join(root + '-out', 'm.parquet');
-  for (const datehour of HOURS) copyHour(root, datehour);
+  const { root, state, out } = newCase(HOURS);
   const first = runJob({ root, state, out });
   for (let tries = 0; tries < 400 && !existsSync(join(state, 'lock.json')); tries++) await new Promise((resolve) => setTimeout(resolve, 5));
   const started = performance.now();
@@ -219,10 +205,7 @@ test('two runs on one state at once: the second fails at once with one line, the
 
 test('runs killed with SIGKILL at random points: the next run is exact every time', async () => {
   const random = seededRandom(5);
-  const root = fresh();
-  const state = fresh();
-  const out = join(root + '-out', 'm.parquet');
-  mkdirSync(root);
+  const { root, state, out } = newCase([]);
   let killed = 0;
   for (const [index, datehour] of HOURS.entries()) {
     copyHour(root, datehour);
