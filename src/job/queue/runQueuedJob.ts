@@ -1,8 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { tableFromIPC, tableToIPC } from 'apache-arrow';
 import * as aq from 'arquero';
-import { Queue, QueueEvents, type Job } from 'bullmq';
-import { ConsentMetricsError, StrictModeError } from '../../errors.ts';
+import { ConsentMetricsError } from '../../errors.ts';
 import type { JobOptions, JobResult } from '../JobOptions.ts';
 import { selectPartitions } from '../../partitions/selectPartitions.ts';
 import { DEFAULT_CONCURRENCY, validateConcurrency } from '../../read/readPartitions.ts';
@@ -12,8 +11,8 @@ import { createS3Client, type S3Options } from '../../s3/createS3Client.ts';
 import { isS3Url } from '../../s3/parseS3Url.ts';
 import { noRetries, RETRY_KINDS, type RetryCounts } from '../../s3/retryKinds.ts';
 import { openSource } from '../../source/openSource.ts';
-import { connectRedis } from './redisConnection.ts';
-import { QUEUE_NAME, RESULT_KEY, type RunPlan, type Task, type TaskResult } from './tasks.ts';
+import { openQueueSession } from './queueSession.ts';
+import { RESULT_KEY, type RunPlan, type Task, type TaskResult } from './tasks.ts';
 import { openWorkStore } from './WorkStore.ts';
 
 /**
@@ -55,47 +54,14 @@ export async function runQueuedJob({
   };
   const store = await openWorkStore(plan.work, here);
 
-  const connections = [connectRedis(queueUrl, queueTimeout), connectRedis(queueUrl, queueTimeout)];
-  const lost = Promise.race(connections.map((connection) => connection.lost));
-  const queue = new Queue(QUEUE_NAME, { connection: connections[0]!.redis });
-  const events = new QueueEvents(QUEUE_NAME, { connection: connections[1]!.redis });
-  // Connection errors surface through `lost`; without listeners BullMQ would print each one.
-  queue.on('error', () => {});
-  queue.setMaxListeners(0); // each job waited for listens for the queue closing
-  events.on('error', () => {});
-  let isLost = false;
-  lost.catch(() => (isLost = true));
-  const total = partitions.length * 2 + buckets + 1;
-  let done = 0;
-  const jobs: Job[] = [];
-
-  /** Adds a stage's tasks and waits for them, in order; the first failure in that order fails the run. */
-  const stage = async (tasks: Task[], names: string[]): Promise<TaskResult[]> => {
-    const added = await Promise.race([lost, queue.addBulk(tasks.map((task, index) => ({
-      name: task.kind,
-      data: task,
-      opts: { jobId: `${runId}.${task.kind}.${names[index]}`, attempts: TASK_ATTEMPTS, backoff: { type: 'exponential', delay: 1000 } },
-    })))]);
-    jobs.push(...added);
-    const outcomes = added.map((job) => job.waitUntilFinished(events).then(
-      (result: TaskResult) => (onTask?.({ done: ++done, of: total }), { result }),
-      (error: Error) => {
-        // Tasks after a failed one are not needed: take back those not started.
-        for (const later of added.slice(added.indexOf(job) + 1)) later.remove().catch(() => {});
-        return { error };
-      },
-    ));
-    const results: TaskResult[] = [];
-    for (const outcome of outcomes) {
-      const settled = await Promise.race([lost, outcome]);
-      if ('error' in settled) throw failure(settled.error.message);
-      results.push(settled.result);
-    }
-    return results;
-  };
+  const session = await openQueueSession(queueUrl, queueTimeout, runId, onTask).catch((error: unknown) => {
+    if (!client) here.client?.destroy();
+    throw error;
+  });
+  session.total = partitions.length * 2 + buckets + 1;
+  const stage = (tasks: Task[], names: string[]) => session.stage(tasks, names);
 
   try {
-    await Promise.race([lost, events.waitUntilReady()]);
     const dates = partitions.map((partition) => partition.datehour);
     const reads = await stage(partitions.map((_, partition) => ({ kind: 'read', plan, partition })), dates);
     const dedups = await stage(Array.from({ length: buckets }, (_, bucket) => ({ kind: 'dedup', plan, bucket })), Array.from({ length: buckets }, (_, bucket) => String(bucket)));
@@ -113,26 +79,11 @@ export async function runQueuedJob({
     });
     return { metrics: aq.fromArrow(tableToIPC(output, 'stream')), report, written: finished!.written ?? [] };
   } finally {
-    // A task still running (its job is locked) writes until it ends: wait for it before emptying the folder.
-    if (!isLost) {
-      const removals = await Promise.allSettled(jobs.map((job) => job.remove()));
-      const running = jobs.filter((_, index) => removals[index]!.status === 'rejected');
-      await Promise.race([lost, Promise.allSettled(running.map((job) => job.waitUntilFinished(events)))]).catch(() => {});
-      await Promise.allSettled(running.map((job) => job.remove()));
-    }
+    await session.settle(); // before the folder is emptied
     await store.clear();
-    await Promise.allSettled([queue.close(), events.close()]);
-    for (const { redis } of connections) redis.disconnect();
+    await session.close();
     if (!client) here.client?.destroy();
   }
-}
-
-/** Attempts per task: transient failures (S3 errors past the SDK's own retries, a lost worker) are retried with backoff. */
-export const TASK_ATTEMPTS = 3;
-
-/** A task's failure as the run's one-line error; strict mode keeps its class, as in a local run. */
-function failure(message: string): ConsentMetricsError {
-  return message.startsWith(StrictModeError.PREFIX) ? new StrictModeError(message) : new ConsentMetricsError(message);
 }
 
 function sumRetries(results: TaskResult[]): RetryCounts {

@@ -1,0 +1,86 @@
+import { Queue, QueueEvents, type Job } from 'bullmq';
+import { ConsentMetricsError, StrictModeError } from '../../errors.ts';
+import { connectRedis } from './redisConnection.ts';
+import { QUEUE_NAME, type Task, type TaskResult } from './tasks.ts';
+
+/** Attempts per task: transient failures (S3 errors past the SDK's own retries, a lost worker) are retried with backoff. */
+export const TASK_ATTEMPTS = 3;
+
+/**
+ * A run's connection to the queue: it adds stages of tasks and waits for them. Losing Redis for
+ * `timeout` milliseconds fails whatever waits, with one line.
+ *
+ * @example
+ * const session = await openQueueSession('redis://127.0.0.1:6379', 20_000, runId, onTask);
+ * try { const results = await session.stage(tasks, names); } finally { await session.settle(); await session.close(); }
+ */
+export async function openQueueSession(url: string, timeout: number, runId: string, onTask?: (progress: { done: number; of: number }) => void) {
+  const connections = [connectRedis(url, timeout), connectRedis(url, timeout)];
+  const lost = Promise.race(connections.map((connection) => connection.lost));
+  const queue = new Queue(QUEUE_NAME, { connection: connections[0]!.redis });
+  const events = new QueueEvents(QUEUE_NAME, { connection: connections[1]!.redis });
+  // Connection errors surface through `lost`; without listeners BullMQ would print each one.
+  queue.on('error', () => {});
+  queue.setMaxListeners(0); // each job waited for listens for the queue closing
+  events.on('error', () => {});
+  let isLost = false;
+  lost.catch(() => (isLost = true));
+  const jobs: Job[] = [];
+  let done = 0;
+  try {
+    await Promise.race([lost, events.waitUntilReady()]);
+  } catch (error) {
+    await Promise.allSettled([queue.close(), events.close()]);
+    for (const { redis } of connections) redis.disconnect();
+    throw error;
+  }
+
+  return {
+    /** Tasks the run will have in all, for `onTask`'s `of`. */
+    total: 0,
+
+    /** Adds a stage's tasks and waits for them, in order; the first failure in that order fails the run. */
+    async stage(tasks: Task[], names: string[]): Promise<TaskResult[]> {
+      const added = await Promise.race([lost, queue.addBulk(tasks.map((task, index) => ({
+        name: task.kind,
+        data: task,
+        opts: { jobId: `${runId}.${task.kind}.${names[index]}`, attempts: TASK_ATTEMPTS, backoff: { type: 'exponential', delay: 1000 } },
+      })))]);
+      jobs.push(...added);
+      const outcomes = added.map((job) => job.waitUntilFinished(events).then(
+        (result: TaskResult) => (onTask?.({ done: ++done, of: this.total }), { result }),
+        (error: Error) => {
+          // Tasks after a failed one are not needed: take back those not started.
+          for (const later of added.slice(added.indexOf(job) + 1)) later.remove().catch(() => {});
+          return { error };
+        },
+      ));
+      const results: TaskResult[] = [];
+      for (const outcome of outcomes) {
+        const settled = await Promise.race([lost, outcome]);
+        if ('error' in settled) throw failure(settled.error.message);
+        results.push(settled.result);
+      }
+      return results;
+    },
+
+    /** Takes back the run's tasks, waiting for those still running (they write until they end). */
+    async settle(): Promise<void> {
+      if (isLost) return;
+      const removals = await Promise.allSettled(jobs.map((job) => job.remove()));
+      const running = jobs.filter((_, index) => removals[index]!.status === 'rejected');
+      await Promise.race([lost, Promise.allSettled(running.map((job) => job.waitUntilFinished(events)))]).catch(() => {});
+      await Promise.allSettled(running.map((job) => job.remove()));
+    },
+
+    async close(): Promise<void> {
+      await Promise.allSettled([queue.close(), events.close()]);
+      for (const { redis } of connections) redis.disconnect();
+    },
+  };
+}
+
+/** A task's failure as the run's one-line error; strict mode keeps its class, as in a local run. */
+function failure(message: string): ConsentMetricsError {
+  return message.startsWith(StrictModeError.PREFIX) ? new StrictModeError(message) : new ConsentMetricsError(message);
+}
