@@ -36,9 +36,9 @@ export type { JobOptions, JobResult } from './JobOptions.ts';
 export async function runJob(options: JobOptions): Promise<JobResult> {
   const { queue, work, buckets, queueTimeout, onTask, ...here } = options;
   if (here.state !== undefined) {
-    if (queue !== undefined) throw new ConsentMetricsError('--state does not work with --queue yet: run the incremental job in one process');
+    // The state is where a queued run's workers write what they read: no --work needed.
     const { runWithState } = await import('./runWithState.ts');
-    return runWithState({ ...here, state: here.state });
+    return runWithState({ ...here, state: here.state, queue, queueTimeout, onTask });
   }
   if (queue === undefined && work === undefined) return runHere(here);
   if (queue === undefined || work === undefined) throw new ConsentMetricsError('a queued run needs both --queue and --work');

@@ -1,19 +1,17 @@
-import { createHash, randomBytes } from 'node:crypto';
 import pMap from 'p-map';
 import type { Table } from 'apache-arrow';
 import { ConsentMetricsError } from '../errors.ts';
 import type { TokenFacts } from '../expand/parseToken.ts';
-import { countRowParts, type GroupCounts, type RowPart } from '../metrics/countRows.ts';
+import { countRowParts, type GroupCounts } from '../metrics/countRows.ts';
 import { IdSet } from '../metrics/IdSet.ts';
 import { markDuplicates } from '../metrics/markDuplicates.ts';
 import { hoursSince1970 } from '../partitions/parseDatehour.ts';
 import { selectPartitions, type Partition } from '../partitions/selectPartitions.ts';
 import { ParserPool, workerEntry } from '../read/ParserPool.ts';
-import type { ParsedFile } from '../read/ParsedFile.ts';
-import { DEFAULT_CONCURRENCY, defaultWorkers, isHiddenName, readPartitionFiles, type PartitionFiles } from '../read/readPartitionFiles.ts';
+import { DEFAULT_CONCURRENCY, defaultWorkers, isHiddenName, readPartitionFiles } from '../read/readPartitionFiles.ts';
 import { assembleReport, type StateReport } from '../report/RunReport.ts';
 import { StageTimes } from '../report/StageTimes.ts';
-import { Tally, type TallyCounts } from '../report/Tally.ts';
+import { Tally } from '../report/Tally.ts';
 import type { S3Options } from '../s3/createS3Client.ts';
 import { isS3Url } from '../s3/parseS3Url.ts';
 import { retriesBetween } from '../s3/retryKinds.ts';
@@ -21,12 +19,13 @@ import { openSource } from '../source/openSource.ts';
 import type { Source } from '../source/Source.ts';
 import { EarlierIds, type IdColumn } from '../state/EarlierIds.ts';
 import { generationOf, manifestKey, parseManifest, PARTITION_OBJECTS, STATE_FORMAT, STATE_VERSION, type InputFile, type Manifest, type PartitionState, type StateObject } from '../state/manifest.ts';
-import { decodeCounted, decodeEvents, decodeHashes, decodeIds, encodeCounted, encodeEvents, encodeHashes, encodeIds, joinIds, type LoadedPartition } from '../state/partitionBlobs.ts';
+import { decodeCounted, decodeHashes, decodeIds, encodeCounted } from '../state/partitionBlobs.ts';
 import { acquireStateLock, LOCK_KEY } from '../state/stateLock.ts';
 import { openStateStore, type StateStore } from '../state/StateStore.ts';
 import { openSink } from '../write/openSink.ts';
-import { expandFile, isExpanded, withoutIds, type ExpandedFile } from './countPartition.ts';
 import type { JobOptions, JobResult } from './JobOptions.ts';
+import type { StateRead } from './queue/tasks.ts';
+import { getObject, loadPartition, ObjectWriter, readPartition, type PartitionBase } from './statePartitions.ts';
 
 /** Objects no manifest names, left by runs killed before their commit, are deleted once this old. */
 const ORPHAN_AGE_MS = 24 * 3_600_000;
@@ -44,7 +43,8 @@ type ReadReason = 'new' | 'files added' | 'files replaced' | 'files removed';
  * commits atomically: new objects first, then a new manifest generation, created only if absent.
  */
 export async function runWithState({
-  root, out, state, compression = 'snappy', strict = false, lookback, concurrency = DEFAULT_CONCURRENCY, workers, onPartition, s3 = {}, ...selection
+  root, out, state, compression = 'snappy', strict = false, lookback, concurrency = DEFAULT_CONCURRENCY, workers, onPartition, s3 = {},
+  queue, queueTimeout = 20_000, onTask, work: _, buckets: __, ...selection
 }: JobOptions & { state: string }): Promise<JobResult> {
   const usesS3 = [root, state, out ?? ''].some(isS3Url);
   const s3Settings: S3Options = usesS3 && !s3.client ? { ...s3, client: (await import('../s3/createS3Client.ts')).createS3Client(s3) } : s3;
@@ -83,16 +83,26 @@ export async function runWithState({
     // From the first changed partition on: each one read or loaded, deduplicated and counted, in datehour order.
     const counting = plan.partitions.slice(plan.first);
     const toRead = counting.filter((entry) => entry.reason !== undefined).map((entry) => entry.partition!);
-    const pool = toRead.length > 0 && source.localPath && workers !== 0 ? new ParserPool(workers ?? defaultWorkers(), workerEntry(import.meta.url, 'jobWorker')) : null;
-    const reads = readPartitionFiles(source, toRead, { concurrency, strict: false, workers, times }, pool ?? undefined)[Symbol.asyncIterator]();
+    // Through the queue, workers read the partitions into the state; the objects are then loaded like any other.
+    const queuedReads: StateRead[] = counting.filter((entry) => entry.reason !== undefined).map((entry) => ({
+      root, state, version: objects.version, partition: entry.partition!, files: entry.files, strict, concurrency, s3: workerS3(s3),
+    }));
+    const queued = queue === undefined ? undefined : await times.wait('waiting', () => readThroughQueue(queue, queueTimeout, onTask, queuedReads));
+    const pool = !queued && toRead.length > 0 && source.localPath && workers !== 0 ? new ParserPool(workers ?? defaultWorkers(), workerEntry(import.meta.url, 'jobWorker')) : null;
+    const reads = readPartitionFiles(source, queued ? [] : toRead, { concurrency, strict: false, workers, times }, pool ?? undefined)[Symbol.asyncIterator]();
     const tokenCache = new Map<string, TokenFacts>();
+    const readHere = async (entry: PlannedPartition) => {
+      const read = (await times.wait('waiting', () => reads.next())).value!;
+      onPartition?.({ datehour: entry.datehour, files: read.files, bytes: read.bytes, lines: read.tally.lines, events: 0, of: toRead.length });
+      return readPartition(entry.datehour, entry.files, read, tokenCache, objects);
+    };
     const seenIds = new IdSet({ lookback });
     const counted: { entry: PlannedPartition; counts: GroupCounts; base: Promise<Omit<PartitionState, 'counted' | 'metrics' | 'kept'>>; duplicates: Promise<StateObject> }[] = [];
     try {
       for (const entry of counting) {
-        const { parts, ids, base } = entry.reason !== undefined
-          ? await readPartition(entry, await times.wait('waiting', () => reads.next()).then((step) => step.value!), tokenCache, objects, onPartition)
-          : await loadPartition(store, entry.old!);
+        const { parts, ids, base } = entry.reason === undefined
+          ? await loadPartition(store, entry.old!)
+          : queued ? await loadPartition(store, queued.get(entry.datehour)!) : await readHere(entry);
         const idColumn = { rows: ids.rows, idBytes: ids.bytes, idOffsets: ids.offsets, idHashes: ids.idHashes };
         const written = base(); // packed on zlib's threads while this thread goes on
         const earlier = await times.wait('dedup', () => loadingEarlier);
@@ -175,6 +185,29 @@ export async function runWithState({
   }
 }
 
+/**
+ * Has queue workers read `reads` into the state (a task each, in datehour order; the first failure in
+ * that order fails the run); gives each partition's entry by datehour.
+ */
+async function readThroughQueue(url: string, timeout: number, onTask: JobOptions['onTask'], reads: StateRead[]): Promise<Map<string, PartitionBase>> {
+  if (reads.length === 0) return new Map();
+  const { openQueueSession } = await import('./queue/queueSession.ts');
+  const session = await openQueueSession(url, timeout, `state-${reads[0]?.version ?? 'none'}`, onTask);
+  session.total = reads.length;
+  try {
+    const results = await session.stage(reads.map((read) => ({ kind: 'stateRead', read })), reads.map((read) => read.partition.datehour));
+    return new Map(results.map((result, index) => [reads[index]!.partition.datehour, result.state!]));
+  } finally {
+    await session.settle();
+    await session.close();
+  }
+}
+
+/** S3 settings workers make their own clients from: no client, no credentials (each worker has its own). */
+function workerS3({ client: _, credentials: __, ...settings }: S3Options): StateRead['s3'] {
+  return settings;
+}
+
 interface PlannedPartition {
   datehour: string;
   /** Where it is in the input. */
@@ -244,51 +277,6 @@ async function loadEarlierIds(store: StateStore, plan: Awaited<ReturnType<typeof
   return earlier;
 }
 
-/**
- * A partition to count, and (`base`) its entry in the next manifest but for what counting gives; for a
- * partition read, `base` writes its new objects, called once it is counted (zlib's threads then pack
- * them beside the next partition's reading, not before this one's deduplication).
- */
-type Counting = { parts: RowPart[]; ids: LoadedPartition['ids']; base: () => Promise<Omit<PartitionState, 'counted' | 'metrics' | 'kept'>> };
-
-/** A partition read from its raw files: its columns, and its new objects in the state. */
-async function readPartition(
-  entry: PlannedPartition,
-  read: PartitionFiles,
-  tokenCache: Map<string, TokenFacts>,
-  objects: ObjectWriter,
-  onPartition: JobOptions['onPartition'],
-): Promise<Counting> {
-  const { datehour } = entry;
-  const expanded = read.parsed.map((file: ParsedFile | ExpandedFile) => (isExpanded(file) ? file : expandFile(file, tokenCache)));
-  const tally = new Tally().merge(read.tally);
-  for (const file of expanded) tally.merge(file.tokens);
-  const parts = expanded.map(withoutIds);
-  const ids = joinIds(expanded);
-  const { lines, rejected, invalidTokens, examples } = tally;
-  const counts: TallyCounts = { lines, rejected, invalidTokens, examples };
-  const base = () => {
-    const written = Promise.all([
-      objects.put(datehour, 'events', encodeEvents(datehour, parts)), objects.put(datehour, 'ids', encodeIds(datehour, ids)), objects.put(datehour, 'hashes', encodeHashes(datehour, ids)),
-    ]).then(([events, idsObject, hashes]) => ({ datehour, files: entry.files, rows: ids.rows, tally: counts, events, ids: idsObject, hashes }));
-    written.catch(() => {}); // awaited once every partition is counted
-    return written;
-  };
-  onPartition?.({ datehour, files: read.files, bytes: read.bytes, lines: read.tally.lines, events: ids.rows, of: 0 });
-  return { parts, ids, base };
-}
-
-/** A partition taken from the state's columns. */
-async function loadPartition(store: StateStore, old: PartitionState): Promise<Counting> {
-  const [parts, column, { hashes }] = await Promise.all([
-    getObject(store, old.events).then((bytes) => decodeEvents(bytes, old, old.events.key)),
-    getObject(store, old.ids).then((bytes) => decodeIds(bytes, old, old.ids.key)),
-    getObject(store, old.hashes).then((bytes) => decodeHashes(bytes, old, old.hashes.key)),
-  ]);
-  const { counted: _, metrics: __, kept: ___, ...base } = old;
-  return { parts, ids: { ...column, rows: old.rows, idHashes: hashes }, base: () => Promise.resolve(base) };
-}
-
 /** Counts in batches of at least {@link METRICS_BATCH_GROUPS} groups (the last one smaller). */
 function batchesOf(all: GroupCounts[]): GroupCounts[][] {
   const batches: GroupCounts[][] = [];
@@ -299,24 +287,6 @@ function batchesOf(all: GroupCounts[]): GroupCounts[][] {
     groups += counts.groups;
   }
   return batches;
-}
-
-/** Writes a run's new objects under names of their own (the run's start and random digits), with their checks. */
-class ObjectWriter {
-  private readonly version = `${Date.now().toString(36)}-${randomBytes(4).toString('hex')}`;
-
-  constructor(private readonly store: StateStore) {}
-
-  /** Writes `bytes` once ready; resolves with the object's entry for the manifest. */
-  put(datehour: string, kind: string, bytes: Promise<Uint8Array>): Promise<StateObject> {
-    const key = `partitions/datehour=${datehour}/${this.version}.${kind}`;
-    const written = bytes.then(async (ready) => {
-      await this.store.put(key, ready);
-      return { key, bytes: ready.length, sha256: sha256(ready) };
-    });
-    written.catch(() => {}); // awaited when the manifest is made
-    return written;
-  }
 }
 
 /** The latest committed manifest, or undefined for a new state. */
@@ -333,14 +303,6 @@ async function readLatestManifest(store: StateStore): Promise<Manifest | undefin
   return parseManifest(bytes, store.describe(manifestKey(generation)), generation);
 }
 
-/** An object of the state, checked against its size and SHA-256 in the manifest. */
-async function getObject(store: StateStore, object: StateObject): Promise<Uint8Array> {
-  const bytes = await store.get(object.key);
-  if (!bytes) throw new ConsentMetricsError(`state ${store.describe()} is damaged: ${object.key} is missing (or another run replaced it: run again)`);
-  if (bytes.length !== object.bytes || sha256(bytes) !== object.sha256) throw new ConsentMetricsError(`state ${store.describe()} is damaged: ${object.key} does not match its checksum`);
-  return bytes;
-}
-
 /** Deletes what the new generation no longer names: objects of the one before, older manifests, and old orphans. */
 async function collectGarbage(store: StateStore, previous: Manifest | undefined, committed: Manifest): Promise<void> {
   const keysOf = (manifest: Manifest | undefined) => (manifest?.partitions ?? []).flatMap((partition) => PARTITION_OBJECTS.map((name) => partition[name].key));
@@ -353,4 +315,3 @@ async function collectGarbage(store: StateStore, previous: Manifest | undefined,
   await store.delete([...new Set([...superseded, ...oldManifests, ...orphans])]);
 }
 
-const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');

@@ -6,7 +6,10 @@ import { IdSet } from '../../metrics/IdSet.ts';
 import { metricsFromCounts } from '../../metrics/metricsFromCells.ts';
 import { hoursSince1970 } from '../../partitions/parseDatehour.ts';
 import type { Partition } from '../../partitions/selectPartitions.ts';
-import { readPartitions } from '../../read/readPartitions.ts';
+import { readPartitionFiles, readPartitions } from '../../read/readPartitions.ts';
+import type { InputFile } from '../../state/manifest.ts';
+import { openStateStore } from '../../state/StateStore.ts';
+import { ObjectWriter, readPartition, type PartitionBase } from '../statePartitions.ts';
 import { Tally, type TallyCounts } from '../../report/Tally.ts';
 import { createS3Client, type S3Options } from '../../s3/createS3Client.ts';
 import { isS3Url } from '../../s3/parseS3Url.ts';
@@ -68,7 +71,28 @@ export type Task =
   | { kind: 'read'; plan: RunPlan; partition: number }
   | { kind: 'dedup'; plan: RunPlan; bucket: number }
   | { kind: 'count'; plan: RunPlan; partition: number }
-  | { kind: 'finish'; plan: RunPlan };
+  | { kind: 'finish'; plan: RunPlan }
+  | { kind: 'stateRead'; read: StateRead };
+
+/**
+ * A partition an incremental run (`--state` with `--queue`) has a worker read: its new objects go
+ * straight into the state, and the task hands back their entry for the manifest.
+ *
+ * @example
+ * const read: StateRead = { root: 's3://events/raw', state: 's3://results/state/', version, partition, files, strict: false, concurrency: 8, s3: {} };
+ */
+export interface StateRead {
+  root: string;
+  state: string;
+  /** The run's name for its new objects (`ObjectWriter`). */
+  version: string;
+  partition: Partition;
+  /** Its files as the run listed them, for the manifest. */
+  files: InputFile[];
+  strict: boolean;
+  concurrency: number;
+  s3: Omit<S3Options, 'client' | 'credentials'>;
+}
 
 /**
  * What a task hands back through Redis: small counts only; the data stays in the work location.
@@ -89,6 +113,8 @@ export interface TaskResult {
   kept?: number;
   /** finish: files written. */
   written?: string[];
+  /** stateRead: the partition's entry in the next manifest, but for what counting gives. */
+  state?: PartitionBase;
 }
 
 /** The expanded columns a count task needs: ids (for the buckets), group keys, type, user and consent. */
@@ -109,6 +135,7 @@ export const RESULT_KEY = 'result.arrow';
  * await runTask({ kind: 'read', plan, partition: 0 });
  */
 export async function runTask(task: Task): Promise<TaskResult> {
+  if (task.kind === 'stateRead') return stateReadTask(task.read);
   const { plan } = task;
   const usesS3 = [plan.root, plan.work, plan.out ?? ''].some(isS3Url);
   const s3: S3Options = usesS3 ? { ...plan.s3, client: createS3Client(plan.s3) } : {};
@@ -134,6 +161,23 @@ export async function runTask(task: Task): Promise<TaskResult> {
     return { ...result, retries };
   } finally {
     s3.client?.destroy(); // a failed task too: a worker runs for weeks, its sockets must not pile up
+  }
+}
+
+/** Reads one partition of an incremental run, on this thread, and writes its objects into the state. */
+async function stateReadTask(read: StateRead): Promise<TaskResult> {
+  const s3: S3Options = [read.root, read.state].some(isS3Url) ? { ...read.s3, client: createS3Client(read.s3) } : {};
+  try {
+    const before = s3.client ? await retryCountsOf(s3.client) : undefined;
+    const [source, store] = await Promise.all([openSource(read.root, s3), openStateStore(read.state, s3)]);
+    const objects = new ObjectWriter(store, read.version);
+    let state: PartitionBase | undefined;
+    for await (const files of readPartitionFiles(source, [read.partition], { concurrency: read.concurrency, workers: 0 })) {
+      state = await readPartition(read.partition.datehour, read.files, files, new Map(), objects, read.strict).base();
+    }
+    return { state, retries: s3.client ? retriesBetween(before, await retryCountsOf(s3.client)) : noRetries() };
+  } finally {
+    s3.client?.destroy();
   }
 }
 

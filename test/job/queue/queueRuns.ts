@@ -3,7 +3,8 @@
 // run of the same data (or the golden expectations). Faults are caused, not mocked: a worker killed
 // with SIGKILL mid-run, one stopped with SIGTERM, Redis killed under a running job.
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
+import { cpSync } from 'node:fs';
+import { mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
@@ -82,6 +83,34 @@ test('--lookback through the queue equals the naive reference, as in-process doe
     assert.is(queued.report.duplicates, reference.duplicates);
   }
   await emptyWork();
+});
+
+test('--state through the queue: workers read the new partitions into the state; each run equals a stateless one, and an in-process run reuses it', async () => {
+  const all = join(scratch, 'state-all');
+  const root = join(scratch, 'state-input');
+  const state = join(scratch, 'state');
+  const hours = consecutiveDatehours('2021-01-23-00', 8);
+  const texts = writeRetriedEvents(all, { datehours: hours, seed: 17 });
+  const copyHours = (chosen: string[]) => chosen.forEach((datehour) => cpSync(join(all, `datehour=${datehour}`), join(root, `datehour=${datehour}`), { recursive: true }));
+  const equalsStateless = async (result: JobResult, out: string) => {
+    const reference = join(scratch, 'state-stateless.parquet');
+    const stateless = await runJob({ root, out: reference });
+    assert.ok((await readFile(out)).equals(await readFile(reference)), 'the same Parquet bytes as a stateless run');
+    assert.is(result.report.duplicates, stateless.report.duplicates);
+  };
+  const out = join(scratch, 'state-queued.parquet');
+  copyHours(hours.slice(0, 4));
+  const first = await runJob({ root, state, out, queue: redis.url });
+  assert.equal(first.report.state!.read, hours.slice(0, 4));
+  await equalsStateless(first, out);
+  copyHours(hours.slice(4));
+  await writeFile(join(root, `datehour=${hours[1]}`, 'part-late.json'), texts.get(hours[5]!)![0]!); // late copies of a later hour
+  const second = await runJob({ root, state, out, queue: redis.url });
+  assert.equal(second.report.state!.read, [hours[1], ...hours.slice(4)]);
+  assert.equal(second.report.state!.recounted, hours.slice(2, 4));
+  await equalsStateless(second, out);
+  const here = await runJob({ root, state, out });
+  assert.equal(here.report.state!.read, [], 'an in-process run finds nothing new');
 });
 
 test('a worker killed with SIGKILL mid-run and one stopped with SIGTERM: the result is still exact', async () => {
