@@ -20,8 +20,10 @@ import type { Source } from '../source/Source.ts';
 import { EarlierIds, type IdColumn } from '../state/EarlierIds.ts';
 import { generationOf, manifestKey, parseManifest, PARTITION_OBJECTS, STATE_FORMAT, STATE_VERSION, type InputFile, type Manifest, type PartitionState, type StateObject } from '../state/manifest.ts';
 import { decodeCounted, decodeHashes, decodeIds, encodeCounted } from '../state/partitionBlobs.ts';
+import { packBytes, unpackBytes } from '../state/stateBlobs.ts';
 import { acquireStateLock, LOCK_KEY } from '../state/stateLock.ts';
-import { openStateStore, type StateStore } from '../state/StateStore.ts';
+import { openStateStore } from '../state/openStateStore.ts';
+import type { StateStore } from '../state/StateStore.ts';
 import { openSink } from '../write/openSink.ts';
 import type { JobOptions, JobResult } from './JobOptions.ts';
 import type { StateRead } from './queue/tasks.ts';
@@ -69,7 +71,7 @@ export async function runWithState({
     const loadingEarlier = loadEarlierIds(store, plan, lookback, concurrency);
     loadingEarlier.catch(() => {}); // awaited in the loop
     const reusedMetrics = pMap(plan.partitions.slice(0, plan.first), async ({ old }) => {
-      const [bytes, { tableFromIPC }] = await Promise.all([getObject(store, old!.metrics), outputModule]);
+      const [bytes, { tableFromIPC }] = await Promise.all([getObject(store, old!.metrics).then((packed) => unpackBytes(packed, old!.metrics.key)), outputModule]);
       return tableFromIPC(bytes);
     }, { concurrency });
     reusedMetrics.catch(() => {}); // awaited for the output
@@ -131,7 +133,7 @@ export async function runWithState({
       ...plan.partitions.slice(0, plan.first).map((entry) => entry.old!),
       ...(await Promise.all(counted.map(async ({ entry, counts, base, duplicates }) => ({
         ...(await base), kept: counts.kept, counted: await duplicates,
-        metrics: await objects.put(entry.datehour, 'metrics', Promise.resolve(tableToIPC(metricsOf.get(entry.datehour)!, 'file'))),
+        metrics: await objects.put(entry.datehour, 'metrics', packBytes(tableToIPC(metricsOf.get(entry.datehour)!, 'file'))),
       })))),
     ];
     const changed = new Set(counted.filter(({ entry }, index) => entry.old?.metrics.sha256 !== partitions[plan.first + index]!.metrics.sha256).map(({ entry }) => entry.datehour));

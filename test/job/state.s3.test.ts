@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { runJob, type JobResult } from '../../src/index.ts';
-import { openStateStore } from '../../src/state/StateStore.ts';
+import { openStateStore } from '../../src/state/openStateStore.ts';
 import { startFaultProxy, type ProxiedRequest } from '../support/faultProxy.ts';
 import { consecutiveDatehours, retriedEvents } from '../support/retriedEvents.ts';
 import { S3RVER_CREDENTIALS, startS3rver } from '../support/startS3rver.ts';

@@ -12,7 +12,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { ConsentMetricsError, runJob, type JobOptions, type JobResult } from '../../src/index.ts';
 import { acquireStateLock } from '../../src/state/stateLock.ts';
-import { openStateStore } from '../../src/state/StateStore.ts';
+import { openStateStore } from '../../src/state/openStateStore.ts';
 import { seededRandom } from '../support/random.ts';
 import { consecutiveDatehours, retriedEvents, writeRetriedEvents } from '../support/retriedEvents.ts';
 

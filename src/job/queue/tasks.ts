@@ -8,7 +8,7 @@ import { hoursSince1970 } from '../../partitions/parseDatehour.ts';
 import type { Partition } from '../../partitions/selectPartitions.ts';
 import { readPartitionFiles, readPartitions } from '../../read/readPartitions.ts';
 import type { InputFile } from '../../state/manifest.ts';
-import { openStateStore } from '../../state/StateStore.ts';
+import { openStateStore } from '../../state/openStateStore.ts';
 import { ObjectWriter, readPartition, type PartitionBase } from '../statePartitions.ts';
 import { Tally, type TallyCounts } from '../../report/Tally.ts';
 import { createS3Client, type S3Options } from '../../s3/createS3Client.ts';
