@@ -106,9 +106,10 @@ export async function runWithState({
           ? await loadPartition(store, entry.old!)
           : queued ? await loadPartition(store, queued.get(entry.datehour)!) : await readHere(entry);
         const idColumn = { rows: ids.rows, idBytes: ids.bytes, idOffsets: ids.offsets, idHashes: ids.idHashes };
-        const written = base(); // packed on zlib's threads while this thread goes on
         const earlier = await times.wait('dedup', () => loadingEarlier);
         const earlierHours = await times.wait('dedup', () => earlier.latestHours(idColumn, loadIds));
+        // Packed on zlib's threads while this one counts: after the earlier ids, which wait on the same threads.
+        const written = base();
         const duplicates = times.measure('dedup', () => markDuplicates([idColumn], seenIds, { hour: hoursSince1970(entry.datehour), earlierHours }));
         const counts = times.measure('count', () => countRowParts(entry.datehour, parts, duplicates));
         counted.push({ entry, counts, base: written, duplicates: objects.put(entry.datehour, 'counted', encodeCounted(entry.datehour, duplicates)) });

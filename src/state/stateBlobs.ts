@@ -1,13 +1,18 @@
 import { promisify } from 'node:util';
-import { constants, gunzip as gunzipCallback, gzip as gzipCallback } from 'node:zlib';
+import { constants, gunzip as gunzipCallback, gzip as gzipCallback, type ZlibOptions } from 'node:zlib';
 import { ConsentMetricsError } from '../errors.ts';
 
 /** A column of a state blob: typed arrays as they are, lists of strings as JSON. */
 export type BlobColumn = Uint8Array | Int32Array | (string | null)[];
 
 // zlib's asynchronous calls run on libuv's thread pool: a run's blobs are packed beside its other work.
-const gzip = promisify(gzipCallback);
-const gunzip = promisify(gunzipCallback);
+// In chunks of 1 MiB, not the default 16 KiB: each chunk is a round trip through this thread, which a
+// busy thread makes slow (a 3.4 MB id column took 62 ms to unpack, 11 ms alone).
+const CHUNK = 1 << 20;
+const gzipAsync = promisify(gzipCallback);
+const gunzipAsync = promisify(gunzipCallback);
+const gzip = (bytes: Uint8Array, options: ZlibOptions) => gzipAsync(bytes, { ...options, chunkSize: CHUNK });
+const gunzip = (bytes: Uint8Array) => gunzipAsync(bytes, { chunkSize: CHUNK });
 
 /** The first bytes of every state blob (before gzip): the format and its version. */
 const MAGIC = 'CMSTATE1';
