@@ -63,7 +63,7 @@ export async function runWithState({
     }
     const outputModule = import('./jobOutput.ts');
     outputModule.catch(() => {}); // awaited below
-    if (out !== undefined) void outputModule.then(({ warmUpParquet }) => warmUpParquet(compression)).catch(() => {}); // see warmUpParquet
+    // No parquet-wasm warm-up here (see warmUpParquet): this thread is busy throughout, and an hourly run writes little.
     const { partitions: selected, warnings } = await times.wait('list', () => selectPartitions(source, selection));
     const plan = await times.wait('list', () => planRun(source, manifest, selected, lookback ?? null, concurrency));
     const objects = new ObjectWriter(store);

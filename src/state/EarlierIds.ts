@@ -69,6 +69,8 @@ export class EarlierIds {
 
 /** The rows of some ids by their first hash (chained), and their second hashes, made when first needed. */
 class RowsByHash {
+  /** A bit per value of a hash's top bits, set for the rows' hashes: most lookups end here. */
+  private readonly present = new Uint32Array((1 << (32 - PRESENT_SHIFT)) / 32);
   private readonly heads: Int32Array;
   private readonly next: Int32Array;
   private readonly mask: number;
@@ -84,6 +86,8 @@ class RowsByHash {
     this.second = new Int32Array(ids.rows);
     this.hasSecond = new Uint8Array(ids.rows);
     for (let row = 0; row < ids.rows; row++) {
+      const bit = ids.idHashes[row]! >>> PRESENT_SHIFT;
+      this.present[bit >>> 5]! |= 1 << (bit & 31);
       const slot = ids.idHashes[row]! & this.mask;
       this.next[row] = this.heads[slot]!;
       this.heads[slot] = row + 1;
@@ -93,14 +97,11 @@ class RowsByHash {
   /** Pairs [earlier row, row] whose two hashes are equal, for the earlier rows not marked in `duplicates`. */
   matches(hashes: Int32Array, secondHashes: Int32Array, duplicates: Uint8Array | undefined): number[] {
     const found: number[] = [];
-    const { heads, next, mask } = this;
-    const idHashes = this.ids.idHashes;
-    for (let earlierRow = 0; earlierRow < hashes.length; earlierRow++) {
-      const hash = hashes[earlierRow]!;
-      for (let row = heads[hash & mask]! - 1; row >= 0; row = next[row]! - 1) {
-        if (idHashes[row] !== hash || (duplicates !== undefined && duplicates[earlierRow] === 1)) continue;
-        if (this.secondHash(row) === secondHashes[earlierRow]) found.push(earlierRow, row);
-      }
+    const candidates = firstHashMatches(this.present, this.heads, this.next, this.mask, this.ids.idHashes, hashes);
+    for (let at = 0; at < candidates.length; at += 2) {
+      const [earlierRow, row] = [candidates[at]!, candidates[at + 1]!];
+      if (duplicates !== undefined && duplicates[earlierRow] === 1) continue;
+      if (this.secondHash(row) === secondHashes[earlierRow]) found.push(earlierRow, row);
     }
     return found;
   }
@@ -112,6 +113,24 @@ class RowsByHash {
     }
     return this.second[row]!;
   }
+}
+
+/** The bits of a hash that index `present`: its top 20, a 128 KiB bitmap. */
+const PRESENT_SHIFT = 12;
+
+/**
+ * Pairs [earlier row, row] whose first hashes are equal: the earlier hashes read in order, each looked
+ * up in the chained table of the rows (a loop of its own, so V8 optimizes it whole: ~2 ns an id).
+ */
+function firstHashMatches(present: Uint32Array, heads: Int32Array, next: Int32Array, mask: number, idHashes: Int32Array, hashes: Int32Array): number[] {
+  const pairs: number[] = [];
+  for (let earlierRow = 0; earlierRow < hashes.length; earlierRow++) {
+    const hash = hashes[earlierRow]!;
+    const bit = hash >>> PRESENT_SHIFT;
+    if ((present[bit >>> 5]! & (1 << (bit & 31))) === 0) continue; // most earlier ids: a miss in a table that stays in cache
+    for (let row = heads[hash & mask]! - 1; row >= 0; row = next[row]! - 1) if (idHashes[row] === hash) pairs.push(earlierRow, row);
+  }
+  return pairs;
 }
 
 function equalBytes(a: Uint8Array, aStart: number, aEnd: number, b: Uint8Array, bStart: number, bEnd: number): boolean {
