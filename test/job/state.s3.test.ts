@@ -37,7 +37,7 @@ async function assertEqualsStateless(result: JobResult) {
 const incremental = () => runJob({ root: 's3://events/raw', state: 's3://results/state/', out: 's3://results/incremental.parquet', s3 });
 const rawGets = () => seen.filter((request) => request.kind === 'get_object' && request.path.startsWith('/events/')).length;
 
-test('S3: hours one at a time, a late file, a deleted file, then nothing new: exact, and the last run GETs no raw object', async () => {
+test('S3: hours one at a time, a late file, a deleted file, a replaced one, then nothing new: exact, and the last run GETs no raw object', async () => {
   for (const datehour of HOURS) {
     await putHour(datehour);
     const result = await incremental();
@@ -53,6 +53,11 @@ test('S3: hours one at a time, a late file, a deleted file, then nothing new: ex
   const deleted = await incremental();
   assert.equal(deleted.report.state!.why, { [HOURS[3]!]: 'files removed' });
   await assertEqualsStateless(deleted);
+
+  await server.client.send(new PutObjectCommand({ Bucket: 'events', Key: `raw/datehour=${HOURS[4]}/part-1.json`, Body: partitions.get(HOURS[0]!)![1]! }));
+  const replaced = await incremental();
+  assert.equal(replaced.report.state!.why, { [HOURS[4]!]: 'files replaced' }, 'another ETag');
+  await assertEqualsStateless(replaced);
 
   seen.length = 0;
   const idle = await incremental();
