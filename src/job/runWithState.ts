@@ -63,7 +63,6 @@ export async function runWithState({
     }
     const outputModule = import('./jobOutput.ts');
     outputModule.catch(() => {}); // awaited below
-    // No parquet-wasm warm-up here (see warmUpParquet): this thread is busy throughout, and an hourly run writes little.
     const { partitions: selected, warnings } = await times.wait('list', () => selectPartitions(source, selection));
     const plan = await times.wait('list', () => planRun(source, manifest, selected, lookback ?? null, concurrency));
     const objects = new ObjectWriter(store);
@@ -306,15 +305,27 @@ async function readLatestManifest(store: StateStore): Promise<Manifest | undefin
   return parseManifest(bytes, store.describe(manifestKey(generation)), generation);
 }
 
-/** Deletes what the new generation no longer names: objects of the one before, older manifests, and old orphans. */
+/**
+ * Deletes what the new generation no longer names: the objects of the one before and the manifest
+ * before that. Every {@link SWEEP_EVERY} generations (and at the first), also what no manifest names
+ * and is older than a day, left by runs killed before their commit, and older manifests: that takes
+ * a listing of the whole state, which an hourly run need not pay each time.
+ */
 async function collectGarbage(store: StateStore, previous: Manifest | undefined, committed: Manifest): Promise<void> {
   const keysOf = (manifest: Manifest | undefined) => (manifest?.partitions ?? []).flatMap((partition) => PARTITION_OBJECTS.map((name) => partition[name].key));
   const keep = new Set(keysOf(committed));
   const superseded = keysOf(previous).filter((key) => !keep.has(key));
-  const now = Date.now();
-  const stored = await store.list('');
-  const oldManifests = stored.filter(({ key }) => (generationOf(key) ?? Infinity) < committed.generation - 1).map(({ key }) => key);
-  const orphans = stored.filter(({ key, modified }) => key.startsWith('partitions/') && !keep.has(key) && now - modified > ORPHAN_AGE_MS).map(({ key }) => key);
-  await store.delete([...new Set([...superseded, ...oldManifests, ...orphans])]);
+  const doomed = [...superseded, ...(committed.generation > 2 ? [manifestKey(committed.generation - 2)] : [])];
+  if (committed.generation % SWEEP_EVERY === 1) {
+    const now = Date.now();
+    for (const { key, modified } of await store.list('')) {
+      if ((generationOf(key) ?? Infinity) < committed.generation - 1) doomed.push(key);
+      else if (key.startsWith('partitions/') && !keep.has(key) && now - modified > ORPHAN_AGE_MS) doomed.push(key);
+    }
+  }
+  await store.delete([...new Set(doomed)]);
 }
+
+/** Generations between two sweeps of the whole state for what no manifest names. */
+const SWEEP_EVERY = 24;
 
