@@ -6,4 +6,7 @@
 // hence the dynamic import below.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 const { runCli } = await import('./runCli.ts');
-process.exitCode = await runCli(process.argv.slice(2));
+const code = await runCli(process.argv.slice(2));
+// A stopped worker exits even if a connection to an absent Redis is still retrying in the background.
+if (process.argv[2] === 'worker') process.exit(code);
+process.exitCode = code;

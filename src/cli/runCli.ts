@@ -216,7 +216,13 @@ async function runWorkerCli(argv: string[], io: Io): Promise<number> {
   const [{ startWorker }, { describeRedis }] = await Promise.all([import('../job/queue/runWorker.ts'), import('../job/queue/redisConnection.ts')]);
   let worker;
   try {
-    worker = startWorker({ ...options, onTask: (kind, error) => error && io.stderr(`consent-metrics worker: ${kind} task failed: ${error.message}`) });
+    worker = startWorker({
+      ...options,
+      onTask: (kind, error) => error && io.stderr(`consent-metrics worker: ${kind} task failed: ${error.message}`),
+      onConnection: (event, why) => io.stderr(event === 'lost'
+        ? `consent-metrics worker: lost ${describeRedis(options.queue)} (${why}); reconnecting`
+        : `consent-metrics worker: back on ${describeRedis(options.queue)}`),
+    });
   } catch (error) {
     if (!(error instanceof ConsentMetricsError)) throw error;
     io.stderr(`consent-metrics worker: ${error.message}`);

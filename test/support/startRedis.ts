@@ -11,8 +11,9 @@ async function freePort(): Promise<number> {
   return port;
 }
 
-export async function startRedis() {
-  const port = await freePort();
+/** Starts a server on `port` (default: a free one): the same port again stands for a Redis back after a failover. */
+export async function startRedis(port?: number) {
+  port ??= await freePort();
   const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: ['ignore', 'pipe', 'pipe'] });
   await new Promise<void>((resolve, reject) => {
     let output = '';
@@ -31,6 +32,7 @@ export async function startRedis() {
   process.once('exit', kill);
   return {
     url: `redis://127.0.0.1:${port}`,
+    port,
     /** Kills the server (as a crash would). */
     async stop() {
       process.removeListener('exit', kill);

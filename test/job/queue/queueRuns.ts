@@ -232,6 +232,68 @@ test('Redis lost under a running job: one line, nothing written, work location e
   worker.kill('SIGKILL');
 });
 
+/** A worker whose stderr is kept, on `queue`. */
+function startWatchedWorker(queue: string): { child: ChildProcess; stderr: () => string } {
+  let stderr = '';
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'worker', '--queue', queue, '--lock-duration', '2'], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+    env: { ...process.env, AWS_ACCESS_KEY_ID: S3RVER_CREDENTIALS.accessKeyId, AWS_SECRET_ACCESS_KEY: S3RVER_CREDENTIALS.secretAccessKey, AWS_REGION: 'us-east-1' },
+  });
+  child.stderr!.on('data', (chunk) => (stderr += chunk));
+  workers.push(child);
+  return { child, stderr: () => stderr };
+}
+async function until(condition: () => boolean, what: string, seconds = 20) {
+  for (const started = performance.now(); !condition(); await new Promise((resolve) => setTimeout(resolve, 50))) {
+    if (performance.now() - started > seconds * 1000) throw new Error(`waited ${seconds} s for ${what}`);
+  }
+}
+
+test('an idle worker whose Redis goes away says so once, says when it is back, and stops within seconds of SIGTERM with Redis away', async () => {
+  let own = await startRedis();
+  const { child, stderr } = startWatchedWorker(own.url);
+  await until(() => stderr().includes('taking tasks'), 'the worker to start');
+  await own.stop();
+  await until(() => stderr().includes('lost redis://'), 'the worker to say it lost Redis');
+  await new Promise((resolve) => setTimeout(resolve, 3000)); // several reconnection attempts
+  assert.is(stderr().split('lost redis://').length - 1, 1, `said once: ${stderr()}`);
+  assert.match(stderr(), /consent-metrics worker: lost redis:\/\/127\.0\.0\.1:\d+ \(.+\); reconnecting/);
+  own = await startRedis(own.port);
+  await until(() => stderr().includes('back on redis://'), 'the worker to say Redis is back');
+  await own.stop();
+  await until(() => stderr().split('lost redis://').length - 1 === 2, 'the second loss');
+  const started = performance.now();
+  child.kill('SIGTERM');
+  assert.equal(await exitOf(child), { code: 0, signal: null });
+  assert.ok(performance.now() - started < 5000, `stopped in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+});
+
+test('a busy worker whose Redis goes away stops within seconds of SIGTERM; its task is left to the stalled-job check', async () => {
+  const own = await startRedis();
+  const s3 = await startS3rver(['events']);
+  const proxy = await startFaultProxy(s3.endpoint, s3.directory, ({ kind }) => (kind === 'get_object' ? 'drip_slow' : undefined));
+  try {
+    // One object of ~1 MB that drips: its read task takes ~20 s.
+    const body = Array.from({ length: 4000 }, (_, i) => JSON.stringify({ id: `e${i}`, type: 'pageview', domain: 'a.com', user: { id: `u${i}`, country: 'FR' } }).padEnd(250)).join('\n') + '\n';
+    await s3.client.send(new PutObjectCommand({ Bucket: 'events', Key: 'slow/datehour=2021-01-23-10/part-0.json', Body: body }));
+    const { child, stderr } = startWatchedWorker(own.url);
+    await until(() => stderr().includes('taking tasks'), 'the worker to start');
+    const run = runJob({ root: 's3://events/slow', queue: own.url, work, queueTimeout: 1000, s3: { endpoint: proxy.endpoint, credentials: S3RVER_CREDENTIALS, region: 'us-east-1' } })
+      .then(() => null, (error: Error) => error);
+    await until(() => proxy.injected.drip_slow > 0, 'the read task to start reading');
+    await own.stop();
+    await until(() => stderr().includes('lost redis://'), 'the worker to say it lost Redis');
+    const started = performance.now();
+    child.kill('SIGTERM');
+    assert.equal(await exitOf(child), { code: 0, signal: null });
+    assert.ok(performance.now() - started < 5000, `stopped in ${((performance.now() - started) / 1000).toFixed(1)} s with a task in hand`);
+    assert.match(String((await run)?.message), /^lost the queue at redis:/);
+  } finally {
+    await proxy.stop();
+    await s3.stop();
+  }
+});
+
 test.after(async () => {
   for (const worker of workers) worker.kill('SIGKILL');
   await redis.stop();
