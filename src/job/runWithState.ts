@@ -98,7 +98,7 @@ export async function runWithState({
       return readPartition(entry.datehour, entry.files, read, tokenCache, objects);
     };
     const seenIds = new IdSet({ lookback });
-    const counted: { entry: PlannedPartition; counts: GroupCounts; base: Promise<Omit<PartitionState, 'counted' | 'metrics' | 'kept'>>; duplicates: Promise<StateObject> }[] = [];
+    const counted: { entry: PlannedPartition; counts: GroupCounts; base: Promise<PartitionBase>; duplicates: Promise<StateObject> }[] = [];
     try {
       for (const entry of counting) {
         const { parts, ids, base } = entry.reason === undefined
