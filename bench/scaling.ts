@@ -1,11 +1,12 @@
 // Scaling: the same partition size, 10x the partitions (so 10x the events). Time should grow ~10x and
 // peak memory only by the dedup set (ids seen), since partitions are processed one at a time.
 //   npm run bench:scale -- [--events 200000] [--runs 3]
-import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { measureNode, medians, type Measured } from './measureProcess.ts';
 
 const { values } = parseArgs({ options: { events: { type: 'string', default: '200000' }, runs: { type: 'string', default: '3' } } });
 const small = Number(values.events);
@@ -15,24 +16,16 @@ const sets = [
   { events: small * 10, hours: 240 },
 ];
 
-const median = (numbers: number[]) => [...numbers].sort((a, b) => a - b)[Math.floor(numbers.length / 2)]!;
 const results = [];
 for (const { events, hours } of sets) {
   const data = `bench/data/scale-${events}-${hours}h`;
   if (!existsSync(data)) {
     execFileSync(process.execPath, ['--import', 'tsx', 'bench/generate.ts', '--events', String(events), '--hours', String(hours), '--files', '2', '--seed', '7', '--out', data], { stdio: 'inherit' });
   }
-  const runs = [];
-  for (let run = 0; run < Number(values.runs); run++) {
-    const usageFile = join(scratch, 'usage.json');
-    const started = performance.now();
-    const child = spawnSync(process.execPath, ['--import', './bench/reportUsage.mjs', 'bin/consent-metrics.mjs', data, '--limit', '0', '--out', join(scratch, 'out.parquet')], {
-      env: { ...process.env, BENCH_USAGE_FILE: usageFile },
-    });
-    if (child.status !== 0) throw new Error(String(child.stderr));
-    runs.push({ wall: (performance.now() - started) / 1000, ...JSON.parse(readFileSync(usageFile, 'utf8')) });
-  }
-  results.push({ events, hours, wall: median(runs.map((r) => r.wall)), cpu: median(runs.map((r) => r.cpuSeconds)), rss: median(runs.map((r) => r.peakRssMiB)) });
+  const runs: Measured[] = [];
+  for (let run = 0; run < Number(values.runs); run++) runs.push(await measureNode(['bin/consent-metrics.mjs', data, '--limit', '0', '--out', join(scratch, 'out.parquet')]));
+  const { wall, cpuSeconds: cpu, peakRssMiB: rss } = medians(runs);
+  results.push({ events, hours, wall, cpu, rss });
 }
 
 console.log('| events | hours (partitions) | wall | CPU | peak RSS |\n|---|---|---|---|---|');

@@ -83,14 +83,13 @@ export async function runWithState({
 
     // From the first changed partition on: each one read or loaded, deduplicated and counted, in datehour order.
     const counting = plan.partitions.slice(plan.first);
-    const toRead = counting.filter((entry) => entry.reason !== undefined).map((entry) => entry.partition!);
+    const toRead = counting.filter((entry) => entry.reason !== undefined);
     // Through the queue, workers read the partitions into the state; the objects are then loaded like any other.
-    const queuedReads: StateRead[] = counting.filter((entry) => entry.reason !== undefined).map((entry) => ({
+    const queued = queue === undefined ? undefined : await times.wait('waiting', () => readThroughQueue(queue, queueTimeout, onTask, toRead.map((entry) => ({
       root, state, version: objects.version, partition: entry.partition!, files: entry.files, strict, concurrency, s3: workerS3(s3),
-    }));
-    const queued = queue === undefined ? undefined : await times.wait('waiting', () => readThroughQueue(queue, queueTimeout, onTask, queuedReads));
+    }))));
     const pool = !queued && toRead.length > 0 && source.localPath && workers !== 0 ? new ParserPool(workers ?? defaultWorkers(), workerEntry(import.meta.url, 'jobWorker')) : null;
-    const reads = readPartitionFiles(source, queued ? [] : toRead, { concurrency, strict: false, workers, times }, pool ?? undefined)[Symbol.asyncIterator]();
+    const reads = readPartitionFiles(source, queued ? [] : toRead.map((entry) => entry.partition!), { concurrency, strict: false, workers, times }, pool ?? undefined)[Symbol.asyncIterator]();
     const tokenCache = new Map<string, TokenFacts>();
     const readHere = async (entry: PlannedPartition) => {
       const read = (await times.wait('waiting', () => reads.next())).value!;
@@ -174,7 +173,7 @@ export async function runWithState({
       warnings, retries: retriesBetween(retriesBefore, await retriesSoFar()),
     });
     const stateReport: StateReport = {
-      read: toRead.map((partition) => partition.datehour),
+      read: toRead.map((entry) => entry.datehour),
       recounted: counting.filter((entry) => entry.reason === undefined).map((entry) => entry.datehour),
       reused: datehours.slice(0, plan.first),
       removed: plan.removed,

@@ -89,17 +89,9 @@ export class IdSet {
 
   /** Adds row `row` of kept column `column` unless an equal id is in the set; true when it was new. */
   addIfAbsent(column: number, row: number, hash: number): boolean {
-    const slots = this.slots;
-    const mask = (slots.length >> 1) - 1;
-    let slot = hash & mask;
-    for (; ; slot = (slot + 1) & mask) {
-      const stored = slots[slot * 2 + 1]! - 1;
-      if (stored < 0) break;
-      if (slots[slot * 2] === hash && this.equals(stored, column, row)) return false;
-    }
-    slots[slot * 2] = hash;
-    slots[slot * 2 + 1] = this.columnStarts[column]! + row + 1;
-    if (++this.size * 3 > slots.length) this.slots = rehashPairs(slots, 2);
+    const slot = this.find(column, row, hash);
+    if (slot >= 0) return false;
+    this.insertAt(-slot - 1, hash, this.columnStarts[column]! + row);
     return true;
   }
 

@@ -29,6 +29,7 @@ export async function readObject(s3: S3Client, bucket: string, key: string): Pro
       return await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key, Range, IfMatch }));
     } catch (error) {
       if ((error as Error).name === 'PreconditionFailed') throw changedWhileReading(location);
+      if ((error as Error).name === 'NoSuchKey') throw new ObjectMissingError(s3Error(error, 'reading', location).message);
       throw s3Error(error, 'reading', location);
     }
   };
@@ -136,6 +137,22 @@ async function startHedge(getFrom: (byte: number) => Promise<GetObjectCommandOut
 
 const bodyOf = (response: GetObjectCommandOutput) => response.Body as AsyncIterable<Uint8Array>;
 const destroy = (response: GetObjectCommandOutput) => (response.Body as unknown as { destroy?: () => void })?.destroy?.();
+
+/** The object asked for does not exist (`object not found: s3://...`): a store may take that as "none". */
+export class ObjectMissingError extends ConsentMetricsError {}
+
+/**
+ * A whole object's bytes, read as `readObject` reads (resumed, hedged), in a buffer of its own
+ * (aligned, for typed-array views).
+ *
+ * @example
+ * const bytes = await readWholeObject(client, 'scratch', 'work/run-1/result.arrow');
+ */
+export async function readWholeObject(s3: S3Client, bucket: string, key: string): Promise<Uint8Array> {
+  const chunks: Uint8Array[] = [];
+  for await (const chunk of await readObject(s3, bucket, key)) chunks.push(chunk);
+  return new Uint8Array(Buffer.concat(chunks)); // a copy: a small Buffer.concat lives in a shared pool, unaligned
+}
 
 const changedWhileReading = (location: string) =>
   new ConsentMetricsError(`${location} was replaced while it was read; rerun to read the new version`);

@@ -33,11 +33,6 @@ export interface IdsToLookUp {
 export class EarlierIds {
   private readonly partitions: { index: number; hour: number; hashes: Int32Array; secondHashes: Int32Array; duplicates?: Uint8Array }[] = [];
 
-  /** Ids held (duplicate rows included: they are never matched). */
-  get size(): number {
-    return this.partitions.reduce((sum, partition) => sum + partition.hashes.length, 0);
-  }
-
   /** Adds partition `index`'s ids, of hour `hour` (hours since 1970), by their two hashes; rows marked 1 in `duplicates` were not kept. */
   add(index: number, hour: number, hashes: Int32Array, secondHashes: Int32Array, duplicates?: Uint8Array): void {
     this.partitions.push({ index, hour, hashes, secondHashes, duplicates });

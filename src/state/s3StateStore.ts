@@ -1,5 +1,6 @@
-import { DeleteObjectsCommand, GetObjectCommand, paginateListObjectsV2, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { DeleteObjectsCommand, paginateListObjectsV2, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { folderPrefix, parseS3Url } from '../s3/parseS3Url.ts';
+import { ObjectMissingError, readWholeObject } from '../s3/readObject.ts';
 import { s3Error } from '../s3/s3Error.ts';
 import type { StateStore, StoredKey } from './StateStore.ts';
 
@@ -16,13 +17,11 @@ export function s3StateStore(location: string, client: S3Client): StateStore {
   return {
     describe,
     async get(relative) {
-      try {
-        const answer = await client.send(new GetObjectCommand({ Bucket: bucket, Key: root + relative }));
-        return await answer.Body!.transformToByteArray();
-      } catch (error) {
-        if ((error as Error).name === 'NoSuchKey') return undefined;
-        throw s3Error(error, 'reading', describe(relative));
-      }
+      // Read as input objects are (resumed, a stalled body asked for again); a missing one is "none".
+      return readWholeObject(client, bucket, root + relative).catch((error: unknown) => {
+        if (error instanceof ObjectMissingError) return undefined;
+        throw error;
+      });
     },
     async put(relative, bytes) {
       try {

@@ -10,7 +10,9 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { ConsentMetricsError, runJob, type JobOptions, type JobResult } from '../../src/index.ts';
+import { ConsentMetricsError, METRIC_COLUMNS, runJob, type JobOptions, type JobResult } from '../../src/index.ts';
+import { rowsDiffer } from '../support/fixtures.ts';
+import { referenceJob } from '../support/referenceJob.ts';
 import { acquireStateLock } from '../../src/state/stateLock.ts';
 import { openStateStore } from '../../src/state/openStateStore.ts';
 import { seededRandom } from '../support/random.ts';
@@ -33,6 +35,10 @@ async function assertEqualsStateless(root: string, incremental: JobResult, out: 
   assert.equal({ events, duplicates, lines, rejected, invalid_tokens, files, partitions: datehours },
     { events: report.events, duplicates: report.duplicates, lines: report.lines, rejected: report.rejected, invalid_tokens: report.invalid_tokens, files: report.files, partitions: report.partitions });
   assert.equal(incremental.metrics.objects(), stateless.metrics.objects());
+  // And, independently of the job's code, the naive reading of the SPEC.
+  const naive = referenceJob(root, { lookback: options.lookback });
+  assert.is(rowsDiffer(incremental.metrics.objects().map((row) => METRIC_COLUMNS.map((name) => (row as Record<string, unknown>)[name])), naive.rows), null);
+  assert.is(incremental.report.duplicates, naive.duplicates);
 }
 
 const copyHour = (root: string, datehour: string) => cpSync(join(source, `datehour=${datehour}`), join(root, `datehour=${datehour}`), { recursive: true });

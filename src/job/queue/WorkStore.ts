@@ -4,7 +4,7 @@ import { DeleteObjectsCommand, paginateListObjectsV2, type S3Client } from '@aws
 import { ConsentMetricsError } from '../../errors.ts';
 import { createS3Client, type S3Options } from '../../s3/createS3Client.ts';
 import { folderPrefix, isS3Url, parseS3Url } from '../../s3/parseS3Url.ts';
-import { readObject } from '../../s3/readObject.ts';
+import { readWholeObject } from '../../s3/readObject.ts';
 import { s3Error } from '../../s3/s3Error.ts';
 import { localSink } from '../../write/localSink.ts';
 import { s3Sink } from '../../write/s3Sink.ts';
@@ -68,11 +68,7 @@ function s3WorkStore(location: string, client: S3Client): WorkStore {
   return {
     describe,
     put: (relative, bytes) => sink.write([{ key: relative, bytes }]),
-    async get(relative) {
-      const chunks: Uint8Array[] = [];
-      for await (const chunk of await readObject(client, bucket, root + relative)) chunks.push(chunk);
-      return new Uint8Array(Buffer.concat(chunks)); // a copy: a small Buffer.concat lives in a shared pool, unaligned
-    },
+    get: (relative) => readWholeObject(client, bucket, root + relative),
     async clear() {
       try {
         for await (const page of paginateListObjectsV2({ client }, { Bucket: bucket, Prefix: root })) {
