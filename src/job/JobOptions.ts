@@ -62,7 +62,11 @@ export interface JobOptions extends PartitionSelection {
  * const { metrics, report, written }: JobResult = await runJob({ root: 'fixtures/example/input', out: 'out/m.parquet' });
  */
 export interface JobResult {
-  /** One row per (datehour, domain, country); the columns of SPEC.md. */
+  /**
+   * One row per (datehour, domain, country) of the datehours the run selected; the columns of SPEC.md.
+   * With `state`, those rows as one run over every partition the state has gives them (an hourly run
+   * gives its hour, not the whole history; `out` as one file holds the whole history).
+   */
   metrics: ColumnTable;
   /** What was read, left out, deduplicated and retried. */
   report: RunReport;

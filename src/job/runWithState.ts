@@ -66,12 +66,20 @@ export async function runWithState({
     const { partitions: selected, warnings } = await times.wait('list', () => selectPartitions(source, selection));
     const plan = await times.wait('list', () => planRun(source, manifest, selected, lookback ?? null, concurrency));
     const objects = new ObjectWriter(store);
-    // While the first partition is read: the reused partitions' ids (for deduplication) and rows (for the output).
+    const target = out === undefined ? undefined : await openSink(out, s3Settings);
+    const location = target?.sink.describe(target.key);
+    const previous = manifest?.output;
+    const sameOutput = previous?.location === location && previous?.compression === compression;
+    // While the first partition is read: the reused partitions' ids (for deduplication), and the rows
+    // of those the run gives back (its selection) or may write; not every hour of the history.
     const loadingEarlier = loadEarlierIds(store, plan, lookback, concurrency);
     loadingEarlier.catch(() => {}); // awaited in the loop
-    const reusedMetrics = pMap(plan.partitions.slice(0, plan.first), async ({ old }) => {
+    const chosen = new Set(selected.map((partition) => partition.datehour));
+    const rewritesFile = target !== undefined && !target.byDatehour && (plan.first < plan.partitions.length || plan.removed.length > 0 || !sameOutput);
+    const wanted = (datehour: string) => chosen.has(datehour) || rewritesFile || (target?.byDatehour === true && (!sameOutput || !previous!.datehours.includes(datehour)));
+    const reusedMetrics = pMap(plan.partitions.slice(0, plan.first).filter(({ datehour }) => wanted(datehour)), async ({ datehour, old }) => {
       const [bytes, { tableFromIPC }] = await Promise.all([getObject(store, old!.metrics).then((packed) => unpackBytes(packed, old!.metrics.key)), outputModule]);
-      return tableFromIPC(bytes);
+      return [datehour, tableFromIPC(bytes)] as const;
     }, { concurrency });
     reusedMetrics.catch(() => {}); // awaited for the output
     const idsLoaded = new Map<number, Promise<IdColumn>>();
@@ -124,7 +132,7 @@ export async function runWithState({
       let begin = 0;
       for (const counts of batch) metricsOf.set(counts.datehour, table.slice(begin, (begin += counts.groups)));
     }
-    (await reusedMetrics).forEach((table, index) => metricsOf.set(plan.partitions[index]!.datehour, table));
+    for (const [datehour, table] of await reusedMetrics) metricsOf.set(datehour, table);
 
     // The new objects, once written; then the tallies in datehour order (strict mode fails on the first
     // problem a stateless run would name, before any output is written).
@@ -139,17 +147,13 @@ export async function runWithState({
     const tally = new Tally(strict);
     for (const partition of partitions) tally.merge(partition.tally);
     const datehours = partitions.map((partition) => partition.datehour);
-    const output = joinMetrics(datehours.map((datehour) => metricsOf.get(datehour)!));
+    const rowsOf = (some: string[]) => joinMetrics(some.map((datehour) => metricsOf.get(datehour)!));
 
     // The output: rewritten where rows changed, or where it was never written.
-    const target = out === undefined ? undefined : await openSink(out, s3Settings);
-    const location = target?.sink.describe(target.key);
-    const previous = manifest?.output;
-    const sameOutput = previous?.location === location && previous?.compression === compression;
     let toWrite: string[] = [];
     if (target?.byDatehour) toWrite = sameOutput ? datehours.filter((datehour) => changed.has(datehour) || !previous!.datehours.includes(datehour)) : datehours;
-    else if (target) toWrite = sameOutput && changed.size === 0 && plan.removed.length === 0 ? [] : datehours;
-    const written = target && toWrite.length > 0 ? await times.wait('write', () => writeToTarget(output, target, toWrite, compression)) : [];
+    else if (target) toWrite = rewritesFile && (!sameOutput || changed.size > 0 || plan.removed.length > 0) ? datehours : [];
+    const written = target && toWrite.length > 0 ? await times.wait('write', () => writeToTarget(rowsOf(toWrite), target, toWrite, compression)) : [];
 
     // Commit: a new generation, unless nothing at all changed.
     const outputState = location === undefined ? previous ?? null : { location, compression, datehours };
@@ -180,7 +184,8 @@ export async function runWithState({
       why: Object.fromEntries(counting.filter((entry) => entry.reason !== undefined).map((entry) => [entry.datehour, entry.reason!])),
       generation: idle ? manifest!.generation : generation,
     };
-    return { metrics: times.measure('result', () => resultTable(output)), report: { ...report, state: stateReport }, written, times };
+    const given = datehours.filter((datehour) => chosen.has(datehour));
+    return { metrics: times.measure('result', () => resultTable(rowsOf(given))), report: { ...report, state: stateReport }, written, times };
   } finally {
     await lock.release();
   }
