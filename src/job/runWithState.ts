@@ -67,6 +67,7 @@ export async function runWithState({
     const plan = await times.wait('list', () => planRun(source, manifest, selected, lookback ?? null, concurrency));
     const objects = new ObjectWriter(store);
     const target = out === undefined ? undefined : await openSink(out, s3Settings);
+    if (target) void outputModule.then(({ warmUpParquet }) => warmUpParquet(compression)).catch(() => {}); // as runJob does
     const location = target?.sink.describe(target.key);
     const previous = manifest?.output;
     const sameOutput = previous?.location === location && previous?.compression === compression;
@@ -88,6 +89,12 @@ export async function runWithState({
       if (!idsLoaded.has(index)) idsLoaded.set(index, getObject(store, old.ids).then((bytes) => decodeIds(bytes, old, old.ids.key)));
       return idsLoaded.get(index)!;
     };
+    // The hour before the first one counted holds most of the copies found (retries that crossed the
+    // hour): its id bytes are fetched while that hour is read, not after the hashes matched.
+    const before = plan.partitions[plan.first - 1];
+    if (before && plan.first < plan.partitions.length && hoursSince1970(plan.partitions[plan.first]!.datehour) - hoursSince1970(before.datehour) <= (lookback ?? Infinity)) {
+      loadIds(plan.first - 1).catch(() => {}); // awaited if a hash matches
+    }
 
     // From the first changed partition on: each one read or loaded, deduplicated and counted, in datehour order.
     const counting = plan.partitions.slice(plan.first);
@@ -114,6 +121,8 @@ export async function runWithState({
         const idColumn = { rows: ids.rows, idBytes: ids.bytes, idOffsets: ids.offsets, idHashes: ids.idHashes };
         const earlier = await times.wait('dedup', () => loadingEarlier);
         const earlierHours = await times.wait('dedup', () => earlier.latestHours(idColumn, loadIds));
+        // Sized once for the partitions to count (within the window), not grown by rehashing.
+        if (seenIds.size === 0) seenIds.reserve(ids.rows * Math.min(counting.length, lookback === undefined ? Infinity : lookback + 1));
         // Packed on zlib's threads while this one counts: after the earlier ids, which wait on the same threads.
         const written = base();
         const duplicates = times.measure('dedup', () => markDuplicates([idColumn], seenIds, { hour: hoursSince1970(entry.datehour), earlierHours }));

@@ -1,3 +1,4 @@
+import { pMapIterable } from 'p-map';
 import { NO_HOUR } from '../metrics/IdSet.ts';
 import { hashBytes } from '../read/hashBytes.ts';
 
@@ -48,10 +49,13 @@ export class EarlierIds {
     const lookUp = new RowsByHash(ids);
     const candidates = this.partitions.map((partition) => lookUp.matches(partition.hashes, partition.secondHashes, partition.duplicates));
     const hours = new Int32Array(ids.rows).fill(NO_HOUR);
-    for (const [position, found] of candidates.entries()) {
-      if (found.length === 0) continue;
-      const { index, hour } = this.partitions[position]!;
-      const column = await loadIds(index);
+    const matched = [...candidates.entries()].filter(([, found]) => found.length > 0);
+    // The matched partitions' ids fetched a few at once, compared in order as they come.
+    const columns = pMapIterable(matched, ([position]) => loadIds(this.partitions[position]!.index), { concurrency: ID_FETCHES });
+    let next = 0;
+    for await (const column of columns) {
+      const [position, found] = matched[next++]!;
+      const { hour } = this.partitions[position]!;
       for (let at = 0; at < found.length; at += 2) {
         const [earlierRow, row] = [found[at]!, found[at + 1]!];
         const same = equalBytes(column.bytes, column.offsets[earlierRow]!, column.offsets[earlierRow + 1]!, ids.idBytes, ids.idOffsets[row]!, ids.idOffsets[row + 1]!);
@@ -109,6 +113,9 @@ class RowsByHash {
     return this.second[row]!;
   }
 }
+
+/** Partitions' id bytes fetched at once to confirm matches. */
+const ID_FETCHES = 4;
 
 /** The bits of a hash that index `present`: its top 20, a 128 KiB bitmap. */
 const PRESENT_SHIFT = 12;
