@@ -67,7 +67,6 @@ export async function runWithState({
     const plan = await times.wait('list', () => planRun(source, manifest, selected, lookback ?? null, concurrency));
     const objects = new ObjectWriter(store);
     const target = out === undefined ? undefined : await openSink(out, s3Settings);
-    if (target) void outputModule.then(({ warmUpParquet }) => warmUpParquet(compression)).catch(() => {}); // as runJob does
     const location = target?.sink.describe(target.key);
     const previous = manifest?.output;
     const sameOutput = previous?.location === location && previous?.compression === compression;
