@@ -1,6 +1,7 @@
 // Side-by-side benchmark: our CLI and DuckDB on the same data, each as its own process, start to exit,
 // on compact JSON and on JSON spaced as Python's json.dumps writes it (generated when missing).
 //   npm run bench -- [--events 2000000] [--runs 5] [--threads 2] [--spacing compact,python] [--only duckdb]
+//   npm run bench -- --s3 [--events 2000000] [--runs 5]: the same data local and through s3rver (bench/s3.ts)
 // Runs are paired (the engines alternate), so a noisy moment hits both. Prints wall, CPU and peak RSS
 // (medians) for both, the ratios, and checks the outputs are equal.
 import { execFileSync } from 'node:child_process';
@@ -19,9 +20,17 @@ const { values } = parseArgs({
     threads: { type: 'string', default: '2' },
     spacing: { type: 'string', default: 'compact,python' },
     only: { type: 'string' },
+    s3: { type: 'boolean', default: false },
   },
 });
 const scratch = await mkdtemp(join(tmpdir(), 'consent-metrics-bench-'));
+if (values.s3) {
+  const data = `bench/data/events-${values.events}`;
+  if (!existsSync(data)) execFileSync(process.execPath, ['--import', 'tsx', 'bench/generate.ts', '--events', values.events!, '--hours', '24', '--files', '2', '--seed', '1', '--out', data], { stdio: 'inherit' });
+  await (await import('./s3.ts')).compareS3(data, join(scratch, 's3.parquet'), Number(values.runs));
+  await rm(scratch, { recursive: true, force: true });
+  process.exit();
+}
 const engines = {
   'consent-metrics': (data: string, out: string) => ['bin/consent-metrics.mjs', data, '--out', out, '--limit', '0'],
   duckdb: (data: string, out: string) => ['bench/duckdbJob.mjs', data, out, values.threads!],

@@ -31,14 +31,31 @@ const ownModuleUrls = (outdir) => ({
   },
 });
 
+/** As `ownModuleUrls`, for output files one folder below dist/, whose banner defines `__distRoot`. */
+const distRelativeUrls = (root) => ({
+  name: 'dist-relative-urls',
+  setup(build) {
+    build.onLoad({ filter: /\.m?js$/ }, async ({ path }) => {
+      const source = await readFile(path, 'utf8');
+      if (!source.includes('import.meta.url')) return undefined;
+      const from = relative(root, path).split(sep).join('/');
+      return { contents: source.replaceAll('import.meta.url', `new URL(${JSON.stringify(from)}, __distRoot).href`), loader: 'js' };
+    });
+  },
+});
+
 const options = {
   bundle: true, format: 'esm', platform: 'node', target: 'node20', external, logLevel: 'warning',
   // Bundled CommonJS (tslib, flatbuffers) may call require(); an ES module has none of its own.
   banner: { js: "import { createRequire as __bundleRequire } from 'node:module'; const require = __bundleRequire(import.meta.url);" },
 };
 await build({ ...options, entryPoints: [dist + 'cli/main.js'], outdir: dist + 'cli/bundle', splitting: true, plugins: [ownModuleUrls(dist + 'cli/bundle')] });
-for (const worker of ['job/jobWorker.js', 'read/parseWorker.js']) {
-  const outfile = dist + worker;
-  await build({ ...options, entryPoints: [outfile], outfile, allowOverwrite: true, plugins: [ownModuleUrls(dirname(outfile))] });
-  await rm(`${outfile}.map`, { force: true }); // tsc's map of the file before it was bundled
-}
+// The worker scripts, in place, with the code they share in dist/chunks/ (every file one folder deep,
+// so one banner finds dist/ from any of them): what only some runs use (the S3 SDK, for threads that
+// fetch objects) stays in a chunk of its own, loaded when first asked for, not by every thread.
+const workers = ['job/jobWorker.js', 'read/parseWorker.js'];
+await build({
+  ...options, entryPoints: workers.map((worker) => dist + worker), outdir: dist, outbase: dist, splitting: true, chunkNames: 'chunks/[name]-[hash]',
+  allowOverwrite: true, banner: { js: `${options.banner.js} const __distRoot = new URL('../', import.meta.url).href;` }, plugins: [distRelativeUrls(dist)],
+});
+for (const worker of workers) await rm(`${dist}${worker}.map`, { force: true }); // tsc's maps of the files before they were bundled

@@ -1,12 +1,13 @@
 export { ConsentMetricsError, StrictModeError } from './errors.ts';
 
-export type { Source } from './source/Source.ts';
+export type { RemoteObject, Source } from './source/Source.ts';
 export { localSource } from './source/localSource.ts';
 export { openSource } from './source/openSource.ts';
 export { s3Source } from './source/s3Source.ts';
 
-export { createS3Client, S3_DEFAULTS, type S3Options } from './s3/createS3Client.ts';
-export { readObject } from './s3/readObject.ts';
+export { createS3Client, S3_DEFAULTS, settingsOf, type S3Options, type S3Settings } from './s3/createS3Client.ts';
+export { readObject, type ByteRange, type ReadObjectOptions } from './s3/readObject.ts';
+export { readObjectInParts, PART_BYTES, PARTS_IN_FLIGHT, SPLIT_ABOVE, type ListedObject } from './s3/readObjectInParts.ts';
 export { retryCountsOf } from './s3/retries.ts';
 export { noRetries, RETRY_KINDS, type RetryCounts, type RetryKind } from './s3/retryKinds.ts';
 export { parseS3Url, isS3Url, type S3Location } from './s3/parseS3Url.ts';
@@ -16,7 +17,7 @@ export { selectPartitions, type Partition, type PartitionSelection, type Selecte
 
 export type { PartitionEvents, ReadOptions } from './read/readPartitions.ts';
 export { FileParser } from './read/FileParser.ts';
-export type { FileParserOptions, ParsedFile, DictionaryColumn } from './read/ParsedFile.ts';
+export type { FileParserOptions, ParsedFile, DictionaryColumn, ReservedRoom } from './read/ParsedFile.ts';
 export { parseEventJson, EVENT_TYPES, type EventType, type EventFields, type Rejection } from './read/parseEventJson.ts';
 export { partitionTable } from './read/partitionTable.ts';
 

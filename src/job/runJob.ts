@@ -75,8 +75,8 @@ async function runHere({
   const tally = new Tally(strict);
   let seenIds = new IdSet({ lookback });
   const tokenCache = new Map<string, TokenFacts>(); // when counting on this thread
-  // Local files: worker threads parse them and count partitions; this thread finds the duplicates.
-  const pool = source.localPath && workers !== 0 ? new ParserPool(workers ?? defaultWorkers(), workerEntry(import.meta.url, 'jobWorker')) : null;
+  // Local files and S3 objects: worker threads read, parse and count them; this thread finds the duplicates.
+  const pool = (source.localPath || source.remote) && workers !== 0 ? new ParserPool(workers ?? defaultWorkers(), workerEntry(import.meta.url, 'jobWorker')) : null;
   if (pool) for (const stage of ['expand', ...COUNT_STAGES] as const) times.besideMainThread.add(stage);
   // The metrics as Arrow in the output schema (typed arrays, not JS arrays of values), made for a batch
   // of partitions at a time from their counts.

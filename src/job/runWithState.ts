@@ -102,7 +102,7 @@ export async function runWithState({
     const queued = queue === undefined ? undefined : await times.wait('waiting', () => readThroughQueue(queue, queueTimeout, onTask, toRead.map((entry) => ({
       root, state, version: objects.version, partition: entry.partition!, files: entry.files, strict, concurrency, s3: workerS3(s3),
     }))));
-    const pool = !queued && toRead.length > 0 && source.localPath && workers !== 0 ? new ParserPool(workers ?? defaultWorkers(), workerEntry(import.meta.url, 'jobWorker')) : null;
+    const pool = !queued && toRead.length > 0 && (source.localPath || source.remote) && workers !== 0 ? new ParserPool(workers ?? defaultWorkers(), workerEntry(import.meta.url, 'jobWorker')) : null;
     const reads = readPartitionFiles(source, queued ? [] : toRead.map((entry) => entry.partition!), { concurrency, strict: false, workers, times }, pool ?? undefined)[Symbol.asyncIterator]();
     const tokenCache = new Map<string, TokenFacts>();
     const readHere = async (entry: PlannedPartition) => {

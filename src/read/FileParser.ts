@@ -5,7 +5,7 @@ import { FileColumns } from './FileColumns.ts';
 import { hashBytes, NULL_HASH } from './hashBytes.ts';
 import { decodeJsonString } from './jsonBytes.ts';
 import { LineScanner, STOP } from './LineScanner.ts';
-import type { FileParserOptions, ParsedFile } from './ParsedFile.ts';
+import type { FileParserOptions, ParsedFile, ReservedRoom } from './ParsedFile.ts';
 import { parseEventJson, type EventFields } from './parseEventJson.ts';
 import { ESCAPED, EventSpans, scanEvent } from './scanEvent.ts';
 import { sampledHash, TokenTable } from './TokenTable.ts';
@@ -94,9 +94,9 @@ export class FileParser {
 
   /** Parses every complete line of a chunk; a line cut at the chunk's end waits for the next one. */
   push(chunk: Uint8Array): void {
-    this.bytes += chunk.length;
-    this.scanner.load(chunk, this.carryFrom); // a copy: the caller may reuse the chunk's memory
-    this.carryFrom = this.scanInput(this.scanner.inputStart, false);
+    const { into, at } = this.reserve(chunk.length);
+    into.set(chunk, at); // a copy: the caller may reuse the chunk's memory
+    this.commit(chunk.length);
   }
 
   /**
@@ -108,13 +108,28 @@ export class FileParser {
    * while (parser.pushFrom((into, offset, length) => readSync(fd, into, offset, length, null), 8 << 20) > 0);
    */
   pushFrom(read: (into: Uint8Array, offset: number, length: number) => number, length: number): number {
-    const at = this.scanner.prepare(this.carryFrom, length);
-    const count = read(this.scanner.bytes, at, length);
-    this.scanner.loaded(at + count);
+    const { into, at } = this.reserve(length);
+    return this.commit(read(into, at, length));
+  }
+
+  /**
+   * Room for up to `length` bytes in the scanner's memory, from `into[at]`: write them there (nothing else
+   * may touch the parser meanwhile), then {@link commit} how many were written.
+   */
+  reserve(length: number): ReservedRoom {
+    this.reserved = this.scanner.prepare(this.carryFrom, length);
+    return { into: this.scanner.bytes, at: this.reserved };
+  }
+
+  /** Parses the complete lines of the `count` bytes written after {@link reserve}; returns `count`. */
+  commit(count: number): number {
+    this.scanner.loaded(this.reserved + count);
     this.bytes += count;
     this.carryFrom = this.scanInput(this.scanner.inputStart, false);
     return count;
   }
+
+  private reserved = 0;
 
   /** Parses the last line (if it has no newline) and returns the columns. */
   finish(): ParsedFile {

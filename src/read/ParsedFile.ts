@@ -74,6 +74,19 @@ export interface FileParserOptions {
   judgeTokens?: boolean;
 }
 
+/**
+ * Where `FileParser.reserve` made room for bytes.
+ *
+ * @example
+ * const { into, at }: ReservedRoom = parser.reserve(chunk.length);
+ */
+export interface ReservedRoom {
+  /** The parser's memory. */
+  into: Uint8Array;
+  /** Where the bytes go in it. */
+  at: number;
+}
+
 /** The buffers of a parsed file, for `postMessage(file, transferList(file))`. */
 export function transferList(file: ParsedFile): ArrayBuffer[] {
   return [file.idBytes, file.idOffsets, file.idHashes, file.type, file.line, file.domain.codes, file.country.codes, file.token.codes, file.tokenVerdicts,

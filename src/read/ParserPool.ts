@@ -1,5 +1,7 @@
 import { Worker } from 'node:worker_threads';
 import { ConsentMetricsError } from '../errors.ts';
+import type { RetryCounts } from '../s3/retryKinds.ts';
+import type { RemoteObject } from '../source/Source.ts';
 import type { ParsedFile } from './ParsedFile.ts';
 import type { WorkerReply, WorkerRequest } from './workerProtocol.ts';
 
@@ -21,7 +23,7 @@ interface Job {
 }
 
 /**
- * Worker threads that parse local files (and, with a job's worker script, count partitions), so the
+ * Worker threads that parse local files and S3 objects (and, with a job's worker script, count partitions), so the
  * work uses every core. Each worker takes one request at a time; the rest wait in a queue. Call
  * `close()` when done. A worker holds the event loop open only while it has work, so an abandoned
  * pool does not keep the process alive.
@@ -57,6 +59,14 @@ export class ParserPool {
   /** Parses the file at `path`; `describe` names it in the report and in errors. */
   parse(path: string, describe: string): Promise<ParsedFile> {
     return this.run<ParsedFile>({ kind: 'parse', path, describe }, [], `cannot read ${describe}`);
+  }
+
+  /**
+   * Parses an S3 object the worker fetches itself; `retries` are those the worker's client made since
+   * its last answer (add them to the run's).
+   */
+  parseRemote(remote: RemoteObject, describe: string): Promise<ParsedFile & { retries: RetryCounts }> {
+    return this.run({ kind: 'parse', remote, describe }, [], `cannot read ${describe}`);
   }
 
   /**
@@ -97,7 +107,7 @@ export class ParserPool {
     const jobs = this.running.get(worker)!;
     const job = jobs.shift()!;
     if (jobs.length === 0) worker.unref();
-    if ('error' in reply) job.reject(new ConsentMetricsError(`${job.describe}: ${reply.error}`));
+    if ('error' in reply) job.reject(new ConsentMetricsError(reply.whole ? reply.error : `${job.describe}: ${reply.error}`));
     else job.resolve(reply.result);
     this.dispatch();
   }

@@ -4,6 +4,7 @@ import { createGunzip } from 'node:zlib';
 import { FileParser } from './FileParser.ts';
 import type { FileParserOptions, ParsedFile } from './ParsedFile.ts';
 import { isGzip } from './gunzipIfNeeded.ts';
+import { pushInBlocks } from './pushInBlocks.ts';
 
 /** Bytes read at a time, straight into the parser's memory. */
 const CHUNK_BYTES = 8 << 20;
@@ -19,7 +20,7 @@ export async function parseLocalFile(path: string, describe: string, options: Fi
   try {
     const head = Buffer.alloc(2);
     if (isGzip(head.subarray(0, readSync(fd, head, 0, 2, 0)))) {
-      for await (const chunk of createReadStream(path).pipe(createGunzip())) parser.push(chunk);
+      await pushInBlocks(parser, createReadStream(path).pipe(createGunzip()));
       return parser.finish();
     }
     let position = 0;

@@ -10,6 +10,7 @@ import { FileParser } from './FileParser.ts';
 import type { ParsedFile } from './ParsedFile.ts';
 import { gunzipIfNeeded } from './gunzipIfNeeded.ts';
 import { ParserPool } from './ParserPool.ts';
+import { pushInBlocks } from './pushInBlocks.ts';
 
 export const DEFAULT_CONCURRENCY = 8;
 
@@ -33,8 +34,10 @@ export interface ReadOptions {
   /** Fail on the first rejected line instead of counting it. Default: false. */
   strict?: boolean;
   /**
-   * Worker threads parsing local files. Default: the machine's cores (at most 8); 0 parses on the
-   * calling thread. Files of other sources (S3) are parsed on the calling thread as they stream in.
+   * Worker threads reading and parsing files: local files, and S3 objects each thread fetches with a
+   * client of its own (made from the settings of the source's client, when `createS3Client` made it).
+   * Default: the machine's cores (at most 8); 0 parses on the calling thread, as it does the objects of a
+   * client given ready-made.
    */
   workers?: number;
   /** Stage times to add this read's to: `parse` (summed over the parsing threads) and `assemble`. Default: none kept. */
@@ -102,10 +105,15 @@ export async function* readPartitionFiles(
 
   const listedBytes = listed.map(({ keys }) => sumOfSizes(source, keys));
   const runListedBytes = sumOfSizes(source, listed.flatMap(({ keys }) => keys));
-  const parsers = !source.localPath ? null : pool ?? (workers > 0 ? new ParserPool(workers) : null);
+  const parsers = !source.localPath && !source.remote ? null : pool ?? (workers > 0 ? new ParserPool(workers) : null);
   if (parsers) times.besideMainThread.add('parse');
-  const parse = (key: string): Promise<ParsedFile> =>
-    parsers ? parsers.parse(source.localPath!(key), source.describe(key)) : parseStream(source, key);
+  const parse = async (key: string): Promise<ParsedFile> => {
+    if (!parsers) return parseStream(source, key);
+    if (source.localPath) return parsers.parse(source.localPath(key), source.describe(key));
+    const { retries, ...parsed } = await parsers.parseRemote(source.remote!(key), source.describe(key));
+    await source.addRetries?.(retries);
+    return parsed;
+  };
   try {
     // Files are taken in key order; a remote object that stalls must not stop the others, so remote
     // reads run further ahead (objects, not bytes: an object waiting is its parsed columns, a third of
@@ -145,7 +153,7 @@ function sumOfSizes(source: Source, keys: readonly string[]): number | undefined
 async function parseStream(source: Source, key: string): Promise<ParsedFile> {
   const parser = new FileParser(source.describe(key));
   try {
-    for await (const chunk of gunzipIfNeeded(await source.open(key))) parser.push(chunk);
+    await pushInBlocks(parser, gunzipIfNeeded(await source.open(key)));
   } catch (error) {
     if (error instanceof ConsentMetricsError) throw error;
     throw new ConsentMetricsError(`cannot read ${source.describe(key)}: ${(error as Error).message}`);

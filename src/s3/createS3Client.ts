@@ -33,6 +33,9 @@ export interface S3Options {
   stallTimeout?: number;
 }
 
+/** The settings of an S3 client, without a ready client: plain data, which a worker thread can make its own client from. */
+export type S3Settings = Omit<S3Options, 'client'>;
+
 /**
  * Defaults of the S3 options, in milliseconds and attempts.
  *
@@ -71,7 +74,7 @@ export function createS3Client({
   connectTimeout = S3_DEFAULTS.connectTimeout,
   idleTimeout = S3_DEFAULTS.idleTimeout,
   stallTimeout = S3_DEFAULTS.stallTimeout,
-}: Omit<S3Options, 'client'> = {}): S3Client {
+}: S3Settings = {}): S3Client {
   const customEndpoint = endpoint ?? process.env.AWS_ENDPOINT_URL_S3 ?? process.env.AWS_ENDPOINT_URL;
   const pace = new BodyPace(stallTimeout);
   const client = new S3Client({
@@ -86,5 +89,20 @@ export function createS3Client({
     requestHandler: new PacedHttpHandler({ connectionTimeout: connectTimeout, socketTimeout: idleTimeout }, pace),
   });
   setPace(client, pace);
+  madeFrom.set(client, { endpoint: customEndpoint, region, credentials, maxAttempts, connectTimeout, idleTimeout, stallTimeout });
   return client;
+}
+
+const madeFrom = new WeakMap<S3Client, S3Settings>();
+
+/**
+ * The settings `client` was made from by `createS3Client` (the endpoint as resolved), for a worker thread
+ * to make a client like it; undefined for a client made otherwise (a test's mock, custom middleware).
+ * Static `credentials` are part of them; without, each thread resolves the standard chain itself.
+ *
+ * @example
+ * const settings = settingsOf(client); // { endpoint: 'http://127.0.0.1:9000', maxAttempts: 5, ... }
+ */
+export function settingsOf(client: S3Client): S3Settings | undefined {
+  return madeFrom.get(client);
 }

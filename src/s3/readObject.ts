@@ -22,8 +22,9 @@ import { s3Error } from './s3Error.ts';
  * @example
  * for await (const chunk of await readObject(client, 'events', 'raw/datehour=2021-01-23-10/part-0.json')) parse(chunk);
  */
-export async function readObject(s3: S3Client, bucket: string, key: string): Promise<AsyncIterable<Uint8Array>> {
+export async function readObject(s3: S3Client, bucket: string, key: string, { range, etag }: ReadObjectOptions = {}): Promise<AsyncIterable<Uint8Array>> {
   const location = `s3://${bucket}/${key}`;
+  const end = range ? range.end : '';
   const get = async (Range?: string, IfMatch?: string) => {
     try {
       return await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key, Range, IfMatch }));
@@ -33,8 +34,33 @@ export async function readObject(s3: S3Client, bucket: string, key: string): Pro
       throw s3Error(error, 'reading', location);
     }
   };
-  const first = await get();
-  return resumingBody(s3, first, location, (from) => get(`bytes=${from}-`, first.ETag));
+  const first = await get(range && `bytes=${range.start}-${end}`, etag);
+  if (etag !== undefined && first.ETag !== undefined && first.ETag !== etag) {
+    destroy(first); // a store that ignores If-Match
+    throw changedWhileReading(location);
+  }
+  return resumingBody(s3, first, location, (from) => get(`bytes=${(range?.start ?? 0) + from}-${end}`, first.ETag));
+}
+
+/** Bytes of an object, both ends inclusive. */
+export interface ByteRange {
+  /** The first byte. */
+  start: number;
+  /** The last byte. */
+  end: number;
+}
+
+/**
+ * Which bytes of an object `readObject` reads, and of which version.
+ *
+ * @example
+ * await readObject(client, 'events', key, { range: { start: 0, end: (8 << 20) - 1 }, etag: '"9b2cf535f27731c974343645a3985328"' });
+ */
+export interface ReadObjectOptions {
+  /** Bytes `start` to `end`, both inclusive (an HTTP `Range`). Default: the whole object. */
+  range?: ByteRange;
+  /** Read only this version (`If-Match`): another one is `... was replaced while it was read`. Default: the current one. */
+  etag?: string;
 }
 
 async function* resumingBody(

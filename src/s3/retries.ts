@@ -1,7 +1,7 @@
 import type { S3Client } from '@aws-sdk/client-s3';
 import { StandardRetryStrategy } from '@smithy/core/retry';
 import type { RetryErrorInfo, StandardRetryToken } from '@smithy/types';
-import { noRetries, type RetryCounts, type RetryKind } from './retryKinds.ts';
+import { noRetries, RETRY_KINDS, type RetryCounts, type RetryKind } from './retryKinds.ts';
 
 /** A response body that failed mid-stream: retried like any transient error, counted as its own kind. */
 export class BodyFault extends Error {
@@ -43,6 +43,18 @@ export function isTimeout(error: unknown): boolean {
   const { name, code } = (error ?? {}) as { name?: string; code?: string };
   if (code !== undefined && CONNECTION_CODES.has(code)) return false;
   return name === 'TimeoutError' || code === 'ETIMEDOUT';
+}
+
+/**
+ * Adds retries made elsewhere (a worker thread's own client, on this client's behalf) to `client`'s
+ * counts, when it was made by `createS3Client`, so that the run's report counts them.
+ *
+ * @example
+ * await addRetryCounts(client, countsFromAWorker);
+ */
+export async function addRetryCounts(client: S3Client, counts: RetryCounts): Promise<void> {
+  const strategy = await client.config.retryStrategy();
+  if (strategy instanceof CountingRetryStrategy) for (const kind of RETRY_KINDS) strategy.counts[kind] += counts[kind];
 }
 
 /**

@@ -1,3 +1,7 @@
+import type { S3Settings } from '../s3/createS3Client.ts';
+import type { ListedObject } from '../s3/readObjectInParts.ts';
+import type { RetryCounts } from '../s3/retryKinds.ts';
+
 /**
  * Where event files come from. A local folder and an S3 prefix both implement it, so no stage after
  * this one knows where the bytes live. Keys are relative to the source's root and use `/`.
@@ -28,6 +32,25 @@ export interface Source {
   open(key: string): Promise<AsyncIterable<Uint8Array>>;
   /** The local file path of a key, where there is one: worker threads then read the file themselves. */
   localPath?(key: string): string;
+  /**
+   * Where a worker thread can fetch a key itself, with a client of its own made from `settings`: an S3
+   * source whose client `createS3Client` made. Undefined for a source only this thread can read.
+   */
+  remote?(key: string): RemoteObject;
+  /** Adds retries a worker thread's client made while fetching this source's keys to the run's counts. */
+  addRetries?(counts: RetryCounts): Promise<void>;
+}
+
+/**
+ * An object a worker thread can fetch on its own: where it is, what its listing said, and the settings
+ * of a client to fetch it with (plain data, posted to the thread).
+ *
+ * @example
+ * const object: RemoteObject = { bucket: 'events', key: 'raw/datehour=2021-01-23-10/part-0.json', size: 16_024_908, settings: { endpoint } };
+ */
+export interface RemoteObject extends ListedObject {
+  /** What the thread makes its client from. */
+  settings: S3Settings;
 }
 
 /** Key order, as S3 lists keys: by UTF-8 bytes. (JS `<` compares UTF-16 units, which differs for astral characters.) */

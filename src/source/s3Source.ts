@@ -1,7 +1,8 @@
 import { ListObjectsV2Command, paginateListObjectsV2, type S3Client } from '@aws-sdk/client-s3';
-import { createS3Client, type S3Options } from '../s3/createS3Client.ts';
+import { createS3Client, settingsOf, type S3Options } from '../s3/createS3Client.ts';
 import { folderPrefix, parseS3Url } from '../s3/parseS3Url.ts';
-import { readObject } from '../s3/readObject.ts';
+import { readObjectInParts, type ListedObject } from '../s3/readObjectInParts.ts';
+import { addRetryCounts } from '../s3/retries.ts';
 import { s3Error } from '../s3/s3Error.ts';
 import { ConsentMetricsError } from '../errors.ts';
 import { compareKeys, type Source } from './Source.ts';
@@ -22,7 +23,7 @@ export async function s3Source(url: string, { client, ...clientOptions }: S3Opti
   const describe = (relative = '') => `s3://${bucket}/${root}${relative}`;
 
   const sizes = new Map<string, number>();
-  const versions = new Map<string, string>();
+  const etags = new Map<string, string>();
   const list = async (prefix: string) => {
     const Prefix = root + folderPrefix(prefix);
     const folders: string[] = [];
@@ -35,7 +36,7 @@ export async function s3Source(url: string, { client, ...clientOptions }: S3Opti
           const key = object.Key!.slice(root.length);
           files.push(key);
           if (object.Size !== undefined) sizes.set(key, object.Size);
-          if (object.ETag !== undefined) versions.set(key, `etag:${object.ETag}`);
+          if (object.ETag !== undefined) etags.set(key, object.ETag);
         }
       }
     } catch (error) {
@@ -52,12 +53,15 @@ export async function s3Source(url: string, { client, ...clientOptions }: S3Opti
     throw error instanceof ConsentMetricsError ? error : s3Error(error, 'listing', describe());
   }
 
+  const listed = (relative: string): ListedObject => ({ bucket, key: root + relative, size: sizes.get(relative), etag: etags.get(relative) });
+  const settings = settingsOf(s3);
   return {
     describe,
     listFolders: async (prefix) => (await list(prefix)).folders,
     listFiles: async (prefix) => (await list(prefix)).files,
     sizeOf: (key) => sizes.get(key),
-    versionOf: (key) => versions.get(key),
-    open: (relative) => readObject(s3, bucket, root + relative),
+    versionOf: (key) => (etags.has(key) ? `etag:${etags.get(key)}` : undefined),
+    open: (relative) => readObjectInParts(s3, listed(relative)),
+    ...(settings && { remote: (relative: string) => ({ ...listed(relative), settings }), addRetries: (counts) => addRetryCounts(s3, counts) }),
   };
 }

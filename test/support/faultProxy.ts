@@ -26,6 +26,8 @@ export interface ProxiedRequest {
   url: string;
   path: string;
   kind: 'get_object' | 'list' | 'put' | 'other';
+  /** The `Range` header, when there is one. */
+  range?: string;
 }
 
 export type FaultPlan = (request: ProxiedRequest) => Fault | undefined;
@@ -43,7 +45,7 @@ export async function startFaultProxy(upstream: string, s3rverDirectory: string,
 
   const server = createServer(async (req, res) => {
     const url = new URL(req.url!, 'http://proxy');
-    const request: ProxiedRequest = { method: req.method!, url: req.url!, path: url.pathname, kind: kindOf(req.method!, url) };
+    const request: ProxiedRequest = { method: req.method!, url: req.url!, path: url.pathname, kind: kindOf(req.method!, url), range: req.headers.range };
     const fault = hooks.plan(request);
     if (fault) injected[fault]++;
     switch (fault) {

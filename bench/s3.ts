@@ -1,0 +1,44 @@
+// The same data read from a local folder and from s3rver on loopback, by the same command, in paired
+// runs; beside them, the store's ceiling: every object fetched with plain parallel GETs, bodies thrown
+// away (bench/getAll.mjs). `npm run bench -- --s3 [--events 2000000] [--runs 5]`.
+// s3rver runs on the same two cores as the job, so the S3 runs' wall time includes its serving.
+import { PutObjectCommand } from '@aws-sdk/client-s3';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { startS3rver } from '../test/support/startS3rver.ts';
+import { measureNode, medians, type Measured } from './measureProcess.ts';
+
+/** Prints the comparison for the data at `data` (a datehour folder tree); `out` is a scratch Parquet path. */
+export async function compareS3(data: string, out: string, runs: number): Promise<void> {
+  const server = await startS3rver(['events']);
+  try {
+    const keys = readdirSync(data, { recursive: true, encoding: 'utf8' }).filter((name) => name.includes('/')).sort();
+    let bytes = 0;
+    for (const key of keys) {
+      const body = readFileSync(join(data, key));
+      bytes += body.length;
+      await server.client.send(new PutObjectCommand({ Bucket: 'events', Key: `raw/${key}`, Body: body }));
+    }
+    const s3Flags = ['--endpoint', server.endpoint];
+    const env = { AWS_ACCESS_KEY_ID: 'S3RVER', AWS_SECRET_ACCESS_KEY: 'S3RVER' };
+    Object.assign(process.env, env);
+    const commands: Record<string, string[]> = {
+      local: ['bin/consent-metrics.mjs', data, '--out', out, '--limit', '0', '--quiet'],
+      s3: ['bin/consent-metrics.mjs', 's3://events/raw', '--out', out, '--limit', '0', '--quiet', ...s3Flags],
+      'plain parallel GET (the ceiling)': ['bench/getAll.mjs', server.endpoint, 'events', 'raw/', '16'],
+    };
+    const results: Record<string, Measured[]> = Object.fromEntries(Object.keys(commands).map((name) => [name, []]));
+    for (let run = 0; run < runs; run++) {
+      for (const [name, args] of Object.entries(commands)) results[name]!.push(await measureNode(args));
+      console.error(`run ${run + 1}: ${Object.entries(results).map(([name, list]) => `${name} ${list.at(-1)!.wall.toFixed(2)} s`).join(', ')}`);
+    }
+    console.log(`\n${data}: ${keys.length} objects, ${(bytes / 2 ** 20).toFixed(0)} MiB, local and through s3rver on loopback; ${runs} paired runs, medians\n`);
+    console.log('| run | wall | CPU (this process) | peak RSS |\n|---|---|---|---|');
+    const summary = Object.fromEntries(Object.entries(results).map(([name, list]) => [name, medians(list)]));
+    for (const [name, row] of Object.entries(summary)) console.log(`| ${name} | ${row.wall.toFixed(2)} s | ${row.cpuSeconds.toFixed(2)} s | ${row.peakRssMiB.toFixed(0)} MiB |`);
+    const [local, s3] = [summary.local!, summary.s3!];
+    console.log(`\ns3 / local: wall ${(s3.wall / local.wall).toFixed(2)}x, CPU ${(s3.cpuSeconds / local.cpuSeconds).toFixed(2)}x`);
+  } finally {
+    await server.stop();
+  }
+}

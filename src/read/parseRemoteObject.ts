@@ -1,0 +1,65 @@
+import type { S3Client } from '@aws-sdk/client-s3';
+import { ConsentMetricsError } from '../errors.ts';
+import { noRetries, retriesBetween, type RetryCounts } from '../s3/retryKinds.ts';
+import type { RemoteObject } from '../source/Source.ts';
+import { FileParser } from './FileParser.ts';
+import type { FileParserOptions, ParsedFile } from './ParsedFile.ts';
+import { gunzipIfNeeded } from './gunzipIfNeeded.ts';
+import { pushInBlocks } from './pushInBlocks.ts';
+
+/** This thread's S3 clients, by the settings they were made from, with the retries already reported. */
+const clients = new Map<string, Promise<{ client: S3Client; reported: RetryCounts }>>();
+
+function clientFor(settings: RemoteObject['settings']) {
+  const key = JSON.stringify(settings);
+  if (!clients.has(key)) {
+    // The SDK loads on a thread only when it fetches.
+    clients.set(key, import('../s3/createS3Client.ts').then(({ createS3Client }) => ({ client: createS3Client(settings), reported: noRetries() })));
+  }
+  return clients.get(key)!;
+}
+
+/**
+ * Starts fetching an object on this thread (its first request is sent now, the rest when it is read),
+ * with a client made from the object's settings; the same settings share one client per thread.
+ *
+ * @example
+ * const body = openRemoteObject(object); // while the thread still parses the object before it
+ */
+export async function openRemoteObject(object: RemoteObject): Promise<AsyncIterable<Uint8Array>> {
+  const [{ client }, { readObjectInParts }] = await Promise.all([clientFor(object.settings), import('../s3/readObjectInParts.ts')]);
+  return readObjectInParts(client, object);
+}
+
+/**
+ * Parses an object as its bytes arrive (gzip by its magic bytes), from `openRemoteObject`'s body. The
+ * result carries the retries this thread's client made since it last reported (`retries`), for the
+ * run's counts.
+ *
+ * @example
+ * const { retries, ...parsed } = await parseRemoteObject(object, openRemoteObject(object), 'part-0.json');
+ */
+export async function parseRemoteObject(
+  object: RemoteObject,
+  body: Promise<AsyncIterable<Uint8Array>>,
+  describe: string,
+  options: FileParserOptions = {},
+): Promise<ParsedFile & { retries: RetryCounts }> {
+  const parser = new FileParser(describe, object.size ?? 0, options);
+  try {
+    await pushInBlocks(parser, gunzipIfNeeded(await body));
+  } catch (error) {
+    if (error instanceof ConsentMetricsError) throw error;
+    throw new ConsentMetricsError(`cannot read ${describe}: ${(error as Error).message}`);
+  }
+  return { ...parser.finish(), retries: await retriesSinceReported(object.settings) };
+}
+
+async function retriesSinceReported(settings: RemoteObject['settings']): Promise<RetryCounts> {
+  const entry = await clientFor(settings);
+  const { retryCountsOf } = await import('../s3/retries.ts');
+  const now = (await retryCountsOf(entry.client)) ?? noRetries();
+  const since = retriesBetween(entry.reported, now);
+  entry.reported = now;
+  return since;
+}
