@@ -1,12 +1,21 @@
 // The same data read from a local folder and from s3rver on loopback, by the same command, in paired
 // runs; beside them, the store's ceiling: every object fetched with plain parallel GETs, bodies thrown
 // away (bench/getAll.mjs). `npm run bench -- --s3 [--events 2000000] [--runs 5]`.
-// s3rver runs on the same two cores as the job, so the S3 runs' wall time includes its serving.
+// s3rver runs on the same cores as the job, so the S3 runs' wall time includes its serving: its own CPU
+// time per run is printed beside (one thread; on two cores it takes most of one).
 import { PutObjectCommand } from '@aws-sdk/client-s3';
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startS3rver } from '../test/support/startS3rver.ts';
-import { measureNode, medians, type Measured } from './measureProcess.ts';
+import { measureNode, median, medians, type Measured } from './measureProcess.ts';
+
+/** User and system CPU seconds of process `pid` so far (Linux /proc; 0 elsewhere). */
+function cpuSecondsOf(pid: number): number {
+  const stat = `/proc/${pid}/stat`;
+  if (!existsSync(stat)) return 0;
+  const fields = readFileSync(stat, 'utf8').slice(readFileSync(stat, 'utf8').lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks (100 a second here)
+}
 
 /** Prints the comparison for the data at `data` (a datehour folder tree); `out` is a scratch Parquet path. */
 export async function compareS3(data: string, out: string, runs: number): Promise<void> {
@@ -25,17 +34,25 @@ export async function compareS3(data: string, out: string, runs: number): Promis
     const commands: Record<string, string[]> = {
       local: ['bin/consent-metrics.mjs', data, '--out', out, '--limit', '0', '--quiet'],
       s3: ['bin/consent-metrics.mjs', 's3://events/raw', '--out', out, '--limit', '0', '--quiet', ...s3Flags],
+      's3, --workers 0 (one thread)': ['bin/consent-metrics.mjs', 's3://events/raw', '--out', out, '--limit', '0', '--quiet', '--workers', '0', ...s3Flags],
       'plain parallel GET (the ceiling)': ['bench/getAll.mjs', server.endpoint, 'events', 'raw/', '16'],
     };
     const results: Record<string, Measured[]> = Object.fromEntries(Object.keys(commands).map((name) => [name, []]));
+    const serverCpu: Record<string, number[]> = Object.fromEntries(Object.keys(commands).map((name) => [name, []]));
     for (let run = 0; run < runs; run++) {
-      for (const [name, args] of Object.entries(commands)) results[name]!.push(await measureNode(args));
+      for (const [name, args] of Object.entries(commands)) {
+        const before = cpuSecondsOf(server.pid);
+        results[name]!.push(await measureNode(args));
+        serverCpu[name]!.push(cpuSecondsOf(server.pid) - before);
+      }
       console.error(`run ${run + 1}: ${Object.entries(results).map(([name, list]) => `${name} ${list.at(-1)!.wall.toFixed(2)} s`).join(', ')}`);
     }
     console.log(`\n${data}: ${keys.length} objects, ${(bytes / 2 ** 20).toFixed(0)} MiB, local and through s3rver on loopback; ${runs} paired runs, medians\n`);
-    console.log('| run | wall | CPU (this process) | peak RSS |\n|---|---|---|---|');
+    console.log('| run | wall | CPU (this process) | peak RSS | s3rver CPU |\n|---|---|---|---|---|');
     const summary = Object.fromEntries(Object.entries(results).map(([name, list]) => [name, medians(list)]));
-    for (const [name, row] of Object.entries(summary)) console.log(`| ${name} | ${row.wall.toFixed(2)} s | ${row.cpuSeconds.toFixed(2)} s | ${row.peakRssMiB.toFixed(0)} MiB |`);
+    for (const [name, row] of Object.entries(summary)) {
+      console.log(`| ${name} | ${row.wall.toFixed(2)} s | ${row.cpuSeconds.toFixed(2)} s | ${row.peakRssMiB.toFixed(0)} MiB | ${median(serverCpu[name]!).toFixed(2)} s |`);
+    }
     const [local, s3] = [summary.local!, summary.s3!];
     console.log(`\ns3 / local: wall ${(s3.wall / local.wall).toFixed(2)}x, CPU ${(s3.cpuSeconds / local.cpuSeconds).toFixed(2)}x`);
   } finally {

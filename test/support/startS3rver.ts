@@ -40,6 +40,8 @@ export async function startS3rver(buckets: string[]) {
   return {
     endpoint,
     client,
+    /** The server's process id (a benchmark reads its CPU time). */
+    pid: child.pid!,
     /** s3rver's storage folder. */
     directory,
     async stop() {
