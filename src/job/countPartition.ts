@@ -139,11 +139,11 @@ function expandedBuffers(file: ExpandedFile): ArrayBuffer[] {
 const workerTokenCache = new Map<string, TokenFacts>();
 
 /** Parsing, then {@link expandFile}, as a worker thread's request handler. */
-export const parseAndExpandHandler: WorkerHandler = async (request, prepared) => {
-  const expanded = expandFile((await parseHandler({ ...request, judgeTokens: true }, prepared)).result as ParsedFile, workerTokenCache);
+export const parseAndExpandHandler: WorkerHandler = async (request) => {
+  const expanded = expandFile((await parseHandler({ ...request, judgeTokens: true })).result as ParsedFile, workerTokenCache);
   return { result: expanded, transfer: expandedBuffers(expanded) };
 };
-parseAndExpandHandler.prepare = parseHandler.prepare;
+parseAndExpandHandler.concurrent = parseHandler.concurrent;
 
 /** {@link countPartition} as a worker thread's request handler. */
 export const countHandler: WorkerHandler = async (request) => {

@@ -36,8 +36,9 @@ interface Job {
 export class ParserPool {
   private readonly workers: Worker[] = [];
   private readonly queue: Job[] = [];
-  /** Each worker's jobs sent and not yet answered, oldest first (a worker answers in order). */
-  private readonly running = new Map<Worker, Job[]>();
+  /** Each worker's jobs sent and not yet answered, by id. */
+  private readonly running = new Map<Worker, Map<number, Job>>();
+  private nextId = 0;
 
   /** @param entry the worker script: by default one that parses (`read/parseWorker`) */
   constructor(size: number, entry: URL = workerEntry(import.meta.url, 'parseWorker')) {
@@ -47,7 +48,7 @@ export class ParserPool {
       worker.on('message', (reply: WorkerReply) => this.settle(worker, reply));
       worker.on('error', (error: Error) => this.fail(error));
       this.workers.push(worker);
-      this.running.set(worker, []);
+      this.running.set(worker, new Map());
     }
   }
 
@@ -88,25 +89,28 @@ export class ParserPool {
   }
 
   /**
-   * Sends queued jobs to the least busy workers, up to {@link JOBS_PER_WORKER} each: a worker that
-   * finishes a job starts its next one at once, without waiting for this thread to hear of it.
+   * Sends queued jobs to the least busy workers, up to {@link JOBS_PER_WORKER} each (S3 objects:
+   * {@link REMOTE_JOBS_PER_WORKER}): a worker that finishes a job starts its next one at once, without
+   * waiting for this thread to hear of it.
    */
   private dispatch(): void {
     while (this.queue.length > 0) {
-      const worker = this.workers.reduce((least, candidate) => (this.running.get(candidate)!.length < this.running.get(least)!.length ? candidate : least));
+      const worker = this.workers.reduce((least, candidate) => (this.running.get(candidate)!.size < this.running.get(least)!.size ? candidate : least));
       const jobs = this.running.get(worker)!;
-      if (jobs.length >= JOBS_PER_WORKER) return;
+      if (jobs.size >= (this.queue[0]!.request.remote ? REMOTE_JOBS_PER_WORKER : JOBS_PER_WORKER)) return;
       const job = this.queue.shift()!;
-      jobs.push(job);
+      const id = this.nextId++;
+      jobs.set(id, job);
       worker.ref();
-      worker.postMessage(job.request, job.transfer);
+      worker.postMessage({ ...job.request, id }, job.transfer);
     }
   }
 
   private settle(worker: Worker, reply: WorkerReply): void {
     const jobs = this.running.get(worker)!;
-    const job = jobs.shift()!;
-    if (jobs.length === 0) worker.unref();
+    const job = jobs.get(reply.id)!;
+    jobs.delete(reply.id);
+    if (jobs.size === 0) worker.unref();
     if ('error' in reply) job.reject(new ConsentMetricsError(reply.whole ? reply.error : `${job.describe}: ${reply.error}`));
     else job.resolve(reply.result);
     this.dispatch();
@@ -114,7 +118,12 @@ export class ParserPool {
 
   /** A worker crashed (a bug, not bad input): fail everything waiting rather than hang. */
   private fail(error: Error): void {
-    for (const job of [...[...this.running.values()].flatMap((jobs) => jobs.splice(0)), ...this.queue.splice(0)]) job.reject(error);
+    const running = [...this.running.values()].flatMap((jobs) => {
+      const all = [...jobs.values()];
+      jobs.clear();
+      return all;
+    });
+    for (const job of [...running, ...this.queue.splice(0)]) job.reject(error);
   }
 }
 
@@ -124,3 +133,9 @@ export class ParserPool {
  * time at 2M events).
  */
 const JOBS_PER_WORKER = 2;
+
+/**
+ * S3 objects a worker fetches and parses at once: one that stalls (hedged after ~2 s) must not hold up
+ * the thread's others, and a connection carries less than a core parses.
+ */
+const REMOTE_JOBS_PER_WORKER = 4;

@@ -17,57 +17,62 @@ export interface WorkerRequest {
   [field: string]: unknown;
 }
 
+/** A request as posted: with the id its reply carries back. */
+interface PostedRequest extends WorkerRequest {
+  id: number;
+}
+
 /**
- * A worker's answer: the handler's result, or the error's code or message (`whole`: the message of a
- * ConsentMetricsError, complete as it is).
+ * A worker's answer to request `id`: the handler's result, or the error's code or message (`whole`: the
+ * message of a ConsentMetricsError, complete as it is).
  */
-export type WorkerReply = { result: unknown } | { error: string; whole?: boolean };
+export type WorkerReply = { id: number } & ({ result: unknown } | { error: string; whole?: boolean });
 
 /** A request's handler: its result and the buffers to transfer with it. */
 export interface WorkerHandler {
-  (request: WorkerRequest, prepared?: unknown): Promise<{ result: unknown; transfer: ArrayBuffer[] }>;
-  /** Called as a request arrives, while the ones before it still run (a fetch started early); its value goes to the handler. */
-  prepare?: (request: WorkerRequest) => unknown;
+  (request: WorkerRequest): Promise<{ result: unknown; transfer: ArrayBuffer[] }>;
+  /**
+   * Whether a request runs at once, beside the others, rather than after the ones before it: one that
+   * waits on the network (a stalled S3 body must not hold up the next object). Default: never.
+   */
+  concurrent?: (request: WorkerRequest) => boolean;
 }
 
 /**
  * Parses a file on the worker, no bytes crossing threads: a local file (`path`) read by the worker, or
- * an S3 object (`remote`) the worker fetches with a client of its own, its first request sent as the
- * request arrives. Posts the columns by transfer.
+ * an S3 object (`remote`) the worker fetches with a client of its own (several at once). Posts the
+ * columns by transfer.
  */
-export const parseHandler: WorkerHandler = async (request, prepared) => {
+export const parseHandler: WorkerHandler = async (request) => {
   const options = { judgeTokens: request.judgeTokens === true };
   const parsed = request.remote
-    ? await parseRemoteObject(request.remote as RemoteObject, (prepared as Promise<AsyncIterable<Uint8Array>> | undefined) ?? openRemoteObject(request.remote as RemoteObject), request.describe as string, options)
+    ? await parseRemoteObject(request.remote as RemoteObject, openRemoteObject(request.remote as RemoteObject), request.describe as string, options)
     : await parseLocalFile(request.path as string, request.describe as string, options);
   return { result: parsed, transfer: transferList(parsed) };
 };
-parseHandler.prepare = (request) => {
-  if (!request.remote) return undefined;
-  const opened = openRemoteObject(request.remote as RemoteObject);
-  opened.catch(() => {}); // awaited by the handler
-  return opened;
-};
+parseHandler.concurrent = (request) => request.remote !== undefined;
 
 /**
  * Answers the parent's requests with `handlers`, one at a time and in the order they came (the pool
- * sends the next request before this one is answered, and matches replies to requests by order).
- * Errors carry the Node code (`ENOENT`...) when there is one.
+ * sends the next request before this one is answered), but for those a handler runs `concurrent`ly.
+ * Replies carry their request's id. Errors carry the Node code (`ENOENT`...) when there is one.
  */
 export function serveRequests(handlers: Record<string, WorkerHandler>): void {
   let previous = Promise.resolve();
-  parentPort!.on('message', (request: WorkerRequest) => {
+  parentPort!.on('message', (request: PostedRequest) => {
     const handler = handlers[request.kind]!;
-    const prepared = handler.prepare?.(request);
-    previous = previous.then(async () => {
+    const answer = async () => {
+      const { id } = request;
       try {
-        const { result, transfer } = await handler(request, prepared);
-        parentPort!.postMessage({ result } satisfies WorkerReply, transfer);
+        const { result, transfer } = await handler(request);
+        parentPort!.postMessage({ id, result } satisfies WorkerReply, transfer);
       } catch (error) {
-        if (error instanceof ConsentMetricsError) return parentPort!.postMessage({ error: error.message, whole: true } satisfies WorkerReply);
+        if (error instanceof ConsentMetricsError) return parentPort!.postMessage({ id, error: error.message, whole: true } satisfies WorkerReply);
         const { code, message } = error as NodeJS.ErrnoException;
-        parentPort!.postMessage({ error: code ?? message } satisfies WorkerReply);
+        parentPort!.postMessage({ id, error: code ?? message } satisfies WorkerReply);
       }
-    });
+    };
+    if (handler.concurrent?.(request)) void answer();
+    else previous = previous.then(answer);
   });
 }

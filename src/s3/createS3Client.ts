@@ -33,7 +33,12 @@ export interface S3Options {
   stallTimeout?: number;
 }
 
-/** The settings of an S3 client, without a ready client: plain data, which a worker thread can make its own client from. */
+/**
+ * The settings of an S3 client, without a ready client: plain data, which a worker thread can make its own client from.
+ *
+ * @example
+ * const settings: S3Settings = { endpoint: 'http://127.0.0.1:9000', maxAttempts: 8 };
+ */
 export type S3Settings = Omit<S3Options, 'client'>;
 
 /**

@@ -42,7 +42,12 @@ export async function readObject(s3: S3Client, bucket: string, key: string, { ra
   return resumingBody(s3, first, location, (from) => get(`bytes=${(range?.start ?? 0) + from}-${end}`, first.ETag));
 }
 
-/** Bytes of an object, both ends inclusive. */
+/**
+ * Bytes of an object, both ends inclusive.
+ *
+ * @example
+ * const firstPart: ByteRange = { start: 0, end: (8 << 20) - 1 };
+ */
 export interface ByteRange {
   /** The first byte. */
   start: number;

@@ -5,19 +5,28 @@ import { readObject } from './readObject.ts';
  * Bytes of one ranged GET of a large object: 8 MiB, the part size AWS suggests for byte-range fetches
  * (large enough that a request's latency is small beside its transfer, small enough to spread one
  * object over several connections).
+ *
+ * @example
+ * await readObjectInParts(client, listed, { partBytes: PART_BYTES * 2 }); // 16 MiB parts
  */
 export const PART_BYTES = 8 << 20;
 
 /**
- * Objects up to this size are one GET: a parsing thread asks for its next object while it reads one, so
- * it has two connections anyway, and an object of 16 MiB takes ~0.2 s over one. Above it, a thread would
- * wait on one connection for seconds, and parts are read beside each other.
+ * Objects up to this size are one GET: a parsing thread reads several objects at once, so it has several
+ * connections anyway, and an object of 16 MiB takes ~0.2 s over one. Above it, a thread would wait on one
+ * connection for seconds, and parts are read beside each other.
+ *
+ * @example
+ * await readObjectInParts(client, listed, { splitAbove: SPLIT_ABOVE * 4 }); // split only above 64 MiB
  */
 export const SPLIT_ABOVE = 2 * PART_BYTES;
 
 /**
  * Parts of one object in flight at once: a connection to S3 carries ~90 MB/s, and a core parses ~350 MB/s
  * (docs/performance.md), so four connections keep one parsing thread fed.
+ *
+ * @example
+ * await readObjectInParts(client, listed, { parallel: PARTS_IN_FLIGHT * 2 });
  */
 export const PARTS_IN_FLIGHT = 4;
 
@@ -41,9 +50,8 @@ export interface ListedObject {
 /**
  * An object's bytes in order, read as `readObject` reads (resumed, hedged): one GET up to
  * {@link PART_BYTES}, above it parts of that size, {@link PARTS_IN_FLIGHT} at once, each its own
- * `Range` of the listed version. The first part's request is sent at once, so a caller can open the next
- * object while it still reads this one; the others start when the bytes are read. The part being read
- * streams; the ones after it wait whole in memory, so at most `parallel` parts are held.
+ * `Range` of the listed version. The part being read streams; the ones after it are read whole into
+ * memory beside it, within a budget of 4 parts (32 MiB) for all the objects a thread reads.
  *
  * @example
  * for await (const chunk of await readObjectInParts(client, { bucket: 'events', key, size, etag })) parser.push(chunk);
@@ -60,33 +68,59 @@ export async function readObjectInParts(
   return partsInOrder(first, ranges.length, open, parallel);
 }
 
+/** Parts a thread holds read ahead, over all the objects it reads: the bound on their memory (32 MiB). */
+const READ_AHEAD_PARTS = 4;
+let readAheadFree = READ_AHEAD_PARTS;
+
+/**
+ * Yields `first`, then parts 1, 2, ... in order. Up to `parallel - 1` parts after the one being read are
+ * read whole into memory beside it, while the thread's read-ahead budget lasts; a part the budget did not
+ * cover is read as a stream when its turn comes (never waiting on a budget another object holds).
+ */
 async function* partsInOrder(
   first: AsyncIterable<Uint8Array>,
   parts: number,
   open: (index: number) => Promise<AsyncIterable<Uint8Array>>,
   parallel: number,
 ): AsyncGenerator<Uint8Array> {
-  // Parts after the one being read, each read whole into memory as it arrives.
-  const ahead: Promise<Uint8Array[]>[] = [];
-  const readAhead = (index: number) => {
-    const whole = open(index).then(async (body) => {
-      const chunks: Uint8Array[] = [];
-      for await (const chunk of body) chunks.push(chunk);
-      return chunks;
-    });
-    whole.catch(() => {}); // awaited in order below; a later part's failure must not go unhandled meanwhile
-    ahead.push(whole);
+  const ahead = new Map<number, Promise<Uint8Array[]>>();
+  let current = 0;
+  let started = 1;
+  const readAhead = () => {
+    for (; started < parts && started < current + parallel && readAheadFree > 0; started++) {
+      readAheadFree--;
+      const whole = open(started).then(async (body) => {
+        const chunks: Uint8Array[] = [];
+        for await (const chunk of body) chunks.push(chunk);
+        return chunks;
+      });
+      whole.catch(() => {}); // awaited in order below; a later part's failure must not go unhandled meanwhile
+      ahead.set(started, whole);
+    }
   };
-  let next = 1;
   try {
-    for (; next < Math.min(parts, parallel); next++) readAhead(next);
+    readAhead();
     yield* first;
-    while (ahead.length > 0) {
-      const chunks = await ahead.shift()!;
-      if (next < parts) readAhead(next++);
-      yield* chunks;
+    for (current = 1; current < parts; current++) {
+      const whole = ahead.get(current);
+      if (whole) {
+        ahead.delete(current);
+        let chunks: Uint8Array[];
+        try {
+          chunks = await whole;
+        } finally {
+          readAheadFree++;
+        }
+        readAhead();
+        yield* chunks;
+      } else {
+        started = Math.max(started, current + 1);
+        readAhead();
+        yield* await open(current);
+      }
     }
   } finally {
-    for (const pending of ahead) pending.catch(() => {}); // a consumer that stops early leaves them to finish and be dropped
+    // A consumer that stops early: the parts still coming give their budget back when they end.
+    for (const pending of ahead.values()) void pending.then(() => readAheadFree++, () => readAheadFree++);
   }
 }
