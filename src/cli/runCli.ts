@@ -31,7 +31,7 @@ Options:
                             (default: unlimited, the first copy in the run wins)
   --strict                  fail on the first rejected line or invalid token, naming file and line; write nothing
   --report FILE.json        write the run report (a path or s3://...) (lines, duplicates, rejected by reason, invalid tokens) as JSON
-  --concurrency N           files read at once (default 8)
+  --concurrency N           files read at once (default 8; S3 objects on worker threads: 4 a thread, at least 8)
   --workers N               threads parsing local files (default: one per core; 0 parses on the main thread)
   --compression CODEC       snappy (default), zstd or none
   --endpoint URL            S3-compatible endpoint (MinIO, s3rver), path-style addressing
@@ -138,7 +138,7 @@ export function parseCliArgs(argv: string[]) {
       lookback: { type: 'string' },
       state: { type: 'string' },
       report: { type: 'string' },
-      concurrency: { type: 'string', default: '8' },
+      concurrency: { type: 'string' },
       workers: { type: 'string' },
       compression: { type: 'string', default: 'snappy' },
       endpoint: { type: 'string' },
@@ -179,7 +179,7 @@ export function parseCliArgs(argv: string[]) {
       strict: values.strict,
       state: values.state,
       lookback: values.lookback === undefined ? undefined : wholeNumber('lookback', values.lookback, 0),
-      concurrency: wholeNumber('concurrency', values.concurrency, 1),
+      concurrency: values.concurrency === undefined ? undefined : wholeNumber('concurrency', values.concurrency, 1),
       workers: values.workers === undefined ? undefined : wholeNumber('workers', values.workers, 0),
       compression,
       queue: values.queue,

@@ -34,7 +34,7 @@ export interface JobOptions extends PartitionSelection {
   state?: string;
   /** Fail on the first reported line (rejected line or invalid token) and write nothing. Default: false. */
   strict?: boolean;
-  /** Files and listings in flight at once (queued: per read task). Default: 8. */
+  /** Files and listings in flight at once (queued: per read task). Default: 8; S3 objects on worker threads: 4 a thread, at least 8. */
   concurrency?: number;
   /**
    * Worker threads parsing local files; 0 parses on the calling thread. Default: the machine's cores

@@ -9,7 +9,7 @@ import { hoursSince1970 } from '../partitions/parseDatehour.ts';
 import { selectPartitions } from '../partitions/selectPartitions.ts';
 import type { ParsedFile } from '../read/ParsedFile.ts';
 import { ParserPool, workerEntry } from '../read/ParserPool.ts';
-import { DEFAULT_CONCURRENCY, defaultWorkers, readPartitionFiles, type PartitionFiles } from '../read/readPartitionFiles.ts';
+import { defaultWorkers, readPartitionFiles, type PartitionFiles } from '../read/readPartitionFiles.ts';
 import { assembleReport } from '../report/RunReport.ts';
 import { StageTimes } from '../report/StageTimes.ts';
 import { Tally } from '../report/Tally.ts';
@@ -55,7 +55,7 @@ async function runHere({
   compression = 'snappy',
   strict = false,
   lookback,
-  concurrency = DEFAULT_CONCURRENCY,
+  concurrency,
   workers,
   onPartition,
   s3 = {},

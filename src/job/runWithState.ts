@@ -45,9 +45,10 @@ type ReadReason = 'new' | 'files added' | 'files replaced' | 'files removed';
  * commits atomically: new objects first, then a new manifest generation, created only if absent.
  */
 export async function runWithState({
-  root, out, state, compression = 'snappy', strict = false, lookback, concurrency = DEFAULT_CONCURRENCY, workers, onPartition, s3 = {},
+  root, out, state, compression = 'snappy', strict = false, lookback, concurrency: filesAtOnce, workers, onPartition, s3 = {},
   queue, queueTimeout = 20_000, onTask, work: _, buckets: __, ...selection
 }: JobOptions & { state: string }): Promise<JobResult> {
+  const concurrency = filesAtOnce ?? DEFAULT_CONCURRENCY; // listings and the state's objects
   const usesS3 = [root, state, out ?? ''].some(isS3Url);
   const s3Settings: S3Options = usesS3 && !s3.client ? { ...s3, client: (await import('../s3/createS3Client.ts')).createS3Client(s3) } : s3;
   const retriesSoFar = async () => (s3Settings.client ? (await import('../s3/retries.ts')).retryCountsOf(s3Settings.client) : undefined);
@@ -103,7 +104,7 @@ export async function runWithState({
       root, state, version: objects.version, partition: entry.partition!, files: entry.files, strict, concurrency, s3: workerS3(s3),
     }))));
     const pool = !queued && toRead.length > 0 && (source.localPath || source.remote) && workers !== 0 ? new ParserPool(workers ?? defaultWorkers(), workerEntry(import.meta.url, 'jobWorker')) : null;
-    const reads = readPartitionFiles(source, queued ? [] : toRead.map((entry) => entry.partition!), { concurrency, strict: false, workers, times }, pool ?? undefined)[Symbol.asyncIterator]();
+    const reads = readPartitionFiles(source, queued ? [] : toRead.map((entry) => entry.partition!), { concurrency: filesAtOnce, strict: false, workers, times }, pool ?? undefined)[Symbol.asyncIterator]();
     const tokenCache = new Map<string, TokenFacts>();
     const readHere = async (entry: PlannedPartition) => {
       const read = (await times.wait('waiting', () => reads.next())).value!;

@@ -57,6 +57,11 @@ export class ParserPool {
     return this.workers.length;
   }
 
+  /** S3 objects the threads fetch and parse at once, all told. */
+  get remoteCapacity(): number {
+    return this.workers.length * REMOTE_JOBS_PER_WORKER;
+  }
+
   /** Parses the file at `path`; `describe` names it in the report and in errors. */
   parse(path: string, describe: string): Promise<ParsedFile> {
     return this.run<ParsedFile>({ kind: 'parse', path, describe }, [], `cannot read ${describe}`);

@@ -29,7 +29,10 @@ export function defaultWorkers(): number {
  * readPartitions(source, partitions, { concurrency: 16, strict: true, workers: 0 });
  */
 export interface ReadOptions {
-  /** Files (and listings) in flight at once, across partitions. Default: 8. */
+  /**
+   * Files (and listings) in flight at once, across partitions. Default: 8; S3 objects fetched by worker
+   * threads, as many as the threads take at once (4 each), at least 8.
+   */
   concurrency?: number;
   /** Fail on the first rejected line instead of counting it. Default: false. */
   strict?: boolean;
@@ -94,19 +97,20 @@ export interface PartitionFiles extends Omit<PartitionEvents, 'table'> {
 export async function* readPartitionFiles(
   source: Source,
   partitions: readonly Partition[],
-  { concurrency = DEFAULT_CONCURRENCY, strict = false, workers = defaultWorkers(), times = new StageTimes() }: ReadOptions = {},
+  { concurrency: filesAtOnce, strict = false, workers = defaultWorkers(), times = new StageTimes() }: ReadOptions = {},
   pool?: ParserPool,
 ): AsyncGenerator<PartitionFiles> {
-  validateConcurrency(concurrency);
+  if (filesAtOnce !== undefined) validateConcurrency(filesAtOnce);
   const listed = await pMap(partitions, async (partition) => {
     const keys = await source.listFiles(partition.key);
     return { partition, keys: keys.filter((key) => !isHiddenName(key.slice(key.lastIndexOf('/') + 1))) };
-  }, { concurrency });
+  }, { concurrency: filesAtOnce ?? DEFAULT_CONCURRENCY });
 
   const listedBytes = listed.map(({ keys }) => sumOfSizes(source, keys));
   const runListedBytes = sumOfSizes(source, listed.flatMap(({ keys }) => keys));
   const parsers = !source.localPath && !source.remote ? null : pool ?? (workers > 0 ? new ParserPool(workers) : null);
   if (parsers) times.besideMainThread.add('parse');
+  const concurrency = filesAtOnce ?? (parsers && !source.localPath ? Math.max(DEFAULT_CONCURRENCY, parsers.remoteCapacity) : DEFAULT_CONCURRENCY);
   const parse = async (key: string): Promise<ParsedFile> => {
     if (!parsers) return parseStream(source, key);
     if (source.localPath) return parsers.parse(source.localPath(key), source.describe(key));
