@@ -6,7 +6,7 @@
 // apache-arrow and arquero must be the ones it checks tables against.
 import { build } from 'esbuild';
 import { readFile, rm } from 'node:fs/promises';
-import { dirname, relative, sep } from 'node:path';
+import { relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const dist = fileURLToPath(new URL('../dist/', import.meta.url));
@@ -17,29 +17,18 @@ const external = ['parquet-wasm', '@aws-sdk/*', '@smithy/*', 'bullmq', 'ioredis'
 
 /**
  * Gives each bundled file its own `import.meta.url` back (its path in dist/ or node_modules/), so the
- * URLs it makes relative to it (WebAssembly files, worker scripts, the example data) resolve as before.
+ * URLs it makes relative to it (WebAssembly files, worker scripts, the example data) resolve as before:
+ * the path relative to `root`, resolved against `base`, an expression in the output file (its own
+ * `import.meta.url` when `root` is the output folder).
  */
-const ownModuleUrls = (outdir) => ({
-  name: 'own-module-urls',
-  setup(build) {
-    build.onLoad({ filter: /\.m?js$/ }, async ({ path }) => {
-      const source = await readFile(path, 'utf8');
-      if (!source.includes('import.meta.url')) return undefined;
-      const from = relative(outdir, path).split(sep).join('/');
-      return { contents: source.replaceAll('import.meta.url', `new URL(${JSON.stringify(from)}, import.meta.url).href`), loader: 'js' };
-    });
-  },
-});
-
-/** As `ownModuleUrls`, for output files one folder below dist/, whose banner defines `__distRoot`. */
-const distRelativeUrls = (root) => ({
-  name: 'dist-relative-urls',
+const moduleUrls = (root, base = 'import.meta.url') => ({
+  name: 'module-urls',
   setup(build) {
     build.onLoad({ filter: /\.m?js$/ }, async ({ path }) => {
       const source = await readFile(path, 'utf8');
       if (!source.includes('import.meta.url')) return undefined;
       const from = relative(root, path).split(sep).join('/');
-      return { contents: source.replaceAll('import.meta.url', `new URL(${JSON.stringify(from)}, __distRoot).href`), loader: 'js' };
+      return { contents: source.replaceAll('import.meta.url', `new URL(${JSON.stringify(from)}, ${base}).href`), loader: 'js' };
     });
   },
 });
@@ -49,13 +38,13 @@ const options = {
   // Bundled CommonJS (tslib, flatbuffers) may call require(); an ES module has none of its own.
   banner: { js: "import { createRequire as __bundleRequire } from 'node:module'; const require = __bundleRequire(import.meta.url);" },
 };
-await build({ ...options, entryPoints: [dist + 'cli/main.js'], outdir: dist + 'cli/bundle', splitting: true, plugins: [ownModuleUrls(dist + 'cli/bundle')] });
+await build({ ...options, entryPoints: [dist + 'cli/main.js'], outdir: dist + 'cli/bundle', splitting: true, plugins: [moduleUrls(dist + 'cli/bundle')] });
 // The worker scripts, in place, with the code they share in dist/chunks/ (every file one folder deep,
 // so one banner finds dist/ from any of them): what only some runs use (the S3 SDK, for threads that
 // fetch objects) stays in a chunk of its own, loaded when first asked for, not by every thread.
 const workers = ['job/jobWorker.js', 'read/parseWorker.js'];
 await build({
   ...options, entryPoints: workers.map((worker) => dist + worker), outdir: dist, outbase: dist, splitting: true, chunkNames: 'chunks/[name]-[hash]',
-  allowOverwrite: true, banner: { js: `${options.banner.js} const __distRoot = new URL('../', import.meta.url).href;` }, plugins: [distRelativeUrls(dist)],
+  allowOverwrite: true, banner: { js: `${options.banner.js} const __distRoot = new URL('../', import.meta.url).href;` }, plugins: [moduleUrls(dist, '__distRoot')],
 });
 for (const worker of workers) await rm(`${dist}${worker}.map`, { force: true }); // tsc's maps of the files before they were bundled
