@@ -20,34 +20,18 @@ function clientFor(settings: RemoteObject['settings']) {
 }
 
 /**
- * Starts fetching an object on this thread (its first request is sent now, the rest when it is read),
- * with a client made from the object's settings; the same settings share one client per thread.
+ * Fetches an object on this thread, with a client made from its settings (the same settings share one
+ * client per thread), and parses it as its bytes arrive (gzip by its magic bytes). The result carries
+ * the retries this thread's client made since it last reported (`retries`), for the run's counts.
  *
  * @example
- * const body = openRemoteObject(object); // while the thread still parses the object before it
+ * const { retries, ...parsed } = await parseRemoteObject(object, 'part-0.json');
  */
-export async function openRemoteObject(object: RemoteObject): Promise<AsyncIterable<Uint8Array>> {
-  const [{ client }, { readObjectInParts }] = await Promise.all([clientFor(object.settings), import('../s3/readObjectInParts.ts')]);
-  return readObjectInParts(client, object);
-}
-
-/**
- * Parses an object as its bytes arrive (gzip by its magic bytes), from `openRemoteObject`'s body. The
- * result carries the retries this thread's client made since it last reported (`retries`), for the
- * run's counts.
- *
- * @example
- * const { retries, ...parsed } = await parseRemoteObject(object, openRemoteObject(object), 'part-0.json');
- */
-export async function parseRemoteObject(
-  object: RemoteObject,
-  body: Promise<AsyncIterable<Uint8Array>>,
-  describe: string,
-  options: FileParserOptions = {},
-): Promise<ParsedFile & { retries: RetryCounts }> {
+export async function parseRemoteObject(object: RemoteObject, describe: string, options: FileParserOptions = {}): Promise<ParsedFile & { retries: RetryCounts }> {
   const parser = new FileParser(describe, object.size ?? 0, options);
   try {
-    await pushInBlocks(parser, gunzipIfNeeded(await body));
+    const [{ client }, { readObjectInParts }] = await Promise.all([clientFor(object.settings), import('../s3/readObjectInParts.ts')]);
+    await pushInBlocks(parser, gunzipIfNeeded(await readObjectInParts(client, object)));
   } catch (error) {
     if (error instanceof ConsentMetricsError) throw error;
     throw new ConsentMetricsError(`cannot read ${describe}: ${(error as Error).message}`);

@@ -3,7 +3,7 @@ import { ConsentMetricsError } from '../errors.ts';
 import type { RemoteObject } from '../source/Source.ts';
 import { transferList } from './ParsedFile.ts';
 import { parseLocalFile } from './parseLocalFile.ts';
-import { openRemoteObject, parseRemoteObject } from './parseRemoteObject.ts';
+import { parseRemoteObject } from './parseRemoteObject.ts';
 
 /**
  * A request to a worker thread: `kind` picks the handler. Parse requests are this stage's; a job's
@@ -46,7 +46,7 @@ export interface WorkerHandler {
 export const parseHandler: WorkerHandler = async (request) => {
   const options = { judgeTokens: request.judgeTokens === true };
   const parsed = request.remote
-    ? await parseRemoteObject(request.remote as RemoteObject, openRemoteObject(request.remote as RemoteObject), request.describe as string, options)
+    ? await parseRemoteObject(request.remote as RemoteObject, request.describe as string, options)
     : await parseLocalFile(request.path as string, request.describe as string, options);
   return { result: parsed, transfer: transferList(parsed) };
 };
