@@ -1,10 +1,11 @@
 // Scale-out benchmark (not a test): the same data in-process and through 1, 2 and 4 worker processes
-// on one Redis, as the data grows 10x. Reports the run's wall time and the peak RSS of the largest
-// process (the coordinator or a worker), and checks every output equals the in-process one.
+// on one Redis, as the data grows 10x. Reports the run's wall time, the CPU time of every process
+// together, the peak RSS of each (the coordinator, then the workers), and the most files the work
+// location held (polled every 20 ms), and checks every output equals the in-process one.
 //   npm run bench:scale-out -- [--sizes 200000:24,2000000:240] [--workers 1,2,4]
 // Needs redis-server on the PATH (Debian's package; .ci/run installs it).
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -17,7 +18,7 @@ const env = { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 
 let usageFiles = 0;
 
 /** A process of the compiled CLI with its CPU and peak RSS recorded at exit. */
-function cli(args: string[]): { child: ChildProcess; usage: () => Promise<{ peakRssMiB: number }> } {
+function cli(args: string[]): { child: ChildProcess; usage: () => Promise<{ peakRssMiB: number; cpuSeconds: number }> } {
   const usageFile = join(scratch, `usage-${usageFiles++}.json`);
   const child = spawn(process.execPath, ['--import', './bench/reportUsage.mjs', 'bin/consent-metrics.mjs', ...args], {
     stdio: ['ignore', 'ignore', 'pipe'], env: { ...env, BENCH_USAGE_FILE: usageFile },
@@ -31,7 +32,7 @@ function cli(args: string[]): { child: ChildProcess; usage: () => Promise<{ peak
 
 const redis = await startRedis();
 try {
-  console.log('| events | hours | run | wall | peak RSS, largest process |\n|---|---|---|---|---|');
+  console.log('| events | hours | run | wall | CPU, all processes | peak RSS: coordinator; workers | work files at peak |\n|---|---|---|---|---|---|---|');
   for (const size of values.sizes!.split(',')) {
     const [events, hours] = size.split(':');
     const data = `bench/data/scale-out-${events}-${hours}`;
@@ -41,18 +42,26 @@ try {
     const expected = join(scratch, 'in-process.parquet');
     let started = performance.now();
     const local = await cli([data, '--out', expected, '--quiet', '--limit', '0']).usage();
-    console.log(`| ${events} | ${hours} | in-process | ${((performance.now() - started) / 1000).toFixed(1)} s | ${local.peakRssMiB.toFixed(0)} MiB |`);
+    console.log(`| ${events} | ${hours} | in-process | ${((performance.now() - started) / 1000).toFixed(1)} s | ${local.cpuSeconds.toFixed(1)} s | ${local.peakRssMiB.toFixed(0)} MiB | - |`);
 
     for (const count of values.workers!.split(',').map(Number)) {
       const workers = Array.from({ length: count }, () => cli(['worker', '--queue', redis.url]));
       const out = join(scratch, `queued-${count}.parquet`);
+      const work = join(scratch, 'work');
+      let peakFiles = 0;
+      const poll = setInterval(() => {
+        const files = existsSync(work) ? readdirSync(work, { recursive: true, withFileTypes: true }).filter((entry) => entry.isFile()).length : 0;
+        peakFiles = Math.max(peakFiles, files);
+      }, 20);
       started = performance.now();
-      const coordinator = await cli([data, '--out', out, '--quiet', '--limit', '0', '--queue', redis.url, '--work', join(scratch, 'work')]).usage();
+      const coordinator = await cli([data, '--out', out, '--quiet', '--limit', '0', '--queue', redis.url, '--work', work]).usage().finally(() => clearInterval(poll));
       const wall = (performance.now() - started) / 1000;
       for (const { child } of workers) child.kill('SIGTERM');
-      const peaks = [coordinator, ...(await Promise.all(workers.map((worker) => worker.usage())))].map((usage) => usage.peakRssMiB);
+      const usages = [coordinator, ...(await Promise.all(workers.map((worker) => worker.usage())))];
+      const cpu = usages.reduce((sum, usage) => sum + usage.cpuSeconds, 0);
+      const peaks = usages.map((usage) => usage.peakRssMiB.toFixed(0));
       const same = (await readFile(out)).equals(await readFile(expected));
-      console.log(`| ${events} | ${hours} | ${count} worker(s) | ${wall.toFixed(1)} s | ${Math.max(...peaks).toFixed(0)} MiB (workers: ${peaks.slice(1).map((peak) => peak.toFixed(0)).join(', ')}) |${same ? '' : ' OUTPUT DIFFERS'}`);
+      console.log(`| ${events} | ${hours} | ${count} worker(s) | ${wall.toFixed(1)} s | ${cpu.toFixed(1)} s | ${peaks[0]} MiB; ${peaks.slice(1).join(', ')} MiB | ${peakFiles} |${same ? '' : ' OUTPUT DIFFERS'}`);
       if (!same) process.exitCode = 1;
     }
   }

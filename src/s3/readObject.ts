@@ -173,15 +173,15 @@ const destroy = (response: GetObjectCommandOutput) => (response.Body as unknown 
 export class ObjectMissingError extends ConsentMetricsError {}
 
 /**
- * A whole object's bytes, read as `readObject` reads (resumed, hedged), in a buffer of its own
- * (aligned, for typed-array views).
+ * A whole object's bytes (or those of `options.range`), read as `readObject` reads (resumed, hedged),
+ * in a buffer of their own (aligned, for typed-array views).
  *
  * @example
  * const bytes = await readWholeObject(client, 'scratch', 'work/run-1/result.arrow');
  */
-export async function readWholeObject(s3: S3Client, bucket: string, key: string): Promise<Uint8Array> {
+export async function readWholeObject(s3: S3Client, bucket: string, key: string, options: ReadObjectOptions = {}): Promise<Uint8Array> {
   const chunks: Uint8Array[] = [];
-  for await (const chunk of await readObject(s3, bucket, key)) chunks.push(chunk);
+  for await (const chunk of await readObject(s3, bucket, key, options)) chunks.push(chunk);
   return new Uint8Array(Buffer.concat(chunks)); // a copy: a small Buffer.concat lives in a shared pool, unaligned
 }
 

@@ -1,4 +1,4 @@
-import { readFile, rm } from 'node:fs/promises';
+import { open, readFile, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { DeleteObjectsCommand, paginateListObjectsV2, type S3Client } from '@aws-sdk/client-s3';
 import { ConsentMetricsError } from '../../errors.ts';
@@ -28,6 +28,8 @@ export interface WorkStore {
   put(key: string, bytes: Uint8Array): Promise<void>;
   /** The bytes at `key`, in a buffer of their own (4-byte aligned, for Int32Array views); fails with one line when missing. */
   get(key: string): Promise<Uint8Array>;
+  /** Bytes `[start, end)` at `key`, as `get` gives them (one ranged read: a file holds the shares of many tasks). */
+  getRange(key: string, start: number, end: number): Promise<Uint8Array>;
   /** Deletes everything in the run's folder. */
   clear(): Promise<void>;
 }
@@ -56,6 +58,22 @@ function localWorkStore(location: string): WorkStore {
         throw new ConsentMetricsError(`cannot read ${join(base, key)} in the work location: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
       }
     },
+    async getRange(key, start, end) {
+      const bytes = new Uint8Array(end - start);
+      if (bytes.length === 0) return bytes;
+      try {
+        const file = await open(join(base, key));
+        try {
+          const { bytesRead } = await file.read(bytes, 0, bytes.length, start);
+          if (bytesRead !== bytes.length) throw new Error(`ends before byte ${end}`);
+        } finally {
+          await file.close();
+        }
+        return bytes;
+      } catch (error) {
+        throw new ConsentMetricsError(`cannot read ${join(base, key)} in the work location: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+      }
+    },
     clear: () => rm(base, { recursive: true, force: true }),
   };
 }
@@ -69,6 +87,7 @@ function s3WorkStore(location: string, client: S3Client): WorkStore {
     describe,
     put: (relative, bytes) => sink.write([{ key: relative, bytes }]),
     get: (relative) => readWholeObject(client, bucket, root + relative),
+    getRange: async (relative, start, end) => (end > start ? readWholeObject(client, bucket, root + relative, { range: { start, end: end - 1 } }) : new Uint8Array(0)),
     async clear() {
       try {
         for await (const page of paginateListObjectsV2({ client }, { Bucket: bucket, Prefix: root })) {

@@ -92,6 +92,28 @@ function viewsOf(encoded: Uint8Array, count: number): IdBucket {
 }
 
 /**
+ * The buckets of {@link splitIds} one after another in one file, and where each is in it (`ranges[2b]`
+ * to `ranges[2b + 1]`, bytes, end exclusive): a dedup task reads its bucket's share of each partition
+ * by range, and the work location holds one ids file per partition, not one per bucket.
+ *
+ * @example
+ * const { bytes, ranges } = joinBuckets(splitIds(events, 16));
+ */
+export function joinBuckets(files: Uint8Array[]): { bytes: Uint8Array; ranges: number[] } {
+  const bytes = new Uint8Array(files.reduce((sum, file) => sum + align4(file.length), 0));
+  const ranges: number[] = [];
+  let at = 0;
+  for (const file of files) {
+    bytes.set(file, at);
+    ranges.push(at, at + file.length);
+    at += align4(file.length);
+  }
+  return { bytes, ranges };
+}
+
+const align4 = (length: number) => (length + 3) & ~3;
+
+/**
  * Reads a bucket file written by {@link splitIds}.
  *
  * @example

@@ -64,8 +64,12 @@ export async function runQueuedJob({
   try {
     const dates = partitions.map((partition) => partition.datehour);
     const reads = await stage(partitions.map((_, partition) => ({ kind: 'read', plan, partition })), dates);
-    const dedups = await stage(Array.from({ length: buckets }, (_, bucket) => ({ kind: 'dedup', plan, bucket })), Array.from({ length: buckets }, (_, bucket) => String(bucket)));
-    const counts = await stage(partitions.map((_, partition) => ({ kind: 'count', plan, partition })), dates);
+    // Each task is told where its share is in the files the stage before wrote (one per partition, one per bucket).
+    const bucketNames = Array.from({ length: buckets }, (_, bucket) => String(bucket));
+    const dedups = await stage(bucketNames.map((_, bucket) => ({ kind: 'dedup', plan, bucket, ids: reads.flatMap(({ idRanges }) => idRanges!.slice(2 * bucket, 2 * bucket + 2)) })), bucketNames);
+    const counts = await stage(partitions.map((_, partition) => ({
+      kind: 'count', plan, partition, duplicates: dedups.flatMap(({ duplicateRanges }) => duplicateRanges!.slice(2 * partition, 2 * partition + 2)),
+    })), dates);
     const [finished] = await stage([{ kind: 'finish', plan }], ['output']);
     const output = tableFromIPC(await store.get(RESULT_KEY));
 

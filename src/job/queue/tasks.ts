@@ -20,7 +20,7 @@ import type { CompressionName } from '../../write/encodeParquet.ts';
 import { joinMetrics, metricsToArrow } from '../../write/metricsToArrow.ts';
 import { openSink } from '../../write/openSink.ts';
 import { writeToTarget } from '../../write/writeParquet.ts';
-import { decodeIdBucket, splitIds } from './idBuckets.ts';
+import { decodeIdBucket, joinBuckets, splitIds } from './idBuckets.ts';
 import { openWorkStore, type WorkStore } from './WorkStore.ts';
 
 /** The BullMQ queue every run and worker uses; runs are told apart by their id, in every job id. */
@@ -69,8 +69,10 @@ export interface RunPlan {
  */
 export type Task =
   | { kind: 'read'; plan: RunPlan; partition: number }
-  | { kind: 'dedup'; plan: RunPlan; bucket: number }
-  | { kind: 'count'; plan: RunPlan; partition: number }
+  /** `ids`: where the bucket is in each partition's ids file (start, end; the read tasks' `idRanges`). */
+  | { kind: 'dedup'; plan: RunPlan; bucket: number; ids: number[] }
+  /** `duplicates`: where the partition is in each bucket's duplicates file (the dedup tasks' `duplicateRanges`). */
+  | { kind: 'count'; plan: RunPlan; partition: number; duplicates: number[] }
   | { kind: 'finish'; plan: RunPlan }
   | { kind: 'stateRead'; read: StateRead };
 
@@ -107,6 +109,10 @@ export interface TaskResult {
   files?: number;
   /** read: lines read and left out, with examples. */
   tally?: TallyCounts;
+  /** read: where each bucket is in the partition's ids file (start, end exclusive, bucket after bucket). */
+  idRanges?: number[];
+  /** dedup: where each partition's losing rows are in the bucket's duplicates file (start, end, in datehour order). */
+  duplicateRanges?: number[];
   /** count: events before deduplication. */
   rows?: number;
   /** count: events counted (first occurrences). */
@@ -121,8 +127,8 @@ export interface TaskResult {
 const EVENT_COLUMNS = ['id', 'id_hash', 'datehour', 'domain', 'country', 'type', 'user_id', 'user_id_hash', 'consent'];
 
 const eventsKey = (datehour: string) => `events/${datehour}.arrow`;
-const idsKey = (datehour: string, bucket: number) => `ids/${datehour}/${bucket}.bin`;
-const duplicatesKey = (datehour: string, bucket: number) => `duplicates/${datehour}/${bucket}.bin`;
+const idsKey = (datehour: string) => `ids/${datehour}.bin`;
+const duplicatesKey = (bucket: number) => `duplicates/${bucket}.bin`;
 const metricsKey = (datehour: string) => `metrics/${datehour}.arrow`;
 /** The output table, for the run's caller. */
 export const RESULT_KEY = 'result.arrow';
@@ -148,11 +154,10 @@ export async function runTask(task: Task): Promise<TaskResult> {
         result = await readTask(plan, plan.partitions[task.partition]!, store, s3);
         break;
       case 'dedup':
-        await dedupTask(plan, task.bucket, store);
-        result = {};
+        result = await dedupTask(plan, task.bucket, task.ids, store);
         break;
       case 'count':
-        result = await countTask(plan, plan.partitions[task.partition]!.datehour, store);
+        result = await countTask(plan, plan.partitions[task.partition]!.datehour, task.duplicates, store);
         break;
       case 'finish':
         result = await finishTask(plan, store, s3);
@@ -181,29 +186,31 @@ async function stateReadTask(read: StateRead): Promise<TaskResult> {
   }
 }
 
-/** Reads and expands one partition; writes its event columns and its ids, split into buckets. */
+/** Reads and expands one partition; writes its event columns and its ids, split into buckets (one file). */
 async function readTask(plan: RunPlan, partition: Partition, store: WorkStore, s3: S3Options) {
   const source = await openSource(plan.root, s3);
   const options = { concurrency: plan.concurrency, strict: plan.strict, workers: plan.workers };
   for await (const read of readPartitions(source, [partition], options)) {
     const tally = new Tally(plan.strict).merge(read.tally);
     const events = expandToken(read.table, { tally, counts: false }).select(EVENT_COLUMNS);
-    await store.put(eventsKey(partition.datehour), tableToIPC(events, 'file'));
-    await pMap(splitIds(events, plan.buckets), (bytes, bucket) => store.put(idsKey(partition.datehour, bucket), bytes), { concurrency: 8 });
+    const ids = joinBuckets(splitIds(events, plan.buckets));
+    await Promise.all([store.put(eventsKey(partition.datehour), tableToIPC(events, 'file')), store.put(idsKey(partition.datehour), ids.bytes)]);
     const { lines, rejected, invalidTokens, examples } = tally;
-    return { files: read.files, tally: { lines, rejected, invalidTokens, examples } };
+    return { files: read.files, tally: { lines, rejected, invalidTokens, examples }, idRanges: ids.ranges };
   }
   throw new Error(`partition ${partition.datehour} was not read`);
 }
 
 /**
  * Finds, in one bucket, the ids that lose to an earlier copy: partitions in datehour order, rows in
- * file and line order, ids compared by their bytes. Writes each partition's losing rows.
+ * file and line order, ids compared by their bytes. Reads the bucket's share of each partition's ids
+ * file (`ranges`: start and end in each, in datehour order); writes every partition's losing rows in
+ * one file, and says where each partition's are.
  */
-async function dedupTask(plan: RunPlan, bucket: number, store: WorkStore): Promise<void> {
+async function dedupTask(plan: RunPlan, bucket: number, ranges: number[], store: WorkStore) {
   const seen = new IdSet({ lookback: plan.lookback });
-  const writes: Promise<void>[] = [];
-  const fetch = (index: number) => store.get(idsKey(plan.partitions[index]!.datehour, bucket));
+  const losers: Int32Array[] = [];
+  const fetch = (index: number) => store.getRange(idsKey(plan.partitions[index]!.datehour), ranges[2 * index]!, ranges[2 * index + 1]!);
   let next = plan.partitions.length > 0 ? fetch(0) : null;
   try {
     for (const [index, { datehour }] of plan.partitions.entries()) {
@@ -215,22 +222,29 @@ async function dedupTask(plan: RunPlan, bucket: number, store: WorkStore): Promi
       if (plan.lookback === undefined) seen.addColumn(column, ids.hashes, ids.rows.length, marks, 0);
       else seen.addColumnWithin(column, ids.hashes, ids.rows.length, marks, 0);
       if (plan.lookback !== undefined) seen.forgetBefore(hour - plan.lookback);
-      const losers = ids.rows.filter((_, at) => marks[at] === 1);
-      writes.push(store.put(duplicatesKey(datehour, bucket), new Uint8Array(Int32Array.from(losers).buffer)));
+      losers.push(Int32Array.from(ids.rows.filter((_, at) => marks[at] === 1)));
     }
   } finally {
-    await Promise.allSettled([next, ...writes]);
+    await Promise.allSettled([next]);
   }
-  await Promise.all(writes);
+  const joined = new Int32Array(losers.reduce((sum, rows) => sum + rows.length, 0));
+  const duplicateRanges: number[] = [];
+  let at = 0;
+  for (const rows of losers) {
+    joined.set(rows, at);
+    duplicateRanges.push(at * 4, (at += rows.length) * 4);
+  }
+  await store.put(duplicatesKey(bucket), new Uint8Array(joined.buffer));
+  return { duplicateRanges };
 }
 
-/** Counts one partition's metrics without the rows that lost in any bucket. */
-async function countTask(plan: RunPlan, datehour: string, store: WorkStore) {
+/** Counts one partition's metrics without the rows that lost in any bucket (`ranges`: its share of each bucket's file). */
+async function countTask(plan: RunPlan, datehour: string, ranges: number[], store: WorkStore) {
   const events = tableFromIPC(await store.get(eventsKey(datehour)));
   const duplicates = new Uint8Array(events.numRows);
   const buckets = Array.from({ length: plan.buckets }, (_, bucket) => bucket);
   await pMap(buckets, async (bucket) => {
-    const file = await store.get(duplicatesKey(datehour, bucket));
+    const file = await store.getRange(duplicatesKey(bucket), ranges[2 * bucket]!, ranges[2 * bucket + 1]!);
     for (const row of new Int32Array(file.buffer, file.byteOffset, file.length >> 2)) duplicates[row] = 1;
   }, { concurrency: 8 });
   const { counts, groups, kept } = aggregatePartition(events, duplicates);

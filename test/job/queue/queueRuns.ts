@@ -3,7 +3,7 @@
 // run of the same data (or the golden expectations). Faults are caused, not mocked: a worker killed
 // with SIGKILL mid-run, one stopped with SIGTERM, Redis killed under a running job.
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { cpSync } from 'node:fs';
+import { cpSync, readdirSync } from 'node:fs';
 import { mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -61,10 +61,18 @@ for (const golden of goldenCases()) {
   });
 }
 
-test('48 generated hours through 3 workers: the same Parquet bytes and report as the in-process run', async () => {
+test('48 generated hours through 3 workers: the same Parquet bytes and report as the in-process run, at most 4 work files a partition', async () => {
   const out = join(scratch, 'queued.parquet');
   let last = 0;
-  const queued = await runJob({ root: generated, out, queue: redis.url, work, onTask: ({ done, of }) => (last = done, assert.ok(done <= of)) });
+  let peakFiles = 0; // in the work location, as each task ends
+  const countFiles = () => readdirSync(work, { recursive: true, withFileTypes: true }).filter((entry) => entry.isFile()).length;
+  const queued = await runJob({ root: generated, out, queue: redis.url, work, onTask: ({ done, of }) => {
+    last = done;
+    assert.ok(done <= of);
+    peakFiles = Math.max(peakFiles, countFiles());
+  } });
+  // Events, ids and metrics per partition, one duplicates file per bucket (16), and the result.
+  assert.is(peakFiles, 48 * 3 + 16 + 1, `${peakFiles} files at the peak`);
   assert.ok(inProcess.report.duplicates > 400, `duplicates across files and hours: ${inProcess.report.duplicates}`);
   assert.equal(queued.report, inProcess.report);
   assert.equal(rowsOf(queued), rowsOf(inProcess));
