@@ -17,8 +17,8 @@ export interface LoadedPartition {
 
 type Expect = { datehour: string; rows: number };
 
-/** Each file's counting columns. User id hashes are not kept: they are made again on load. */
-export async function encodeEvents(datehour: string, files: readonly RowPart[]): Promise<Uint8Array> {
+/** Each file's counting columns (gzip `level`, 0: plain). User id hashes are not kept: they are made again on load. */
+export async function encodeEvents(datehour: string, files: readonly RowPart[], level = 1): Promise<Uint8Array> {
   const columns: Record<string, BlobColumn> = { fileRows: Int32Array.from(files, (file) => file.rows) };
   files.forEach((file, index) => {
     columns[`type${index}`] = Uint8Array.from(file.type.subarray(0, file.rows));
@@ -31,7 +31,7 @@ export async function encodeEvents(datehour: string, files: readonly RowPart[]):
     columns[`userIdBytes${index}`] = file.userIdBytes.subarray(file.userIdOffsets[0]!, file.userIdOffsets[file.rows]!);
     columns[`userIdNull${index}`] = file.userIdNull.subarray(0, file.rows);
   });
-  return encodeBlob('events', datehour, files.reduce((sum, file) => sum + file.rows, 0), columns);
+  return encodeBlob('events', datehour, files.reduce((sum, file) => sum + file.rows, 0), columns, level);
 }
 
 export async function decodeEvents(bytes: Uint8Array, expect: Expect, describe: string): Promise<RowPart[]> {

@@ -1,5 +1,3 @@
-import type { Table } from 'apache-arrow';
-
 /**
  * One partition's ids that fall in one bucket, in row order: what a dedup task compares by bytes.
  *
@@ -29,29 +27,20 @@ export function bucketOf(hash: number, buckets: number): number {
 }
 
 /**
- * Splits an events table's ids (`id`, `id_hash`, one record batch) into `buckets` files, each
+ * Splits a partition's ids (`bytes`, `offsets`, `idHashes`, in row order) into `buckets` files, each
  * `[count][rows][hashes][offsets][bytes]` as little-endian int32 words then the bytes.
  *
  * @example
- * const files = splitIds(events, 16); // files[b] for bucket b
+ * const files = splitIds(joinIds(expandedFiles), 16); // files[b] for bucket b
  */
-export function splitIds(events: Table, buckets: number): Uint8Array[] {
-  const id = events.getChild('id')?.data[0];
-  const hashColumn = events.getChild('id_hash')?.data[0];
-  const rows = events.numRows;
-  if (events.batches.length > 1) throw new TypeError('splitIds expects one record batch');
-  const idOffsets = (id?.valueOffsets ?? new Int32Array(1)) as Int32Array;
-  const idBytes = (id?.values ?? new Uint8Array(0)) as Uint8Array;
-  const hashes = (hashColumn?.values ?? new Int32Array(0)) as Int32Array;
-  const [idBase, hashBase] = [id?.offset ?? 0, hashColumn?.offset ?? 0];
-
+export function splitIds({ rows, bytes: idBytes, offsets: idOffsets, idHashes: hashes }: { rows: number; bytes: Uint8Array; offsets: Int32Array; idHashes: Int32Array }, buckets: number): Uint8Array[] {
   const bucketOfRow = new Int32Array(rows);
   const counts = new Int32Array(buckets);
   const byteCounts = new Int32Array(buckets);
   for (let row = 0; row < rows; row++) {
-    const bucket = (bucketOfRow[row] = bucketOf(hashes[hashBase + row]!, buckets));
+    const bucket = (bucketOfRow[row] = bucketOf(hashes[row]!, buckets));
     counts[bucket]!++;
-    byteCounts[bucket]! += idOffsets[idBase + row + 1]! - idOffsets[idBase + row]!;
+    byteCounts[bucket]! += idOffsets[row + 1]! - idOffsets[row]!;
   }
   const files = Array.from(counts, (count, bucket) => encodeIdBucketShell(count, byteCounts[bucket]!));
   const filled = new Int32Array(buckets);
@@ -60,10 +49,10 @@ export function splitIds(events: Table, buckets: number): Uint8Array[] {
     const bucket = bucketOfRow[row]!;
     const file = files[bucket]!;
     const at = filled[bucket]!++;
-    const start = idOffsets[idBase + row]!;
-    const end = idOffsets[idBase + row + 1]!;
+    const start = idOffsets[row]!;
+    const end = idOffsets[row + 1]!;
     file.rows[at] = row;
-    file.hashes[at] = hashes[hashBase + row]!;
+    file.hashes[at] = hashes[row]!;
     file.bytes.set(idBytes.subarray(start, end), bytesFilled[bucket]!);
     bytesFilled[bucket]! += end - start;
     file.offsets[at + 1] = bytesFilled[bucket]!;

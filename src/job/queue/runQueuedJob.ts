@@ -68,7 +68,7 @@ export async function runQueuedJob({
     const bucketNames = Array.from({ length: buckets }, (_, bucket) => String(bucket));
     const dedups = await stage(bucketNames.map((_, bucket) => ({ kind: 'dedup', plan, bucket, ids: reads.flatMap(({ idRanges }) => idRanges!.slice(2 * bucket, 2 * bucket + 2)) })), bucketNames);
     const counts = await stage(partitions.map((_, partition) => ({
-      kind: 'count', plan, partition, duplicates: dedups.flatMap(({ duplicateRanges }) => duplicateRanges!.slice(2 * partition, 2 * partition + 2)),
+      kind: 'count', plan, partition, rows: reads[partition]!.rows!, duplicates: dedups.flatMap(({ duplicateRanges }) => duplicateRanges!.slice(2 * partition, 2 * partition + 2)),
     })), dates);
     const [finished] = await stage([{ kind: 'finish', plan }], ['output']);
     const output = tableFromIPC(await store.get(RESULT_KEY));

@@ -1,14 +1,17 @@
 import { tableFromIPC, tableToIPC } from 'apache-arrow';
 import pMap from 'p-map';
-import { expandToken } from '../../expand/expandToken.ts';
-import { aggregatePartition } from '../../metrics/aggregatePartition.ts';
+import type { TokenFacts } from '../../expand/parseToken.ts';
+import { countRowParts } from '../../metrics/countRows.ts';
 import { IdSet } from '../../metrics/IdSet.ts';
-import { metricsFromCounts } from '../../metrics/metricsFromCells.ts';
 import { hoursSince1970 } from '../../partitions/parseDatehour.ts';
 import type { Partition } from '../../partitions/selectPartitions.ts';
-import { readPartitionFiles, readPartitions } from '../../read/readPartitions.ts';
+import type { ParsedFile } from '../../read/ParsedFile.ts';
+import { readPartitionFiles } from '../../read/readPartitions.ts';
 import type { InputFile } from '../../state/manifest.ts';
 import { openStateStore } from '../../state/openStateStore.ts';
+import { decodeEvents, encodeEvents, joinIds } from '../../state/partitionBlobs.ts';
+import { expandFile, isExpanded, withoutIds, type ExpandedFile } from '../countPartition.ts';
+import { partitionsMetrics } from '../jobOutput.ts';
 import { ObjectWriter, readPartition, type PartitionBase } from '../statePartitions.ts';
 import { Tally, type TallyCounts } from '../../report/Tally.ts';
 import { createS3Client, type S3Options } from '../../s3/createS3Client.ts';
@@ -17,7 +20,7 @@ import { retryCountsOf } from '../../s3/retries.ts';
 import { noRetries, retriesBetween, type RetryCounts } from '../../s3/retryKinds.ts';
 import { openSource } from '../../source/openSource.ts';
 import type { CompressionName } from '../../write/encodeParquet.ts';
-import { joinMetrics, metricsToArrow } from '../../write/metricsToArrow.ts';
+import { joinMetrics } from '../../write/metricsToArrow.ts';
 import { openSink } from '../../write/openSink.ts';
 import { writeToTarget } from '../../write/writeParquet.ts';
 import { decodeIdBucket, joinBuckets, splitIds } from './idBuckets.ts';
@@ -71,8 +74,8 @@ export type Task =
   | { kind: 'read'; plan: RunPlan; partition: number }
   /** `ids`: where the bucket is in each partition's ids file (start, end; the read tasks' `idRanges`). */
   | { kind: 'dedup'; plan: RunPlan; bucket: number; ids: number[] }
-  /** `duplicates`: where the partition is in each bucket's duplicates file (the dedup tasks' `duplicateRanges`). */
-  | { kind: 'count'; plan: RunPlan; partition: number; duplicates: number[] }
+  /** `duplicates`: where the partition is in each bucket's duplicates file (the dedup tasks' `duplicateRanges`); `rows`: its events. */
+  | { kind: 'count'; plan: RunPlan; partition: number; duplicates: number[]; rows: number }
   | { kind: 'finish'; plan: RunPlan }
   | { kind: 'stateRead'; read: StateRead };
 
@@ -113,7 +116,7 @@ export interface TaskResult {
   idRanges?: number[];
   /** dedup: where each partition's losing rows are in the bucket's duplicates file (start, end, in datehour order). */
   duplicateRanges?: number[];
-  /** count: events before deduplication. */
+  /** read and count: events before deduplication. */
   rows?: number;
   /** count: events counted (first occurrences). */
   kept?: number;
@@ -123,10 +126,7 @@ export interface TaskResult {
   state?: PartitionBase;
 }
 
-/** The expanded columns a count task needs: ids (for the buckets), group keys, type, user and consent. */
-const EVENT_COLUMNS = ['id', 'id_hash', 'datehour', 'domain', 'country', 'type', 'user_id', 'user_id_hash', 'consent'];
-
-const eventsKey = (datehour: string) => `events/${datehour}.arrow`;
+const eventsKey = (datehour: string) => `events/${datehour}.bin`;
 const idsKey = (datehour: string) => `ids/${datehour}.bin`;
 const duplicatesKey = (bucket: number) => `duplicates/${bucket}.bin`;
 const metricsKey = (datehour: string) => `metrics/${datehour}.arrow`;
@@ -157,7 +157,7 @@ export async function runTask(task: Task): Promise<TaskResult> {
         result = await dedupTask(plan, task.bucket, task.ids, store);
         break;
       case 'count':
-        result = await countTask(plan, plan.partitions[task.partition]!.datehour, task.duplicates, store);
+        result = await countTask(plan, plan.partitions[task.partition]!.datehour, task.duplicates, task.rows, store);
         break;
       case 'finish':
         result = await finishTask(plan, store, s3);
@@ -186,20 +186,28 @@ async function stateReadTask(read: StateRead): Promise<TaskResult> {
   }
 }
 
-/** Reads and expands one partition; writes its event columns and its ids, split into buckets (one file). */
+/**
+ * Reads and expands one partition as an in-process run does (typed arrays, tokens judged once each);
+ * writes its counting columns (the state's `events` blob, plain) and its ids, split into buckets (one file).
+ */
 async function readTask(plan: RunPlan, partition: Partition, store: WorkStore, s3: S3Options) {
   const source = await openSource(plan.root, s3);
-  const options = { concurrency: plan.concurrency, strict: plan.strict, workers: plan.workers };
-  for await (const read of readPartitions(source, [partition], options)) {
-    const tally = new Tally(plan.strict).merge(read.tally);
-    const events = expandToken(read.table, { tally, counts: false }).select(EVENT_COLUMNS);
-    const ids = joinBuckets(splitIds(events, plan.buckets));
-    await Promise.all([store.put(eventsKey(partition.datehour), tableToIPC(events, 'file')), store.put(idsKey(partition.datehour), ids.bytes)]);
+  const options = { concurrency: plan.concurrency, strict: false, workers: plan.workers };
+  for await (const read of readPartitionFiles(source, [partition], options)) {
+    const expanded = read.parsed.map((file: ParsedFile | ExpandedFile) => (isExpanded(file) ? file : expandFile(file, tokenCache)));
+    const tally = new Tally(plan.strict).merge(read.tally); // strict mode: the first problem, in file and line order, fails the task
+    for (const file of expanded) tally.merge(file.tokens);
+    const ids = joinBuckets(splitIds(joinIds(expanded), plan.buckets));
+    await Promise.all([store.put(eventsKey(partition.datehour), await encodeEvents(partition.datehour, expanded.map(withoutIds), 0)), store.put(idsKey(partition.datehour), ids.bytes)]);
     const { lines, rejected, invalidTokens, examples } = tally;
-    return { files: read.files, tally: { lines, rejected, invalidTokens, examples }, idRanges: ids.ranges };
+    const rows = expanded.reduce((sum, file) => sum + file.rows, 0);
+    return { files: read.files, tally: { lines, rejected, invalidTokens, examples }, idRanges: ids.ranges, rows };
   }
   throw new Error(`partition ${partition.datehour} was not read`);
 }
+
+/** Token facts a worker process keeps between the partitions it reads. */
+const tokenCache = new Map<string, TokenFacts>();
 
 /**
  * Finds, in one bucket, the ids that lose to an earlier copy: partitions in datehour order, rows in
@@ -238,18 +246,21 @@ async function dedupTask(plan: RunPlan, bucket: number, ranges: number[], store:
   return { duplicateRanges };
 }
 
-/** Counts one partition's metrics without the rows that lost in any bucket (`ranges`: its share of each bucket's file). */
-async function countTask(plan: RunPlan, datehour: string, ranges: number[], store: WorkStore) {
-  const events = tableFromIPC(await store.get(eventsKey(datehour)));
-  const duplicates = new Uint8Array(events.numRows);
+/**
+ * Counts one partition's metrics without the rows that lost in any bucket (`ranges`: its share of each
+ * bucket's file; `rows`: the partition's events, as its read task said).
+ */
+async function countTask(plan: RunPlan, datehour: string, ranges: number[], rows: number, store: WorkStore) {
+  const parts = await decodeEvents(await store.get(eventsKey(datehour)), { datehour, rows }, store.describe(eventsKey(datehour)));
+  const duplicates = new Uint8Array(rows);
   const buckets = Array.from({ length: plan.buckets }, (_, bucket) => bucket);
   await pMap(buckets, async (bucket) => {
     const file = await store.getRange(duplicatesKey(bucket), ranges[2 * bucket]!, ranges[2 * bucket + 1]!);
     for (const row of new Int32Array(file.buffer, file.byteOffset, file.length >> 2)) duplicates[row] = 1;
   }, { concurrency: 8 });
-  const { counts, groups, kept } = aggregatePartition(events, duplicates);
-  await store.put(metricsKey(datehour), tableToIPC(metricsToArrow(metricsFromCounts(counts, groups)), 'file'));
-  return { rows: events.numRows, kept };
+  const counts = countRowParts(datehour, parts, duplicates);
+  await store.put(metricsKey(datehour), tableToIPC(partitionsMetrics([counts]), 'file'));
+  return { rows, kept: counts.kept };
 }
 
 /** Joins the partitions' metrics in datehour order, writes the Parquet output and the result table. */
