@@ -53,9 +53,10 @@ export function splitIds({ rows, bytes: idBytes, offsets: idOffsets, idHashes: h
     const end = idOffsets[row + 1]!;
     file.rows[at] = row;
     file.hashes[at] = hashes[row]!;
-    file.bytes.set(idBytes.subarray(start, end), bytesFilled[bucket]!);
-    bytesFilled[bucket]! += end - start;
-    file.offsets[at + 1] = bytesFilled[bucket]!;
+    let to = bytesFilled[bucket]!;
+    for (let byte = start; byte < end; byte++) file.bytes[to++] = idBytes[byte]!; // ids are short: a subarray each cost more
+    bytesFilled[bucket] = to;
+    file.offsets[at + 1] = to;
   }
   return files.map((file) => file.encoded);
 }

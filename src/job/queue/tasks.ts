@@ -198,7 +198,7 @@ async function readTask(plan: RunPlan, partition: Partition, store: WorkStore, s
     const tally = new Tally(plan.strict).merge(read.tally); // strict mode: the first problem, in file and line order, fails the task
     for (const file of expanded) tally.merge(file.tokens);
     const ids = joinBuckets(splitIds(joinIds(expanded), plan.buckets));
-    await Promise.all([store.put(eventsKey(partition.datehour), await encodeEvents(partition.datehour, expanded.map(withoutIds), 0)), store.put(idsKey(partition.datehour), ids.bytes)]);
+    await Promise.all([store.put(eventsKey(partition.datehour), await encodeEvents(partition.datehour, expanded.map(withoutIds), { level: 0, userIdHashes: true })), store.put(idsKey(partition.datehour), ids.bytes)]);
     const { lines, rejected, invalidTokens, examples } = tally;
     const rows = expanded.reduce((sum, file) => sum + file.rows, 0);
     return { files: read.files, tally: { lines, rejected, invalidTokens, examples }, idRanges: ids.ranges, rows };
