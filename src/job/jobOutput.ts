@@ -23,6 +23,24 @@ export function partitionsMetrics(parts: readonly GroupCounts[]): Table {
   return countedMetricsToArrow(parts, metricValues(aq.table(pivotedColumns(parts))));
 }
 
+/**
+ * Groups whose metrics Arquero makes in one call: enough that its compiling of the expressions is
+ * small beside computing them (a call per partition of ~10k groups cost more than the counting).
+ */
+const METRICS_BATCH_GROUPS = 50_000;
+
+/** Counts in batches of at least {@link METRICS_BATCH_GROUPS} groups (the last one smaller), for {@link partitionsMetrics}. */
+export function batchesOf(all: readonly GroupCounts[]): GroupCounts[][] {
+  const batches: GroupCounts[][] = [];
+  let groups = Infinity;
+  for (const counts of all) {
+    if (groups >= METRICS_BATCH_GROUPS) (batches.push([]), (groups = 0));
+    batches.at(-1)!.push(counts);
+    groups += counts.groups;
+  }
+  return batches;
+}
+
 /** The output as an Arquero table for the caller (int64 read back as numbers). */
 export function resultTable(output: Table): ColumnTable {
   return aq.fromArrow(tableToIPC(output, 'stream'));

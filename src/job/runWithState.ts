@@ -31,8 +31,6 @@ import { getObject, loadPartition, ObjectWriter, readPartition, type PartitionBa
 
 /** Objects no manifest names, left by runs killed before their commit, are deleted once this old. */
 const ORPHAN_AGE_MS = 24 * 3_600_000;
-/** Groups whose metrics Arquero makes in one call (see runJob). */
-const METRICS_BATCH_GROUPS = 50_000;
 
 /** Why a partition is read from its raw files. */
 type ReadReason = 'new' | 'files added' | 'files replaced' | 'files removed';
@@ -134,7 +132,7 @@ export async function runWithState({
     }
 
     // Metrics: made for the partitions counted, read back as Arrow for the others.
-    const { partitionsMetrics, joinMetrics, resultTable, tableToIPC, writeToTarget } = await outputModule;
+    const { batchesOf, partitionsMetrics, joinMetrics, resultTable, tableToIPC, writeToTarget } = await outputModule;
     const metricsOf = new Map<string, Table>();
     for (const batch of batchesOf(counted.map(({ counts }) => counts))) {
       const table = times.measure('metrics', () => partitionsMetrics(batch));
@@ -290,18 +288,6 @@ async function loadEarlierIds(store: StateStore, plan: Awaited<ReturnType<typeof
   // Without a lookback, a duplicate row's id is a kept id's: every row can go in, and no marks need reading.
   for (const { index, hour, hashes, secondHashes, duplicates } of loaded) earlier.add(index, hour, hashes, secondHashes, duplicates);
   return earlier;
-}
-
-/** Counts in batches of at least {@link METRICS_BATCH_GROUPS} groups (the last one smaller). */
-function batchesOf(all: GroupCounts[]): GroupCounts[][] {
-  const batches: GroupCounts[][] = [];
-  let groups = Infinity;
-  for (const counts of all) {
-    if (groups >= METRICS_BATCH_GROUPS) (batches.push([]), (groups = 0));
-    batches.at(-1)!.push(counts);
-    groups += counts.groups;
-  }
-  return batches;
 }
 
 /** The latest committed manifest, or undefined for a new state. */

@@ -70,7 +70,7 @@ export async function runQueuedJob({
     const counts = await stage(partitions.map((_, partition) => ({
       kind: 'count', plan, partition, rows: reads[partition]!.rows!, duplicates: dedups.flatMap(({ duplicateRanges }) => duplicateRanges!.slice(2 * partition, 2 * partition + 2)),
     })), dates);
-    const [finished] = await stage([{ kind: 'finish', plan }], ['output']);
+    const [finished] = await stage([{ kind: 'finish', plan, groups: counts.map((count) => count.groups!) }], ['output']);
     const output = tableFromIPC(await store.get(RESULT_KEY));
 
     const tally = new Tally();

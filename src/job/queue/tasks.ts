@@ -1,7 +1,7 @@
-import { tableFromIPC, tableToIPC } from 'apache-arrow';
+import { tableToIPC } from 'apache-arrow';
 import pMap from 'p-map';
 import type { TokenFacts } from '../../expand/parseToken.ts';
-import { countRowParts } from '../../metrics/countRows.ts';
+import { countRowParts, type GroupCounts } from '../../metrics/countRows.ts';
 import { IdSet } from '../../metrics/IdSet.ts';
 import { hoursSince1970 } from '../../partitions/parseDatehour.ts';
 import type { Partition } from '../../partitions/selectPartitions.ts';
@@ -11,7 +11,8 @@ import type { InputFile } from '../../state/manifest.ts';
 import { openStateStore } from '../../state/openStateStore.ts';
 import { decodeEvents, encodeEvents, joinIds } from '../../state/partitionBlobs.ts';
 import { expandFile, isExpanded, withoutIds, type ExpandedFile } from '../countPartition.ts';
-import { partitionsMetrics } from '../jobOutput.ts';
+import { batchesOf, partitionsMetrics } from '../jobOutput.ts';
+import { decodeBlob, encodeBlob } from '../../state/stateBlobs.ts';
 import { ObjectWriter, readPartition, type PartitionBase } from '../statePartitions.ts';
 import { Tally, type TallyCounts } from '../../report/Tally.ts';
 import { createS3Client, type S3Options } from '../../s3/createS3Client.ts';
@@ -76,7 +77,8 @@ export type Task =
   | { kind: 'dedup'; plan: RunPlan; bucket: number; ids: number[] }
   /** `duplicates`: where the partition is in each bucket's duplicates file (the dedup tasks' `duplicateRanges`); `rows`: its events. */
   | { kind: 'count'; plan: RunPlan; partition: number; duplicates: number[]; rows: number }
-  | { kind: 'finish'; plan: RunPlan }
+  /** `groups`: each partition's groups, as its count task said. */
+  | { kind: 'finish'; plan: RunPlan; groups: number[] }
   | { kind: 'stateRead'; read: StateRead };
 
 /**
@@ -118,6 +120,8 @@ export interface TaskResult {
   duplicateRanges?: number[];
   /** read and count: events before deduplication. */
   rows?: number;
+  /** count: the partition's groups (domain x country). */
+  groups?: number;
   /** count: events counted (first occurrences). */
   kept?: number;
   /** finish: files written. */
@@ -129,7 +133,7 @@ export interface TaskResult {
 const eventsKey = (datehour: string) => `events/${datehour}.bin`;
 const idsKey = (datehour: string) => `ids/${datehour}.bin`;
 const duplicatesKey = (bucket: number) => `duplicates/${bucket}.bin`;
-const metricsKey = (datehour: string) => `metrics/${datehour}.arrow`;
+const countsKey = (datehour: string) => `counts/${datehour}.bin`;
 /** The output table, for the run's caller. */
 export const RESULT_KEY = 'result.arrow';
 
@@ -160,7 +164,7 @@ export async function runTask(task: Task): Promise<TaskResult> {
         result = await countTask(plan, plan.partitions[task.partition]!.datehour, task.duplicates, task.rows, store);
         break;
       case 'finish':
-        result = await finishTask(plan, store, s3);
+        result = await finishTask(plan, task.groups, store, s3);
     }
     const retries = s3.client ? retriesBetween(before, await retryCountsOf(s3.client)) : noRetries();
     return { ...result, retries };
@@ -259,13 +263,23 @@ async function countTask(plan: RunPlan, datehour: string, ranges: number[], rows
     for (const row of new Int32Array(file.buffer, file.byteOffset, file.length >> 2)) duplicates[row] = 1;
   }, { concurrency: 8 });
   const counts = countRowParts(datehour, parts, duplicates);
-  await store.put(metricsKey(datehour), tableToIPC(partitionsMetrics([counts]), 'file'));
-  return { rows, kept: counts.kept };
+  const { domainCodes, countryCodes, domainValues, countryValues, n, users } = counts;
+  await store.put(countsKey(datehour), await encodeBlob('counts', datehour, counts.groups, { domainCodes, countryCodes, domainValues, countryValues, n, users }, 0));
+  return { rows, kept: counts.kept, groups: counts.groups };
 }
 
-/** Joins the partitions' metrics in datehour order, writes the Parquet output and the result table. */
-async function finishTask(plan: RunPlan, store: WorkStore, s3: S3Options) {
-  const output = joinMetrics(await pMap(plan.partitions, async ({ datehour }) => tableFromIPC(await store.get(metricsKey(datehour))), { concurrency: 8 }));
+/**
+ * Makes the metrics of every partition from their counts, in batches of many partitions (as an
+ * in-process run does: Arquero's cost is per call), joins them in datehour order, and writes the
+ * Parquet output and the result table.
+ */
+async function finishTask(plan: RunPlan, groups: number[], store: WorkStore, s3: S3Options) {
+  const all = await pMap(plan.partitions, async ({ datehour }, index): Promise<GroupCounts> => {
+    const key = countsKey(datehour);
+    const columns = await decodeBlob(await store.get(key), { kind: 'counts', datehour, rows: groups[index]! }, store.describe(key));
+    return { datehour, groups: groups[index]!, kept: 0, ...(columns as Pick<GroupCounts, 'domainCodes' | 'countryCodes' | 'domainValues' | 'countryValues' | 'n' | 'users'>) };
+  }, { concurrency: 8 });
+  const output = joinMetrics(batchesOf(all).map(partitionsMetrics));
   await store.put(RESULT_KEY, tableToIPC(output, 'file'));
   if (plan.out === undefined) return { written: [] };
   const datehours = plan.partitions.map((partition) => partition.datehour);
