@@ -27,13 +27,16 @@ export function bucketOf(hash: number, buckets: number): number {
 }
 
 /**
- * Splits a partition's ids (`bytes`, `offsets`, `idHashes`, in row order) into `buckets` files, each
- * `[count][rows][hashes][offsets][bytes]` as little-endian int32 words then the bytes.
+ * Splits a partition's ids (`bytes`, `offsets`, `idHashes`, in row order) into `buckets`, written one
+ * after another in one file, each `[count][rows][hashes][offsets][bytes]` as little-endian int32 words
+ * then the bytes (4-byte aligned); `ranges[2b]` to `ranges[2b + 1]` (bytes, end exclusive) is bucket
+ * `b`: a dedup task reads its bucket's share of each partition by range, so the work location holds
+ * one ids file per partition, not one per bucket.
  *
  * @example
- * const files = splitIds(joinIds(expandedFiles), 16); // files[b] for bucket b
+ * const { bytes, ranges } = splitIds(joinIds(expandedFiles), 16);
  */
-export function splitIds({ rows, bytes: idBytes, offsets: idOffsets, idHashes: hashes }: { rows: number; bytes: Uint8Array; offsets: Int32Array; idHashes: Int32Array }, buckets: number): Uint8Array[] {
+export function splitIds({ rows, bytes: idBytes, offsets: idOffsets, idHashes: hashes }: { rows: number; bytes: Uint8Array; offsets: Int32Array; idHashes: Int32Array }, buckets: number): { bytes: Uint8Array; ranges: number[] } {
   const bucketOfRow = new Int32Array(rows);
   const counts = new Int32Array(buckets);
   const byteCounts = new Int32Array(buckets);
@@ -42,32 +45,42 @@ export function splitIds({ rows, bytes: idBytes, offsets: idOffsets, idHashes: h
     counts[bucket]!++;
     byteCounts[bucket]! += idOffsets[row + 1]! - idOffsets[row]!;
   }
-  const files = Array.from(counts, (count, bucket) => encodeIdBucketShell(count, byteCounts[bucket]!));
+  const ranges: number[] = [];
+  let size = 0;
+  for (let bucket = 0; bucket < buckets; bucket++) {
+    ranges.push(size, size + (2 + counts[bucket]! * 3) * 4 + byteCounts[bucket]!);
+    size = align4(ranges.at(-1)!);
+  }
+  const file = new Uint8Array(size);
+  const words = new Int32Array(file.buffer);
+  // Where each bucket's rows, hashes, offsets and bytes start, as word (and byte) indexes into the file.
+  const rowsAt = new Int32Array(buckets);
+  const bytesAt = new Int32Array(buckets);
+  for (let bucket = 0; bucket < buckets; bucket++) {
+    const word = ranges[2 * bucket]! >> 2;
+    words[word] = counts[bucket]!;
+    rowsAt[bucket] = word + 1;
+    bytesAt[bucket] = (word + 2 + counts[bucket]! * 3) * 4;
+  }
   const filled = new Int32Array(buckets);
   const bytesFilled = new Int32Array(buckets);
   for (let row = 0; row < rows; row++) {
     const bucket = bucketOfRow[row]!;
-    const file = files[bucket]!;
+    const count = counts[bucket]!;
     const at = filled[bucket]!++;
     const start = idOffsets[row]!;
     const end = idOffsets[row + 1]!;
-    file.rows[at] = row;
-    file.hashes[at] = hashes[row]!;
-    let to = bytesFilled[bucket]!;
-    for (let byte = start; byte < end; byte++) file.bytes[to++] = idBytes[byte]!; // ids are short: a subarray each cost more
-    bytesFilled[bucket] = to;
-    file.offsets[at + 1] = to;
+    words[rowsAt[bucket]! + at] = row;
+    words[rowsAt[bucket]! + count + at] = hashes[row]!;
+    let to = bytesAt[bucket]! + bytesFilled[bucket]!;
+    for (let byte = start; byte < end; byte++) file[to++] = idBytes[byte]!;
+    bytesFilled[bucket]! += end - start;
+    words[rowsAt[bucket]! + 2 * count + at + 1] = bytesFilled[bucket]!;
   }
-  return files.map((file) => file.encoded);
+  return { bytes: file, ranges };
 }
 
-/** A bucket file of `count` ids and `byteCount` id bytes, with views to fill it in place. */
-function encodeIdBucketShell(count: number, byteCount: number): IdBucket & { encoded: Uint8Array } {
-  const words = 1 + count * 3 + 1;
-  const encoded = new Uint8Array(words * 4 + byteCount);
-  new Int32Array(encoded.buffer, 0, 1)[0] = count;
-  return { encoded, ...viewsOf(encoded, count) };
-}
+const align4 = (length: number) => (length + 3) & ~3;
 
 function viewsOf(encoded: Uint8Array, count: number): IdBucket {
   const buffer = encoded.buffer;
@@ -80,28 +93,6 @@ function viewsOf(encoded: Uint8Array, count: number): IdBucket {
     bytes: new Uint8Array(buffer, base + words * 4, encoded.length - words * 4),
   };
 }
-
-/**
- * The buckets of {@link splitIds} one after another in one file, and where each is in it (`ranges[2b]`
- * to `ranges[2b + 1]`, bytes, end exclusive): a dedup task reads its bucket's share of each partition
- * by range, and the work location holds one ids file per partition, not one per bucket.
- *
- * @example
- * const { bytes, ranges } = joinBuckets(splitIds(events, 16));
- */
-export function joinBuckets(files: Uint8Array[]): { bytes: Uint8Array; ranges: number[] } {
-  const bytes = new Uint8Array(files.reduce((sum, file) => sum + align4(file.length), 0));
-  const ranges: number[] = [];
-  let at = 0;
-  for (const file of files) {
-    bytes.set(file, at);
-    ranges.push(at, at + file.length);
-    at += align4(file.length);
-  }
-  return { bytes, ranges };
-}
-
-const align4 = (length: number) => (length + 3) & ~3;
 
 /**
  * Reads a bucket file written by {@link splitIds}.

@@ -24,7 +24,7 @@ import type { CompressionName } from '../../write/encodeParquet.ts';
 import { joinMetrics } from '../../write/metricsToArrow.ts';
 import { openSink } from '../../write/openSink.ts';
 import { writeToTarget } from '../../write/writeParquet.ts';
-import { decodeIdBucket, joinBuckets, splitIds } from './idBuckets.ts';
+import { decodeIdBucket, splitIds } from './idBuckets.ts';
 import { openWorkStore, type WorkStore } from './WorkStore.ts';
 
 /** The BullMQ queue every run and worker uses; runs are told apart by their id, in every job id. */
@@ -201,7 +201,7 @@ async function readTask(plan: RunPlan, partition: Partition, store: WorkStore, s
     const expanded = read.parsed.map((file: ParsedFile | ExpandedFile) => (isExpanded(file) ? file : expandFile(file, tokenCache)));
     const tally = new Tally(plan.strict).merge(read.tally); // strict mode: the first problem, in file and line order, fails the task
     for (const file of expanded) tally.merge(file.tokens);
-    const ids = joinBuckets(splitIds(joinIds(expanded), plan.buckets));
+    const ids = splitIds(joinIds(expanded), plan.buckets);
     await Promise.all([store.put(eventsKey(partition.datehour), await encodeEvents(partition.datehour, expanded.map(withoutIds), { level: 0, userIdHashes: true })), store.put(idsKey(partition.datehour), ids.bytes)]);
     const { lines, rejected, invalidTokens, examples } = tally;
     const rows = expanded.reduce((sum, file) => sum + file.rows, 0);

@@ -1,0 +1,47 @@
+// The ids a read task splits into buckets, one file per partition: every id lands in its bucket's
+// range, in row order, with its row, hash and bytes, whatever the buckets' sizes (empty ones included).
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { bucketOf, decodeIdBucket, splitIds } from '../../../src/job/queue/idBuckets.ts';
+import { hashBytes } from '../../../src/read/hashBytes.ts';
+import { seededRandom } from '../../support/random.ts';
+
+function idColumn(ids: string[]) {
+  const encoded = ids.map((id) => new TextEncoder().encode(id));
+  const offsets = new Int32Array(ids.length + 1);
+  encoded.forEach((bytes, row) => (offsets[row + 1] = offsets[row]! + bytes.length));
+  const bytes = new Uint8Array(offsets[ids.length]!);
+  encoded.forEach((id, row) => bytes.set(id, offsets[row]!));
+  const idHashes = Int32Array.from(ids, (_, row) => hashBytes(bytes, offsets[row]!, offsets[row + 1]!));
+  return { rows: ids.length, bytes, offsets, idHashes };
+}
+
+for (const buckets of [1, 7, 64]) {
+  test(`1,000 ids of 1 to 60 bytes in ${buckets} bucket(s): each in its bucket, in row order, bytes intact`, () => {
+    const random = seededRandom(buckets);
+    const ids = Array.from({ length: 1000 }, (_, row) => `${row}-${'é'.repeat(random.int(20))}${'x'.repeat(random.int(20))}`);
+    const column = idColumn(ids);
+    const { bytes, ranges } = splitIds(column, buckets);
+    assert.is(ranges.length, 2 * buckets);
+    const seen: number[] = [];
+    for (let bucket = 0; bucket < buckets; bucket++) {
+      const part = decodeIdBucket(bytes.slice(ranges[2 * bucket], ranges[2 * bucket + 1]));
+      const rows = [...part.rows];
+      assert.equal(rows, [...rows].sort((a, b) => a - b), 'row order');
+      rows.forEach((row, at) => {
+        assert.is(bucketOf(column.idHashes[row]!, buckets), bucket);
+        assert.is(part.hashes[at], column.idHashes[row]);
+        assert.is(new TextDecoder().decode(part.bytes.subarray(part.offsets[at], part.offsets[at + 1])), ids[row]);
+      });
+      seen.push(...rows);
+    }
+    assert.equal(seen.sort((a, b) => a - b), ids.map((_, row) => row), 'every id once');
+  });
+}
+
+test('no ids: every bucket is there, empty', () => {
+  const { bytes, ranges } = splitIds(idColumn([]), 4);
+  for (let bucket = 0; bucket < 4; bucket++) assert.is(decodeIdBucket(bytes.slice(ranges[2 * bucket], ranges[2 * bucket + 1])).rows.length, 0);
+});
+
+test.run();
