@@ -3,7 +3,9 @@ import { tableFromIPC, tableToIPC } from 'apache-arrow';
 import * as aq from 'arquero';
 import { ConsentMetricsError } from '../../errors.ts';
 import type { JobOptions, JobResult } from '../JobOptions.ts';
-import { selectPartitions } from '../../partitions/selectPartitions.ts';
+import { selectPartitions, type Partition } from '../../partitions/selectPartitions.ts';
+import pMap from 'p-map';
+import type { Source } from '../../source/Source.ts';
 import { DEFAULT_CONCURRENCY, validateConcurrency } from '../../read/readPartitions.ts';
 import { assembleReport } from '../../report/RunReport.ts';
 import { Tally } from '../../report/Tally.ts';
@@ -37,16 +39,19 @@ export type QueuedJobOptions = JobOptions & Required<Pick<JobOptions, 'queue' | 
  */
 export async function runQueuedJob({
   root, out, s3 = {}, compression = 'snappy', strict = false, lookback, concurrency = DEFAULT_CONCURRENCY, workers = 0, queue: queueUrl, work,
-  buckets = 16, queueTimeout = 20_000, onTask, onPartition: _, ...selection
+  buckets: bucketsGiven, queueTimeout = 20_000, onTask, onPartition: _, ...selection
 }: QueuedJobOptions): Promise<Omit<JobResult, 'times'>> {
   validateConcurrency(concurrency);
-  if (!Number.isInteger(buckets) || buckets < 1) throw new ConsentMetricsError(`buckets must be a whole number from 1, got ${JSON.stringify(buckets)}`);
+  if (bucketsGiven !== undefined && (!Number.isInteger(bucketsGiven) || bucketsGiven < 1)) {
+    throw new ConsentMetricsError(`buckets must be a whole number from 1, got ${JSON.stringify(bucketsGiven)}`);
+  }
   // Workers make their own clients, with their own credentials: the plan travels through Redis.
   const { client, credentials, ...forWorkers } = s3;
   const usesS3 = [root, work, out ?? ''].some(isS3Url);
   const here: S3Options = usesS3 ? { ...s3, client: client ?? createS3Client(s3) } : {};
   const source = await openSource(root, here);
   const { partitions, warnings } = await selectPartitions(source, selection);
+  const buckets = bucketsGiven ?? bucketsFor(await listedBytes(source, partitions, concurrency));
   const runId = randomUUID();
   const plan: RunPlan = {
     runId, root, partitions, work: `${work.replace(/\/+$/, '')}/${runId}`, buckets, strict, lookback, concurrency, workers,
@@ -88,6 +93,30 @@ export async function runQueuedJob({
     await session.close();
     if (!client) here.client?.destroy();
   }
+}
+
+/** Input bytes a dedup task's bucket covers at most, when the buckets follow the input: its ids then take ~150 MiB. */
+export const INPUT_BYTES_PER_BUCKET = 512 * 2 ** 20;
+/** Buckets at the least, so that the dedup stage runs on several workers. */
+const MIN_BUCKETS = 4;
+
+/**
+ * Id buckets for `bytes` of listed input: one per {@link INPUT_BYTES_PER_BUCKET} (an id takes ~80 bytes
+ * in a dedup task's set, for ~350 bytes of JSON), at least {@link MIN_BUCKETS}; 16 when sizes are unknown.
+ *
+ * @example
+ * bucketsFor(6.6e9); // 13
+ */
+export function bucketsFor(bytes: number | undefined): number {
+  return bytes === undefined ? 16 : Math.max(MIN_BUCKETS, Math.ceil(bytes / INPUT_BYTES_PER_BUCKET));
+}
+
+/** The listed size of every file of `partitions`, or undefined when the source does not list sizes. */
+async function listedBytes(source: Source, partitions: readonly Partition[], concurrency: number): Promise<number | undefined> {
+  if (!source.sizeOf) return undefined;
+  const sizes = await pMap(partitions, async (partition) => (await source.listFiles(partition.key)).map((key) => source.sizeOf!(key)), { concurrency });
+  const all = sizes.flat();
+  return all.some((size) => size === undefined) ? undefined : all.reduce<number>((sum, size) => sum + size!, 0);
 }
 
 function sumRetries(results: TaskResult[]): RetryCounts {

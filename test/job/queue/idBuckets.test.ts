@@ -3,6 +3,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { bucketOf, decodeIdBucket, splitIds } from '../../../src/job/queue/idBuckets.ts';
+import { bucketsFor, INPUT_BYTES_PER_BUCKET } from '../../../src/job/queue/runQueuedJob.ts';
 import { hashBytes } from '../../../src/read/hashBytes.ts';
 import { seededRandom } from '../../support/random.ts';
 
@@ -42,6 +43,12 @@ for (const buckets of [1, 7, 64]) {
 test('no ids: every bucket is there, empty', () => {
   const { bytes, ranges } = splitIds(idColumn([]), 4);
   for (let bucket = 0; bucket < 4; bucket++) assert.is(decodeIdBucket(bytes.slice(ranges[2 * bucket], ranges[2 * bucket + 1])).rows.length, 0);
+});
+
+test('buckets follow the listed input: one per 512 MiB, at least 4; 16 when sizes are unknown', () => {
+  assert.is(INPUT_BYTES_PER_BUCKET, 512 * 2 ** 20);
+  assert.equal([0, 100e6, 4 * INPUT_BYTES_PER_BUCKET, 4 * INPUT_BYTES_PER_BUCKET + 1, 6.6e9, 2e12].map(bucketsFor), [4, 4, 4, 5, 13, 3726]);
+  assert.is(bucketsFor(undefined), 16);
 });
 
 test.run();
