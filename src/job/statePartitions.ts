@@ -34,13 +34,7 @@ export function readPartition(
   objects: ObjectWriter,
   strict = false,
 ): Counting {
-  const expanded = read.parsed.map((file: ParsedFile | ExpandedFile) => (isExpanded(file) ? file : expandFile(file, tokenCache)));
-  const tally = new Tally(strict).merge(read.tally);
-  for (const file of expanded) tally.merge(file.tokens);
-  const parts = expanded.map(withoutIds);
-  const ids = joinIds(expanded);
-  const { lines, rejected, invalidTokens, examples } = tally;
-  const counts: TallyCounts = { lines, rejected, invalidTokens, examples };
+  const { parts, ids, tally: counts } = expandPartition(read, tokenCache, strict);
   const base = () => {
     const written = Promise.all([
       objects.put(datehour, 'events', encodeEvents(datehour, parts)), objects.put(datehour, 'ids', encodeIds(datehour, ids)), objects.put(datehour, 'hashes', encodeHashes(datehour, ids)),
@@ -49,6 +43,22 @@ export function readPartition(
     return written;
   };
   return { parts, ids, base };
+}
+
+/**
+ * A partition's files as read, expanded (tokens judged, where a worker thread has not already): each
+ * file's counting columns, the partition's ids as one column, and its tally (lines, rejections, invalid
+ * tokens). In strict mode, its first problem, in file and line order, fails it.
+ *
+ * @example
+ * const { parts, ids, tally } = expandPartition(read, new Map());
+ */
+export function expandPartition(read: PartitionFiles, tokenCache: Map<string, TokenFacts>, strict = false): { parts: RowPart[]; ids: LoadedPartition['ids']; tally: TallyCounts } {
+  const expanded = read.parsed.map((file: ParsedFile | ExpandedFile) => (isExpanded(file) ? file : expandFile(file, tokenCache)));
+  const tally = new Tally(strict).merge(read.tally);
+  for (const file of expanded) tally.merge(file.tokens);
+  const { lines, rejected, invalidTokens, examples } = tally;
+  return { parts: expanded.map(withoutIds), ids: joinIds(expanded), tally: { lines, rejected, invalidTokens, examples } };
 }
 
 /** A partition taken from the state's columns. */

@@ -33,7 +33,9 @@ const NEWLINE = 0x0a;
  *
  * @example
  * const scanner = LineScanner.acquire();
- * scanner.load(chunk, scanner.inputStart);
+ * const at = scanner.prepare(scanner.inputStart, chunk.length);
+ * scanner.bytes.set(chunk, at);
+ * scanner.loaded(at + chunk.length);
  * const rows = scanner.scan(scanner.inputStart, scanner.inputEnd, true, 0, 0, 0);
  * scanner.release();
  */
@@ -109,13 +111,6 @@ export class LineScanner {
   loaded(end: number): void {
     this.inputEnd = end;
     this.bytes.fill(NEWLINE, end, end + PADDING);
-  }
-
-  /** {@link prepare}, a copy of `chunk`, {@link loaded}. */
-  load(chunk: Uint8Array, keepFrom: number): void {
-    const at = this.prepare(keepFrom, chunk.length);
-    this.bytes.set(chunk, at);
-    this.loaded(at + chunk.length);
   }
 
   /** Scans `[start, end)` (see assembly/scanLines.ts `scan`); returns the rows written to the columns. */

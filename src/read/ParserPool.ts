@@ -17,6 +17,8 @@ export function workerEntry(base: string, name: string): URL {
 interface Job {
   request: WorkerRequest;
   transfer: ArrayBuffer[];
+  /** Jobs of this kind a worker holds at once. */
+  perWorker: number;
   describe: string;
   resolve: (result: unknown) => void;
   reject: (error: Error) => void;
@@ -72,16 +74,16 @@ export class ParserPool {
    * its last answer (add them to the run's).
    */
   parseRemote(remote: RemoteObject, describe: string): Promise<ParsedFile & { retries: RetryCounts }> {
-    return this.run({ kind: 'parse', remote, describe }, [], `cannot read ${describe}`);
+    return this.run({ kind: 'parse', remote, describe }, [], `cannot read ${describe}`, REMOTE_JOBS_PER_WORKER);
   }
 
   /**
    * Sends a request to the next free worker, with `transfer` moved rather than copied; `failure`
-   * starts the message of the error a worker reports.
+   * starts the message of the error a worker reports; a worker holds up to `perWorker` such jobs.
    */
-  run<T>(request: WorkerRequest, transfer: ArrayBuffer[], failure: string): Promise<T> {
+  run<T>(request: WorkerRequest, transfer: ArrayBuffer[], failure: string, perWorker = JOBS_PER_WORKER): Promise<T> {
     return new Promise((resolve, reject) => {
-      this.queue.push({ request, transfer, describe: failure, resolve: resolve as (result: unknown) => void, reject });
+      this.queue.push({ request, transfer, perWorker, describe: failure, resolve: resolve as (result: unknown) => void, reject });
       this.dispatch();
     });
   }
@@ -102,7 +104,7 @@ export class ParserPool {
     while (this.queue.length > 0) {
       const worker = this.workers.reduce((least, candidate) => (this.running.get(candidate)!.size < this.running.get(least)!.size ? candidate : least));
       const jobs = this.running.get(worker)!;
-      if (jobs.size >= (this.queue[0]!.request.remote ? REMOTE_JOBS_PER_WORKER : JOBS_PER_WORKER)) return;
+      if (jobs.size >= this.queue[0]!.perWorker) return;
       const job = this.queue.shift()!;
       const id = this.nextId++;
       jobs.set(id, job);

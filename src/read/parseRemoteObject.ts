@@ -1,11 +1,8 @@
 import type { S3Client } from '@aws-sdk/client-s3';
-import { ConsentMetricsError } from '../errors.ts';
 import { noRetries, retriesBetween, type RetryCounts } from '../s3/retryKinds.ts';
 import type { RemoteObject } from '../source/Source.ts';
-import { FileParser } from './FileParser.ts';
 import type { FileParserOptions, ParsedFile } from './ParsedFile.ts';
-import { gunzipIfNeeded } from './gunzipIfNeeded.ts';
-import { pushInBlocks } from './pushInBlocks.ts';
+import { parseStream } from './pushInBlocks.ts';
 
 /** This thread's S3 clients, by the settings they were made from, with the retries already reported. */
 const clients = new Map<string, Promise<{ client: S3Client; reported: RetryCounts }>>();
@@ -28,15 +25,11 @@ function clientFor(settings: RemoteObject['settings']) {
  * const { retries, ...parsed } = await parseRemoteObject(object, 'part-0.json');
  */
 export async function parseRemoteObject(object: RemoteObject, describe: string, options: FileParserOptions = {}): Promise<ParsedFile & { retries: RetryCounts }> {
-  const parser = new FileParser(describe, object.size ?? 0, options);
-  try {
+  const open = async () => {
     const [{ client }, { readObjectInParts }] = await Promise.all([clientFor(object.settings), import('../s3/readObjectInParts.ts')]);
-    await pushInBlocks(parser, gunzipIfNeeded(await readObjectInParts(client, object)));
-  } catch (error) {
-    if (error instanceof ConsentMetricsError) throw error;
-    throw new ConsentMetricsError(`cannot read ${describe}: ${(error as Error).message}`);
-  }
-  return { ...parser.finish(), retries: await retriesSinceReported(object.settings) };
+    return readObjectInParts(client, object);
+  };
+  return { ...(await parseStream(open, describe, object.size ?? 0, options)), retries: await retriesSinceReported(object.settings) };
 }
 
 async function retriesSinceReported(settings: RemoteObject['settings']): Promise<RetryCounts> {

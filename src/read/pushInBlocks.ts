@@ -1,4 +1,7 @@
-import type { FileParser } from './FileParser.ts';
+import { ConsentMetricsError } from '../errors.ts';
+import { FileParser } from './FileParser.ts';
+import type { FileParserOptions, ParsedFile } from './ParsedFile.ts';
+import { gunzipIfNeeded } from './gunzipIfNeeded.ts';
 
 /**
  * Bytes the parser scans at a time from a stream: a socket gives 64 KiB chunks (gunzip 16 KiB), and a
@@ -30,4 +33,22 @@ export async function pushInBlocks(parser: FileParser, chunks: AsyncIterable<Uin
     }
   }
   parser.commit(filled);
+}
+
+/**
+ * Parses one file from its byte stream (gzip by its magic bytes), as the bytes arrive; an error that
+ * is not already one line names the file (`cannot read <describe>: ...`).
+ *
+ * @example
+ * const parsed = await parseStream(() => source.open(key), source.describe(key), source.sizeOf?.(key));
+ */
+export async function parseStream(open: () => Promise<AsyncIterable<Uint8Array>>, describe: string, expectedBytes = 0, options: FileParserOptions = {}): Promise<ParsedFile> {
+  const parser = new FileParser(describe, expectedBytes, options);
+  try {
+    await pushInBlocks(parser, gunzipIfNeeded(await open()));
+  } catch (error) {
+    if (error instanceof ConsentMetricsError) throw error;
+    throw new ConsentMetricsError(`cannot read ${describe}: ${(error as Error).message}`);
+  }
+  return parser.finish();
 }

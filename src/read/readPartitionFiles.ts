@@ -6,11 +6,9 @@ import type { Partition } from '../partitions/selectPartitions.ts';
 import { StageTimes } from '../report/StageTimes.ts';
 import { Tally } from '../report/Tally.ts';
 import type { Source } from '../source/Source.ts';
-import { FileParser } from './FileParser.ts';
 import type { ParsedFile } from './ParsedFile.ts';
-import { gunzipIfNeeded } from './gunzipIfNeeded.ts';
 import { ParserPool } from './ParserPool.ts';
-import { pushInBlocks } from './pushInBlocks.ts';
+import { parseStream } from './pushInBlocks.ts';
 
 export const DEFAULT_CONCURRENCY = 8;
 
@@ -108,11 +106,11 @@ export async function* readPartitionFiles(
 
   const listedBytes = listed.map(({ keys }) => sumOfSizes(source, keys));
   const runListedBytes = sumOfSizes(source, listed.flatMap(({ keys }) => keys));
-  const parsers = !source.localPath && !source.remote ? null : pool ?? (workers > 0 ? new ParserPool(workers) : null);
+  const parsers = !threadsCanRead(source) ? null : pool ?? (workers > 0 ? new ParserPool(workers) : null);
   if (parsers) times.besideMainThread.add('parse');
   const concurrency = filesAtOnce ?? (parsers && !source.localPath ? Math.max(DEFAULT_CONCURRENCY, parsers.remoteCapacity) : DEFAULT_CONCURRENCY);
   const parse = async (key: string): Promise<ParsedFile> => {
-    if (!parsers) return parseStream(source, key);
+    if (!parsers) return parseStream(() => source.open(key), source.describe(key));
     if (source.localPath) return parsers.parse(source.localPath(key), source.describe(key));
     const { retries, ...parsed } = await parsers.parseRemote(source.remote!(key), source.describe(key));
     await source.addRetries?.(retries);
@@ -153,16 +151,9 @@ function sumOfSizes(source: Source, keys: readonly string[]): number | undefined
   return sum;
 }
 
-/** Parses one file on this thread as its bytes stream in (gzip by magic bytes). */
-async function parseStream(source: Source, key: string): Promise<ParsedFile> {
-  const parser = new FileParser(source.describe(key));
-  try {
-    await pushInBlocks(parser, gunzipIfNeeded(await source.open(key)));
-  } catch (error) {
-    if (error instanceof ConsentMetricsError) throw error;
-    throw new ConsentMetricsError(`cannot read ${source.describe(key)}: ${(error as Error).message}`);
-  }
-  return parser.finish();
+/** Whether worker threads can read a source's files themselves: local files, or S3 objects they fetch with a client of their own. */
+export function threadsCanRead(source: Source): boolean {
+  return source.localPath !== undefined || source.remote !== undefined;
 }
 
 /** `_SUCCESS` markers, `.crc` checksums and other hidden files are not data. */

@@ -5,16 +5,14 @@ import { countRowParts, type GroupCounts } from '../../metrics/countRows.ts';
 import { IdSet } from '../../metrics/IdSet.ts';
 import { hoursSince1970 } from '../../partitions/parseDatehour.ts';
 import type { Partition } from '../../partitions/selectPartitions.ts';
-import type { ParsedFile } from '../../read/ParsedFile.ts';
 import { readPartitionFiles } from '../../read/readPartitions.ts';
 import type { InputFile } from '../../state/manifest.ts';
 import { openStateStore } from '../../state/openStateStore.ts';
-import { decodeEvents, encodeEvents, joinIds } from '../../state/partitionBlobs.ts';
-import { expandFile, isExpanded, withoutIds, type ExpandedFile } from '../countPartition.ts';
+import { decodeEvents, encodeEvents } from '../../state/partitionBlobs.ts';
 import { batchesOf, partitionsMetrics } from '../jobOutput.ts';
 import { decodeBlob, encodeBlob } from '../../state/stateBlobs.ts';
-import { ObjectWriter, readPartition, type PartitionBase } from '../statePartitions.ts';
-import { Tally, type TallyCounts } from '../../report/Tally.ts';
+import { expandPartition, ObjectWriter, readPartition, type PartitionBase } from '../statePartitions.ts';
+import type { TallyCounts } from '../../report/Tally.ts';
 import { createS3Client, type S3Options } from '../../s3/createS3Client.ts';
 import { isS3Url } from '../../s3/parseS3Url.ts';
 import { retryCountsOf } from '../../s3/retries.ts';
@@ -198,14 +196,13 @@ async function readTask(plan: RunPlan, partition: Partition, store: WorkStore, s
   const source = await openSource(plan.root, s3);
   const options = { concurrency: plan.concurrency, strict: false, workers: plan.workers };
   for await (const read of readPartitionFiles(source, [partition], options)) {
-    const expanded = read.parsed.map((file: ParsedFile | ExpandedFile) => (isExpanded(file) ? file : expandFile(file, tokenCache)));
-    const tally = new Tally(plan.strict).merge(read.tally); // strict mode: the first problem, in file and line order, fails the task
-    for (const file of expanded) tally.merge(file.tokens);
-    const ids = splitIds(joinIds(expanded), plan.buckets);
-    await Promise.all([store.put(eventsKey(partition.datehour), await encodeEvents(partition.datehour, expanded.map(withoutIds), { level: 0, userIdHashes: true })), store.put(idsKey(partition.datehour), ids.bytes)]);
-    const { lines, rejected, invalidTokens, examples } = tally;
-    const rows = expanded.reduce((sum, file) => sum + file.rows, 0);
-    return { files: read.files, tally: { lines, rejected, invalidTokens, examples }, idRanges: ids.ranges, rows };
+    const { parts, ids, tally } = expandPartition(read, tokenCache, plan.strict); // strict: the first problem fails the task
+    const buckets = splitIds(ids, plan.buckets);
+    await Promise.all([
+      store.put(eventsKey(partition.datehour), await encodeEvents(partition.datehour, parts, { level: 0, userIdHashes: true })),
+      store.put(idsKey(partition.datehour), buckets.bytes),
+    ]);
+    return { files: read.files, tally, idRanges: buckets.ranges, rows: ids.rows };
   }
   throw new Error(`partition ${partition.datehour} was not read`);
 }
@@ -277,7 +274,7 @@ async function finishTask(plan: RunPlan, groups: number[], store: WorkStore, s3:
   const all = await pMap(plan.partitions, async ({ datehour }, index): Promise<GroupCounts> => {
     const key = countsKey(datehour);
     const columns = await decodeBlob(await store.get(key), { kind: 'counts', datehour, rows: groups[index]! }, store.describe(key));
-    return { datehour, groups: groups[index]!, kept: 0, ...(columns as Pick<GroupCounts, 'domainCodes' | 'countryCodes' | 'domainValues' | 'countryValues' | 'n' | 'users'>) };
+    return { datehour, groups: groups[index]!, kept: 0 /* not read by partitionsMetrics; the run sums the count tasks' */, ...(columns as Pick<GroupCounts, 'domainCodes' | 'countryCodes' | 'domainValues' | 'countryValues' | 'n' | 'users'>) };
   }, { concurrency: 8 });
   const output = joinMetrics(batchesOf(all).map(partitionsMetrics));
   await store.put(RESULT_KEY, tableToIPC(output, 'file'));

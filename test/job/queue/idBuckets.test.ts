@@ -1,8 +1,9 @@
-// The ids a read task splits into buckets, one file per partition: every id lands in its bucket's
-// range, in row order, with its row, hash and bytes, whatever the buckets' sizes (empty ones included).
+// The ids a read task splits into buckets, one file per partition: every row lands in exactly one
+// bucket, in row order, with its row, hash and bytes; copies of one id land in one bucket, as the
+// dedup tasks need; empty buckets are there too.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { bucketOf, decodeIdBucket, splitIds } from '../../../src/job/queue/idBuckets.ts';
+import { decodeIdBucket, splitIds } from '../../../src/job/queue/idBuckets.ts';
 import { bucketsFor, INPUT_BYTES_PER_BUCKET } from '../../../src/job/queue/runQueuedJob.ts';
 import { hashBytes } from '../../../src/read/hashBytes.ts';
 import { seededRandom } from '../../support/random.ts';
@@ -20,23 +21,28 @@ function idColumn(ids: string[]) {
 for (const buckets of [1, 7, 64]) {
   test(`1,000 ids of 1 to 60 bytes in ${buckets} bucket(s): each in its bucket, in row order, bytes intact`, () => {
     const random = seededRandom(buckets);
-    const ids = Array.from({ length: 1000 }, (_, row) => `${row}-${'é'.repeat(random.int(20))}${'x'.repeat(random.int(20))}`);
+    // 400 distinct ids of 1 to 60 bytes, multi-byte included; 1,000 rows, so most ids come several times.
+    const distinct = Array.from({ length: 400 }, (_, index) => `${index}-${'é'.repeat(random.int(20))}${'x'.repeat(random.int(20))}`);
+    const ids = Array.from({ length: 1000 }, () => random.pick(distinct));
     const column = idColumn(ids);
     const { bytes, ranges } = splitIds(column, buckets);
     assert.is(ranges.length, 2 * buckets);
     const seen: number[] = [];
+    const bucketOfId = new Map<string, number>();
     for (let bucket = 0; bucket < buckets; bucket++) {
       const part = decodeIdBucket(bytes.slice(ranges[2 * bucket], ranges[2 * bucket + 1]));
       const rows = [...part.rows];
       assert.equal(rows, [...rows].sort((a, b) => a - b), 'row order');
       rows.forEach((row, at) => {
-        assert.is(bucketOf(column.idHashes[row]!, buckets), bucket);
         assert.is(part.hashes[at], column.idHashes[row]);
         assert.is(new TextDecoder().decode(part.bytes.subarray(part.offsets[at], part.offsets[at + 1])), ids[row]);
+        assert.is(bucketOfId.get(ids[row]!) ?? bucket, bucket, `every copy of ${ids[row]} in one bucket`);
+        bucketOfId.set(ids[row]!, bucket);
       });
       seen.push(...rows);
     }
-    assert.equal(seen.sort((a, b) => a - b), ids.map((_, row) => row), 'every id once');
+    assert.equal(seen.sort((a, b) => a - b), ids.map((_, row) => row), 'every row once');
+    if (buckets > 1) assert.ok(new Set(bucketOfId.values()).size > 1, 'the ids spread over buckets');
   });
 }
 
