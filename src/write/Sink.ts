@@ -24,4 +24,10 @@ export interface Sink {
   describe(key: string): string;
   /** Writes every file whole, or throws having replaced none that it could avoid replacing. */
   write(files: OutputFile[]): Promise<void>;
+  /**
+   * Writes one file from its bytes as they come, so they are never all in memory: it appears whole
+   * once `chunks` ends, or not at all if they fail (with their error) or the write does. Optional:
+   * without it, the chunks are gathered and given to `write`.
+   */
+  writeFrom?(key: string, chunks: AsyncIterable<Uint8Array>): Promise<void>;
 }

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, open, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { ConsentMetricsError } from '../errors.ts';
 import type { Sink } from './Sink.ts';
@@ -16,32 +16,55 @@ import type { Sink } from './Sink.ts';
 export function localSink(root: string): Sink {
   const base = resolve(root);
   const describe = (key: string) => join(base, key);
+
+  /** Writes each file under a temporary name (`fill` writes one), then renames them all into place. */
+  async function stage(keys: string[], fill: (index: number, path: string) => Promise<void>): Promise<void> {
+    const suffix = `.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
+    const staged: { temporary: string; target: string }[] = [];
+    let current = base;
+    try {
+      for (const [index, key] of keys.entries()) {
+        current = describe(key);
+        await mkdir(dirname(current), { recursive: true });
+        staged.push({ temporary: current + suffix, target: current });
+        await fill(index, current + suffix);
+      }
+      for (const { target } of staged) {
+        current = target;
+        if ((await stat(target).catch(() => null))?.isDirectory()) throw Object.assign(new Error(), { code: 'EISDIR' });
+      }
+      for (const { temporary, target } of staged) {
+        current = target;
+        await rename(temporary, target);
+      }
+    } catch (error) {
+      await Promise.all(staged.map(({ temporary }) => rm(temporary, { force: true })));
+      if (error instanceof SourceFailure) throw error.cause;
+      const reason = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
+      throw new ConsentMetricsError(`cannot write ${current}: ${reason}`);
+    }
+  }
+
   return {
     describe,
-    async write(files) {
-      const suffix = `.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
-      const staged: { temporary: string; target: string }[] = [];
-      let current = base;
+    write: (files) => stage(files.map((file) => file.key), (index, path) => writeFile(path, files[index]!.bytes)),
+    writeFrom: (key, chunks) => stage([key], async (_, path) => {
+      const file = await open(path, 'w');
       try {
-        for (const { key, bytes } of files) {
-          current = describe(key);
-          await mkdir(dirname(current), { recursive: true });
-          staged.push({ temporary: current + suffix, target: current });
-          await writeFile(current + suffix, bytes);
+        const source = chunks[Symbol.asyncIterator]();
+        for (;;) {
+          const next = await source.next().catch((error: unknown) => Promise.reject(new SourceFailure(error)));
+          if (next.done) break;
+          await file.write(next.value);
         }
-        for (const { target } of staged) {
-          current = target;
-          if ((await stat(target).catch(() => null))?.isDirectory()) throw Object.assign(new Error(), { code: 'EISDIR' });
-        }
-        for (const { temporary, target } of staged) {
-          current = target;
-          await rename(temporary, target);
-        }
-      } catch (error) {
-        await Promise.all(staged.map(({ temporary }) => rm(temporary, { force: true })));
-        const reason = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
-        throw new ConsentMetricsError(`cannot write ${current}: ${reason}`);
+      } finally {
+        await file.close();
       }
-    },
+    }),
   };
+}
+
+/** The bytes' own failure, given on as it is (not as a failure to write). */
+class SourceFailure {
+  constructor(readonly cause: unknown) {}
 }

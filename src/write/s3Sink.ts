@@ -1,3 +1,4 @@
+import { Readable } from 'node:stream';
 import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import pMap from 'p-map';
@@ -22,7 +23,8 @@ export interface S3SinkOptions extends S3Options {
 /**
  * An S3 prefix as a {@link Sink}. An S3 object appears whole or not at all: a small file is one
  * PutObject; a large one a multipart upload (lib-storage) that is aborted if any part fails, so no
- * parts are left behind. Files of one batch are separate objects, each replaced whole.
+ * parts are left behind. Files of one batch are separate objects, each replaced whole. A file written
+ * from chunks as they come (`writeFrom`) goes in a multipart upload once it outgrows one part.
  *
  * @example
  * await s3Sink('s3://results/metrics/').write([{ key: 'hour.parquet', bytes }]);
@@ -32,12 +34,12 @@ export function s3Sink(url: string, { client, partSize = 8 * 1024 * 1024, concur
   const { bucket, key } = parseS3Url(url);
   const root = folderPrefix(key);
   const describe = (relative: string) => `s3://${bucket}/${root}${relative}`;
+  const contentType = (relative: string) => (relative.endsWith('.json') ? 'application/json' : 'application/vnd.apache.parquet');
   return {
     describe,
     async write(files) {
       await pMap(files, async ({ key: relative, bytes }) => {
-        const ContentType = relative.endsWith('.json') ? 'application/json' : 'application/vnd.apache.parquet';
-        const params = { Bucket: bucket, Key: root + relative, Body: bytes, ContentType };
+        const params = { Bucket: bucket, Key: root + relative, Body: bytes, ContentType: contentType(relative) };
         try {
           if (bytes.length <= partSize) await s3.send(new PutObjectCommand(params));
           else await new Upload({ client: s3, params, partSize, queueSize: 4, leavePartsOnError: false }).done();
@@ -45,6 +47,22 @@ export function s3Sink(url: string, { client, partSize = 8 * 1024 * 1024, concur
           throw s3Error(error, 'writing', describe(relative));
         }
       }, { concurrency });
+    },
+    async writeFrom(relative, chunks) {
+      let failure: unknown; // the chunks' own error, given on as it is
+      const body = Readable.from((async function* () {
+        try {
+          yield* chunks;
+        } catch (error) {
+          throw (failure = error);
+        }
+      })());
+      const params = { Bucket: bucket, Key: root + relative, Body: body, ContentType: contentType(relative) };
+      try {
+        await new Upload({ client: s3, params, partSize, queueSize: 4, leavePartsOnError: false }).done();
+      } catch (error) {
+        throw failure ?? s3Error(error, 'writing', describe(relative));
+      }
     },
   };
 }

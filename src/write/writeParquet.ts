@@ -1,7 +1,7 @@
 import type { ColumnTable } from 'arquero';
 import { Table, tableToIPC } from 'apache-arrow';
-import { encodeParquet, type CompressionName } from './encodeParquet.ts';
-import { metricsToArrow } from './metricsToArrow.ts';
+import { encodeParquet, encodeParquetStream, type CompressionName } from './encodeParquet.ts';
+import { joinMetrics, metricsToArrow } from './metricsToArrow.ts';
 import type { OutputTarget } from './openSink.ts';
 import type { OutputFile, Sink } from './Sink.ts';
 
@@ -39,10 +39,7 @@ export async function writeParquet(
 ): Promise<string[]> {
   const table = metrics instanceof Table ? metrics : metricsToArrow(metrics);
   const hours = datehourRanges(table);
-  // One record batch per datehour, whatever batches the table came in: the bytes written then depend
-  // on the rows alone, not on how a run batched its work.
-  const encode = (ranges: DatehourRange[]) =>
-    encodeParquet(tableToIPC(new Table(table.schema, ranges.flatMap(({ begin, end }) => table.slice(begin, end).batches)), 'stream'), compression);
+  const encode = (ranges: DatehourRange[]) => encodeParquet(tableToIPC(batchPerDatehour(table, ranges), 'stream'), compression);
   const files: OutputFile[] = byDatehour
     ? byDatehour.map((datehour) => ({
         key: [key.replace(/\/+$/, ''), `datehour=${datehour}`, 'part-0.parquet'].filter(Boolean).join('/'),
@@ -53,10 +50,64 @@ export async function writeParquet(
   return files.map((file) => sink.describe(file.key));
 }
 
+/**
+ * Some of a run's metrics, in the output schema and sorted by datehour, and the datehours of the run
+ * they cover (each gets a file when writing one per datehour, an empty one if it has no rows).
+ *
+ * @example
+ * const batch: MetricsBatch = { metrics: partitionsMetrics(counts), datehours: ['2021-01-23-10'] };
+ */
+export interface MetricsBatch {
+  /** The rows, in the output schema (`metricsToArrow`), sorted by datehour. */
+  metrics: Table;
+  /** The datehours of the run these rows are of, rows or none. */
+  datehours: string[];
+}
 
 /** Writes metrics to an opened `--out` target: its one file, or one file per datehour of the run. */
 export function writeToTarget(metrics: Table, target: OutputTarget, datehours: string[], compression?: CompressionName): Promise<string[]> {
-  return writeParquet(metrics, target.sink, target.key, { compression, byDatehour: target.byDatehour ? datehours : undefined });
+  return writeBatchesToTarget((async function* () { yield { metrics, datehours }; })(), target, compression);
+}
+
+/**
+ * Writes metrics that come batch after batch (in datehour order) to an opened `--out` target, holding
+ * one batch at a time: one file, encoded as the batches come (row group by row group), or each batch's
+ * files per datehour. The bytes equal those of `writeToTarget` with all the batches in one table.
+ *
+ * @example
+ * await writeBatchesToTarget(batches(), await openSink('out/metrics.parquet'), 'zstd');
+ */
+export async function writeBatchesToTarget(batches: AsyncIterable<MetricsBatch>, target: OutputTarget, compression?: CompressionName): Promise<string[]> {
+  const { sink, key } = target;
+  if (target.byDatehour) {
+    const written: string[] = [];
+    for await (const { metrics, datehours } of batches) written.push(...(await writeParquet(metrics, sink, key, { compression, byDatehour: datehours })));
+    return written;
+  }
+  const tables = (async function* () {
+    for await (const { metrics } of batches) yield batchPerDatehour(metrics, datehourRanges(metrics));
+  })();
+  const chunks = encodeParquetStream(joinMetrics([]), tables, compression);
+  if (sink.writeFrom) await sink.writeFrom(key, chunks);
+  else await sink.write([{ key, bytes: await gathered(chunks) }]);
+  return [sink.describe(key)];
+}
+
+/** Chunks joined into one array (`Array.fromAsync` is not in Node 20). */
+async function gathered(chunks: AsyncIterable<Uint8Array>): Promise<Uint8Array> {
+  const parts: Uint8Array[] = [];
+  for await (const chunk of chunks) parts.push(chunk);
+  const bytes = new Uint8Array(parts.reduce((sum, part) => sum + part.length, 0));
+  parts.reduce((at, part) => (bytes.set(part, at), at + part.length), 0);
+  return bytes;
+}
+
+/**
+ * The rows of `ranges`, as one record batch per datehour whatever batches the table came in: the bytes
+ * written then depend on the rows alone, not on how a run batched its work.
+ */
+function batchPerDatehour(table: Table, ranges: DatehourRange[]): Table {
+  return new Table(table.schema, ranges.flatMap(({ begin, end }) => table.slice(begin, end).batches));
 }
 
 interface DatehourRange {

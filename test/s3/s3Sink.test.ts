@@ -53,6 +53,50 @@ test('a failed part aborts the multipart upload, so no parts are left behind', a
   assert.is(s3.commandCalls(CompleteMultipartUploadCommand).length, 0);
 });
 
+/** `total` bytes in chunks of 1 MiB, byte i being i % 251; then `failure`, if given. */
+async function* chunksOf(total: number, failure?: Error) {
+  for (let at = 0; at < total; at += MiB) yield Uint8Array.from({ length: Math.min(MiB, total - at) }, (_, index) => (at + index) % 251);
+  if (failure) throw failure;
+}
+
+test('written from chunks, a small file is one PutObject of all their bytes', async () => {
+  s3.on(PutObjectCommand).resolves({});
+  await s3Sink('s3://results/m/', { client, partSize: 5 * MiB }).writeFrom!('all.parquet', chunksOf(2 * MiB + 3));
+  const [call] = s3.commandCalls(PutObjectCommand);
+  const body = call!.args[0].input.Body as Uint8Array;
+  assert.equal([call!.args[0].input.Key, body.length], ['m/all.parquet', 2 * MiB + 3]);
+  assert.ok(body.every((byte, index) => byte === index % 251));
+  assert.is(s3.commandCalls(CreateMultipartUploadCommand).length, 0);
+});
+
+test('written from chunks, a large file is a multipart upload of its bytes in order', async () => {
+  const parts = new Map<number, Uint8Array>();
+  s3.on(CreateMultipartUploadCommand).resolves({ UploadId: 'u3' });
+  s3.on(UploadPartCommand).callsFake(async ({ PartNumber, Body }: { PartNumber: number; Body: Uint8Array }) => (parts.set(PartNumber, Body), { ETag: `"e${PartNumber}"` }));
+  s3.on(CompleteMultipartUploadCommand).resolves({});
+  await s3Sink('s3://results/big/', { client, partSize: 5 * MiB }).writeFrom!('x.parquet', chunksOf(11 * MiB));
+  assert.equal([...parts.keys()].sort(), [1, 2, 3]);
+  const joined = Buffer.concat([1, 2, 3].map((part) => parts.get(part)!));
+  assert.is(joined.length, 11 * MiB);
+  assert.ok(joined.every((byte, index) => byte === index % 251));
+  assert.is(s3.commandCalls(CompleteMultipartUploadCommand)[0]!.args[0].input.MultipartUpload?.Parts?.length, 3);
+});
+
+test('chunks that fail after a part was sent: their own error, the upload aborted, nothing completed', async () => {
+  s3.on(CreateMultipartUploadCommand).resolves({ UploadId: 'u4' });
+  s3.on(UploadPartCommand).callsFake(async ({ PartNumber }: { PartNumber: number }) => ({ ETag: `"e${PartNumber}"` }));
+  s3.on(AbortMultipartUploadCommand).resolves({});
+  const lost = new Error('count file gone');
+  try {
+    await s3Sink('s3://results/big/', { client, partSize: 5 * MiB }).writeFrom!('x.parquet', chunksOf(7 * MiB, lost));
+    assert.unreachable();
+  } catch (error) {
+    assert.is(error, lost);
+  }
+  assert.equal(s3.commandCalls(AbortMultipartUploadCommand).map((call) => call.args[0].input.UploadId), ['u4']);
+  assert.is(s3.commandCalls(CompleteMultipartUploadCommand).length + s3.commandCalls(PutObjectCommand).length, 0);
+});
+
 test('a missing output bucket names it', async () => {
   s3.on(PutObjectCommand).rejects(new S3ServiceException({ name: 'NoSuchBucket', $fault: 'client', $metadata: { httpStatusCode: 404 }, message: 'x' }));
   try {

@@ -10,6 +10,8 @@ export interface ParquetContents {
   codecs: string[];
   /** Each column's encodings (first row group), by column name. */
   encodings: Record<string, string[]>;
+  /** Rows in each row group. */
+  rowGroups: number[];
 }
 
 export async function readParquetBack(path: string): Promise<ParquetContents> {
@@ -22,7 +24,7 @@ export async function readParquetBack(path: string): Promise<ParquetContents> {
   const codecs = [...new Set(metadata.row_groups.flatMap((group) => group.columns.map((column) => column.meta_data!.codec)))];
   const rows = await parquetReadObjects({ file, compressors });
   const encodings = Object.fromEntries((metadata.row_groups[0]?.columns ?? []).map((column) => [column.meta_data!.path_in_schema.join('.'), column.meta_data!.encodings]));
-  return { schema, rows, codecs, encodings };
+  return { schema, rows, codecs, encodings, rowGroups: metadata.row_groups.map((group) => Number(group.num_rows)) };
 }
 
 /** The output schema of SPEC.md, as Parquet stores it. */
