@@ -43,6 +43,7 @@ export { encodeParquet, COMPRESSIONS, type CompressionName } from './write/encod
 export { Tally, REJECT_REASONS, type Problem, type RejectReason, type TallyCounts } from './report/Tally.ts';
 export { summarizeReport, type RunReport, type StateReport } from './report/RunReport.ts';
 export { StageTimes, STAGES, formatStageTimes, type Stage } from './report/StageTimes.ts';
+export type { TaskKindUsage, TaskUsage } from './report/TaskUsage.ts';
 
 export type { JobOptions, JobResult } from './job/runJob.ts';
 

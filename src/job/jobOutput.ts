@@ -5,7 +5,7 @@ import * as aq from 'arquero';
 import type { ColumnTable } from 'arquero';
 import { tableToIPC, type Table } from 'apache-arrow';
 import { pivotedColumns } from '../metrics/aggregatePartition.ts';
-import type { GroupCounts } from '../metrics/countRows.ts';
+import type { CountedGroups } from '../metrics/countRows.ts';
 import { METRIC_COLUMNS, metricValues } from '../metrics/metricsFromCells.ts';
 import { encodeParquet, type CompressionName } from '../write/encodeParquet.ts';
 import { countedMetricsToArrow, metricsToArrow } from '../write/metricsToArrow.ts';
@@ -19,7 +19,7 @@ export { writeToTarget } from '../write/writeParquet.ts';
  * per group: one Arquero table and one `derive` for all of them. Arquero compiles a derive's
  * expressions at each call, which costs more than a partition of ~10k groups takes to compute.
  */
-export function partitionsMetrics(parts: readonly GroupCounts[]): Table {
+export function partitionsMetrics(parts: readonly CountedGroups[]): Table {
   return countedMetricsToArrow(parts, metricValues(aq.table(pivotedColumns(parts))));
 }
 
@@ -29,9 +29,9 @@ export function partitionsMetrics(parts: readonly GroupCounts[]): Table {
  */
 const METRICS_BATCH_GROUPS = 50_000;
 
-/** Counts in batches of at least {@link METRICS_BATCH_GROUPS} groups (the last one smaller), for {@link partitionsMetrics}. */
-export function batchesOf(all: readonly GroupCounts[]): GroupCounts[][] {
-  const batches: GroupCounts[][] = [];
+/** Partitions in batches of at least {@link METRICS_BATCH_GROUPS} groups (the last one smaller), for {@link partitionsMetrics}. */
+export function batchesOf<Counted extends { groups: number }>(all: readonly Counted[]): Counted[][] {
+  const batches: Counted[][] = [];
   let groups = Infinity;
   for (const counts of all) {
     if (groups >= METRICS_BATCH_GROUPS) (batches.push([]), (groups = 0));

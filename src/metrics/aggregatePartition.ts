@@ -7,7 +7,7 @@ import { EVENT_TYPES } from '../read/parseEventJson.ts';
 import { CELL_NAMES, type COUNT_COLUMNS } from './metricsFromCells.ts';
 import { IdSet } from './IdSet.ts';
 import { markDuplicates } from './markDuplicates.ts';
-import { countRows, EMPTY_ROWS, type GroupCounts, type RowColumns } from './countRows.ts';
+import { countRows, EMPTY_ROWS, type CountedGroups, type GroupCounts, type RowColumns } from './countRows.ts';
 
 /**
  * Counts one partition's expanded events (the output of `expandToken` on a `readPartitions` table)
@@ -81,7 +81,7 @@ export function groupCountTables(counts: GroupCounts): PartitionAggregate {
 }
 
 /** Each group's `datehour`, `domain` and `country`, as columns: the groups of `parts`, one part after another. */
-export function groupKeyColumns(parts: readonly GroupCounts[]): Record<string, (string | null)[]> {
+export function groupKeyColumns(parts: readonly CountedGroups[]): Record<string, (string | null)[]> {
   const datehour: string[] = [];
   const domain: (string | null)[] = [];
   const country: (string | null)[] = [];
@@ -96,7 +96,7 @@ export function groupKeyColumns(parts: readonly GroupCounts[]): Record<string, (
 }
 
 /** The pivot on type x consent as columns, `n_<cell>` and `users_<cell>` per group: the groups of `parts`, one part after another. */
-export function pivotedColumns(parts: readonly GroupCounts[]): Record<string, Int32Array> {
+export function pivotedColumns(parts: readonly CountedGroups[]): Record<string, Int32Array> {
   const total = parts.reduce((sum, part) => sum + part.groups, 0);
   const columns: Record<string, Int32Array> = {};
   CELL_NAMES.forEach((cell, index) => {

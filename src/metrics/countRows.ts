@@ -66,6 +66,15 @@ export interface GroupCounts {
 }
 
 /**
+ * What making metrics reads of a partition's counts: all of {@link GroupCounts} but how many events
+ * were kept (the run's report sums those).
+ *
+ * @example
+ * const counted: CountedGroups = countRowParts(datehour, parts, duplicates);
+ */
+export type CountedGroups = Omit<GroupCounts, 'kept'>;
+
+/**
  * Counts one partition's rows, leaving out those `duplicates` marks (1): for each group (domain x
  * country) and each cell of type x consent, events and distinct users whose first pageview in the
  * group falls in the cell: the pivot, done while counting. The core of `aggregatePartition`, on

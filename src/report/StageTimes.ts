@@ -1,3 +1,5 @@
+import { formatTaskUsage, type TaskKindUsage } from './TaskUsage.ts';
+
 /**
  * Where a run's time goes, by stage, in milliseconds: what `--profile` prints. Stages run on worker
  * threads (with local files: `parse`, `expand`, `assemble` and `count`) are summed over those
@@ -31,6 +33,8 @@ export class StageTimes {
   readonly milliseconds: Record<Stage, number> = Object.fromEntries(STAGES.map((stage) => [stage, 0])) as Record<Stage, number>;
   /** The stages that ran on worker threads, beside the main thread. `parse` on the main thread is part of `waiting`. */
   readonly besideMainThread: Set<Stage> = new Set();
+  /** A queued run's tasks, by kind, as their workers measured them (the run itself mostly waits). */
+  readonly tasks: Record<string, TaskKindUsage> = {};
 
   /** Runs `work`, adding its duration to `stage`. */
   measure<T>(stage: Stage, work: () => T): T {
@@ -66,5 +70,6 @@ export function formatStageTimes(times: StageTimes, wallMilliseconds: number): s
       : stage === 'parse' ? 'within waiting' : `${((100 * ms) / wallMilliseconds).toFixed(1)}% of wall`;
     return `  ${stage.padEnd(12)}${(ms / 1000).toFixed(3).padStart(8)} s  ${share}`;
   });
-  return [`profile (wall ${(wallMilliseconds / 1000).toFixed(3)} s):`, ...rows].join('\n');
+  const tasks = Object.keys(times.tasks).length > 0 ? [formatTaskUsage(times.tasks)] : [];
+  return [`profile (wall ${(wallMilliseconds / 1000).toFixed(3)} s):`, ...rows, ...tasks].join('\n');
 }

@@ -1,6 +1,6 @@
 import type { ColumnTable } from 'arquero';
 import { Float64, Int64, Table, makeData, makeVector, tableToIPC, type Vector } from 'apache-arrow';
-import type { GroupCounts } from '../metrics/countRows.ts';
+import type { CountedGroups } from '../metrics/countRows.ts';
 import { COUNT_METRICS, emptyMetrics, METRIC_COLUMNS } from '../metrics/metricsFromCells.ts';
 import { utf8Vector } from '../read/dictionaryVector.ts';
 
@@ -29,7 +29,7 @@ export function metricsToArrow(metrics: ColumnTable): Table {
  * @example
  * countedMetricsToArrow(parts, metricValues(aq.table(pivotedColumns(parts))));
  */
-export function countedMetricsToArrow(parts: readonly GroupCounts[], values: ColumnTable): Table {
+export function countedMetricsToArrow(parts: readonly CountedGroups[], values: ColumnTable): Table {
   return withMetricValues({
     datehour: utf8FromCodes(parts.map(({ datehour, groups }) => ({ codes: new Int32Array(groups), values: [datehour] }))),
     domain: utf8FromCodes(parts.map(({ domainCodes, domainValues, groups }) => ({ codes: domainCodes.subarray(0, groups), values: domainValues }))),

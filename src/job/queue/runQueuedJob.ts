@@ -9,12 +9,14 @@ import type { Source } from '../../source/Source.ts';
 import { DEFAULT_CONCURRENCY, validateConcurrency } from '../../read/readPartitions.ts';
 import { assembleReport } from '../../report/RunReport.ts';
 import { Tally } from '../../report/Tally.ts';
+import { usageByKind, type TaskKindUsage } from '../../report/TaskUsage.ts';
 import { createS3Client, type S3Options } from '../../s3/createS3Client.ts';
 import { isS3Url } from '../../s3/parseS3Url.ts';
 import { noRetries, RETRY_KINDS, type RetryCounts } from '../../s3/retryKinds.ts';
 import { openSource } from '../../source/openSource.ts';
+import { joinMetrics } from '../../write/metricsToArrow.ts';
 import { openQueueSession } from './queueSession.ts';
-import { RESULT_KEY, type RunPlan, type Task, type TaskResult } from './tasks.ts';
+import { resultKey, type RunPlan, type Task, type TaskResult } from './tasks.ts';
 import { openWorkStore } from './WorkStore.ts';
 
 /**
@@ -40,7 +42,7 @@ export type QueuedJobOptions = JobOptions & Required<Pick<JobOptions, 'queue' | 
 export async function runQueuedJob({
   root, out, s3 = {}, compression = 'snappy', strict = false, lookback, concurrency = DEFAULT_CONCURRENCY, workers = 0, queue: queueUrl, work,
   buckets: bucketsGiven, queueTimeout = 20_000, onTask, onPartition: _, ...selection
-}: QueuedJobOptions): Promise<Omit<JobResult, 'times'>> {
+}: QueuedJobOptions): Promise<Omit<JobResult, 'times'> & { tasks: Record<string, TaskKindUsage> }> {
   validateConcurrency(concurrency);
   if (bucketsGiven !== undefined && (!Number.isInteger(bucketsGiven) || bucketsGiven < 1)) {
     throw new ConsentMetricsError(`buckets must be a whole number from 1, got ${JSON.stringify(bucketsGiven)}`);
@@ -76,7 +78,8 @@ export async function runQueuedJob({
       kind: 'count', plan, partition, rows: reads[partition]!.rows!, duplicates: dedups.flatMap(({ duplicateRanges }) => duplicateRanges!.slice(2 * partition, 2 * partition + 2)),
     })), dates);
     const [finished] = await stage([{ kind: 'finish', plan, groups: counts.map((count) => count.groups!) }], ['output']);
-    const output = tableFromIPC(await store.get(RESULT_KEY));
+    const results = await pMap(Array.from({ length: finished!.results! }, (_, index) => resultKey(index)), async (key) => tableFromIPC(await store.get(key)), { concurrency: 8 });
+    const output = joinMetrics(results);
 
     const tally = new Tally();
     for (const read of reads) tally.merge(read.tally!);
@@ -86,7 +89,9 @@ export async function runQueuedJob({
       duplicates: counts.reduce((sum, count) => sum + count.rows!, 0) - kept, warnings,
       retries: sumRetries([...reads, ...dedups, ...counts, finished!]),
     });
-    return { metrics: aq.fromArrow(tableToIPC(output, 'stream')), report, written: finished!.written ?? [] };
+    const tasks = usageByKind([...reads.map((result) => ({ kind: 'read', ...result })), ...dedups.map((result) => ({ kind: 'dedup', ...result })),
+      ...counts.map((result) => ({ kind: 'count', ...result })), { kind: 'finish', ...finished! }]);
+    return { metrics: aq.fromArrow(tableToIPC(output, 'stream')), report, written: finished!.written ?? [], tasks };
   } finally {
     await session.settle(); // before the folder is emptied
     await store.clear();

@@ -1,7 +1,7 @@
 import { tableToIPC } from 'apache-arrow';
 import pMap from 'p-map';
 import type { TokenFacts } from '../../expand/parseToken.ts';
-import { countRowParts, type GroupCounts } from '../../metrics/countRows.ts';
+import { countRowParts, type CountedGroups } from '../../metrics/countRows.ts';
 import { IdSet } from '../../metrics/IdSet.ts';
 import { hoursSince1970 } from '../../partitions/parseDatehour.ts';
 import type { Partition } from '../../partitions/selectPartitions.ts';
@@ -13,15 +13,15 @@ import { batchesOf, partitionsMetrics } from '../jobOutput.ts';
 import { decodeBlob, encodeBlob } from '../../state/stateBlobs.ts';
 import { expandPartition, ObjectWriter, readPartition, type PartitionBase } from '../statePartitions.ts';
 import type { TallyCounts } from '../../report/Tally.ts';
+import { measureTask, type TaskUsage } from '../../report/TaskUsage.ts';
 import { createS3Client, type S3Options } from '../../s3/createS3Client.ts';
 import { isS3Url } from '../../s3/parseS3Url.ts';
 import { retryCountsOf } from '../../s3/retries.ts';
 import { noRetries, retriesBetween, type RetryCounts } from '../../s3/retryKinds.ts';
 import { openSource } from '../../source/openSource.ts';
 import type { CompressionName } from '../../write/encodeParquet.ts';
-import { joinMetrics } from '../../write/metricsToArrow.ts';
 import { openSink } from '../../write/openSink.ts';
-import { writeToTarget } from '../../write/writeParquet.ts';
+import { writeBatchesToTarget, type MetricsBatch } from '../../write/writeParquet.ts';
 import { decodeIdBucket, splitIds } from './idBuckets.ts';
 import { openWorkStore, type WorkStore } from './WorkStore.ts';
 
@@ -124,6 +124,10 @@ export interface TaskResult {
   kept?: number;
   /** finish: files written. */
   written?: string[];
+  /** finish: the output table's batches, one result file each (`resultKey`). */
+  results?: number;
+  /** What the task cost its worker (`--profile` sums these by kind). */
+  usage?: TaskUsage;
   /** stateRead: the partition's entry in the next manifest, but for what counting gives. */
   state?: PartitionBase;
 }
@@ -132,8 +136,8 @@ const eventsKey = (datehour: string) => `events/${datehour}.bin`;
 const idsKey = (datehour: string) => `ids/${datehour}.bin`;
 const duplicatesKey = (bucket: number) => `duplicates/${bucket}.bin`;
 const countsKey = (datehour: string) => `counts/${datehour}.bin`;
-/** The output table, for the run's caller. */
-export const RESULT_KEY = 'result.arrow';
+/** The output table's batch `index`, for the run's caller. */
+export const resultKey = (index: number) => `result/${index}.arrow`;
 
 /**
  * Runs one task. Every task only reads what earlier stages wrote and writes files of its own, whole,
@@ -143,7 +147,11 @@ export const RESULT_KEY = 'result.arrow';
  * await runTask({ kind: 'read', plan, partition: 0 });
  */
 export async function runTask(task: Task): Promise<TaskResult> {
-  if (task.kind === 'stateRead') return stateReadTask(task.read);
+  const { value, usage } = await measureTask(() => (task.kind === 'stateRead' ? stateReadTask(task.read) : planTask(task)));
+  return { ...value, usage };
+}
+
+async function planTask(task: Exclude<Task, { kind: 'stateRead' }>): Promise<TaskResult> {
   const { plan } = task;
   const usesS3 = [plan.root, plan.work, plan.out ?? ''].some(isS3Url);
   const s3: S3Options = usesS3 ? { ...plan.s3, client: createS3Client(plan.s3) } : {};
@@ -267,18 +275,32 @@ async function countTask(plan: RunPlan, datehour: string, ranges: number[], rows
 
 /**
  * Makes the metrics of every partition from their counts, in batches of many partitions (as an
- * in-process run does: Arquero's cost is per call), joins them in datehour order, and writes the
- * Parquet output and the result table.
+ * in-process run does: Arquero's cost is per call), in datehour order. Each batch goes into the
+ * Parquet output as it is made (row groups, or its files per datehour) and into a result file of its
+ * own, so the task holds one batch of counts and metrics, never the whole output.
  */
 async function finishTask(plan: RunPlan, groups: number[], store: WorkStore, s3: S3Options) {
-  const all = await pMap(plan.partitions, async ({ datehour }, index): Promise<GroupCounts> => {
+  const batches = batchesOf(plan.partitions.map(({ datehour }, index) => ({ datehour, groups: groups[index]! })));
+  const load = (batch: { datehour: string; groups: number }[]) => pMap(batch, async ({ datehour, groups: rows }): Promise<CountedGroups> => {
     const key = countsKey(datehour);
-    const columns = await decodeBlob(await store.get(key), { kind: 'counts', datehour, rows: groups[index]! }, store.describe(key));
-    return { datehour, groups: groups[index]!, kept: 0 /* not read by partitionsMetrics; the run sums the count tasks' */, ...(columns as Pick<GroupCounts, 'domainCodes' | 'countryCodes' | 'domainValues' | 'countryValues' | 'n' | 'users'>) };
+    const columns = await decodeBlob(await store.get(key), { kind: 'counts', datehour, rows }, store.describe(key));
+    return { datehour, groups: rows, ...(columns as Omit<CountedGroups, 'datehour' | 'groups'>) };
   }, { concurrency: 8 });
-  const output = joinMetrics(batchesOf(all).map(partitionsMetrics));
-  await store.put(RESULT_KEY, tableToIPC(output, 'file'));
-  if (plan.out === undefined) return { written: [] };
-  const datehours = plan.partitions.map((partition) => partition.datehour);
-  return { written: await writeToTarget(output, await openSink(plan.out, s3), datehours, plan.compression) };
+  async function* metrics(): AsyncGenerator<MetricsBatch> {
+    let next = batches.length > 0 ? load(batches[0]!) : null;
+    try {
+      for (const [index, batch] of batches.entries()) {
+        const counts = await next!;
+        next = index + 1 < batches.length ? load(batches[index + 1]!) : null; // read ahead while making this batch
+        const table = partitionsMetrics(counts);
+        await store.put(resultKey(index), tableToIPC(table, 'stream'));
+        yield { metrics: table, datehours: batch.map(({ datehour }) => datehour) };
+      }
+    } finally {
+      await Promise.allSettled([next]);
+    }
+  }
+  if (plan.out !== undefined) return { results: batches.length, written: await writeBatchesToTarget(metrics(), await openSink(plan.out, s3), plan.compression) };
+  for await (const _ of metrics());
+  return { results: batches.length, written: [] };
 }
