@@ -1,7 +1,7 @@
 // One command run as its own process, start to exit: wall time, and the CPU time and peak RSS the
 // process reports at exit (bench/reportUsage.mjs, preloaded). Shared by the benchmarks.
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -32,3 +32,12 @@ export const median = (numbers: number[]) => [...numbers].sort((a, b) => a - b)[
 export const medians = (runs: Measured[]): Measured => ({
   wall: median(runs.map((run) => run.wall)), cpuSeconds: median(runs.map((run) => run.cpuSeconds)), peakRssMiB: median(runs.map((run) => run.peakRssMiB)),
 });
+
+/** User and system CPU seconds of process `pid` so far (Linux /proc; 0 elsewhere). */
+export function cpuSecondsOf(pid: number): number {
+  const stat = `/proc/${pid}/stat`;
+  if (!existsSync(stat)) return 0;
+  const text = readFileSync(stat, 'utf8');
+  const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks (100 a second here)
+}

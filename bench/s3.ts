@@ -4,19 +4,10 @@
 // s3rver runs on the same cores as the job, so the S3 runs' wall time includes its serving: its own CPU
 // time per run is printed beside (one thread; on two cores it takes most of one).
 import { PutObjectCommand } from '@aws-sdk/client-s3';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startS3rver } from '../test/support/startS3rver.ts';
-import { measureNode, median, medians, type Measured } from './measureProcess.ts';
-
-/** User and system CPU seconds of process `pid` so far (Linux /proc; 0 elsewhere). */
-function cpuSecondsOf(pid: number): number {
-  const stat = `/proc/${pid}/stat`;
-  if (!existsSync(stat)) return 0;
-  const text = readFileSync(stat, 'utf8');
-  const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks (100 a second here)
-}
+import { cpuSecondsOf, measureNode, median, medians, type Measured } from './measureProcess.ts';
 
 /** Prints the comparison for the data at `data` (a datehour folder tree); `out` is a scratch Parquet path. */
 export async function compareS3(data: string, out: string, runs: number): Promise<void> {

@@ -33,6 +33,7 @@ export async function startRedis(port?: number) {
   return {
     url: `redis://127.0.0.1:${port}`,
     port,
+    pid: child.pid!,
     /** Kills the server (as a crash would). */
     async stop() {
       process.removeListener('exit', kill);
