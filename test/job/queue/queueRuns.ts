@@ -8,8 +8,8 @@ import { mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promise
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
-import { QueueEvents } from 'bullmq';
-import { test } from 'uvu';
+import { Queue, QueueEvents } from 'bullmq';
+import { test as uvuTest } from 'uvu';
 import * as assert from 'uvu/assert';
 import { METRIC_COLUMNS, runJob, StrictModeError, type JobOptions, type JobResult } from '../../../src/index.ts';
 import { goldenCases, rowsDiffer } from '../../support/fixtures.ts';
@@ -38,6 +38,24 @@ const exitOf = (child: ChildProcess) =>
   child.exitCode !== null || child.signalCode !== null
     ? Promise.resolve({ code: child.exitCode, signal: child.signalCode })
     : new Promise<{ code: number | null; signal: string | null }>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+
+/**
+ * A test that fails after `seconds`, saying where the queue stood, instead of hanging the suite: a
+ * run that never ends (a task nobody takes, a worker that never exits) is a failure to read.
+ */
+function test(name: string, body: () => Promise<void>, seconds = 120): void {
+  uvuTest(name, () => new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => void queueState().then((state) => reject(new Error(`not done after ${seconds} s; ${state}`))), seconds * 1000);
+    body().then(resolve, reject).finally(() => clearTimeout(timer));
+  }));
+}
+async function queueState(): Promise<string> {
+  const queue = new Queue('consent-metrics', { connection: { url: redis.url, maxRetriesPerRequest: 1 } });
+  const counts = await queue.getJobCounts().catch((error: Error) => `unknown (${error.message})`);
+  await queue.close().catch(() => {});
+  const states = workers.map((child) => `${child.pid}: ${child.exitCode ?? child.signalCode ?? 'running'}`);
+  return `jobs ${JSON.stringify(counts)}; workers ${states.join(', ')}`;
+}
 
 const rowsOf = (result: JobResult) => result.metrics.objects().map((row) => METRIC_COLUMNS.map((name) => (row as Record<string, unknown>)[name]));
 const emptyWork = async () => assert.equal(await readdir(work).catch(() => []), [], 'the work location is emptied');
@@ -79,6 +97,11 @@ test('48 generated hours through 3 workers: the same Parquet bytes and report as
   assert.equal(rowsOf(queued), rowsOf(inProcess));
   assert.ok((await readFile(out)).equals(await readFile(inProcessOut)), 'the same Parquet bytes');
   assert.is(last, 48 * 2 + 4 + 1);
+  // --profile's task table: every task measured once by the worker that ran it.
+  assert.equal(Object.entries(queued.times.tasks).map(([kind, { tasks }]) => [kind, tasks]), [['read', 48], ['dedup', 4], ['count', 48], ['finish', 1]]);
+  for (const [kind, usage] of Object.entries(queued.times.tasks)) {
+    assert.ok(usage.cpuSeconds > 0 && usage.seconds > 0 && usage.peakRssMiB > 50, `${kind}: ${JSON.stringify(usage)}`);
+  }
   await emptyWork();
 });
 
@@ -306,9 +329,9 @@ test('a busy worker whose Redis goes away stops within seconds of SIGTERM; its t
   }
 });
 
-test.after(async () => {
+uvuTest.after(async () => {
   for (const worker of workers) worker.kill('SIGKILL');
   await redis.stop();
   await rm(scratch, { recursive: true, force: true });
 });
-test.run();
+uvuTest.run();
