@@ -58,8 +58,12 @@ try {
       const redisBefore = { cpu: cpuSecondsOf(redis.pid), mib: await redisMiB() };
       let redisPeak = redisBefore.mib;
       const poll = setInterval(() => {
-        const files = existsSync(work) ? readdirSync(work, { recursive: true, withFileTypes: true }).filter((entry) => entry.isFile()).length : 0;
-        peakFiles = Math.max(peakFiles, files);
+        try {
+          const files = existsSync(work) ? readdirSync(work, { recursive: true, withFileTypes: true }).filter((entry) => entry.isFile()).length : 0;
+          peakFiles = Math.max(peakFiles, files);
+        } catch {
+          // a folder removed while listed (the run empties its work location at the end)
+        }
         redisMiB().then((mib) => (redisPeak = Math.max(redisPeak, mib)), () => {});
       }, 20);
       started = performance.now();

@@ -8,6 +8,7 @@ import { Tally } from '../report/Tally.ts';
 import type { Source } from '../source/Source.ts';
 import type { ParsedFile } from './ParsedFile.ts';
 import { ParserPool } from './ParserPool.ts';
+import { parseLocalFileHere } from './parseLocalFile.ts';
 import { parseStream } from './pushInBlocks.ts';
 
 export const DEFAULT_CONCURRENCY = 8;
@@ -110,7 +111,7 @@ export async function* readPartitionFiles(
   if (parsers) times.besideMainThread.add('parse');
   const concurrency = filesAtOnce ?? (parsers && !source.localPath ? Math.max(DEFAULT_CONCURRENCY, parsers.remoteCapacity) : DEFAULT_CONCURRENCY);
   const parse = async (key: string): Promise<ParsedFile> => {
-    if (!parsers) return parseStream(() => source.open(key), source.describe(key));
+    if (!parsers) return source.localPath ? parseLocalFileHere(source.localPath(key), source.describe(key)) : parseStream(() => source.open(key), source.describe(key), source.sizeOf?.(key));
     if (source.localPath) return parsers.parse(source.localPath(key), source.describe(key));
     const { retries, ...parsed } = await parsers.parseRemote(source.remote!(key), source.describe(key));
     await source.addRetries?.(retries);

@@ -86,6 +86,33 @@ test('each partition carries its files\' listed sizes and the whole read\'s, whe
   }
 });
 
+test('local files on the main thread (--workers 0, queued read tasks): the rows and one-line errors parser threads give', async () => {
+  const root = await mkdtemp(join(tmpdir(), 'consent-metrics-here-'));
+  try {
+    const hour = join(root, 'datehour=2021-01-23-10');
+    await mkdir(hour, { recursive: true });
+    await writeFile(join(hour, 'part-0.json'), Array.from({ length: 500 }, (_, index) => eventLine({ id: `e${index % 450}` })).join('\n') + '\n');
+    await writeFile(join(hour, 'part-1.json.gz'), gzipSync(eventLine({ id: 'z' }) + '\n'));
+    const source = await localSource(root);
+    const { partitions } = await selectPartitions(source);
+    const rowsOf = async (workers: number) => {
+      const rows: number[][] = [];
+      for await (const { parsed } of readPartitionFiles(source, partitions, { workers })) rows.push(parsed.map((file) => file.rows));
+      return rows;
+    };
+    assert.equal(await rowsOf(0), [[500, 1]]);
+    assert.equal(await rowsOf(0), await rowsOf(2));
+    await writeFile(join(hour, 'part-1.json.gz'), Buffer.from([0x1f, 0x8b, 8, 0, 1, 2, 3]));
+    for (const workers of [0, 2]) {
+      const error = await rowsOf(workers).then(() => null, (failure: Error) => failure);
+      assert.instance(error, ConsentMetricsError);
+      assert.match(error!.message, new RegExp(`^cannot read .*part-1\\.json\\.gz: (Z_BUF_ERROR|Z_DATA_ERROR)$`), `workers ${workers}`);
+    }
+  } finally {
+    await rm(root, { recursive: true, force: true });
+  }
+});
+
 test('concurrency must be a whole number from 1', async () => {
   const { source } = memorySource({ 'datehour=2021-01-23-10/a.json': '' });
   for (const bad of [0, 1.5, -1, Number.NaN]) {

@@ -26,7 +26,7 @@ export interface WorkStore {
   describe(key: string): string;
   /** Writes `bytes` at `key`, replacing what was there. */
   put(key: string, bytes: Uint8Array): Promise<void>;
-  /** The bytes at `key`, in a buffer of their own (4-byte aligned, for Int32Array views); fails with one line when missing. */
+  /** The bytes at `key`, 4-byte aligned (for Int32Array views); fails with one line when missing. */
   get(key: string): Promise<Uint8Array>;
   /** Bytes `[start, end)` at `key`, as `get` gives them (one ranged read: a file holds the shares of many tasks). */
   getRange(key: string, start: number, end: number): Promise<Uint8Array>;
@@ -53,7 +53,8 @@ function localWorkStore(location: string): WorkStore {
     put: (key, bytes) => sink.write([{ key, bytes }]),
     async get(key) {
       try {
-        return new Uint8Array(await readFile(join(base, key)));
+        const bytes = await readFile(join(base, key));
+        return bytes.byteOffset % 4 === 0 ? bytes : new Uint8Array(bytes); // a small file may sit in Node's shared pool, unaligned
       } catch (error) {
         throw new ConsentMetricsError(`cannot read ${join(base, key)} in the work location: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
       }

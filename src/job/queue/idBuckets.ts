@@ -23,7 +23,7 @@ export interface IdBucket {
  * bucketOf(idHash, 16); // 0..15
  */
 export function bucketOf(hash: number, buckets: number): number {
-  return (Math.imul(hash ^ (hash >>> 15), 0x2c1b3c6d) >>> 0) % buckets;
+  return ((Math.imul(hash ^ (hash >>> 15), 0x2c1b3c6d) >>> 0) * buckets * 2 ** -32) | 0; // the high bits, scaled: no division
 }
 
 /**
@@ -72,8 +72,7 @@ export function splitIds({ rows, bytes: idBytes, offsets: idOffsets, idHashes: h
     const end = idOffsets[row + 1]!;
     words[rowsAt[bucket]! + at] = row;
     words[rowsAt[bucket]! + count + at] = hashes[row]!;
-    let to = bytesAt[bucket]! + bytesFilled[bucket]!;
-    for (let byte = start; byte < end; byte++) file[to++] = idBytes[byte]!;
+    file.set(idBytes.subarray(start, end), bytesAt[bucket]! + bytesFilled[bucket]!);
     bytesFilled[bucket]! += end - start;
     words[rowsAt[bucket]! + 2 * count + at + 1] = bytesFilled[bucket]!;
   }
