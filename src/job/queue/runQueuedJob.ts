@@ -16,7 +16,7 @@ import { noRetries, RETRY_KINDS, type RetryCounts } from '../../s3/retryKinds.ts
 import { openSource } from '../../source/openSource.ts';
 import { joinMetrics } from '../../write/metricsToArrow.ts';
 import { openQueueSession } from './queueSession.ts';
-import { resultKey, type RunPlan, type Task, type TaskResult } from './tasks.ts';
+import { resultKey, writePlan, type RunPlan, type RunRef, type Task, type TaskResult } from './tasks.ts';
 import { openWorkStore } from './WorkStore.ts';
 
 /**
@@ -69,15 +69,17 @@ export async function runQueuedJob({
   const stage = (tasks: Task[], names: string[]) => session.stage(tasks, names);
 
   try {
+    await writePlan(plan, store);
+    const run: RunRef = { runId, work: plan.work, s3: forWorkers };
     const dates = partitions.map((partition) => partition.datehour);
-    const reads = await stage(partitions.map((_, partition) => ({ kind: 'read', plan, partition })), dates);
+    const reads = await stage(partitions.map((_, partition) => ({ kind: 'read', run, partition })), dates);
     // Each task is told where its share is in the files the stage before wrote (one per partition, one per bucket).
     const bucketNames = Array.from({ length: buckets }, (_, bucket) => String(bucket));
-    const dedups = await stage(bucketNames.map((_, bucket) => ({ kind: 'dedup', plan, bucket, ids: reads.flatMap(({ idRanges }) => idRanges!.slice(2 * bucket, 2 * bucket + 2)) })), bucketNames);
+    const dedups = await stage(bucketNames.map((_, bucket) => ({ kind: 'dedup', run, bucket, ids: reads.flatMap(({ idRanges }) => idRanges!.slice(2 * bucket, 2 * bucket + 2)) })), bucketNames);
     const counts = await stage(partitions.map((_, partition) => ({
-      kind: 'count', plan, partition, rows: reads[partition]!.rows!, duplicates: dedups.flatMap(({ duplicateRanges }) => duplicateRanges!.slice(2 * partition, 2 * partition + 2)),
+      kind: 'count', run, partition, rows: reads[partition]!.rows!, duplicates: dedups.flatMap(({ duplicateRanges }) => duplicateRanges!.slice(2 * partition, 2 * partition + 2)),
     })), dates);
-    const [finished] = await stage([{ kind: 'finish', plan, groups: counts.map((count) => count.groups!) }], ['output']);
+    const [finished] = await stage([{ kind: 'finish', run, groups: counts.map((count) => count.groups!) }], ['output']);
     const results = await pMap(Array.from({ length: finished!.results! }, (_, index) => resultKey(index)), async (key) => tableFromIPC(await store.get(key)), { concurrency: 8 });
     const output = joinMetrics(results);
 

@@ -14,6 +14,7 @@ import { decodeBlob, encodeBlob } from '../../state/stateBlobs.ts';
 import { expandPartition, ObjectWriter, readPartition, type PartitionBase } from '../statePartitions.ts';
 import type { TallyCounts } from '../../report/Tally.ts';
 import { measureTask, type TaskUsage } from '../../report/TaskUsage.ts';
+import { ConsentMetricsError } from '../../errors.ts';
 import { createS3Client, type S3Options } from '../../s3/createS3Client.ts';
 import { isS3Url } from '../../s3/parseS3Url.ts';
 import { retryCountsOf } from '../../s3/retries.ts';
@@ -63,20 +64,30 @@ export interface RunPlan {
 }
 
 /**
+ * Where a task finds its run's plan: the plan itself is written once, in the run's work folder
+ * ({@link PLAN_KEY}), so that Redis holds each task's few numbers, not a copy of every partition's
+ * name per task (which grew with partitions squared).
+ *
+ * @example
+ * const run: RunRef = { runId: plan.runId, work: plan.work, s3: plan.s3 };
+ */
+export type RunRef = Pick<RunPlan, 'runId' | 'work' | 's3'>;
+
+/**
  * One unit of work, as a BullMQ job's data: read one partition, find the duplicates of one id
  * bucket, count one partition, or write the output.
  *
  * @example
- * const task: Task = { kind: 'count', plan, partition: 3 };
+ * const task: Task = { kind: 'count', run, partition: 3, duplicates, rows: 8_400 };
  */
 export type Task =
-  | { kind: 'read'; plan: RunPlan; partition: number }
+  | { kind: 'read'; run: RunRef; partition: number }
   /** `ids`: where the bucket is in each partition's ids file (start, end; the read tasks' `idRanges`). */
-  | { kind: 'dedup'; plan: RunPlan; bucket: number; ids: number[] }
+  | { kind: 'dedup'; run: RunRef; bucket: number; ids: number[] }
   /** `duplicates`: where the partition is in each bucket's duplicates file (the dedup tasks' `duplicateRanges`); `rows`: its events. */
-  | { kind: 'count'; plan: RunPlan; partition: number; duplicates: number[]; rows: number }
+  | { kind: 'count'; run: RunRef; partition: number; duplicates: number[]; rows: number }
   /** `groups`: each partition's groups, as its count task said. */
-  | { kind: 'finish'; plan: RunPlan; groups: number[] }
+  | { kind: 'finish'; run: RunRef; groups: number[] }
   | { kind: 'stateRead'; read: StateRead };
 
 /**
@@ -103,7 +114,7 @@ export interface StateRead {
  * What a task hands back through Redis: small counts only; the data stays in the work location.
  *
  * @example
- * const { tally, files }: TaskResult = await runTask({ kind: 'read', plan, partition: 0 });
+ * const { tally, files }: TaskResult = await runTask({ kind: 'read', run, partition: 0 });
  */
 export interface TaskResult {
   /** S3 requests this task retried, by kind. */
@@ -132,6 +143,9 @@ export interface TaskResult {
   state?: PartitionBase;
 }
 
+/** The run's plan, as JSON, in its work folder: written by the run before its first task. */
+export const PLAN_KEY = 'plan.json';
+const PLAN_FORMAT = 'consent-metrics-run-plan/1';
 const eventsKey = (datehour: string) => `events/${datehour}.bin`;
 const idsKey = (datehour: string) => `ids/${datehour}.bin`;
 const duplicatesKey = (bucket: number) => `duplicates/${bucket}.bin`;
@@ -144,20 +158,57 @@ export const resultKey = (index: number) => `result/${index}.arrow`;
  * so running it twice (a worker lost mid-task) gives the same files.
  *
  * @example
- * await runTask({ kind: 'read', plan, partition: 0 });
+ * await runTask({ kind: 'read', run, partition: 0 });
  */
 export async function runTask(task: Task): Promise<TaskResult> {
   const { value, usage } = await measureTask(() => (task.kind === 'stateRead' ? stateReadTask(task.read) : planTask(task)));
   return { ...value, usage };
 }
 
+/**
+ * Writes a run's plan where its tasks find it (`RunRef`). Before any task is added.
+ *
+ * @example
+ * await writePlan(plan, await openWorkStore(plan.work));
+ */
+export async function writePlan(plan: RunPlan, store: WorkStore): Promise<void> {
+  await store.put(PLAN_KEY, new TextEncoder().encode(JSON.stringify({ format: PLAN_FORMAT, ...plan })));
+}
+
+/** The plans of the runs this worker took tasks of lately: read once a run, not once a task. */
+const plans = new Map<string, Promise<RunPlan>>();
+const PLANS_KEPT = 4;
+
+function planOf(run: RunRef, store: WorkStore): Promise<RunPlan> {
+  let plan = plans.get(run.runId);
+  if (!plan) {
+    plan = store.get(PLAN_KEY).then((bytes) => {
+      const { format, ...read } = JSON.parse(new TextDecoder().decode(bytes)) as RunPlan & { format: unknown };
+      // Runs and workers of different versions cannot share tasks: say so, rather than misread them.
+      if (format !== PLAN_FORMAT || read.runId !== run.runId) {
+        throw new ConsentMetricsError(`${store.describe(PLAN_KEY)} is not a plan this worker reads (${JSON.stringify(format)}, run ${read.runId}): run workers of the run's version`);
+      }
+      return read;
+    });
+    plan.catch(() => plans.delete(run.runId)); // a failed read is tried again by the task's next attempt
+    plans.set(run.runId, plan);
+    for (const old of [...plans.keys()].slice(0, -PLANS_KEPT)) plans.delete(old);
+  }
+  return plan;
+}
+
 async function planTask(task: Exclude<Task, { kind: 'stateRead' }>): Promise<TaskResult> {
-  const { plan } = task;
-  const usesS3 = [plan.root, plan.work, plan.out ?? ''].some(isS3Url);
-  const s3: S3Options = usesS3 ? { ...plan.s3, client: createS3Client(plan.s3) } : {};
+  const { run } = task;
+  // The work location may be S3 while the input is not, or the other way round: a client is made when either needs it.
+  let s3: S3Options = isS3Url(run.work) ? { ...run.s3, client: createS3Client(run.s3) } : {};
   try {
-    const before = s3.client ? await retryCountsOf(s3.client) : undefined;
-    const store = await openWorkStore(plan.work, s3);
+    let before = s3.client ? await retryCountsOf(s3.client) : undefined;
+    const store = await openWorkStore(run.work, s3);
+    const plan = await planOf(run, store);
+    if (!s3.client && [plan.root, plan.out ?? ''].some(isS3Url)) {
+      s3 = { ...run.s3, client: createS3Client(run.s3) };
+      before = await retryCountsOf(s3.client!);
+    }
     let result: Omit<TaskResult, 'retries'>;
     switch (task.kind) {
       case 'read':

@@ -89,9 +89,9 @@ test('48 generated hours through 3 workers: the same Parquet bytes and report as
     assert.ok(done <= of);
     peakFiles = Math.max(peakFiles, countFiles());
   } });
-  // Events, ids and counts per partition, one duplicates file per bucket, and the result. The buckets
-  // follow the input's size: 4, the least, for these few MB.
-  assert.is(peakFiles, 48 * 3 + 4 + 1, `${peakFiles} files at the peak`);
+  // Events, ids and counts per partition, one duplicates file per bucket, the result and the plan.
+  // The buckets follow the input's size: 4, the least, for these few MB.
+  assert.is(peakFiles, 48 * 3 + 4 + 1 + 1, `${peakFiles} files at the peak`);
   assert.ok(inProcess.report.duplicates > 400, `duplicates across files and hours: ${inProcess.report.duplicates}`);
   assert.equal(queued.report, inProcess.report);
   assert.equal(rowsOf(queued), rowsOf(inProcess));
