@@ -19,6 +19,8 @@ const { values } = parseArgs({ options: { sizes: { type: 'string', default: '200
 const scratch = await mkdtemp(join(tmpdir(), 'consent-metrics-scale-out-'));
 const env = { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' };
 let usageFiles = 0;
+/** Every process started, killed at the end whatever happened: a failed run must not leave workers behind. */
+const processes: ChildProcess[] = [];
 
 /** A process of the compiled CLI with its CPU and peak RSS recorded at exit. */
 function cli(args: string[]): { child: ChildProcess; usage: () => Promise<{ peakRssMiB: number; cpuSeconds: number; stderr: string }> } {
@@ -26,6 +28,7 @@ function cli(args: string[]): { child: ChildProcess; usage: () => Promise<{ peak
   const child = spawn(process.execPath, ['--import', './bench/reportUsage.mjs', 'bin/consent-metrics.mjs', ...args], {
     stdio: ['ignore', 'ignore', 'pipe'], env: { ...env, BENCH_USAGE_FILE: usageFile },
   });
+  processes.push(child);
   let stderr = '';
   child.stderr!.on('data', (chunk) => (stderr += chunk));
   const exited = new Promise<void>((resolve, reject) => child.once('exit', (code, signal) =>
@@ -81,6 +84,7 @@ try {
     }
   }
 } finally {
+  for (const child of processes) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
   redisClient.disconnect();
   await redis.stop();
   await rm(scratch, { recursive: true, force: true });
