@@ -44,7 +44,7 @@ Options:
   --queue redis://HOST:PORT run as tasks on 'consent-metrics worker' processes sharing this Redis (BullMQ)
   --work LOCATION           with --queue: a folder or s3:// prefix every worker reaches, emptied at the end
   --buckets N               with --queue: id buckets, each one dedup task's share of the ids
-                            (default: one per 512 MiB of input, at least 4)
+                            (default: one per 176 MiB of input, at least 4)
   --format FORMAT           stdout: table (default, the first --limit rows), csv or json (every row)
   --limit N                 rows of the table format (default 50)
   --quiet                   no report summary or progress on stderr (errors still are)

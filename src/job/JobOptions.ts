@@ -47,7 +47,7 @@ export interface JobOptions extends PartitionSelection {
   queue?: string;
   /** With `queue`: a folder or `s3://` prefix every worker reaches, for the data tasks hand each other. */
   work?: string;
-  /** With `queue`: id buckets, each one dedup task's share of the run's ids. Default: one per 512 MiB of listed input, at least 4. */
+  /** With `queue`: id buckets, each one dedup task's share of the run's ids. Default: one per 176 MiB of listed input, at least 4. */
   buckets?: number;
   /** With `queue`: how long Redis may be unreachable before the run fails, in milliseconds. Default: 20,000. */
   queueTimeout?: number;

@@ -27,7 +27,7 @@ export function partitionsMetrics(parts: readonly CountedGroups[]): Table {
  * Groups whose metrics Arquero makes in one call: enough that its compiling of the expressions is
  * small beside computing them (a call per partition of ~10k groups cost more than the counting).
  */
-const METRICS_BATCH_GROUPS = 50_000;
+export const METRICS_BATCH_GROUPS = 50_000;
 
 /** Partitions in batches of at least {@link METRICS_BATCH_GROUPS} groups (the last one smaller), for {@link partitionsMetrics}. */
 export function batchesOf<Counted extends { groups: number }>(all: readonly Counted[]): Counted[][] {

@@ -1,7 +1,6 @@
-import { tableToIPC } from 'apache-arrow';
-import pMap from 'p-map';
+import pMap, { pMapIterable } from 'p-map';
 import type { TokenFacts } from '../../expand/parseToken.ts';
-import { countRowParts, type CountedGroups } from '../../metrics/countRows.ts';
+import { countRowParts } from '../../metrics/countRows.ts';
 import { IdSet } from '../../metrics/IdSet.ts';
 import { hoursSince1970 } from '../../partitions/parseDatehour.ts';
 import type { Partition } from '../../partitions/selectPartitions.ts';
@@ -9,8 +8,7 @@ import { readPartitionFiles } from '../../read/readPartitions.ts';
 import type { InputFile } from '../../state/manifest.ts';
 import { openStateStore } from '../../state/openStateStore.ts';
 import { decodeEvents, encodeEvents } from '../../state/partitionBlobs.ts';
-import { batchesOf, partitionsMetrics } from '../jobOutput.ts';
-import { decodeBlob, encodeBlob } from '../../state/stateBlobs.ts';
+import { encodeBlob } from '../../state/stateBlobs.ts';
 import { expandPartition, ObjectWriter, readPartition, type PartitionBase } from '../statePartitions.ts';
 import type { TallyCounts } from '../../report/Tally.ts';
 import { measureTask, type TaskUsage } from '../../report/TaskUsage.ts';
@@ -21,8 +19,6 @@ import { retryCountsOf } from '../../s3/retries.ts';
 import { noRetries, retriesBetween, type RetryCounts } from '../../s3/retryKinds.ts';
 import { openSource } from '../../source/openSource.ts';
 import type { CompressionName } from '../../write/encodeParquet.ts';
-import { openSink } from '../../write/openSink.ts';
-import { writeBatchesToTarget, type MetricsBatch } from '../../write/writeParquet.ts';
 import { decodeIdBucket, splitIds } from './idBuckets.ts';
 import { openWorkStore, type WorkStore } from './WorkStore.ts';
 
@@ -75,7 +71,7 @@ export type RunRef = Pick<RunPlan, 'runId' | 'work' | 's3'>;
 
 /**
  * One unit of work, as a BullMQ job's data: read one partition, find the duplicates of one id
- * bucket, count one partition, or write the output.
+ * bucket, or count one partition (the run itself makes the output from the counts, as they come).
  *
  * @example
  * const task: Task = { kind: 'count', run, partition: 3, duplicates, rows: 8_400 };
@@ -86,8 +82,6 @@ export type Task =
   | { kind: 'dedup'; run: RunRef; bucket: number; ids: number[] }
   /** `duplicates`: where the partition is in each bucket's duplicates file (the dedup tasks' `duplicateRanges`); `rows`: its events. */
   | { kind: 'count'; run: RunRef; partition: number; duplicates: number[]; rows: number }
-  /** `groups`: each partition's groups, as its count task said. */
-  | { kind: 'finish'; run: RunRef; groups: number[] }
   | { kind: 'stateRead'; read: StateRead };
 
 /**
@@ -133,10 +127,6 @@ export interface TaskResult {
   groups?: number;
   /** count: events counted (first occurrences). */
   kept?: number;
-  /** finish: files written. */
-  written?: string[];
-  /** finish: the output table's batches, one result file each (`resultKey`). */
-  results?: number;
   /** What the task cost its worker (`--profile` sums these by kind). */
   usage?: TaskUsage;
   /** stateRead: the partition's entry in the next manifest, but for what counting gives. */
@@ -146,12 +136,13 @@ export interface TaskResult {
 /** The run's plan, as JSON, in its work folder: written by the run before its first task. */
 export const PLAN_KEY = 'plan.json';
 const PLAN_FORMAT = 'consent-metrics-run-plan/1';
+/** Ranged reads a dedup task keeps ahead (a count task: 8 times as many at once, one per bucket). */
+const SHARES_AHEAD = 4;
 const eventsKey = (datehour: string) => `events/${datehour}.bin`;
 const idsKey = (datehour: string) => `ids/${datehour}.bin`;
 const duplicatesKey = (bucket: number) => `duplicates/${bucket}.bin`;
-const countsKey = (datehour: string) => `counts/${datehour}.bin`;
-/** The output table's batch `index`, for the run's caller. */
-export const resultKey = (index: number) => `result/${index}.arrow`;
+/** Where a count task writes a partition's counts, for the run to make its metrics. */
+export const countsKey = (datehour: string) => `counts/${datehour}.bin`;
 
 /**
  * Runs one task. Every task only reads what earlier stages wrote and writes files of its own, whole,
@@ -220,8 +211,6 @@ async function planTask(task: Exclude<Task, { kind: 'stateRead' }>): Promise<Tas
       case 'count':
         result = await countTask(plan, plan.partitions[task.partition]!.datehour, task.duplicates, task.rows, store);
         break;
-      case 'finish':
-        result = await finishTask(plan, task.groups, store, s3);
     }
     const retries = s3.client ? retriesBetween(before, await retryCountsOf(s3.client)) : noRetries();
     return { ...result, retries };
@@ -278,22 +267,18 @@ const tokenCache = new Map<string, TokenFacts>();
 async function dedupTask(plan: RunPlan, bucket: number, ranges: number[], store: WorkStore) {
   const seen = new IdSet({ lookback: plan.lookback });
   const losers: Int32Array[] = [];
-  const fetch = (index: number) => store.getRange(idsKey(plan.partitions[index]!.datehour), ranges[2 * index]!, ranges[2 * index + 1]!);
-  let next = plan.partitions.length > 0 ? fetch(0) : null;
-  try {
-    for (const [index, { datehour }] of plan.partitions.entries()) {
-      const ids = decodeIdBucket(await next!);
-      next = index + 1 < plan.partitions.length ? fetch(index + 1) : null; // read ahead while comparing
-      const hour = hoursSince1970(datehour);
-      const column = seen.keep(ids.bytes, ids.offsets, hour);
-      const marks = new Uint8Array(ids.rows.length);
-      if (plan.lookback === undefined) seen.addColumn(column, ids.hashes, ids.rows.length, marks, 0);
-      else seen.addColumnWithin(column, ids.hashes, ids.rows.length, marks, 0);
-      if (plan.lookback !== undefined) seen.forgetBefore(hour - plan.lookback);
-      losers.push(Int32Array.from(ids.rows.filter((_, at) => marks[at] === 1)));
-    }
-  } finally {
-    await Promise.allSettled([next]);
+  // Shares are small (a bucket of one partition's ids) and, on S3, each a request: several read ahead.
+  const shares = pMapIterable(plan.partitions.keys(), (index) => store.getRange(idsKey(plan.partitions[index]!.datehour), ranges[2 * index]!, ranges[2 * index + 1]!), { concurrency: SHARES_AHEAD, backpressure: SHARES_AHEAD });
+  let index = 0;
+  for await (const share of shares) {
+    const ids = decodeIdBucket(share);
+    const hour = hoursSince1970(plan.partitions[index++]!.datehour);
+    const column = seen.keep(ids.bytes, ids.offsets, hour);
+    const marks = new Uint8Array(ids.rows.length);
+    if (plan.lookback === undefined) seen.addColumn(column, ids.hashes, ids.rows.length, marks, 0);
+    else seen.addColumnWithin(column, ids.hashes, ids.rows.length, marks, 0);
+    if (plan.lookback !== undefined) seen.forgetBefore(hour - plan.lookback);
+    losers.push(Int32Array.from(ids.rows.filter((_, at) => marks[at] === 1)));
   }
   const joined = new Int32Array(losers.reduce((sum, rows) => sum + rows.length, 0));
   const duplicateRanges: number[] = [];
@@ -317,41 +302,9 @@ async function countTask(plan: RunPlan, datehour: string, ranges: number[], rows
   await pMap(buckets, async (bucket) => {
     const file = await store.getRange(duplicatesKey(bucket), ranges[2 * bucket]!, ranges[2 * bucket + 1]!);
     for (const row of new Int32Array(file.buffer, file.byteOffset, file.length >> 2)) duplicates[row] = 1;
-  }, { concurrency: 8 });
+  }, { concurrency: SHARES_AHEAD * 8 });
   const counts = countRowParts(datehour, parts, duplicates);
   const { domainCodes, countryCodes, domainValues, countryValues, n, users } = counts;
   await store.put(countsKey(datehour), await encodeBlob('counts', datehour, counts.groups, { domainCodes, countryCodes, domainValues, countryValues, n, users }, 0));
   return { rows, kept: counts.kept, groups: counts.groups };
-}
-
-/**
- * Makes the metrics of every partition from their counts, in batches of many partitions (as an
- * in-process run does: Arquero's cost is per call), in datehour order. Each batch goes into the
- * Parquet output as it is made (row groups, or its files per datehour) and into a result file of its
- * own, so the task holds one batch of counts and metrics, never the whole output.
- */
-async function finishTask(plan: RunPlan, groups: number[], store: WorkStore, s3: S3Options) {
-  const batches = batchesOf(plan.partitions.map(({ datehour }, index) => ({ datehour, groups: groups[index]! })));
-  const load = (batch: { datehour: string; groups: number }[]) => pMap(batch, async ({ datehour, groups: rows }): Promise<CountedGroups> => {
-    const key = countsKey(datehour);
-    const columns = await decodeBlob(await store.get(key), { kind: 'counts', datehour, rows }, store.describe(key));
-    return { datehour, groups: rows, ...(columns as Omit<CountedGroups, 'datehour' | 'groups'>) };
-  }, { concurrency: 8 });
-  async function* metrics(): AsyncGenerator<MetricsBatch> {
-    let next = batches.length > 0 ? load(batches[0]!) : null;
-    try {
-      for (const [index, batch] of batches.entries()) {
-        const counts = await next!;
-        next = index + 1 < batches.length ? load(batches[index + 1]!) : null; // read ahead while making this batch
-        const table = partitionsMetrics(counts);
-        await store.put(resultKey(index), tableToIPC(table, 'stream'));
-        yield { metrics: table, datehours: batch.map(({ datehour }) => datehour) };
-      }
-    } finally {
-      await Promise.allSettled([next]);
-    }
-  }
-  if (plan.out !== undefined) return { results: batches.length, written: await writeBatchesToTarget(metrics(), await openSink(plan.out, s3), plan.compression) };
-  for await (const _ of metrics());
-  return { results: batches.length, written: [] };
 }

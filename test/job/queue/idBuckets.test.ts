@@ -51,9 +51,9 @@ test('no ids: every bucket is there, empty', () => {
   for (let bucket = 0; bucket < 4; bucket++) assert.is(decodeIdBucket(bytes.slice(ranges[2 * bucket], ranges[2 * bucket + 1])).rows.length, 0);
 });
 
-test('buckets follow the listed input: one per 512 MiB, at least 4; 16 when sizes are unknown', () => {
-  assert.is(INPUT_BYTES_PER_BUCKET, 512 * 2 ** 20);
-  assert.equal([0, 100e6, 4 * INPUT_BYTES_PER_BUCKET, 4 * INPUT_BYTES_PER_BUCKET + 1, 6.6e9, 2e12].map(bucketsFor), [4, 4, 4, 5, 13, 3726]);
+test('buckets follow the listed input: one per 176 MiB, at least 4; 16 when sizes are unknown', () => {
+  assert.is(INPUT_BYTES_PER_BUCKET, 176 * 2 ** 20);
+  assert.equal([0, 100e6, 4 * INPUT_BYTES_PER_BUCKET, 4 * INPUT_BYTES_PER_BUCKET + 1, 6.6e9, 2e12].map(bucketsFor), [4, 4, 4, 5, 36, 10838]);
   assert.is(bucketsFor(undefined), 16);
 });
 
