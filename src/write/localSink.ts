@@ -55,7 +55,8 @@ export function localSink(root: string): Sink {
         for (;;) {
           const next = await source.next().catch((error: unknown) => Promise.reject(new SourceFailure(error)));
           if (next.done) break;
-          await file.write(next.value);
+          const chunk = next.value;
+          for (let at = 0; at < chunk.length; ) at += (await file.write(chunk, at, chunk.length - at)).bytesWritten; // a write may be short
         }
       } finally {
         await file.close();
