@@ -136,7 +136,7 @@ test('every object body cut, every attempt: one line naming the object, bounded 
   const out = join(scratch, 'never.parquet');
   const started = performance.now();
   const run = await runCliProcess(['s3://events/golden/example/input', '--out', out, ...cliS3], cliEnv);
-  assert.is(run.code, 1);
+  assert.is(run.code, 1, run.stderr);
   assert.match(run.stderr.trim(), /^consent-metrics: cannot read s3:\/\/events\/golden\/example\/input\/datehour=2021-01-23-1[01]\/part-[^ ]+\.json: aborted \(after 5 attempt\(s\)\)$/);
   assert.ok((performance.now() - started) / 1000 < 30);
   assert.not.ok(existsSync(out));
@@ -147,7 +147,7 @@ test('every body stalls, every attempt: fails after the idle timeouts, nothing w
   const key = 'never/stalled.parquet';
   const started = performance.now();
   const run = await runCliProcess(['s3://events/golden/example/input', '--out', `s3://results/${key}`, '--attempts', '3', ...cliS3], cliEnv);
-  assert.is(run.code, 1);
+  assert.is(run.code, 1, run.stderr);
   assert.match(run.stderr.trim(), /^consent-metrics: cannot read s3:\/\/events\/golden\/example\/input\/.+: .*timed out.* \(after 3 attempt\(s\)\)$/);
   assert.ok((performance.now() - started) / 1000 < 30);
   proxy.set(() => undefined);
