@@ -18,22 +18,29 @@ export async function openQueueSession(url: string, timeout: number, runId: stri
   const connections = [connectRedis(url, timeout), connectRedis(url, timeout)];
   const lost = Promise.race(connections.map((connection) => connection.lost));
   const queue = new Queue(QUEUE_NAME, { connection: connections[0]!.redis });
-  const events = new QueueEvents(QUEUE_NAME, { connection: connections[1]!.redis });
   // Connection errors surface through `lost`; without listeners BullMQ would print each one.
   queue.on('error', () => {});
   queue.setMaxListeners(0); // each job waited for listens for the queue closing
-  events.on('error', () => {});
   let isLost = false;
   lost.catch(() => (isLost = true));
   const jobs: Job[] = [];
   let done = 0;
+  let events: QueueEvents | undefined;
   try {
+    // Events are read from the stream's last entry now, before any task of this run is added. BullMQ's
+    // default, '$', reads only what comes after its first read, which starts after `waitUntilReady`,
+    // and starts afresh after each idle 10 s read: a task finishing in between was never heard of,
+    // and the run waited for it forever (seen in the queue tests, with every task done).
+    const [last] = await Promise.race([lost, connections[1]!.redis.xrevrange(queue.keys.events!, '+', '-', 'COUNT', 1)]);
+    events = new QueueEvents(QUEUE_NAME, { connection: connections[1]!.redis, lastEventId: last?.[0] ?? '0-0' });
+    events.on('error', () => {});
     await Promise.race([lost, events.waitUntilReady()]);
   } catch (error) {
-    await Promise.allSettled([queue.close(), events.close()]);
+    await Promise.allSettled([queue.close(), events?.close()]);
     for (const { redis } of connections) redis.disconnect();
     throw error;
   }
+  const queueEvents = events;
 
   return {
     /** Tasks the run will have in all, for `onTask`'s `of`. */
@@ -50,7 +57,7 @@ export async function openQueueSession(url: string, timeout: number, runId: stri
         opts: { jobId: `${runId}.${task.kind}.${names[index]}`, attempts: TASK_ATTEMPTS, backoff: { type: 'exponential', delay: 1000 } },
       })))]);
       jobs.push(...added);
-      const outcomes = added.map((job) => job.waitUntilFinished(events).then(
+      const outcomes = added.map((job) => job.waitUntilFinished(queueEvents).then(
         (result: TaskResult) => (onTask?.({ done: ++done, of: this.total }), { result }),
         (error: Error) => {
           // Tasks after a failed one are not needed: take back those not started.
@@ -73,12 +80,12 @@ export async function openQueueSession(url: string, timeout: number, runId: stri
       if (isLost) return;
       const removals = await Promise.allSettled(jobs.map((job) => job.remove()));
       const running = jobs.filter((_, index) => removals[index]!.status === 'rejected');
-      await Promise.race([lost, Promise.allSettled(running.map((job) => job.waitUntilFinished(events)))]).catch(() => {});
+      await Promise.race([lost, Promise.allSettled(running.map((job) => job.waitUntilFinished(queueEvents)))]).catch(() => {});
       await Promise.allSettled(running.map((job) => job.remove()));
     },
 
     async close(): Promise<void> {
-      await Promise.allSettled([queue.close(), events.close()]);
+      await Promise.allSettled([queue.close(), queueEvents.close()]);
       for (const { redis } of connections) redis.disconnect();
     },
   };
