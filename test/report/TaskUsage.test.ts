@@ -27,7 +27,7 @@ test('a measured task: its wall time and the CPU it burned', async () => {
     return 'done';
   });
   assert.is(value, 'done');
-  assert.ok(usage.seconds >= 0.1 && usage.seconds < 1, `seconds ${usage.seconds}`);
+  assert.ok(usage.seconds >= 0.09 && usage.seconds < 1, `seconds ${usage.seconds}`); // timers may fire a little early by performance.now()
   assert.ok(usage.cpuSeconds >= 0.05 && usage.cpuSeconds < usage.seconds + 0.05, `CPU ${usage.cpuSeconds}`);
   assert.ok(usage.peakRssMiB > 20);
 });
