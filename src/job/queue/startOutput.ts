@@ -49,7 +49,8 @@ export function startOutput(plan: RunPlan, store: WorkStore, s3: S3Options, grou
         if (sum >= groupsPerBatch || last === plan.partitions.length || ended) break;
         await new Promise<void>((resolve) => (wake = resolve));
       }
-      if (last === first) return;
+      // Ended with partitions not counted: a file without them must never pass for the run's output.
+      if (last === first) throw new Error(`the output ended with ${plan.partitions.length - first} partition(s) not counted`);
       const table = partitionsMetrics(await load(first, last));
       tables.push(table);
       yield { metrics: table, datehours: plan.partitions.slice(first, last).map(({ datehour }) => datehour) };

@@ -79,6 +79,13 @@ test('the output, made from each partition\'s counts as its task ends, a batch a
   assert.is(await failing.done.then(() => null, (error: unknown) => error), lost);
   assert.equal(await readdir(join(scratch, 'out')), ['queued.parquet']);
   assert.ok((await readFile(plan.out!)).equals(await readFile(inProcess)));
+
+  // Ended before every partition was counted (a bug, not a fault): a failure, never a shorter file.
+  const early = startOutput(plan, store, {}, 1);
+  early.counted(counts[0]!.groups!);
+  early.end();
+  assert.is(await early.done.then(() => null, (error: Error) => error.message), 'the output ended with 5 partition(s) not counted');
+  assert.ok((await readFile(plan.out!)).equals(await readFile(inProcess)));
 });
 
 test.after(() => rm(scratch, { recursive: true, force: true }));
