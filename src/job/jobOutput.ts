@@ -11,6 +11,7 @@ import { encodeParquet, type CompressionName } from '../write/encodeParquet.ts';
 import { countedMetricsToArrow, metricsToArrow } from '../write/metricsToArrow.ts';
 
 export { joinMetrics } from '../write/metricsToArrow.ts';
+export { batchesOf } from './metricsBatches.ts';
 export { tableFromIPC, tableToIPC } from 'apache-arrow'; // an incremental run's stored metrics
 export { writeToTarget } from '../write/writeParquet.ts';
 
@@ -21,24 +22,6 @@ export { writeToTarget } from '../write/writeParquet.ts';
  */
 export function partitionsMetrics(parts: readonly CountedGroups[]): Table {
   return countedMetricsToArrow(parts, metricValues(aq.table(pivotedColumns(parts))));
-}
-
-/**
- * Groups whose metrics Arquero makes in one call: enough that its compiling of the expressions is
- * small beside computing them (a call per partition of ~10k groups cost more than the counting).
- */
-export const METRICS_BATCH_GROUPS = 50_000;
-
-/** Partitions in batches of at least {@link METRICS_BATCH_GROUPS} groups (the last one smaller), for {@link partitionsMetrics}. */
-export function batchesOf<Counted extends { groups: number }>(all: readonly Counted[]): Counted[][] {
-  const batches: Counted[][] = [];
-  let groups = Infinity;
-  for (const counts of all) {
-    if (groups >= METRICS_BATCH_GROUPS) (batches.push([]), (groups = 0));
-    batches.at(-1)!.push(counts);
-    groups += counts.groups;
-  }
-  return batches;
 }
 
 /** The output as an Arquero table for the caller (int64 read back as numbers). */

@@ -1,5 +1,6 @@
 import { ConsentMetricsError } from '../errors.ts';
 import type { Table } from 'apache-arrow';
+import { MetricsBatches } from './metricsBatches.ts';
 import { COUNT_STAGES, countingBuffers, countPartition, expandFile, isExpanded, withoutIds, type ExpandedFile, type PartitionCounts } from './countPartition.ts';
 import type { TokenFacts } from '../expand/parseToken.ts';
 import type { GroupCounts } from '../metrics/countRows.ts';
@@ -82,13 +83,11 @@ async function runHere({
   // The metrics as Arrow in the output schema (typed arrays, not JS arrays of values), made for a batch
   // of partitions at a time from their counts.
   const metricsBatches: Table[] = [];
-  let pendingCounts: GroupCounts[] = [];
-  const makeMetrics = async () => {
-    if (pendingCounts.length === 0) return;
+  const batches = new MetricsBatches<GroupCounts>();
+  const makeMetrics = async (counts: GroupCounts[] | undefined) => {
+    if (!counts) return;
     const { partitionsMetrics } = await outputModule;
-    const counts = pendingCounts;
     metricsBatches.push(times.measure('metrics', () => partitionsMetrics(counts)));
-    pendingCounts = [];
   };
   let files = 0;
   let events = 0;
@@ -111,8 +110,7 @@ async function runHere({
       times.milliseconds.expand += file.expandMilliseconds;
     }
     for (const stage of COUNT_STAGES) times.milliseconds[stage] += milliseconds[stage];
-    pendingCounts.push(counts);
-    if (pendingCounts.reduce((groups, pending) => groups + pending.groups, 0) >= METRICS_BATCH_GROUPS) await makeMetrics();
+    await makeMetrics(batches.add(counts));
     files += read.files;
     events += counts.kept;
     duplicates += rows - counts.kept;
@@ -142,7 +140,7 @@ async function runHere({
       while (counting.length > (pool?.size ?? 0) * 2) await takeOldest();
     }
     while (counting.length > 0) await takeOldest();
-    await makeMetrics();
+    await makeMetrics(batches.take());
   } finally {
     next.catch(() => {}); // a run that failed first does not wait for the read in flight, nor its failure
     await pool?.close();
@@ -174,8 +172,3 @@ function expectedIds({ listedBytes, runListedBytes }: PartitionFiles, files: rea
   return Math.min(Math.ceil((rows / listedBytes) * runListedBytes), rows * partitions * 4);
 }
 
-/**
- * Groups whose metrics are made in one batch: enough that Arquero's compiling of the expressions is
- * small beside computing them, few enough that the batches spread over the run.
- */
-const METRICS_BATCH_GROUPS = 50_000;

@@ -142,7 +142,7 @@ export async function* readPartitionFiles(
 }
 
 /** The listed sizes of `keys` added up; undefined unless the source gave every one. */
-function sumOfSizes(source: Source, keys: readonly string[]): number | undefined {
+export function sumOfSizes(source: Source, keys: readonly string[]): number | undefined {
   let sum = 0;
   for (const key of keys) {
     const size = source.sizeOf?.(key);

@@ -1,12 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { tableToIPC } from 'apache-arrow';
-import * as aq from 'arquero';
 import { ConsentMetricsError } from '../../errors.ts';
 import type { JobOptions, JobResult } from '../JobOptions.ts';
 import { selectPartitions, type Partition } from '../../partitions/selectPartitions.ts';
 import pMap from 'p-map';
 import type { Source } from '../../source/Source.ts';
 import { DEFAULT_CONCURRENCY, validateConcurrency } from '../../read/readPartitions.ts';
+import { sumOfSizes } from '../../read/readPartitionFiles.ts';
 import { assembleReport } from '../../report/RunReport.ts';
 import { Tally } from '../../report/Tally.ts';
 import { usageByKind, type TaskKindUsage } from '../../report/TaskUsage.ts';
@@ -15,10 +14,10 @@ import { isS3Url } from '../../s3/parseS3Url.ts';
 import { retryCountsOf } from '../../s3/retries.ts';
 import { noRetries, retriesBetween, RETRY_KINDS, type RetryCounts } from '../../s3/retryKinds.ts';
 import { openSource } from '../../source/openSource.ts';
-import { joinMetrics } from '../../write/metricsToArrow.ts';
+import { joinMetrics, resultTable } from '../jobOutput.ts';
 import { openQueueSession } from './queueSession.ts';
 import { startOutput } from './startOutput.ts';
-import { writePlan, type RunPlan, type RunRef, type Task, type TaskResult } from './tasks.ts';
+import { writePlan, type RunPlan, type RunRef, type TaskResult } from './tasks.ts';
 import { openWorkStore } from './WorkStore.ts';
 
 /**
@@ -59,8 +58,7 @@ export async function runQueuedJob({
   const buckets = bucketsGiven ?? bucketsFor(await listedBytes(source, partitions, concurrency));
   const runId = randomUUID();
   const plan: RunPlan = {
-    runId, root, partitions, work: `${work.replace(/\/+$/, '')}/${runId}`, buckets, strict, lookback, concurrency, workers,
-    s3: forWorkers, out, compression,
+    runId, root, partitions, work: `${work.replace(/\/+$/, '')}/${runId}`, buckets, strict, lookback, concurrency, workers, out, compression,
   };
   const store = await openWorkStore(plan.work, here);
 
@@ -69,21 +67,20 @@ export async function runQueuedJob({
     throw error;
   });
   session.total = partitions.length * 2 + buckets;
-  const stage = (tasks: Task[], names: string[], onResult?: (result: TaskResult) => void) => session.stage(tasks, names, onResult);
   const retriesBefore = here.client ? await retryCountsOf(here.client) : undefined;
   let output: ReturnType<typeof startOutput> | undefined;
 
   try {
     await writePlan(plan, store);
-    const run: RunRef = { runId, work: plan.work, s3: forWorkers };
+    const run: RunRef = { runId, work: plan.work, ...(usesS3 && { s3: forWorkers }) };
     const dates = partitions.map((partition) => partition.datehour);
-    const reads = await stage(partitions.map((_, partition) => ({ kind: 'read', run, partition })), dates);
+    const reads = await session.stage(partitions.map((_, partition) => ({ kind: 'read', run, partition })), dates);
     // Each task is told where its share is in the files the stage before wrote (one per partition, one per bucket).
     const bucketNames = Array.from({ length: buckets }, (_, bucket) => String(bucket));
-    const dedups = await stage(bucketNames.map((_, bucket) => ({ kind: 'dedup', run, bucket, ids: reads.flatMap(({ idRanges }) => idRanges!.slice(2 * bucket, 2 * bucket + 2)) })), bucketNames);
+    const dedups = await session.stage(bucketNames.map((_, bucket) => ({ kind: 'dedup', run, bucket, ids: reads.flatMap(({ idRanges }) => idRanges!.slice(2 * bucket, 2 * bucket + 2)) })), bucketNames);
     // The output is made here while the count tasks run: each partition's counts as its task ends, in order.
     output = startOutput(plan, store, here);
-    const counts = await stage(partitions.map((_, partition) => ({
+    const counts = await session.stage(partitions.map((_, partition) => ({
       kind: 'count', run, partition, rows: reads[partition]!.rows!, duplicates: dedups.flatMap(({ duplicateRanges }) => duplicateRanges!.slice(2 * partition, 2 * partition + 2)),
     })), dates, (result) => output!.counted(result.groups!));
     output.end();
@@ -100,7 +97,7 @@ export async function runQueuedJob({
     });
     const tasks = usageByKind([...reads.map((result) => ({ kind: 'read', ...result })), ...dedups.map((result) => ({ kind: 'dedup', ...result })),
       ...counts.map((result) => ({ kind: 'count', ...result }))]);
-    return { metrics: aq.fromArrow(tableToIPC(metrics, 'stream')), report, written, tasks };
+    return { metrics: resultTable(metrics), report, written, tasks };
   } catch (error) {
     output?.fail(error); // --out is left as it was
     await output?.done.catch(() => {});
@@ -136,9 +133,7 @@ export function bucketsFor(bytes: number | undefined): number {
 /** The listed size of every file of `partitions`, or undefined when the source does not list sizes. */
 async function listedBytes(source: Source, partitions: readonly Partition[], concurrency: number): Promise<number | undefined> {
   if (!source.sizeOf) return undefined;
-  const sizes = await pMap(partitions, async (partition) => (await source.listFiles(partition.key)).map((key) => source.sizeOf!(key)), { concurrency });
-  const all = sizes.flat();
-  return all.some((size) => size === undefined) ? undefined : all.reduce<number>((sum, size) => sum + size!, 0);
+  return sumOfSizes(source, (await pMap(partitions, (partition) => source.listFiles(partition.key), { concurrency })).flat());
 }
 
 function sumRetries(results: Pick<TaskResult, 'retries'>[]): RetryCounts {

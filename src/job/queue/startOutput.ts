@@ -1,12 +1,11 @@
 import type { Table } from 'apache-arrow';
 import pMap from 'p-map';
-import type { CountedGroups } from '../../metrics/countRows.ts';
 import type { S3Options } from '../../s3/createS3Client.ts';
-import { decodeBlob } from '../../state/stateBlobs.ts';
 import { openSink } from '../../write/openSink.ts';
 import { writeBatchesToTarget, type MetricsBatch } from '../../write/writeParquet.ts';
-import { METRICS_BATCH_GROUPS, partitionsMetrics } from '../jobOutput.ts';
-import { countsKey, type RunPlan } from './tasks.ts';
+import { partitionsMetrics } from '../jobOutput.ts';
+import { MetricsBatches, METRICS_BATCH_GROUPS } from '../metricsBatches.ts';
+import { readCounts, type RunPlan } from './tasks.ts';
 import type { WorkStore } from './WorkStore.ts';
 
 /**
@@ -24,37 +23,32 @@ import type { WorkStore } from './WorkStore.ts';
  * const { tables, written } = await output.done;
  */
 export function startOutput(plan: RunPlan, store: WorkStore, s3: S3Options, groupsPerBatch = METRICS_BATCH_GROUPS) {
-  const groups: number[] = [];
+  const collector = new MetricsBatches<{ datehour: string; groups: number }>(groupsPerBatch);
+  const ready: { datehour: string; groups: number }[][] = [];
+  let counted = 0;
   let ended = false;
   let failure: { error: unknown } | undefined;
   let wake: (() => void) | undefined;
   const changed = () => (wake?.(), (wake = undefined));
   const tables: Table[] = [];
 
-  const load = (from: number, to: number) => pMap(plan.partitions.slice(from, to), async ({ datehour }, offset): Promise<CountedGroups> => {
-    const rows = groups[from + offset]!;
-    const key = countsKey(datehour);
-    const columns = await decodeBlob(await store.get(key), { kind: 'counts', datehour, rows }, store.describe(key));
-    return { datehour, groups: rows, ...(columns as Omit<CountedGroups, 'datehour' | 'groups'>) };
-  }, { concurrency: 8 });
+  const load = (batch: { datehour: string; groups: number }[]) => pMap(batch, ({ datehour, groups }) => readCounts(store, datehour, groups), { concurrency: 8 });
 
   async function* batches(): AsyncGenerator<MetricsBatch> {
-    for (let first = 0; first < plan.partitions.length; ) {
-      // A batch: partitions from `first` until their groups reach the batch size, or the last one.
-      let last = first;
-      let sum = 0;
-      for (;;) {
-        if (failure) throw failure.error;
-        while (last < groups.length && sum < groupsPerBatch) sum += groups[last++]!;
-        if (sum >= groupsPerBatch || last === plan.partitions.length || ended) break;
+    for (;;) {
+      if (failure) throw failure.error;
+      const batch = ready.shift();
+      if (batch) {
+        const table = partitionsMetrics(await load(batch));
+        tables.push(table);
+        yield { metrics: table, datehours: batch.map(({ datehour }) => datehour) };
+      } else if (ended) {
+        // Ended with partitions not counted: a file without them must never pass for the run's output.
+        if (counted < plan.partitions.length) throw new Error(`the output ended with ${plan.partitions.length - counted} partition(s) not counted`);
+        return;
+      } else {
         await new Promise<void>((resolve) => (wake = resolve));
       }
-      // Ended with partitions not counted: a file without them must never pass for the run's output.
-      if (last === first) throw new Error(`the output ended with ${plan.partitions.length - first} partition(s) not counted`);
-      const table = partitionsMetrics(await load(first, last));
-      tables.push(table);
-      yield { metrics: table, datehours: plan.partitions.slice(first, last).map(({ datehour }) => datehour) };
-      first = last;
     }
   }
 
@@ -65,11 +59,14 @@ export function startOutput(plan: RunPlan, store: WorkStore, s3: S3Options, grou
   })();
   done.catch(() => {}); // awaited by the run, which gives the count stage's failure first
   return {
-    counted(partitionGroups: number) {
-      groups.push(partitionGroups);
+    counted(groups: number) {
+      const batch = collector.add({ datehour: plan.partitions[counted++]!.datehour, groups });
+      if (batch) ready.push(batch);
       changed();
     },
     end() {
+      const last = collector.take();
+      if (last) ready.push(last);
       ended = true;
       changed();
     },

@@ -1,6 +1,6 @@
 import pMap, { pMapIterable } from 'p-map';
 import type { TokenFacts } from '../../expand/parseToken.ts';
-import { countRowParts } from '../../metrics/countRows.ts';
+import { countRowParts, type CountedGroups } from '../../metrics/countRows.ts';
 import { IdSet } from '../../metrics/IdSet.ts';
 import { hoursSince1970 } from '../../partitions/parseDatehour.ts';
 import type { Partition } from '../../partitions/selectPartitions.ts';
@@ -8,7 +8,7 @@ import { readPartitionFiles } from '../../read/readPartitions.ts';
 import type { InputFile } from '../../state/manifest.ts';
 import { openStateStore } from '../../state/openStateStore.ts';
 import { decodeEvents, encodeEvents } from '../../state/partitionBlobs.ts';
-import { encodeBlob } from '../../state/stateBlobs.ts';
+import { decodeBlob, encodeBlob } from '../../state/stateBlobs.ts';
 import { expandPartition, ObjectWriter, readPartition, type PartitionBase } from '../statePartitions.ts';
 import type { TallyCounts } from '../../report/Tally.ts';
 import { measureTask, type TaskUsage } from '../../report/TaskUsage.ts';
@@ -30,7 +30,7 @@ export const QUEUE_NAME = 'consent-metrics';
  * settings but never credentials (workers take theirs from their own environment).
  *
  * @example
- * const plan: RunPlan = { runId, root: 's3://events/raw', partitions, work: 's3://scratch/run-1', buckets: 16, strict: false, concurrency: 8, s3: {}, compression: 'snappy' };
+ * const plan: RunPlan = { runId, root: 's3://events/raw', partitions, work: 's3://scratch/run-1', buckets: 16, strict: false, concurrency: 8, workers: 0, compression: 'snappy' };
  */
 export interface RunPlan {
   /** Unique per run. */
@@ -51,8 +51,6 @@ export interface RunPlan {
   concurrency: number;
   /** Parser threads per read task (local files); 0 parses on the task's own thread. */
   workers: number;
-  /** S3 endpoint, region, attempts and timeouts: no client, no credentials. */
-  s3: Omit<S3Options, 'client' | 'credentials'>;
   /** Parquet output, as `--out`. */
   out?: string;
   /** Parquet compression. */
@@ -65,9 +63,18 @@ export interface RunPlan {
  * name per task (which grew with partitions squared).
  *
  * @example
- * const run: RunRef = { runId: plan.runId, work: plan.work, s3: plan.s3 };
+ * const run: RunRef = { runId: plan.runId, work: plan.work, s3: { region: 'eu-west-1' } };
  */
-export type RunRef = Pick<RunPlan, 'runId' | 'work' | 's3'>;
+export interface RunRef {
+  runId: string;
+  /** The run's folder in the work location. */
+  work: string;
+  /**
+   * S3 endpoint, region, attempts and timeouts (no client, no credentials), when the input, the work
+   * location or the output is on S3: a task makes its client from them.
+   */
+  s3?: Omit<S3Options, 'client' | 'credentials'>;
+}
 
 /**
  * One unit of work, as a BullMQ job's data: read one partition, find the duplicates of one id
@@ -141,8 +148,7 @@ const SHARES_AHEAD = 4;
 const eventsKey = (datehour: string) => `events/${datehour}.bin`;
 const idsKey = (datehour: string) => `ids/${datehour}.bin`;
 const duplicatesKey = (bucket: number) => `duplicates/${bucket}.bin`;
-/** Where a count task writes a partition's counts, for the run to make its metrics. */
-export const countsKey = (datehour: string) => `counts/${datehour}.bin`;
+const countsKey = (datehour: string) => `counts/${datehour}.bin`;
 
 /**
  * Runs one task. Every task only reads what earlier stages wrote and writes files of its own, whole,
@@ -190,16 +196,11 @@ function planOf(run: RunRef, store: WorkStore): Promise<RunPlan> {
 
 async function planTask(task: Exclude<Task, { kind: 'stateRead' }>): Promise<TaskResult> {
   const { run } = task;
-  // The work location may be S3 while the input is not, or the other way round: a client is made when either needs it.
-  let s3: S3Options = isS3Url(run.work) ? { ...run.s3, client: createS3Client(run.s3) } : {};
+  const s3: S3Options = run.s3 ? { ...run.s3, client: createS3Client(run.s3) } : {};
   try {
-    let before = s3.client ? await retryCountsOf(s3.client) : undefined;
+    const before = s3.client ? await retryCountsOf(s3.client) : undefined;
     const store = await openWorkStore(run.work, s3);
     const plan = await planOf(run, store);
-    if (!s3.client && [plan.root, plan.out ?? ''].some(isS3Url)) {
-      s3 = { ...run.s3, client: createS3Client(run.s3) };
-      before = await retryCountsOf(s3.client!);
-    }
     let result: Omit<TaskResult, 'retries'>;
     switch (task.kind) {
       case 'read':
@@ -307,4 +308,16 @@ async function countTask(plan: RunPlan, datehour: string, ranges: number[], rows
   const { domainCodes, countryCodes, domainValues, countryValues, n, users } = counts;
   await store.put(countsKey(datehour), await encodeBlob('counts', datehour, counts.groups, { domainCodes, countryCodes, domainValues, countryValues, n, users }, 0));
   return { rows, kept: counts.kept, groups: counts.groups };
+}
+
+/**
+ * A partition's counts as its count task wrote them (`groups`: as the task said), for making metrics.
+ *
+ * @example
+ * const counted = await readCounts(store, '2021-01-23-10', 8_412);
+ */
+export async function readCounts(store: WorkStore, datehour: string, groups: number): Promise<CountedGroups> {
+  const key = countsKey(datehour);
+  const columns = await decodeBlob(await store.get(key), { kind: 'counts', datehour, rows: groups }, store.describe(key));
+  return { datehour, groups, ...(columns as Omit<CountedGroups, 'datehour' | 'groups'>) };
 }

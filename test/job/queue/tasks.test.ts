@@ -19,13 +19,13 @@ await writeFile(join(root, 'datehour=2021-01-23-10', 'part-0.json'), [eventLine(
 
 const planFor = (runId: string): RunPlan => ({
   runId, root, partitions: [{ datehour: '2021-01-23-10', key: 'datehour=2021-01-23-10' }], work: join(scratch, 'work', runId),
-  buckets: 2, strict: false, concurrency: 4, workers: 0, s3: {}, compression: 'snappy',
+  buckets: 2, strict: false, concurrency: 4, workers: 0, compression: 'snappy',
 });
 
-test('a task reads its run\'s plan from the work folder: the task itself carries no partition names', async () => {
+test('a task reads its run\'s plan from the work folder, given the run\'s id and folder', async () => {
   const plan = planFor('run-a');
   await writePlan(plan, await openWorkStore(plan.work));
-  const result = await runTask({ kind: 'read', run: { runId: plan.runId, work: plan.work, s3: {} }, partition: 0 });
+  const result = await runTask({ kind: 'read', run: { runId: plan.runId, work: plan.work }, partition: 0 });
   assert.equal([result.files, result.rows, result.idRanges!.length], [1, 3, 4]);
 });
 
@@ -33,7 +33,7 @@ test('a plan of another format or run fails the task with one line naming it, an
   const plan = planFor('run-b');
   const store = await openWorkStore(plan.work);
   await store.put(PLAN_KEY, new TextEncoder().encode(JSON.stringify({ format: 'consent-metrics-run-plan/0', ...plan })));
-  const task = { kind: 'read', run: { runId: plan.runId, work: plan.work, s3: {} }, partition: 0 } as const;
+  const task = { kind: 'read', run: { runId: plan.runId, work: plan.work }, partition: 0 } as const;
   const error = await runTask(task).then(() => null, (failure: Error) => failure);
   assert.instance(error, ConsentMetricsError);
   assert.is(error!.message, `${join(plan.work, PLAN_KEY)} is not a plan this worker reads ("consent-metrics-run-plan/0", run run-b): run workers of the run's version`);
@@ -53,7 +53,7 @@ test('the output, made from each partition\'s counts as its task ends, a batch a
   const plan: RunPlan = { ...planFor('run-c'), root: input, partitions, buckets: 3, out: join(scratch, 'out', 'queued.parquet') };
   const store = await openWorkStore(plan.work);
   await writePlan(plan, store);
-  const run = { runId: plan.runId, work: plan.work, s3: {} };
+  const run = { runId: plan.runId, work: plan.work };
   const reads = await Promise.all(partitions.map((_, partition) => runTask({ kind: 'read', run, partition })));
   const dedups = await Promise.all([0, 1, 2].map((bucket) => runTask({ kind: 'dedup', run, bucket, ids: reads.flatMap(({ idRanges }) => idRanges!.slice(2 * bucket, 2 * bucket + 2)) })));
   const counts = await Promise.all(partitions.map((_, partition) => runTask({
