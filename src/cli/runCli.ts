@@ -32,7 +32,8 @@ Options:
   --strict                  fail on the first rejected line or invalid token, naming file and line; write nothing
   --report FILE.json        write the run report (a path or s3://...) (lines, duplicates, rejected by reason, invalid tokens) as JSON
   --concurrency N           files read at once (default 8; S3 objects on worker threads: 4 a thread, at least 8)
-  --workers N               threads parsing local files (default: one per core; 0 parses on the main thread)
+  --workers N               threads parsing files (default: one per 128 MiB of local files, one per core
+                            for S3, at most 8; 0 parses on the main thread)
   --compression CODEC       snappy (default), zstd or none
   --endpoint URL            S3-compatible endpoint (MinIO, s3rver), path-style addressing
                             (default: AWS_ENDPOINT_URL_S3 or AWS_ENDPOINT_URL, else AWS)

@@ -37,8 +37,9 @@ export interface JobOptions extends PartitionSelection {
   /** Files and listings in flight at once (queued: per read task). Default: 8; S3 objects on worker threads: 4 a thread, at least 8. */
   concurrency?: number;
   /**
-   * Worker threads parsing local files; 0 parses on the calling thread. Default: the machine's cores
-   * (at most 8); queued: 0, each read task parsing on its worker's thread (workers scale by process).
+   * Worker threads parsing files; 0 parses on the calling thread. Default: one per 128 MiB of local files
+   * listed, one per core for S3, at most the cores and 8; queued: 0, each read task parsing on its
+   * worker's thread (workers scale by process).
    */
   workers?: number;
   /** Called after each partition is processed, e.g. for progress (local runs). Default: none. */

@@ -9,8 +9,8 @@ import { markDuplicates } from '../metrics/markDuplicates.ts';
 import { hoursSince1970 } from '../partitions/parseDatehour.ts';
 import { selectPartitions } from '../partitions/selectPartitions.ts';
 import type { ParsedFile } from '../read/ParsedFile.ts';
-import { ParserPool, workerEntry } from '../read/ParserPool.ts';
-import { defaultWorkers, readPartitionFiles, threadsCanRead, type PartitionFiles } from '../read/readPartitionFiles.ts';
+import { workerEntry } from '../read/ParserPool.ts';
+import { parserPoolFor, readPartitionFiles, type PartitionFiles } from '../read/readPartitionFiles.ts';
 import { assembleReport } from '../report/RunReport.ts';
 import { StageTimes } from '../report/StageTimes.ts';
 import { Tally } from '../report/Tally.ts';
@@ -78,7 +78,7 @@ async function runHere({
   let seenIds = new IdSet({ lookback });
   const tokenCache = new Map<string, TokenFacts>(); // when counting on this thread
   // Local files and S3 objects: worker threads read, parse and count them; this thread finds the duplicates.
-  const pool = threadsCanRead(source) && workers !== 0 ? new ParserPool(workers ?? defaultWorkers(), workerEntry(import.meta.url, 'jobWorker')) : null;
+  const pool = parserPoolFor(source, workers, workerEntry(import.meta.url, 'jobWorker'));
   if (pool) for (const stage of ['expand', ...COUNT_STAGES] as const) times.besideMainThread.add(stage);
   // The metrics as Arrow in the output schema (typed arrays, not JS arrays of values), made for a batch
   // of partitions at a time from their counts.

@@ -7,8 +7,8 @@ import { IdSet } from '../metrics/IdSet.ts';
 import { markDuplicates } from '../metrics/markDuplicates.ts';
 import { hoursSince1970 } from '../partitions/parseDatehour.ts';
 import { selectPartitions, type Partition } from '../partitions/selectPartitions.ts';
-import { ParserPool, workerEntry } from '../read/ParserPool.ts';
-import { DEFAULT_CONCURRENCY, defaultWorkers, isHiddenName, readPartitionFiles, threadsCanRead } from '../read/readPartitionFiles.ts';
+import { workerEntry } from '../read/ParserPool.ts';
+import { DEFAULT_CONCURRENCY, isHiddenName, parserPoolFor, readPartitionFiles } from '../read/readPartitionFiles.ts';
 import { assembleReport, type StateReport } from '../report/RunReport.ts';
 import { StageTimes } from '../report/StageTimes.ts';
 import { Tally } from '../report/Tally.ts';
@@ -101,7 +101,7 @@ export async function runWithState({
     const queued = queue === undefined ? undefined : await times.wait('waiting', () => readThroughQueue(queue, queueTimeout, onTask, toRead.map((entry) => ({
       root, state, version: objects.version, partition: entry.partition!, files: entry.files, strict, concurrency, s3: workerS3(s3),
     }))));
-    const pool = !queued && toRead.length > 0 && threadsCanRead(source) && workers !== 0 ? new ParserPool(workers ?? defaultWorkers(), workerEntry(import.meta.url, 'jobWorker')) : null;
+    const pool = !queued && toRead.length > 0 ? parserPoolFor(source, workers, workerEntry(import.meta.url, 'jobWorker')) : null;
     const reads = readPartitionFiles(source, queued ? [] : toRead.map((entry) => entry.partition!), { concurrency: filesAtOnce, strict: false, workers, times }, pool ?? undefined)[Symbol.asyncIterator]();
     const tokenCache = new Map<string, TokenFacts>();
     const readHere = async (entry: PlannedPartition) => {

@@ -42,21 +42,31 @@ export class ParserPool {
   private readonly running = new Map<Worker, Map<number, Job>>();
   private nextId = 0;
 
-  /** @param entry the worker script: by default one that parses (`read/parseWorker`) */
-  constructor(size: number, entry: URL = workerEntry(import.meta.url, 'parseWorker')) {
-    for (let i = 0; i < size; i++) {
-      const worker = new Worker(entry);
+  /**
+   * @param limit the threads the pool may run
+   * @param entry the worker script: by default one that parses (`read/parseWorker`)
+   * @param started the threads started now (by default `limit`); `grow` starts more
+   */
+  constructor(readonly limit: number, private readonly entry: URL = workerEntry(import.meta.url, 'parseWorker'), started = limit) {
+    this.grow(started);
+  }
+
+  /** Threads running in the pool. */
+  get size(): number {
+    return this.workers.length;
+  }
+
+  /** Starts threads until `threads` run, or the pool's limit. */
+  grow(threads: number): void {
+    while (this.workers.length < Math.min(threads, this.limit)) {
+      const worker = new Worker(this.entry);
       worker.unref(); // ref'd while it has work (dispatch), unref'd when idle (settle)
       worker.on('message', (reply: WorkerReply) => this.settle(worker, reply));
       worker.on('error', (error: Error) => this.fail(error));
       this.workers.push(worker);
       this.running.set(worker, new Map());
     }
-  }
-
-  /** Threads in the pool. */
-  get size(): number {
-    return this.workers.length;
+    this.dispatch();
   }
 
   /** S3 objects the threads fetch and parse at once, all told. */

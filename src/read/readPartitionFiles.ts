@@ -16,9 +16,35 @@ export const DEFAULT_CONCURRENCY = 8;
 /** Objects read ahead of the one being taken, from a remote source, per object in flight. */
 const REMOTE_READ_AHEAD = 4;
 
-/** Parser threads by default: the machine's cores, at most 8. */
+/** Parser threads at most by default: the machine's cores, at most 8. */
 export function defaultWorkers(): number {
   return Math.min(availableParallelism(), 8);
+}
+
+/**
+ * Local bytes that pay for a parser thread. A thread takes ~50 ms of CPU to start, and the main
+ * thread needs a core of its own to deduplicate and count: on 2 cores, one thread parsed up to 120 MB
+ * faster than two (30 MB: 0.33 against 0.36 s), as fast at 184 MB, slower from 306 MB on
+ * (docs/performance.md).
+ */
+export const BYTES_PER_PARSER_THREAD = 128 * 2 ** 20;
+
+/**
+ * The parser threads for `bytes` of local files when the caller did not say: one per
+ * {@link BYTES_PER_PARSER_THREAD}, at least one, at most {@link defaultWorkers}; unknown sizes take the most.
+ */
+export function threadsToParse(bytes: number | undefined): number {
+  if (bytes === undefined) return defaultWorkers();
+  return Math.max(1, Math.min(defaultWorkers(), Math.ceil(bytes / BYTES_PER_PARSER_THREAD)));
+}
+
+/**
+ * A run's pool of parser threads (`entry` its worker script), or null when none can read `source` or
+ * `workers` is 0. Local files start one thread: the read starts more once it knows the bytes listed.
+ */
+export function parserPoolFor(source: Source, workers: number | undefined, entry: URL): ParserPool | null {
+  if (!threadsCanRead(source) || workers === 0) return null;
+  return new ParserPool(workers ?? defaultWorkers(), entry, workers ?? (source.localPath ? 1 : undefined));
 }
 
 /**
@@ -38,8 +64,8 @@ export interface ReadOptions {
   /**
    * Worker threads reading and parsing files: local files, and S3 objects each thread fetches with a
    * client of its own (made from the settings of the source's client, when `createS3Client` made it).
-   * Default: the machine's cores (at most 8); 0 parses on the calling thread, as it does the objects of a
-   * client given ready-made.
+   * Default: local files, one per 128 MiB listed; S3 objects, the machine's
+   * cores; at most 8. 0 parses on the calling thread, as it does the objects of a client given ready-made.
    */
   workers?: number;
   /** Stage times to add this read's to: `parse` (summed over the parsing threads) and `assemble`. Default: none kept. */
@@ -96,7 +122,7 @@ export interface PartitionFiles extends Omit<PartitionEvents, 'table'> {
 export async function* readPartitionFiles(
   source: Source,
   partitions: readonly Partition[],
-  { concurrency: filesAtOnce, strict = false, workers = defaultWorkers(), times = new StageTimes() }: ReadOptions = {},
+  { concurrency: filesAtOnce, strict = false, workers, times = new StageTimes() }: ReadOptions = {},
   pool?: ParserPool,
 ): AsyncGenerator<PartitionFiles> {
   if (filesAtOnce !== undefined) validateConcurrency(filesAtOnce);
@@ -107,7 +133,10 @@ export async function* readPartitionFiles(
 
   const listedBytes = listed.map(({ keys }) => sumOfSizes(source, keys));
   const runListedBytes = sumOfSizes(source, listed.flatMap(({ keys }) => keys));
-  const parsers = !threadsCanRead(source) ? null : pool ?? (workers > 0 ? new ParserPool(workers) : null);
+  // Local files: threads as the bytes need them, unless the caller said how many.
+  const threads = workers ?? (source.localPath ? threadsToParse(runListedBytes) : defaultWorkers());
+  pool?.grow(threads);
+  const parsers = !threadsCanRead(source) ? null : pool ?? (threads > 0 ? new ParserPool(threads) : null);
   if (parsers) times.besideMainThread.add('parse');
   const concurrency = filesAtOnce ?? (parsers && !source.localPath ? Math.max(DEFAULT_CONCURRENCY, parsers.remoteCapacity) : DEFAULT_CONCURRENCY);
   const parse = async (key: string): Promise<ParsedFile> => {

@@ -35,5 +35,21 @@ for (const workers of [1, 2]) {
   });
 }
 
+test('a pool started with fewer threads than its limit grows to the threads asked, never past the limit', async () => {
+  const paths = await Promise.all([3, 4, 6, 8].map((rows) => fileOf(rows)));
+  const pool = new ParserPool(3, undefined, 1);
+  try {
+    assert.is(pool.size, 1);
+    const parsed = paths.map((path) => pool.parse(path, path));
+    pool.grow(2);
+    assert.is(pool.size, 2);
+    pool.grow(10);
+    assert.is(pool.size, 3, 'the limit');
+    assert.equal((await Promise.all(parsed)).map((file) => file.rows), [3, 4, 6, 8]);
+  } finally {
+    await pool.close();
+  }
+});
+
 test.after(() => rm(scratch, { recursive: true, force: true }));
 test.run();

@@ -5,7 +5,8 @@ import { gzipSync } from 'node:zlib';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { ConsentMetricsError, localSource, readPartition, readPartitions, selectPartitions } from '../../src/index.ts';
-import { readPartitionFiles } from '../../src/read/readPartitionFiles.ts';
+import { ParserPool } from '../../src/read/ParserPool.ts';
+import { BYTES_PER_PARSER_THREAD, defaultWorkers, readPartitionFiles, threadsToParse } from '../../src/read/readPartitionFiles.ts';
 import { eventLine, memorySource } from '../support/memorySource.ts';
 
 test('the Arrow table: columns, dictionary-encoded strings, rows in file key then line order', async () => {
@@ -83,6 +84,38 @@ test('each partition carries its files\' listed sizes and the whole read\'s, whe
     }
   } finally {
     await rm(scratch, { recursive: true, force: true });
+  }
+});
+
+test('parser threads: one per 128 MiB of local files listed, unless the caller says how many', async () => {
+  assert.equal([threadsToParse(0), threadsToParse(30e6), threadsToParse(BYTES_PER_PARSER_THREAD)], [1, 1, 1]);
+  assert.equal(threadsToParse(BYTES_PER_PARSER_THREAD + 1), Math.min(2, defaultWorkers()));
+  assert.equal(threadsToParse(20 * BYTES_PER_PARSER_THREAD), defaultWorkers(), 'at most the default');
+  assert.equal(threadsToParse(undefined), defaultWorkers(), 'sizes unknown');
+
+  const root = await mkdtemp(join(tmpdir(), 'consent-metrics-threads-'));
+  try {
+    for (const hour of ['10', '11']) {
+      await mkdir(join(root, `datehour=2021-01-23-${hour}`), { recursive: true });
+      await writeFile(join(root, `datehour=2021-01-23-${hour}`, 'part-0.json'), eventLine({ id: hour }) + '\n');
+    }
+    const source = await localSource(root);
+    const { partitions } = await selectPartitions(source);
+    const threadsAfterRead = async (workers: number | undefined) => {
+      const pool = new ParserPool(4, undefined, 1);
+      try {
+        const rows: number[] = [];
+        for await (const { parsed } of readPartitionFiles(source, partitions, { workers }, pool)) rows.push(...parsed.map((file) => file.rows));
+        assert.equal(rows, [1, 1]);
+        return pool.size;
+      } finally {
+        await pool.close();
+      }
+    };
+    assert.equal(await threadsAfterRead(undefined), 1, 'a few bytes: the one thread started');
+    assert.equal(await threadsAfterRead(3), 3, 'as many as asked');
+  } finally {
+    await rm(root, { recursive: true, force: true });
   }
 });
 
