@@ -60,8 +60,6 @@ export async function runWithState({
     if (manifest && manifest.root !== source.describe()) {
       throw new ConsentMetricsError(`state ${store.describe()} was made from ${manifest.root}, not ${source.describe()}; give each input its own state`);
     }
-    const outputModule = import('./jobOutput.ts');
-    outputModule.catch(() => {}); // awaited below
     const { partitions: selected, warnings } = await times.wait('list', () => selectPartitions(source, selection));
     const plan = await times.wait('list', () => planRun(source, manifest, selected, lookback ?? null, concurrency));
     const objects = new ObjectWriter(store);
@@ -69,6 +67,18 @@ export async function runWithState({
     const location = target?.sink.describe(target.key);
     const previous = manifest?.output;
     const sameOutput = previous?.location === location && previous?.compression === compression;
+
+    // From the first changed partition on: each one read or loaded, deduplicated and counted, in datehour order.
+    const counting = plan.partitions.slice(plan.first);
+    const toRead = counting.filter((entry) => entry.reason !== undefined);
+    // The parser threads start first, and the first read with them: a thread takes ~50 ms to start,
+    // and what this thread loads next (Arrow, Arquero, parquet-wasm, the earlier ids) waits meanwhile.
+    const pool = queue === undefined && toRead.length > 0 ? parserPoolFor(source, workers, workerEntry(import.meta.url, 'jobWorker')) : null;
+    const reads = readPartitionFiles(source, queue === undefined ? toRead.map((entry) => entry.partition!) : [], { concurrency: filesAtOnce, strict: false, workers, times }, pool ?? undefined)[Symbol.asyncIterator]();
+    let nextRead = reads.next();
+    nextRead.catch(() => {}); // awaited in the loop
+    const outputModule = import('./jobOutput.ts');
+    outputModule.catch(() => {}); // awaited below
     // While the first partition is read: the reused partitions' ids (for deduplication), and the rows
     // of those the run gives back (its selection) or may write; not every hour of the history.
     const loadingEarlier = loadEarlierIds(store, plan, lookback, concurrency);
@@ -94,18 +104,15 @@ export async function runWithState({
       loadIds(plan.first - 1).catch(() => {}); // awaited if a hash matches
     }
 
-    // From the first changed partition on: each one read or loaded, deduplicated and counted, in datehour order.
-    const counting = plan.partitions.slice(plan.first);
-    const toRead = counting.filter((entry) => entry.reason !== undefined);
     // Through the queue, workers read the partitions into the state; the objects are then loaded like any other.
     const queued = queue === undefined ? undefined : await times.wait('waiting', () => readThroughQueue(queue, queueTimeout, onTask, toRead.map((entry) => ({
       root, state, version: objects.version, partition: entry.partition!, files: entry.files, strict, concurrency, s3: workerS3(s3),
     }))));
-    const pool = !queued && toRead.length > 0 ? parserPoolFor(source, workers, workerEntry(import.meta.url, 'jobWorker')) : null;
-    const reads = readPartitionFiles(source, queued ? [] : toRead.map((entry) => entry.partition!), { concurrency: filesAtOnce, strict: false, workers, times }, pool ?? undefined)[Symbol.asyncIterator]();
     const tokenCache = new Map<string, TokenFacts>();
     const readHere = async (entry: PlannedPartition) => {
-      const read = (await times.wait('waiting', () => reads.next())).value!;
+      const read = (await times.wait('waiting', () => nextRead)).value!;
+      nextRead = reads.next();
+      nextRead.catch(() => {}); // awaited for the next partition read
       onPartition?.({ datehour: entry.datehour, files: read.files, bytes: read.bytes, lines: read.tally.lines, events: 0, of: toRead.length });
       return readPartition(entry.datehour, entry.files, read, tokenCache, objects);
     };

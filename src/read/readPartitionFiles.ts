@@ -126,6 +126,7 @@ export async function* readPartitionFiles(
   pool?: ParserPool,
 ): AsyncGenerator<PartitionFiles> {
   if (filesAtOnce !== undefined) validateConcurrency(filesAtOnce);
+  if (partitions.length === 0) return; // no threads started for nothing
   const listed = await pMap(partitions, async (partition) => {
     const keys = await source.listFiles(partition.key);
     return { partition, keys: keys.filter((key) => !isHiddenName(key.slice(key.lastIndexOf('/') + 1))) };
