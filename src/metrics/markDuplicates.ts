@@ -1,5 +1,5 @@
 import type { ParsedFile } from '../read/ParsedFile.ts';
-import type { IdSet } from './IdSet.ts';
+import { NO_HOUR, type IdSet } from './IdSet.ts';
 
 /**
  * Marks the rows of one partition's files (in key order) whose id is already in `seenIds`, from
@@ -16,7 +16,10 @@ export function markDuplicates(
   { hour = 0, earlierHours }: MarkOptions = {},
 ): Uint8Array {
   const marks = new Uint8Array(files.reduce((sum, file) => sum + file.rows, 0));
-  const plain = seenIds.lookback === undefined && earlierHours === undefined;
+  // Without a lookback, a copy of an earlier kept id is a duplicate whatever the set holds: the set's
+  // fast path (reads ahead), then those rows marked. (Its first copy here goes in the set: later copies
+  // here are duplicates either way.)
+  const plain = seenIds.lookback === undefined;
   let row = 0;
   for (const file of files) {
     const column = seenIds.keep(file.idBytes, file.idOffsets, hour);
@@ -24,6 +27,7 @@ export function markDuplicates(
     else seenIds.addColumnWithin(column, file.idHashes, file.rows, marks, row, earlierHours?.subarray(row, row + file.rows));
     row += file.rows;
   }
+  if (plain && earlierHours) for (let at = 0; at < marks.length; at++) if (earlierHours[at] !== NO_HOUR) marks[at] = 1;
   if (seenIds.lookback !== undefined) seenIds.forgetBefore(hour - seenIds.lookback);
   return marks;
 }

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { IdSet, markDuplicates, METRIC_COLUMNS, runJob, type JobResult } from '../../src/index.ts';
+import { IdSet, markDuplicates, METRIC_COLUMNS, NO_HOUR, runJob, type JobResult } from '../../src/index.ts';
 import { rowsDiffer } from '../support/fixtures.ts';
 import { referenceJob } from '../support/referenceJob.ts';
 import { consecutiveDatehours, writeRetriedEvents } from '../support/retriedEvents.ts';
@@ -59,6 +59,18 @@ test('IdSet with a lookback: a copy outside the window is kept and becomes the l
   assert.equal([...markDuplicates([column(['a', 'b'])], ids, { hour: 15 })], [1, 1], 'the copies of hour 13 are the latest');
   assert.is(ids.size, 2);
   assert.throws(() => new IdSet({ lookback: 1.5 }), /lookback must be a whole number/);
+});
+
+test('markDuplicates with the hours of earlier kept copies (an incremental run): inside the window a duplicate, outside kept', () => {
+  const column = (ids: string[]) => ({ // one-letter ids
+    rows: ids.length, idBytes: new TextEncoder().encode(ids.join('')), idOffsets: Int32Array.from({ length: ids.length + 1 }, (_, i) => i), idHashes: Int32Array.from(ids, (id) => id.charCodeAt(0)),
+  });
+  // b was kept 5 hours before (earlier partitions); a and c were not.
+  const files = [column(['a', 'b']), column(['a', 'c', 'b'])];
+  const earlierHours = Int32Array.of(NO_HOUR, 5, NO_HOUR, NO_HOUR, 5);
+  assert.equal([...markDuplicates(files, new IdSet(), { hour: 10, earlierHours })], [0, 1, 1, 0, 1], 'unlimited: every copy of b');
+  assert.equal([...markDuplicates(files, new IdSet({ lookback: 5 }), { hour: 10, earlierHours })], [0, 1, 1, 0, 1], '5 hours back: inside');
+  assert.equal([...markDuplicates(files, new IdSet({ lookback: 4 }), { hour: 10, earlierHours })], [0, 0, 1, 0, 1], '5 hours back, lookback 4: b kept again, then its copy here');
 });
 
 test.after(() => rm(scratch, { recursive: true, force: true }));
