@@ -14,6 +14,39 @@ export function workerEntry(base: string, name: string): URL {
   return new URL('Deno' in globalThis ? `./${name}.ts` : `./${name}.mjs`, base);
 }
 
+/** A thread started ahead (`prestartWorker`), for the first pool of its script; `failed` once it errs or exits. */
+let spare: { worker: Worker; href: string; failed: boolean } | undefined;
+
+/**
+ * Starts a thread of worker script `entry` now, for the first pool of that script to take: a thread
+ * takes ~50 ms to start (Node's own modules, then the script), which then overlaps what the process
+ * loads before it needs one. One not taken never keeps the process alive; one that failed is not taken.
+ * Returns the thread, or undefined when one was already started.
+ *
+ * @example
+ * prestartWorker(workerEntry(import.meta.url, 'jobWorker')); // then, later: new ParserPool(2, workerEntry(import.meta.url, 'jobWorker'))
+ */
+export function prestartWorker(entry: URL): Worker | undefined {
+  if (spare) return undefined;
+  const worker = new Worker(entry);
+  worker.unref();
+  const started = { worker, href: entry.href, failed: false };
+  const fail = () => (started.failed = true);
+  worker.once('error', fail).once('exit', fail);
+  spare = started;
+  return worker;
+}
+
+/** The thread started ahead for `entry`, unless there is none or it failed. */
+function takeSpare(entry: URL): Worker | undefined {
+  if (!spare || spare.href !== entry.href) return undefined;
+  const { worker, failed } = spare;
+  spare = undefined;
+  if (!failed) return worker;
+  void worker.terminate();
+  return undefined;
+}
+
 interface Job {
   request: WorkerRequest;
   transfer: ArrayBuffer[];
@@ -59,7 +92,7 @@ export class ParserPool {
   /** Starts threads until `threads` run, or the pool's limit. */
   grow(threads: number): void {
     while (this.workers.length < Math.min(threads, this.limit)) {
-      const worker = new Worker(this.entry);
+      const worker = takeSpare(this.entry) ?? new Worker(this.entry);
       worker.unref(); // ref'd while it has work (dispatch), unref'd when idle (settle)
       worker.on('message', (reply: WorkerReply) => this.settle(worker, reply));
       worker.on('error', (error: Error) => this.fail(error));

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { ParserPool } from '../../src/read/ParserPool.ts';
+import { ParserPool, prestartWorker, workerEntry } from '../../src/read/ParserPool.ts';
 
 const scratch = await mkdtemp(join(tmpdir(), 'consent-metrics-pool-'));
 /** A file of `rows` events, the row count telling the files apart. */
@@ -48,6 +48,27 @@ test('a pool started with fewer threads than its limit grows to the threads aske
     assert.equal((await Promise.all(parsed)).map((file) => file.rows), [3, 4, 6, 8]);
   } finally {
     await pool.close();
+  }
+});
+
+test('a thread started ahead is taken by the first pool of its script; one that has exited is not', async () => {
+  const entry = workerEntry(new URL('../../src/read/ParserPool.ts', import.meta.url).href, 'parseWorker');
+  const path = await fileOf(12);
+  const spare = prestartWorker(entry)!;
+  assert.is(prestartWorker(entry), undefined, 'one at a time');
+  const first = new ParserPool(1, entry);
+  try {
+    assert.is((await first.parse(path, path)).rows, 12);
+    assert.is(await first.close().then(() => spare.threadId), -1, 'the pool ran on the thread started ahead, and stopped it');
+  } finally {
+    await first.close();
+  }
+  await prestartWorker(entry)!.terminate();
+  const second = new ParserPool(1, entry); // a pool taking the stopped thread would never answer
+  try {
+    assert.is((await second.parse(path, path)).rows, 12);
+  } finally {
+    await second.close();
   }
 });
 
