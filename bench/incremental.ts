@@ -10,7 +10,7 @@ import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { measureNode, medians, type Measured } from './measureProcess.ts';
+import { measureNode, median, medians, type Measured } from './measureProcess.ts';
 
 const { values } = parseArgs({ options: { events: { type: 'string', default: '2000000' }, runs: { type: 'string', default: '5' } } });
 const data = `bench/data/events-${values.events}`;
@@ -53,10 +53,14 @@ const summary = Object.fromEntries(Object.entries(runs).map(([name, list]) => [n
 console.log(`\n${data}: adding ${last} to a state of ${hours.length - 1} hours; ${values.runs} paired runs, medians\n`);
 console.log('| run | wall | CPU | peak RSS |\n|---|---|---|---|');
 for (const [name, row] of Object.entries(summary)) console.log(`| ${name} | ${row.wall.toFixed(2)} s | ${row.cpuSeconds.toFixed(2)} s | ${row.peakRssMiB.toFixed(0)} MiB |`);
+// Each ratio two ways: of the medians, and the median of the pairs' own ratios (each pair ran back to
+// back, so the machine's drift over the bench cancels out within it).
+console.log('');
 const incremental = summary.incremental!;
-console.log(`\nincremental / stateless run of that hour: ${(incremental.wall / summary['stateless, that hour']!.wall).toFixed(2)}x wall`);
-console.log(`incremental / stateless run of 24 hours: ${(incremental.wall / summary['stateless, 24 hours']!.wall).toFixed(2)}x wall`);
-console.log(`incremental / DuckDB over 24 hours: ${(incremental.wall / summary['DuckDB, 24 hours']!.wall).toFixed(2)}x wall`);
+const pairedRatio = (other: string) => median(runs.incremental!.map((run, index) => run.wall / runs[other]![index]!.wall));
+for (const [label, other] of [['stateless run of that hour', 'stateless, that hour'], ['stateless run of 24 hours', 'stateless, 24 hours'], ['DuckDB over 24 hours', 'DuckDB, 24 hours']] as const) {
+  console.log(`incremental / ${label}: ${(incremental.wall / summary[other]!.wall).toFixed(2)}x wall (median of the pairs' ratios: ${pairedRatio(other).toFixed(2)}x)`);
+}
 const files = (folder: string) => readdirSync(folder).sort().map((name) => readFileSync(join(folder, name, 'part-0.parquet')));
 const [ours, theirs] = [files(output), files(join(scratch, 'all'))];
 const same = ours.length === theirs.length && ours.every((bytes, index) => bytes.equals(theirs[index]!));
