@@ -74,6 +74,8 @@ export class ParserPool {
   /** Each worker's jobs sent and not yet answered, by id. */
   private readonly running = new Map<Worker, Map<number, Job>>();
   private nextId = 0;
+  /** `close()` was called. */
+  private closed = false;
 
   /**
    * @param limit the threads the pool may run
@@ -96,6 +98,8 @@ export class ParserPool {
       worker.unref(); // ref'd while it has work (dispatch), unref'd when idle (settle)
       worker.on('message', (reply: WorkerReply) => this.settle(worker, reply));
       worker.on('error', (error: Error) => this.fail(error));
+      // A thread that stops by itself (not closed): its work would never be answered.
+      worker.on('exit', (code) => this.closed || this.fail(new Error(`a worker thread stopped (exit code ${code})`)));
       this.workers.push(worker);
       this.running.set(worker, new Map());
     }
@@ -125,14 +129,17 @@ export class ParserPool {
    * starts the message of the error a worker reports; a worker holds up to `perWorker` such jobs.
    */
   run<T>(request: WorkerRequest, transfer: ArrayBuffer[], failure: string, perWorker = JOBS_PER_WORKER): Promise<T> {
+    if (this.closed) return Promise.reject(new Error('the worker threads were stopped'));
     return new Promise((resolve, reject) => {
       this.queue.push({ request, transfer, perWorker, describe: failure, resolve: resolve as (result: unknown) => void, reject });
       this.dispatch();
     });
   }
 
-  /** Stops the threads (work still queued fails). */
+  /** Stops the threads; work not yet answered fails. */
   async close(): Promise<void> {
+    if (!this.closed) this.fail(new Error('the worker threads were stopped'));
+    this.closed = true;
     // An idle worker is unref'd: ref it, or nothing keeps the process alive until it has exited and
     // a top-level await on this close ends the process with code 13 (seen under load).
     await Promise.all(this.workers.map((worker) => (worker.ref(), worker.terminate())));
@@ -158,7 +165,8 @@ export class ParserPool {
 
   private settle(worker: Worker, reply: WorkerReply): void {
     const jobs = this.running.get(worker)!;
-    const job = jobs.get(reply.id)!;
+    const job = jobs.get(reply.id);
+    if (!job) return; // failed already (the pool closed, or a thread crashed)
     jobs.delete(reply.id);
     if (jobs.size === 0) worker.unref();
     if ('error' in reply) job.reject(new ConsentMetricsError(reply.whole ? reply.error : `${job.describe}: ${reply.error}`));
@@ -166,7 +174,7 @@ export class ParserPool {
     this.dispatch();
   }
 
-  /** A worker crashed (a bug, not bad input): fail everything waiting rather than hang. */
+  /** A worker crashed or stopped (a bug, not bad input), or the pool closed: fail everything waiting rather than hang. */
   private fail(error: Error): void {
     const running = [...this.running.values()].flatMap((jobs) => {
       const all = [...jobs.values()];

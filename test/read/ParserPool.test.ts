@@ -72,5 +72,24 @@ test('a thread started ahead is taken by the first pool of its script; one that 
   }
 });
 
+test('a thread that stops by itself fails its work with one line; the pool never hangs on it', async () => {
+  const pool = new ParserPool(1, new URL('../support/exitingWorker.mjs', import.meta.url));
+  try {
+    const failure = await pool.parse('any.json', 'any.json').then(() => null, (error: Error) => error.message);
+    assert.is(failure, 'a worker thread stopped (exit code 3)');
+  } finally {
+    await pool.close();
+  }
+});
+
+test('closing the pool fails the work in flight and queued, and any later work', async () => {
+  const paths = await Promise.all([2_000, 3_000, 4_000].map((rows) => fileOf(rows)));
+  const pool = new ParserPool(1);
+  const parsed = paths.map((path) => pool.parse(path, path).then(() => 'parsed', (error: Error) => error.message));
+  await pool.close();
+  assert.equal(await Promise.all(parsed), Array(3).fill('the worker threads were stopped'));
+  assert.is(await pool.parse(paths[0]!, paths[0]!).then(() => 'parsed', (error: Error) => error.message), 'the worker threads were stopped');
+});
+
 test.after(() => rm(scratch, { recursive: true, force: true }));
 test.run();
