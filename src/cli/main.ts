@@ -3,7 +3,9 @@
 // this source through tsx.
 
 import { setFlagsFromString } from 'node:v8';
-import { prestartWorker, workerEntry } from '../read/ParserPool.ts';
+import { jobWorkerEntry } from '../job/jobWorkerEntry.ts';
+import { prestartWorker } from '../read/ParserPool.ts';
+import { parseCliArgs } from './parseCliArgs.ts';
 
 // V8 compiles a WebAssembly function again, optimized, once it has run a while (its tiering budget).
 // Writing one hour's output, that was ~90 ms of CPU on V8's threads for parquet-wasm's encoder,
@@ -17,15 +19,23 @@ setFlagsFromString('--wasm-tiering-budget=100000000');
 // hence the dynamic import below.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 // A run in this process parses on worker threads: the first one starts now, beside the loading below.
-if (runsJobHere(process.argv.slice(2))) prestartWorker(workerEntry(new URL(`../job/runJob.${import.meta.url.endsWith('.js') ? 'js' : 'ts'}`, import.meta.url).href, 'jobWorker'));
+if (runsJobHere(process.argv.slice(2))) prestartWorker(jobWorkerEntry());
 const { runCli } = await import('./runCli.ts');
 const code = await runCli(process.argv.slice(2));
 // A stopped worker exits even if a connection to an absent Redis is still retrying in the background.
 if (process.argv[2] === 'worker') process.exit(code);
 process.exitCode = code;
 
-/** Whether the arguments run a job in this process with worker threads: not a queue's worker nor a queued run, not help, not `--workers 0`. */
+/**
+ * Whether the arguments run a job in this process with worker threads: not a queue's worker nor a
+ * queued run, not help, not `--workers 0`, not a mistake (the command then says what is wrong).
+ */
 function runsJobHere(argv: string[]): boolean {
   if (argv[0] === 'worker') return false;
-  return !argv.some((arg, index) => ['--help', '-h', '--queue', '--workers=0'].includes(arg) || arg.startsWith('--queue=') || (arg === '--workers' && argv[index + 1] === '0'));
+  try {
+    const { help, job } = parseCliArgs(argv);
+    return !help && job.queue === undefined && job.workers !== 0;
+  } catch {
+    return false;
+  }
 }

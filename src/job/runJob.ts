@@ -9,13 +9,13 @@ import { markDuplicates } from '../metrics/markDuplicates.ts';
 import { hoursSince1970 } from '../partitions/parseDatehour.ts';
 import { selectPartitions } from '../partitions/selectPartitions.ts';
 import type { ParsedFile } from '../read/ParsedFile.ts';
-import { workerEntry } from '../read/ParserPool.ts';
 import { parserPoolFor, readPartitionFiles, type PartitionFiles } from '../read/readPartitionFiles.ts';
 import { assembleReport } from '../report/RunReport.ts';
 import { StageTimes } from '../report/StageTimes.ts';
 import { Tally } from '../report/Tally.ts';
 import type { S3Options } from '../s3/createS3Client.ts';
 import type { JobOptions, JobResult } from './JobOptions.ts';
+import { jobWorkerEntry } from './jobWorkerEntry.ts';
 import { retriesBetween } from '../s3/retryKinds.ts';
 import { isS3Url } from '../s3/parseS3Url.ts';
 import { openSource } from '../source/openSource.ts';
@@ -78,7 +78,7 @@ async function runHere({
   let seenIds = new IdSet({ lookback });
   const tokenCache = new Map<string, TokenFacts>(); // when counting on this thread
   // Local files and S3 objects: worker threads read, parse and count them; this thread finds the duplicates.
-  const pool = parserPoolFor(source, workers, workerEntry(import.meta.url, 'jobWorker'));
+  const pool = parserPoolFor(source, workers, jobWorkerEntry());
   if (pool) for (const stage of ['expand', ...COUNT_STAGES] as const) times.besideMainThread.add(stage);
   // The metrics as Arrow in the output schema (typed arrays, not JS arrays of values), made for a batch
   // of partitions at a time from their counts.

@@ -7,7 +7,6 @@ import { IdSet } from '../metrics/IdSet.ts';
 import { markDuplicates } from '../metrics/markDuplicates.ts';
 import { hoursSince1970 } from '../partitions/parseDatehour.ts';
 import { selectPartitions, type Partition } from '../partitions/selectPartitions.ts';
-import { workerEntry } from '../read/ParserPool.ts';
 import { DEFAULT_CONCURRENCY, isHiddenName, parserPoolFor, readPartitionFiles } from '../read/readPartitionFiles.ts';
 import { assembleReport, type StateReport } from '../report/RunReport.ts';
 import { StageTimes } from '../report/StageTimes.ts';
@@ -26,6 +25,7 @@ import { openStateStore } from '../state/openStateStore.ts';
 import type { StateStore } from '../state/StateStore.ts';
 import { openSink } from '../write/openSink.ts';
 import type { JobOptions, JobResult } from './JobOptions.ts';
+import { jobWorkerEntry } from './jobWorkerEntry.ts';
 import type { StateRead } from './queue/tasks.ts';
 import { getObject, loadPartition, ObjectWriter, readPartition, type PartitionBase } from './statePartitions.ts';
 
@@ -73,7 +73,7 @@ export async function runWithState({
     const toRead = counting.filter((entry) => entry.reason !== undefined);
     // The parser threads start first, and the first read with them: a thread takes ~50 ms to start,
     // and what this thread loads next (Arrow, Arquero, parquet-wasm, the earlier ids) waits meanwhile.
-    const pool = queue === undefined && toRead.length > 0 ? parserPoolFor(source, workers, workerEntry(import.meta.url, 'jobWorker')) : null;
+    const pool = queue === undefined && toRead.length > 0 ? parserPoolFor(source, workers, jobWorkerEntry()) : null;
     const reads = readPartitionFiles(source, queue === undefined ? toRead.map((entry) => entry.partition!) : [], { concurrency: filesAtOnce, strict: false, workers, times }, pool ?? undefined)[Symbol.asyncIterator]();
     let nextRead = reads.next();
     nextRead.catch(() => {}); // awaited in the loop

@@ -14,6 +14,9 @@ export function workerEntry(base: string, name: string): URL {
   return new URL('Deno' in globalThis ? `./${name}.ts` : `./${name}.mjs`, base);
 }
 
+/** Why work fails once its pool was closed. */
+const STOPPED = 'the worker threads were stopped';
+
 /** A thread started ahead (`prestartWorker`), for the first pool of its script; `failed` once it errs or exits. */
 let spare: { worker: Worker; href: string; failed: boolean } | undefined;
 
@@ -129,7 +132,7 @@ export class ParserPool {
    * starts the message of the error a worker reports; a worker holds up to `perWorker` such jobs.
    */
   run<T>(request: WorkerRequest, transfer: ArrayBuffer[], failure: string, perWorker = JOBS_PER_WORKER): Promise<T> {
-    if (this.closed) return Promise.reject(new Error('the worker threads were stopped'));
+    if (this.closed) return Promise.reject(new Error(STOPPED));
     return new Promise((resolve, reject) => {
       this.queue.push({ request, transfer, perWorker, describe: failure, resolve: resolve as (result: unknown) => void, reject });
       this.dispatch();
@@ -138,7 +141,7 @@ export class ParserPool {
 
   /** Stops the threads; work not yet answered fails. */
   async close(): Promise<void> {
-    if (!this.closed) this.fail(new Error('the worker threads were stopped'));
+    if (!this.closed) this.fail(new Error(STOPPED));
     this.closed = true;
     // An idle worker is unref'd: ref it, or nothing keeps the process alive until it has exited and
     // a top-level await on this close ends the process with code 13 (seen under load).
