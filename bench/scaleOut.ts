@@ -41,7 +41,7 @@ const redisClient = new Redis(redis.url);
 /** Redis's memory in use now, in MiB. */
 const redisMiB = async () => Number(/used_memory:(\d+)/.exec(await redisClient.info('memory'))![1]) / 2 ** 20;
 try {
-  console.log('| events | hours | run | wall | CPU, all processes | peak RSS: coordinator; workers | work files at peak |\n|---|---|---|---|---|---|---|');
+  console.log('| events | hours | run | wall | CPU, all processes (coordinator; workers) | peak RSS: coordinator; workers | work files at peak |\n|---|---|---|---|---|---|---|');
   for (const size of values.sizes!.split(',')) {
     const [events, hours] = size.split(':');
     const data = `bench/data/scale-out-${events}-${hours}`;
@@ -76,8 +76,9 @@ try {
       const usages = [coordinator, ...(await Promise.all(workers.map((worker) => worker.usage())))];
       const cpu = usages.reduce((sum, usage) => sum + usage.cpuSeconds, 0);
       const peaks = usages.map((usage) => usage.peakRssMiB.toFixed(0));
+      const cpus = usages.map((usage) => usage.cpuSeconds.toFixed(1));
       const same = (await readFile(out)).equals(await readFile(expected));
-      console.log(`| ${events} | ${hours} | ${count} worker(s) | ${wall.toFixed(1)} s | ${cpu.toFixed(1)} s | ${peaks[0]} MiB; ${peaks.slice(1).join(', ')} MiB | ${peakFiles} |${same ? '' : ' OUTPUT DIFFERS'}`);
+      console.log(`| ${events} | ${hours} | ${count} worker(s) | ${wall.toFixed(1)} s | ${cpu.toFixed(1)} s (${cpus[0]}; ${cpus.slice(1).join(', ')}) | ${peaks[0]} MiB; ${peaks.slice(1).join(', ')} MiB | ${peakFiles} |${same ? '' : ' OUTPUT DIFFERS'}`);
       if (!same) process.exitCode = 1;
       const tasks = coordinator.stderr.slice(coordinator.stderr.indexOf('tasks, on the workers:')).trimEnd();
       console.log(`\n    ${tasks.split('\n').join('\n    ')}\n    redis-server: ${(cpuSecondsOf(redis.pid) - redisBefore.cpu).toFixed(2)} s CPU, ${(redisPeak - redisBefore.mib).toFixed(1)} MiB at most above its ${redisBefore.mib.toFixed(1)} MiB before the run\n`);

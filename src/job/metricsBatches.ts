@@ -40,13 +40,13 @@ export class MetricsBatches<Counted extends { groups: number }> {
 }
 
 /**
- * Partitions in batches of at least {@link METRICS_BATCH_GROUPS} groups (the last one smaller).
+ * Partitions in batches of at least `groupsPerBatch` groups (the last one smaller).
  *
  * @example
  * for (const batch of batchesOf(counted)) tables.push(partitionsMetrics(batch));
  */
-export function batchesOf<Counted extends { groups: number }>(all: readonly Counted[]): Counted[][] {
-  const collector = new MetricsBatches<Counted>();
+export function batchesOf<Counted extends { groups: number }>(all: readonly Counted[], groupsPerBatch = METRICS_BATCH_GROUPS): Counted[][] {
+  const collector = new MetricsBatches<Counted>(groupsPerBatch);
   const batches: Counted[][] = [];
   for (const counted of all) {
     const batch = collector.add(counted);

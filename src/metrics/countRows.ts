@@ -105,6 +105,37 @@ export type RowPart = Omit<RowColumns, 'datehour'>;
  * const { groups } = countRowParts('2021-01-23-10', files, duplicates);
  */
 export function countRowParts(datehour: string, parts: readonly RowPart[], duplicates: Uint8Array): GroupCounts {
+  return countParts(datehour, parts, duplicates, false).counts;
+}
+
+/**
+ * Where each row of a partition went in its counts ({@link countTrackedRows}), for taking rows out of
+ * them later without the rows themselves (`withoutRows`).
+ *
+ * @example
+ * const { counts, trail } = countTrackedRows(datehour, parts); // trail.cells.length === rows
+ */
+export interface RowTrail {
+  /** Each row's cell, `group * 6 + cell` in the counts' group order; `~cell` where the row is its user's first pageview in the group. */
+  cells: Int32Array;
+  /** For a pageview: the next pageview of its user in its group, plus one; 0 when none (and for other events). */
+  next: Int32Array;
+}
+
+/**
+ * {@link countRowParts} of every row (none marked), with each row's trail: a queued run's read task
+ * counts its partition at once, and the run takes out the duplicates the dedup tasks find later.
+ *
+ * @example
+ * const { counts, trail } = countTrackedRows('2021-01-23-10', files);
+ */
+export function countTrackedRows(datehour: string, parts: readonly RowPart[]): { counts: GroupCounts; trail: RowTrail } {
+  const rows = parts.reduce((sum, part) => sum + part.rows, 0);
+  const { counts, trail } = countParts(datehour, parts, new Uint8Array(rows), true);
+  return { counts, trail: trail! };
+}
+
+function countParts(datehour: string, parts: readonly RowPart[], duplicates: Uint8Array, track: boolean): { counts: GroupCounts; trail?: RowTrail } {
   const rows = parts.reduce((sum, part) => sum + part.rows, 0);
   const userIdBytes = parts.reduce((sum, part) => sum + part.userIdOffsets[part.rows]! - part.userIdOffsets[0]!, 0);
   // At most one group per (domain, country) pair, and one (group, user) pair per pageview: the tables' sizes.
@@ -133,14 +164,30 @@ export function countRowParts(datehour: string, parts: readonly RowPart[], dupli
   }
   input.userIdOffsets[rows] = userIdByte;
   input.duplicates.set(duplicates.subarray(0, rows));
-  const { groups, groupDomains, groupCountries, counts, users, kept } = counter.count(rows);
+  const { groups, groupDomains, groupCountries, counts, users, kept, rowCells, rowNext } = counter.count(rows, track);
 
   // Groups in output order (domain, then country, nulls first), so the metrics' sort finds them sorted.
   const order = sortedGroups(groupDomains, groupCountries, domainValues, countryValues);
-  return {
+  const counted: GroupCounts = {
     datehour, groups, domainCodes: gather(groupDomains, order, 1), countryCodes: gather(groupCountries, order, 1),
     domainValues, countryValues, n: gather(counts, order, 6), users: gather(users, order, 6), kept,
   };
+  return { counts: counted, trail: track ? { cells: cellsInOrder(rowCells, order), next: rowNext.slice() } : undefined };
+}
+
+/** Row cells of groups in first-seen order (`~cell` kept as such) moved to the groups' places in `order`. */
+function cellsInOrder(cells: Int32Array, order: Int32Array): Int32Array {
+  const placeOf = new Int32Array(order.length);
+  order.forEach((group, place) => (placeOf[group] = place));
+  const out = new Int32Array(cells.length);
+  for (let row = 0; row < cells.length; row++) {
+    const cell = cells[row]!;
+    const plain = cell < 0 ? ~cell : cell;
+    const group = (plain / 6) | 0;
+    const moved = placeOf[group]! * 6 + (plain - group * 6);
+    out[row] = cell < 0 ? ~moved : moved;
+  }
+  return out;
 }
 
 /** `target[at + i] = offsets[i] + shift` for i in `[0, count)`: a part's offsets moved to where its bytes go. */
@@ -171,7 +218,7 @@ interface CountExports {
   memory: WasmMemory;
   layout(rows: number, bytes: number, maxGroups: number, pageviews: number): number;
   region(index: number): number;
-  count(rows: number): number;
+  count(rows: number, track: number): number;
   kept: WasmGlobal;
 }
 
@@ -202,14 +249,17 @@ class GroupCounter {
     };
   }
 
-  /** Counts the rows laid out; the results are views into the memory, valid until the next layout. */
-  count(rows: number) {
+  /**
+   * Counts the rows laid out; the results are views into the memory, valid until the next layout
+   * (`rowCells` and `rowNext` filled only when tracking).
+   */
+  count(rows: number, track: boolean) {
     const { memory, region, count, kept } = this.exports;
-    const groups = count(rows);
+    const groups = count(rows, track ? 1 : 0);
     const int32s = (index: number, length: number) => new Int32Array(memory.buffer, region(index), length);
     return {
       groups, groupDomains: int32s(9, groups), groupCountries: int32s(10, groups), counts: int32s(11, groups * 6), users: int32s(12, groups * 6),
-      kept: kept.value as number,
+      kept: kept.value as number, rowCells: int32s(13, rows), rowNext: int32s(14, rows),
     };
   }
 }

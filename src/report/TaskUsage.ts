@@ -46,7 +46,7 @@ export async function measureTask<T>(work: () => Promise<T>): Promise<{ value: T
  * Tasks' usage summed by kind, in the order the kinds first come.
  *
  * @example
- * const byKind = usageByKind([{ kind: 'read', usage }, { kind: 'count', usage }]);
+ * const byKind = usageByKind([{ kind: 'read', usage }, { kind: 'dedup', usage }]);
  */
 export function usageByKind(tasks: readonly { kind: string; usage?: TaskUsage }[]): Record<string, TaskKindUsage> {
   const byKind: Record<string, TaskKindUsage> = {};

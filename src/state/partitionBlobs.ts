@@ -17,11 +17,8 @@ export interface LoadedPartition {
 
 type Expect = { datehour: string; rows: number };
 
-/**
- * Each file's counting columns (gzip `level`, 0: plain). User id hashes are kept only with
- * `userIdHashes` (a queued run's work files); otherwise they are made again on load.
- */
-export async function encodeEvents(datehour: string, files: readonly RowPart[], { level = 1, userIdHashes = false } = {}): Promise<Uint8Array> {
+/** Each file's counting columns, gzip'd. User id hashes are not kept: they are made again on load. */
+export async function encodeEvents(datehour: string, files: readonly RowPart[]): Promise<Uint8Array> {
   const columns: Record<string, BlobColumn> = { fileRows: Int32Array.from(files, (file) => file.rows) };
   files.forEach((file, index) => {
     columns[`type${index}`] = Uint8Array.from(file.type.subarray(0, file.rows));
@@ -33,9 +30,8 @@ export async function encodeEvents(datehour: string, files: readonly RowPart[], 
     columns[`userIdOffsets${index}`] = file.userIdOffsets.subarray(0, file.rows + 1);
     columns[`userIdBytes${index}`] = file.userIdBytes.subarray(file.userIdOffsets[0]!, file.userIdOffsets[file.rows]!);
     columns[`userIdNull${index}`] = file.userIdNull.subarray(0, file.rows);
-    if (userIdHashes) columns[`userIdHashes${index}`] = file.userIdHashes.subarray(0, file.rows);
   });
-  return encodeBlob('events', datehour, files.reduce((sum, file) => sum + file.rows, 0), columns, level);
+  return encodeBlob('events', datehour, files.reduce((sum, file) => sum + file.rows, 0), columns);
 }
 
 export async function decodeEvents(bytes: Uint8Array, expect: Expect, describe: string): Promise<RowPart[]> {
@@ -45,11 +41,8 @@ export async function decodeEvents(bytes: Uint8Array, expect: Expect, describe: 
     const userIdOffsets = stored.map((offset) => offset - stored[0]!);
     const userIdBytes = columns[`userIdBytes${index}`] as Uint8Array;
     const userIdNull = columns[`userIdNull${index}`] as Uint8Array;
-    let userIdHashes = columns[`userIdHashes${index}`] as Int32Array | undefined;
-    if (!userIdHashes) {
-      userIdHashes = new Int32Array(rows);
-      for (let row = 0; row < rows; row++) userIdHashes[row] = userIdNull[row] ? 0 : hashBytes(userIdBytes, userIdOffsets[row]!, userIdOffsets[row + 1]!);
-    }
+    const userIdHashes = new Int32Array(rows);
+    for (let row = 0; row < rows; row++) userIdHashes[row] = userIdNull[row] ? 0 : hashBytes(userIdBytes, userIdOffsets[row]!, userIdOffsets[row + 1]!);
     return {
       rows,
       type: Int32Array.from(columns[`type${index}`] as Uint8Array),

@@ -1,12 +1,15 @@
 // countRows (its loop in WebAssembly) against a naive count over JS strings, on random rows whose user
 // id hashes are forced equal: every user is then told apart by comparing bytes, ids of many lengths
-// sharing long prefixes included.
+// sharing long prefixes included. And the queued run's way: every row counted with its trail, the
+// duplicates taken out afterwards (withoutRows), against the same naive count.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { countRowParts, countRows, type GroupCounts, type RowColumns, type RowPart } from '../../src/index.ts';
+import { countTrackedRows } from '../../src/metrics/countRows.ts';
+import { withoutRows } from '../../src/metrics/withoutRows.ts';
 import { seededRandom } from '../support/random.ts';
 
-function randomRows(seed: number, rows: number, sameHash: boolean) {
+function randomRows(seed: number, rows: number, sameHash: boolean, duplicateRate = 0.1) {
   const r = seededRandom(seed);
   // Sorted as `<` sorts strings (UTF-16 code units): a prefix first, capitals before small letters, U+FFFD after an emoji.
   const domains = ['a.com', 'b.org', 'a', 'Zeta.com', 'é.fr', '\u{1F600}.com', '\uFFFD.com'];
@@ -18,7 +21,7 @@ function randomRows(seed: number, rows: number, sameHash: boolean) {
     type: r.int(3),
     consent: r.chance(0.5),
     user: r.pick(userPool),
-    duplicate: r.chance(0.1),
+    duplicate: r.chance(duplicateRate),
   }));
   const encoder = new TextEncoder();
   const userBytes = events.map((event) => encoder.encode(event.user ?? ''));
@@ -98,6 +101,38 @@ test('a partition given as three files with dictionaries of their own: the count
   const data = randomRows(4, 3_000, true);
   const parts = [partOf(data.columns, 0, 1_000), partOf(data.columns, 1_000, 1_001), partOf(data.columns, 1_001, 3_000)];
   assertNaive(countRowParts('2021-01-23-10', parts, data.duplicates), data);
+});
+
+/** The rows `duplicates` marks, in a shuffled order (dedup tasks give them bucket by bucket). */
+function losersOf(duplicates: Uint8Array, seed: number): Int32Array {
+  const r = seededRandom(seed);
+  const rows = [...duplicates.keys()].filter((row) => duplicates[row]);
+  for (let i = rows.length - 1; i > 0; i--) {
+    const j = r.int(i + 1);
+    [rows[i], rows[j]] = [rows[j]!, rows[i]!];
+  }
+  return Int32Array.from(rows);
+}
+
+for (const [seed, rate] of [[6, 0], [7, 0.03], [8, 0.1], [9, 0.5], [10, 0.95], [11, 1]] as const) {
+  test(`counted with a trail, then ${rate * 100}% of the rows taken out: the counts of a naive count without them`, () => {
+    const data = randomRows(seed, 3_000, true, rate);
+    const parts = [partOf(data.columns, 0, 1_200), partOf(data.columns, 1_200, 3_000)];
+    const { counts, trail } = countTrackedRows('2021-01-23-10', parts);
+    assert.is(counts.kept, 3_000);
+    const counted = withoutRows(counts, trail, losersOf(data.duplicates, seed));
+    assertNaive(counted, data);
+    assert.equal(counted, countRowParts('2021-01-23-10', parts, data.duplicates), 'what counting without those rows gives, dictionaries included');
+  });
+}
+
+test('a loser listed twice is taken out once; one past the partition\'s rows is an error naming it', () => {
+  const data = randomRows(12, 500, false, 0.2);
+  const { counts, trail } = countTrackedRows('2021-01-23-10', [data.columns]);
+  const losers = losersOf(data.duplicates, 12);
+  assertNaive(withoutRows(counts, trail, Int32Array.from([...losers, ...losers])), data);
+  assert.throws(() => withoutRows(counts, trail, Int32Array.of(3, 500)),
+    (error: Error) => error.name === 'ConsentMetricsError' && error.message === 'duplicate row 500 is not one of the partition 2021-01-23-10\'s 500 rows');
 });
 
 test('a partition too large for 32-bit WebAssembly memory: a clear error, before any memory is taken', () => {

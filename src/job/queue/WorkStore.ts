@@ -77,7 +77,7 @@ function localWorkStore(location: string): WorkStore {
       if (bytes.length === 0) return bytes;
       try {
         // Synchronous: a range is a task's small share of a file, and three calls through libuv's
-        // threads cost ~0.2 ms of CPU each time (a count task makes one per bucket).
+        // threads cost ~0.2 ms of CPU each time (the run makes one per bucket for each batch of partitions).
         const file = openSync(join(base, key), 'r');
         try {
           for (let at = 0; at < bytes.length; ) {

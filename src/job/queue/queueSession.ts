@@ -46,11 +46,8 @@ export async function openQueueSession(url: string, timeout: number, runId: stri
     /** Tasks the run will have in all, for `onTask`'s `of`. */
     total: 0,
 
-    /**
-     * Adds a stage's tasks and waits for them, in order; the first failure in that order fails the run.
-     * `onResult` is given each result in that order, as soon as it and those before it are in.
-     */
-    async stage(tasks: Task[], names: string[], onResult?: (result: TaskResult, index: number) => void): Promise<TaskResult[]> {
+    /** Adds a stage's tasks and waits for them, in order; the first failure in that order fails the run. */
+    async stage(tasks: Task[], names: string[]): Promise<TaskResult[]> {
       const added = await Promise.race([lost, queue.addBulk(tasks.map((task, index) => ({
         name: task.kind,
         data: task,
@@ -69,7 +66,6 @@ export async function openQueueSession(url: string, timeout: number, runId: stri
       for (const outcome of outcomes) {
         const settled = await Promise.race([lost, outcome]);
         if ('error' in settled) throw failure(settled.error.message);
-        onResult?.(settled.result, results.length);
         results.push(settled.result);
       }
       return results;

@@ -16,7 +16,7 @@ import { noRetries, retriesBetween, RETRY_KINDS, type RetryCounts } from '../../
 import { openSource } from '../../source/openSource.ts';
 import { joinMetrics, resultTable } from '../jobOutput.ts';
 import { openQueueSession } from './queueSession.ts';
-import { startOutput } from './startOutput.ts';
+import { makeOutput } from './makeOutput.ts';
 import { writePlan, type RunPlan, type RunRef, type TaskResult } from './tasks.ts';
 import { openWorkStore } from './WorkStore.ts';
 
@@ -31,12 +31,11 @@ export type QueuedJobOptions = JobOptions & Required<Pick<JobOptions, 'queue' | 
 
 /**
  * Runs the job through a BullMQ queue on Redis, on as many `consent-metrics worker` processes as
- * are running, and gives exactly what a local `runJob` gives. Three stages, each waiting for the
- * last: read (a task per partition: events and ids by bucket to the work location), dedup (a task
- * per bucket: the ids that lose to an earlier copy), count (a task per partition: its counts). The
- * run makes the output from the counts as they come, in datehour order, and commits it once every
- * task has succeeded. The run's folder in the work location is deleted at the end, whether the run
- * succeeded or failed.
+ * are running, and gives exactly what a local `runJob` gives. Two stages, the second waiting for the
+ * first: read (a task per partition: its counts of every row, with each row's trail, and its ids by
+ * bucket to the work location), dedup (a task per bucket: the ids that lose to an earlier copy). The
+ * run then takes the losers out of the counts, makes the output in datehour order and commits it. The
+ * run's folder in the work location is deleted at the end, whether the run succeeded or failed.
  *
  * @example
  * const { metrics, report } = await runQueuedJob({ root: 'data/events', queue: 'redis://127.0.0.1:6379', work: '/mnt/shared/work' });
@@ -66,9 +65,8 @@ export async function runQueuedJob({
     if (!client) here.client?.destroy();
     throw error;
   });
-  session.total = partitions.length * 2 + buckets;
+  session.total = partitions.length + buckets;
   const retriesBefore = here.client ? await retryCountsOf(here.client) : undefined;
-  let output: ReturnType<typeof startOutput> | undefined;
 
   try {
     await writePlan(plan, store);
@@ -78,30 +76,22 @@ export async function runQueuedJob({
     // Each task is told where its share is in the files the stage before wrote (one per partition, one per bucket).
     const bucketNames = Array.from({ length: buckets }, (_, bucket) => String(bucket));
     const dedups = await session.stage(bucketNames.map((_, bucket) => ({ kind: 'dedup', run, bucket, ids: reads.flatMap(({ idRanges }) => idRanges!.slice(2 * bucket, 2 * bucket + 2)) })), bucketNames);
-    // The output is made here while the count tasks run: each partition's counts as its task ends, in order.
-    output = startOutput(plan, store, here);
-    const counts = await session.stage(partitions.map((_, partition) => ({
-      kind: 'count', run, partition, rows: reads[partition]!.rows!, duplicates: dedups.flatMap(({ duplicateRanges }) => duplicateRanges!.slice(2 * partition, 2 * partition + 2)),
-    })), dates, (result) => output!.counted(result.groups!));
-    output.end();
-    const { tables, written } = await output.done;
+    const read = reads.map(({ rows, groups }, partition) => ({ datehour: dates[partition]!, rows: rows!, groups: groups! }));
+    const duplicateRanges = dedups.map(({ duplicateRanges }) => duplicateRanges!);
+    const { tables, written } = await makeOutput(plan, store, here, read, duplicateRanges);
     const metrics = joinMetrics(tables);
 
     const tally = new Tally();
-    for (const read of reads) tally.merge(read.tally!);
-    const kept = counts.reduce((sum, count) => sum + count.kept!, 0);
+    for (const result of reads) tally.merge(result.tally!);
+    // Each loser is in one bucket's file once: 4 bytes a row.
+    const duplicates = duplicateRanges.reduce((sum, ranges) => sum + (ranges.at(-1) ?? 0) / 4, 0);
     const report = assembleReport({
-      root, partitions: dates, files: reads.reduce((sum, read) => sum + read.files!, 0), tally, events: kept,
-      duplicates: counts.reduce((sum, count) => sum + count.rows!, 0) - kept, warnings,
-      retries: sumRetries([...reads, ...dedups, ...counts, { retries: retriesBetween(retriesBefore, here.client ? await retryCountsOf(here.client) : undefined) }]),
+      root, partitions: dates, files: reads.reduce((sum, result) => sum + result.files!, 0), tally,
+      events: read.reduce((sum, partition) => sum + partition.rows, 0) - duplicates, duplicates, warnings,
+      retries: sumRetries([...reads, ...dedups, { retries: retriesBetween(retriesBefore, here.client ? await retryCountsOf(here.client) : undefined) }]),
     });
-    const tasks = usageByKind([...reads.map((result) => ({ kind: 'read', ...result })), ...dedups.map((result) => ({ kind: 'dedup', ...result })),
-      ...counts.map((result) => ({ kind: 'count', ...result }))]);
+    const tasks = usageByKind([...reads.map((result) => ({ kind: 'read', ...result })), ...dedups.map((result) => ({ kind: 'dedup', ...result }))]);
     return { metrics: resultTable(metrics), report, written, tasks };
-  } catch (error) {
-    output?.fail(error); // --out is left as it was
-    await output?.done.catch(() => {});
-    throw error;
   } finally {
     await session.settle(); // before the folder is emptied
     await store.clear();

@@ -1,14 +1,14 @@
 import pMap, { pMapIterable } from 'p-map';
 import type { TokenFacts } from '../../expand/parseToken.ts';
-import { countRowParts, type CountedGroups } from '../../metrics/countRows.ts';
+import { countTrackedRows, type CountedGroups, type GroupCounts, type RowTrail } from '../../metrics/countRows.ts';
 import { IdSet } from '../../metrics/IdSet.ts';
+import { withoutRows } from '../../metrics/withoutRows.ts';
 import { hoursSince1970 } from '../../partitions/parseDatehour.ts';
 import type { Partition } from '../../partitions/selectPartitions.ts';
 import { readPartitionFiles } from '../../read/readPartitions.ts';
 import type { InputFile } from '../../state/manifest.ts';
 import { openStateStore } from '../../state/openStateStore.ts';
-import { decodeEvents, encodeEvents } from '../../state/partitionBlobs.ts';
-import { decodeBlob, encodeBlob } from '../../state/stateBlobs.ts';
+import { decodeBlob, encodeBlob, type BlobColumn } from '../../state/stateBlobs.ts';
 import { expandPartition, ObjectWriter, readPartition, type PartitionBase } from '../statePartitions.ts';
 import type { TallyCounts } from '../../report/Tally.ts';
 import { measureTask, type TaskUsage } from '../../report/TaskUsage.ts';
@@ -77,18 +77,16 @@ export interface RunRef {
 }
 
 /**
- * One unit of work, as a BullMQ job's data: read one partition, find the duplicates of one id
- * bucket, or count one partition (the run itself makes the output from the counts, as they come).
+ * One unit of work, as a BullMQ job's data: read (and count) one partition, or find the duplicates of
+ * one id bucket. The run itself takes the duplicates out of the counts and makes the output.
  *
  * @example
- * const task: Task = { kind: 'count', run, partition: 3, duplicates, rows: 8_400 };
+ * const task: Task = { kind: 'dedup', run, bucket: 3, ids };
  */
 export type Task =
   | { kind: 'read'; run: RunRef; partition: number }
   /** `ids`: where the bucket is in each partition's ids file (start, end; the read tasks' `idRanges`). */
   | { kind: 'dedup'; run: RunRef; bucket: number; ids: number[] }
-  /** `duplicates`: where the partition is in each bucket's duplicates file (the dedup tasks' `duplicateRanges`); `rows`: its events. */
-  | { kind: 'count'; run: RunRef; partition: number; duplicates: number[]; rows: number }
   | { kind: 'stateRead'; read: StateRead };
 
 /**
@@ -128,12 +126,10 @@ export interface TaskResult {
   idRanges?: number[];
   /** dedup: where each partition's losing rows are in the bucket's duplicates file (start, end, in datehour order). */
   duplicateRanges?: number[];
-  /** read and count: events before deduplication. */
+  /** read: events before deduplication. */
   rows?: number;
-  /** count: the partition's groups (domain x country). */
+  /** read: the partition's groups (domain x country) before deduplication. */
   groups?: number;
-  /** count: events counted (first occurrences). */
-  kept?: number;
   /** What the task cost its worker (`--profile` sums these by kind). */
   usage?: TaskUsage;
   /** stateRead: the partition's entry in the next manifest, but for what counting gives. */
@@ -143,12 +139,13 @@ export interface TaskResult {
 /** The run's plan, as JSON, in its work folder: written by the run before its first task. */
 export const PLAN_KEY = 'plan.json';
 const PLAN_FORMAT = 'consent-metrics-run-plan/1';
-/** Ranged reads a dedup task keeps ahead (a count task: 8 times as many at once, one per bucket). */
+/** Ranged reads a dedup task keeps ahead (the run, reading a batch's duplicates: 8 times as many at once, one per bucket). */
 const SHARES_AHEAD = 4;
-const eventsKey = (datehour: string) => `events/${datehour}.bin`;
 const idsKey = (datehour: string) => `ids/${datehour}.bin`;
 const duplicatesKey = (bucket: number) => `duplicates/${bucket}.bin`;
 const countsKey = (datehour: string) => `counts/${datehour}.bin`;
+/** The kind of a read task's counts file (`encodeBlob`): every row's counts and trail, rows = events. */
+const COUNTS_KIND = 'queued-counts';
 
 /**
  * Runs one task. Every task only reads what earlier stages wrote and writes files of its own, whole,
@@ -209,9 +206,6 @@ async function planTask(task: Exclude<Task, { kind: 'stateRead' }>): Promise<Tas
       case 'dedup':
         result = await dedupTask(plan, task.bucket, task.ids, store);
         break;
-      case 'count':
-        result = await countTask(plan, plan.partitions[task.partition]!.datehour, task.duplicates, task.rows, store);
-        break;
     }
     const retries = s3.client ? retriesBetween(before, await retryCountsOf(s3.client)) : noRetries();
     return { ...result, retries };
@@ -238,8 +232,9 @@ async function stateReadTask(read: StateRead): Promise<TaskResult> {
 }
 
 /**
- * Reads and expands one partition as an in-process run does (typed arrays, tokens judged once each);
- * writes its counting columns (the state's `events` blob, plain) and its ids, split into buckets (one file).
+ * Reads, expands and counts one partition as an in-process run does (typed arrays, tokens judged once
+ * each), every row counted; writes the counts with each row's trail (for the run to take the
+ * duplicates out) and its ids, split into buckets (one file each).
  */
 async function readTask(plan: RunPlan, partition: Partition, store: WorkStore, s3: S3Options) {
   const source = await openSource(plan.root, s3);
@@ -247,11 +242,14 @@ async function readTask(plan: RunPlan, partition: Partition, store: WorkStore, s
   for await (const read of readPartitionFiles(source, [partition], options)) {
     const { parts, ids, tally } = expandPartition(read, tokenCache, plan.strict); // strict: the first problem fails the task
     const buckets = splitIds(ids, plan.buckets);
+    const { counts, trail } = countTrackedRows(partition.datehour, parts);
+    const { domainCodes, countryCodes, domainValues, countryValues, n, users } = counts;
+    const columns = { domainCodes, countryCodes, domainValues, countryValues, n, users, cells: trail.cells, next: trail.next };
     await Promise.all([
-      store.put(eventsKey(partition.datehour), await encodeEvents(partition.datehour, parts, { level: 0, userIdHashes: true })),
+      store.put(countsKey(partition.datehour), await encodeBlob(COUNTS_KIND, partition.datehour, ids.rows, columns, 0)),
       store.put(idsKey(partition.datehour), buckets.bytes),
     ]);
-    return { files: read.files, tally, idRanges: buckets.ranges, rows: ids.rows };
+    return { files: read.files, tally, idRanges: buckets.ranges, rows: ids.rows, groups: counts.groups };
   }
   throw new Error(`partition ${partition.datehour} was not read`);
 }
@@ -293,31 +291,54 @@ async function dedupTask(plan: RunPlan, bucket: number, ranges: number[], store:
 }
 
 /**
- * Counts one partition's metrics without the rows that lost in any bucket (`ranges`: its share of each
- * bucket's file; `rows`: the partition's events, as its read task said).
+ * What making metrics needs of partitions whose read tasks ended: their datehour, their events and
+ * groups before deduplication (the read tasks' `rows` and `groups`).
+ *
+ * @example
+ * const partition: ReadPartition = { datehour: '2021-01-23-10', rows: 84_102, groups: 4_210 };
  */
-async function countTask(plan: RunPlan, datehour: string, ranges: number[], rows: number, store: WorkStore) {
-  const parts = await decodeEvents(await store.get(eventsKey(datehour)), { datehour, rows }, store.describe(eventsKey(datehour)));
-  const duplicates = new Uint8Array(rows);
-  const buckets = Array.from({ length: plan.buckets }, (_, bucket) => bucket);
-  await pMap(buckets, async (bucket) => {
-    const file = await store.getRange(duplicatesKey(bucket), ranges[2 * bucket]!, ranges[2 * bucket + 1]!);
-    for (const row of new Int32Array(file.buffer, file.byteOffset, file.length >> 2)) duplicates[row] = 1;
-  }, { concurrency: SHARES_AHEAD * 8 });
-  const counts = countRowParts(datehour, parts, duplicates);
-  const { domainCodes, countryCodes, domainValues, countryValues, n, users } = counts;
-  await store.put(countsKey(datehour), await encodeBlob('counts', datehour, counts.groups, { domainCodes, countryCodes, domainValues, countryValues, n, users }, 0));
-  return { rows, kept: counts.kept, groups: counts.groups };
+export interface ReadPartition {
+  datehour: string;
+  rows: number;
+  groups: number;
 }
 
 /**
- * A partition's counts as its count task wrote them (`groups`: as the task said), for making metrics.
+ * The counts of consecutive partitions (`first` is the first's index in the plan), less the rows that
+ * lost in any bucket: each bucket's losers of these partitions are one range of its duplicates file
+ * (`duplicateRanges`, by bucket: the dedup tasks' ranges), read once for the batch.
  *
  * @example
- * const counted = await readCounts(store, '2021-01-23-10', 8_412);
+ * const counted = await readCounts(store, batch, 12, dedups.map((dedup) => dedup.duplicateRanges!));
  */
-export async function readCounts(store: WorkStore, datehour: string, groups: number): Promise<CountedGroups> {
-  const key = countsKey(datehour);
-  const columns = await decodeBlob(await store.get(key), { kind: 'counts', datehour, rows: groups }, store.describe(key));
-  return { datehour, groups, ...(columns as Omit<CountedGroups, 'datehour' | 'groups'>) };
+export async function readCounts(store: WorkStore, batch: readonly ReadPartition[], first: number, duplicateRanges: readonly number[][]): Promise<CountedGroups[]> {
+  const losers = batch.map(() => [] as Int32Array[]);
+  await pMap(duplicateRanges.keys(), async (bucket) => {
+    const ranges = duplicateRanges[bucket]!;
+    const start = ranges[2 * first]!;
+    const bytes = await store.getRange(duplicatesKey(bucket), start, ranges[2 * (first + batch.length) - 1]!);
+    const rows = new Int32Array(bytes.buffer, bytes.byteOffset, bytes.length >> 2);
+    batch.forEach((_, index) => losers[index]!.push(rows.subarray((ranges[2 * (first + index)]! - start) >> 2, (ranges[2 * (first + index) + 1]! - start) >> 2)));
+  }, { concurrency: SHARES_AHEAD * 8 });
+  return pMap(batch, async ({ datehour, rows }, index) => {
+    const key = countsKey(datehour);
+    const { counts, trail } = trackedCounts(await decodeBlob(await store.get(key), { kind: COUNTS_KIND, datehour, rows }, store.describe(key)), datehour, rows, store.describe(key));
+    const lost = losers[index]!;
+    const joined = new Int32Array(lost.reduce((sum, part) => sum + part.length, 0));
+    lost.reduce((at, part) => (joined.set(part, at), at + part.length), 0);
+    const { kept: _, ...counted } = withoutRows(counts, trail, joined);
+    return counted;
+  }, { concurrency: 8 });
+}
+
+/** A read task's counts and trail from its file's columns, each of the length it must have. */
+function trackedCounts(columns: Record<string, BlobColumn>, datehour: string, rows: number, describe: string): { counts: GroupCounts; trail: RowTrail } {
+  const { domainCodes, countryCodes, domainValues, countryValues, n, users, cells, next } = columns;
+  const groups = domainCodes instanceof Int32Array ? domainCodes.length : 0;
+  const fits = (column: BlobColumn | undefined, length: number): column is Int32Array => column instanceof Int32Array && column.length === length;
+  if (!(fits(domainCodes, groups) && fits(countryCodes, groups) && fits(n, groups * 6) && fits(users, groups * 6) && fits(cells, rows) && fits(next, rows)
+    && Array.isArray(domainValues) && Array.isArray(countryValues))) {
+    throw new ConsentMetricsError(`work file ${describe} is damaged: its columns are not a partition's counts of ${rows} events`);
+  }
+  return { counts: { datehour, groups, domainCodes, countryCodes, domainValues, countryValues, n, users, kept: rows }, trail: { cells, next } };
 }

@@ -1,12 +1,12 @@
 // Tasks run by hand, without Redis: what a worker does with a task whose plan it cannot read, and how the
-// run makes the output from the count tasks' counts as they come.
+// run makes the output from the read tasks' counts, less the duplicates the dedup tasks found.
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { ConsentMetricsError, openSource, runJob, selectPartitions } from '../../../src/index.ts';
-import { startOutput } from '../../../src/job/queue/startOutput.ts';
+import { makeOutput } from '../../../src/job/queue/makeOutput.ts';
 import { openWorkStore } from '../../../src/job/queue/WorkStore.ts';
 import { PLAN_KEY, runTask, writePlan, type RunPlan } from '../../../src/job/queue/tasks.ts';
 import { eventLine } from '../../support/memorySource.ts';
@@ -41,7 +41,7 @@ test('a plan of another format or run fails the task with one line naming it, an
   assert.is((await runTask(task)).rows, 3);
 });
 
-test('the output, made from each partition\'s counts as its task ends, a batch at a time: the in-process run\'s bytes; a failure leaves --out as it was', async () => {
+test('the output, made from the read tasks\' counts less the dedup tasks\' losers, a batch at a time: the in-process run\'s bytes; a damaged work file fails it and leaves --out as it was', async () => {
   const input = join(scratch, 'hours');
   writeRetriedEvents(input, { datehours: consecutiveDatehours('2021-01-23-00', 6), seed: 3 });
   const inProcess = join(scratch, 'in-process.parquet');
@@ -56,35 +56,27 @@ test('the output, made from each partition\'s counts as its task ends, a batch a
   const run = { runId: plan.runId, work: plan.work };
   const reads = await Promise.all(partitions.map((_, partition) => runTask({ kind: 'read', run, partition })));
   const dedups = await Promise.all([0, 1, 2].map((bucket) => runTask({ kind: 'dedup', run, bucket, ids: reads.flatMap(({ idRanges }) => idRanges!.slice(2 * bucket, 2 * bucket + 2)) })));
-  const counts = await Promise.all(partitions.map((_, partition) => runTask({
-    kind: 'count', run, partition, rows: reads[partition]!.rows!, duplicates: dedups.flatMap(({ duplicateRanges }) => duplicateRanges!.slice(2 * partition, 2 * partition + 2)),
-  })));
+  const read = reads.map(({ rows, groups }, partition) => ({ datehour: partitions[partition]!.datehour, rows: rows!, groups: groups! }));
+  const duplicateRanges = dedups.map(({ duplicateRanges }) => duplicateRanges!);
+  assert.is(duplicateRanges.reduce((sum, ranges) => sum + ranges.at(-1)! / 4, 0), expected.report.duplicates, 'the losers are the in-process run\'s duplicates');
 
-  const output = startOutput(plan, store, {}, 1); // a batch per partition
-  for (const count of counts) output.counted(count.groups!);
-  output.end();
-  const { tables, written } = await output.done;
-  assert.is(tables.length, 6);
-  assert.equal(written, [plan.out]);
-  assert.ok((await readFile(plan.out!)).equals(await readFile(inProcess)), 'the same Parquet bytes');
-  assert.is(tables.reduce((rows, table) => rows + table.numRows, 0), expected.metrics.numRows());
+  for (const groupsPerBatch of [1, 1_000_000]) { // a batch per partition; all in one
+    await rm(plan.out!, { force: true });
+    const { tables, written } = await makeOutput(plan, store, {}, read, duplicateRanges, groupsPerBatch);
+    assert.is(tables.length, groupsPerBatch === 1 ? 6 : 1);
+    assert.equal(written, [plan.out]);
+    assert.ok((await readFile(plan.out!)).equals(await readFile(inProcess)), 'the same Parquet bytes');
+    assert.is(tables.reduce((rows, table) => rows + table.numRows, 0), expected.metrics.numRows());
+  }
 
-  // A count task fails after two partitions were made into the file: --out keeps the last run's file.
-  const failing = startOutput(plan, store, {}, 1);
-  failing.counted(counts[0]!.groups!);
-  failing.counted(counts[1]!.groups!);
-  await new Promise((resolve) => setTimeout(resolve, 100));
-  const lost = new Error('count task 2 failed');
-  failing.fail(lost);
-  assert.is(await failing.done.then(() => null, (error: unknown) => error), lost);
+  // The fourth partition's counts file cut in half, after three were made into the file: --out keeps the last run's file.
+  const damaged = join(plan.work, 'counts', `${partitions[3]!.datehour}.bin`);
+  const whole = await readFile(damaged);
+  await writeFile(damaged, whole.subarray(0, whole.length >> 1));
+  const error = await makeOutput(plan, store, {}, read, duplicateRanges, 1).then(() => null, (failure: Error) => failure);
+  assert.instance(error, ConsentMetricsError);
+  assert.match(error!.message, `${damaged} is damaged`);
   assert.equal(await readdir(join(scratch, 'out')), ['queued.parquet']);
-  assert.ok((await readFile(plan.out!)).equals(await readFile(inProcess)));
-
-  // Ended before every partition was counted (a bug, not a fault): a failure, never a shorter file.
-  const early = startOutput(plan, store, {}, 1);
-  early.counted(counts[0]!.groups!);
-  early.end();
-  assert.is(await early.done.then(() => null, (error: Error) => error.message), 'the output ended with 5 partition(s) not counted');
   assert.ok((await readFile(plan.out!)).equals(await readFile(inProcess)));
 });
 
