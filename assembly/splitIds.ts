@@ -57,7 +57,10 @@ export function region(index: i32): usize {
   }
 }
 
-/** The bucket of an id hash: `bucketOf` of idBuckets.ts (the high bits of a mix, scaled). */
+/**
+ * The bucket of an id hash: the high bits of a mix of all of its bits, scaled (the dedup set indexes by
+ * the low bits, so ids of one bucket still spread over its slots).
+ */
 function bucketOf(hash: u32, buckets: i32): i32 {
   const mixed: u32 = (hash ^ (hash >> 15)) * 0x2c1b3c6d;
   return <i32>((<u64>mixed * <u64>buckets) >> 32);

@@ -1,3 +1,6 @@
+import { ConsentMetricsError } from '../../errors.ts';
+import { wasmInstance, type WasmMemory } from '../../read/wasmModule.ts';
+
 /**
  * One partition's ids that fall in one bucket, in row order: what a dedup task compares by bytes.
  *
@@ -16,70 +19,48 @@ export interface IdBucket {
 }
 
 /**
- * The bucket an id hash falls in. The dedup set indexes by the hash's low bits, so the bucket is
- * taken from a mix of all of them: ids of one bucket still spread over the set's slots.
- *
- * @example
- * bucketOf(idHash, 16); // 0..15
- */
-export function bucketOf(hash: number, buckets: number): number {
-  return ((Math.imul(hash ^ (hash >>> 15), 0x2c1b3c6d) >>> 0) * buckets * 2 ** -32) | 0; // the high bits, scaled: no division
-}
-
-/**
  * Splits a partition's ids (`bytes`, `offsets`, `idHashes`, in row order) into `buckets`, written one
  * after another in one file, each `[count][rows][hashes][offsets][bytes]` as little-endian int32 words
  * then the bytes (4-byte aligned); `ranges[2b]` to `ranges[2b + 1]` (bytes, end exclusive) is bucket
  * `b`: a dedup task reads its bucket's share of each partition by range, so the work location holds
- * one ids file per partition, not one per bucket.
+ * one ids file per partition, not one per bucket. A bucket is the high bits of a mix of all of the
+ * hash's bits: the dedup set indexes by the low bits, and ids of one bucket still spread over its slots.
+ * The loop runs in WebAssembly (assembly/splitIds.ts).
  *
  * @example
  * const { bytes, ranges } = splitIds(joinIds(expandedFiles), 16);
  */
 export function splitIds({ rows, bytes: idBytes, offsets: idOffsets, idHashes: hashes }: { rows: number; bytes: Uint8Array; offsets: Int32Array; idHashes: Int32Array }, buckets: number): { bytes: Uint8Array; ranges: number[] } {
-  const bucketOfRow = new Int32Array(rows);
-  const counts = new Int32Array(buckets);
-  const byteCounts = new Int32Array(buckets);
-  for (let row = 0; row < rows; row++) {
-    const bucket = (bucketOfRow[row] = bucketOf(hashes[row]!, buckets));
-    counts[bucket]!++;
-    byteCounts[bucket]! += idOffsets[row + 1]! - idOffsets[row]!;
-  }
-  const ranges: number[] = [];
-  let size = 0;
-  for (let bucket = 0; bucket < buckets; bucket++) {
-    ranges.push(size, size + (2 + counts[bucket]! * 3) * 4 + byteCounts[bucket]!);
-    size = align4(ranges.at(-1)!);
-  }
-  const file = new Uint8Array(size);
-  const words = new Int32Array(file.buffer);
-  // Where each bucket's rows, hashes, offsets and bytes start, as word (and byte) indexes into the file.
-  const rowsAt = new Int32Array(buckets);
-  const bytesAt = new Int32Array(buckets);
-  for (let bucket = 0; bucket < buckets; bucket++) {
-    const word = ranges[2 * bucket]! >> 2;
-    words[word] = counts[bucket]!;
-    rowsAt[bucket] = word + 1;
-    bytesAt[bucket] = (word + 2 + counts[bucket]! * 3) * 4;
-  }
-  const filled = new Int32Array(buckets);
-  const bytesFilled = new Int32Array(buckets);
-  for (let row = 0; row < rows; row++) {
-    const bucket = bucketOfRow[row]!;
-    const count = counts[bucket]!;
-    const at = filled[bucket]!++;
-    const start = idOffsets[row]!;
-    const end = idOffsets[row + 1]!;
-    words[rowsAt[bucket]! + at] = row;
-    words[rowsAt[bucket]! + count + at] = hashes[row]!;
-    file.set(idBytes.subarray(start, end), bytesAt[bucket]! + bytesFilled[bucket]!);
-    bytesFilled[bucket]! += end - start;
-    words[rowsAt[bucket]! + 2 * count + at + 1] = bytesFilled[bucket]!;
-  }
-  return { bytes: file, ranges };
+  const exports = (splitter ??= wasmInstance<SplitExports>(new URL('./splitIds.wasm', import.meta.url))); // assembly/splitIds.ts
+  const first = idOffsets[0]!;
+  const length = idOffsets[rows]! - first;
+  const needed = exports.layout(rows, length, buckets);
+  if (needed > MAX_MEMORY) throw new ConsentMetricsError(`a partition of ${rows} ids (${length} bytes) is too large to split into buckets on one thread: split its hour into smaller partitions`);
+  const { memory, region } = exports;
+  if (memory.buffer.byteLength < needed) memory.grow(Math.ceil((needed - memory.buffer.byteLength) / 65536));
+  const buffer = memory.buffer;
+  new Int32Array(buffer, region(0), rows).set(hashes.subarray(0, rows));
+  const offsets = new Int32Array(buffer, region(1), rows + 1);
+  for (let row = 0; row <= rows; row++) offsets[row] = idOffsets[row]! - first;
+  new Uint8Array(buffer, region(2), length).set(idBytes.subarray(first, first + length));
+  const size = exports.split(rows, buckets);
+  // Copied out: the file outlives this thread's next split.
+  return { bytes: new Uint8Array(buffer, region(4), size).slice(), ranges: Array.from(new Int32Array(buffer, region(3), 2 * buckets)) };
 }
 
-const align4 = (length: number) => (length + 3) & ~3;
+/** The most a 32-bit WebAssembly memory holds: 65,536 pages of 64 KiB, less one page. */
+const MAX_MEMORY = 2 ** 32 - 65536;
+
+interface SplitExports {
+  memory: WasmMemory;
+  layout(rows: number, bytes: number, buckets: number): number;
+  region(index: number): number;
+  split(rows: number, buckets: number): number;
+}
+
+/** The splitting loop's WebAssembly instance, one per thread, its memory reused from partition to partition. */
+let splitter: SplitExports | undefined;
+
 
 function viewsOf(encoded: Uint8Array, count: number): IdBucket {
   const buffer = encoded.buffer;

@@ -46,6 +46,17 @@ for (const buckets of [1, 7, 64]) {
   });
 }
 
+test('ids whose column starts inside a larger one, split after a larger partition: the bytes of a split of their own', () => {
+  const ids = Array.from({ length: 300 }, (_, row) => `id-${row % 250}`);
+  const column = idColumn(['first', 'second', ...ids]);
+  const inside = { rows: 300, bytes: column.bytes, offsets: column.offsets.subarray(2), idHashes: column.idHashes.subarray(2) };
+  const alone = splitIds(idColumn(ids), 7);
+  splitIds(idColumn(Array.from({ length: 5_000 }, (_, row) => `a much longer id, number ${row}`)), 7); // leaves its bytes in the memory
+  const again = splitIds(inside, 7);
+  assert.equal(again.ranges, alone.ranges);
+  assert.ok(Buffer.from(again.bytes).equals(alone.bytes), 'the same file');
+});
+
 test('no ids: every bucket is there, empty', () => {
   const { bytes, ranges } = splitIds(idColumn([]), 4);
   for (let bucket = 0; bucket < 4; bucket++) assert.is(decodeIdBucket(bytes.slice(ranges[2 * bucket], ranges[2 * bucket + 1])).rows.length, 0);
