@@ -37,23 +37,36 @@ export function withoutRows(counts: GroupCounts, trail: RowTrail, losers: Int32A
     while (later !== 0 && lost[later - 1] !== 0) later = next[later - 1]!;
     if (later !== 0) users[cells[later - 1]!]!++;
   }
-  return { ...withoutEmptyGroups(counts, n, users), kept: counts.kept - removed };
+  return { ...withoutEmptyGroups(counts, n, users, cells, losers), kept: counts.kept - removed };
 }
 
-/** `counts` with `n` and `users` in place of its own, less the groups whose events are all gone. */
-function withoutEmptyGroups(counts: GroupCounts, n: Int32Array, users: Int32Array): GroupCounts {
-  const left: number[] = [];
-  for (let group = 0; group < counts.groups; group++) {
-    if (n[group * 6] || n[group * 6 + 1] || n[group * 6 + 2] || n[group * 6 + 3] || n[group * 6 + 4] || n[group * 6 + 5]) left.push(group);
+/**
+ * `counts` with `n` and `users` in place of its own, less the groups whose events are all gone: only
+ * groups that lost an event (`losers`' cells) can be, so only those are looked at.
+ */
+function withoutEmptyGroups(counts: GroupCounts, n: Int32Array, users: Int32Array, cells: Int32Array, losers: Int32Array): GroupCounts {
+  const empty = new Uint8Array(counts.groups);
+  let emptied = 0;
+  for (const row of losers) {
+    const cell = cells[row]!;
+    const group = ((cell < 0 ? ~cell : cell) / 6) | 0;
+    if (empty[group] || n[group * 6] || n[group * 6 + 1] || n[group * 6 + 2] || n[group * 6 + 3] || n[group * 6 + 4] || n[group * 6 + 5]) continue;
+    empty[group] = 1;
+    emptied++;
   }
-  if (left.length === counts.groups) return { ...counts, n, users };
-  const cellsOf = (values: Int32Array) => {
-    const out = new Int32Array(left.length * 6);
-    left.forEach((group, place) => out.set(values.subarray(group * 6, group * 6 + 6), place * 6));
-    return out;
-  };
-  return {
-    ...counts, groups: left.length, n: cellsOf(n), users: cellsOf(users),
-    domainCodes: Int32Array.from(left, (group) => counts.domainCodes[group]!), countryCodes: Int32Array.from(left, (group) => counts.countryCodes[group]!),
-  };
+  if (emptied === 0) return { ...counts, n, users };
+  const groups = counts.groups - emptied;
+  const kept = { n: new Int32Array(groups * 6), users: new Int32Array(groups * 6), domainCodes: new Int32Array(groups), countryCodes: new Int32Array(groups) };
+  let place = 0;
+  for (let group = 0; group < counts.groups; group++) {
+    if (empty[group]) continue;
+    kept.domainCodes[place] = counts.domainCodes[group]!;
+    kept.countryCodes[place] = counts.countryCodes[group]!;
+    for (let cell = 0; cell < 6; cell++) {
+      kept.n[place * 6 + cell] = n[group * 6 + cell]!;
+      kept.users[place * 6 + cell] = users[group * 6 + cell]!;
+    }
+    place++;
+  }
+  return { ...counts, groups, ...kept };
 }

@@ -2,10 +2,11 @@ import { ConsentMetricsError } from '../../errors.ts';
 import { wasmInstance, type WasmMemory } from '../../read/wasmModule.ts';
 
 /**
- * One partition's ids that fall in one bucket, in row order: what a dedup task compares by bytes.
+ * One partition's ids that fall in one bucket, in row order: what a dedup task compares by bytes (each
+ * id encoded as splitIds writes it: a UUID in 17 bytes; equal ids, equal encodings).
  *
  * @example
- * const { rows, hashes, offsets, bytes }: IdBucket = decodeIdBucket(file);
+ * const { rows, hashes, offsets, bytes }: IdBucket = decodeIdBucket(file, 'ids of 2021-01-23-10');
  */
 export interface IdBucket {
   /** The partition row of each id. */
@@ -14,14 +15,14 @@ export interface IdBucket {
   hashes: Int32Array;
   /** Offsets of each id in `bytes` (one more than ids). */
   offsets: Int32Array;
-  /** The ids' UTF-8 bytes, one after another. */
+  /** The ids' encoded bytes, one after another. */
   bytes: Uint8Array;
 }
 
 /**
  * Splits a partition's ids (`bytes`, `offsets`, `idHashes`, in row order) into `buckets`, written one
- * after another in one file, each `[count][rows][hashes][offsets][bytes]` as little-endian int32 words
- * then the bytes (4-byte aligned); `ranges[2b]` to `ranges[2b + 1]` (bytes, end exclusive) is bucket
+ * after another in one file, each at a 4-byte boundary: its ids, their hashes, rows and lengths, and
+ * their bytes, a UUID in 17 (layout in assembly/splitIds.ts); `ranges[2b]` to `ranges[2b + 1]` (bytes, end exclusive) is bucket
  * `b`: a dedup task reads its bucket's share of each partition by range, so the work location holds
  * one ids file per partition, not one per bucket. A bucket is the high bits of a mix of all of the
  * hash's bits: the dedup set indexes by the low bits, and ids of one bucket still spread over its slots.
@@ -62,27 +63,44 @@ interface SplitExports {
 let splitter: SplitExports | undefined;
 
 
-function viewsOf(encoded: Uint8Array, count: number): IdBucket {
-  const buffer = encoded.buffer;
-  const base = encoded.byteOffset;
-  const words = 1 + count * 3 + 1;
-  return {
-    rows: new Int32Array(buffer, base + 4, count),
-    hashes: new Int32Array(buffer, base + 4 + count * 4, count),
-    offsets: new Int32Array(buffer, base + 4 + count * 8, count + 1),
-    bytes: new Uint8Array(buffer, base + words * 4, encoded.length - words * 4),
-  };
-}
-
 /**
- * Reads a bucket file written by {@link splitIds}.
+ * Reads a bucket's share of an ids file written by {@link splitIds}; a share whose parts do not add
+ * up is an error naming `describe`.
  *
  * @example
- * const ids = decodeIdBucket(await store.get('ids/2021-01-23-10/3.bin'));
+ * const ids = decodeIdBucket(await store.getRange(key, start, end), 'ids/2021-01-23-10.bin');
  */
-export function decodeIdBucket(file: Uint8Array): IdBucket {
+export function decodeIdBucket(file: Uint8Array, describe: string): IdBucket {
+  const damaged = () => new ConsentMetricsError(`work file ${describe} is damaged: a bucket's ids do not add up`);
+  if (file.length < 12) throw damaged();
   // Int32Array views need 4-byte alignment: copy the rare file that arrives unaligned.
   const aligned = file.byteOffset % 4 === 0 ? file : new Uint8Array(file);
-  const count = new Int32Array(aligned.buffer, aligned.byteOffset, 1)[0]!;
-  return viewsOf(aligned, count);
+  const [count, stepBytes, lengthBytes] = new Int32Array(aligned.buffer, aligned.byteOffset, 3) as unknown as [number, number, number];
+  const dataAt = 12 + count * 4 + stepBytes + lengthBytes;
+  if (!(count >= 0 && stepBytes >= 0 && lengthBytes >= 0 && dataAt <= aligned.length)) throw damaged();
+  const rows = new Int32Array(count);
+  const offsets = new Int32Array(count + 1);
+  let at = 12 + count * 4;
+  let row = 0;
+  for (let index = 0; index < count; index++) {
+    let step = 0;
+    for (let shift = 0; ; shift += 7) {
+      const byte = aligned[at++]!;
+      step |= (byte & 0x7f) << shift;
+      if (byte < 0x80) break;
+    }
+    rows[index] = row += step;
+  }
+  if (at !== 12 + count * 4 + stepBytes) throw damaged();
+  for (let index = 0; index < count; index++) {
+    let length = 0;
+    for (let shift = 0; ; shift += 7) {
+      const byte = aligned[at++]!;
+      length |= (byte & 0x7f) << shift;
+      if (byte < 0x80) break;
+    }
+    offsets[index + 1] = offsets[index]! + length;
+  }
+  if (at !== dataAt || dataAt + offsets[count]! > aligned.length) throw damaged();
+  return { rows, hashes: new Int32Array(aligned.buffer, aligned.byteOffset + 12, count), offsets, bytes: aligned.subarray(dataAt, dataAt + offsets[count]!) };
 }

@@ -138,7 +138,8 @@ export interface TaskResult {
 
 /** The run's plan, as JSON, in its work folder: written by the run before its first task. */
 export const PLAN_KEY = 'plan.json';
-const PLAN_FORMAT = 'consent-metrics-run-plan/1';
+// 2: read tasks count (no count tasks), ids files in the compact layout of idBuckets.ts.
+const PLAN_FORMAT = 'consent-metrics-run-plan/2';
 /** Ranged reads a dedup task keeps ahead (the run, reading a batch's duplicates: 8 times as many at once, one per bucket). */
 const SHARES_AHEAD = 4;
 const idsKey = (datehour: string) => `ids/${datehour}.bin`;
@@ -270,7 +271,7 @@ async function dedupTask(plan: RunPlan, bucket: number, ranges: number[], store:
   const shares = pMapIterable(plan.partitions.keys(), (index) => store.getRange(idsKey(plan.partitions[index]!.datehour), ranges[2 * index]!, ranges[2 * index + 1]!), { concurrency: SHARES_AHEAD, backpressure: SHARES_AHEAD });
   let index = 0;
   for await (const share of shares) {
-    const ids = decodeIdBucket(share);
+    const ids = decodeIdBucket(share, store.describe(idsKey(plan.partitions[index]!.datehour)));
     const hour = hoursSince1970(plan.partitions[index++]!.datehour);
     const column = seen.keep(ids.bytes, ids.offsets, hour);
     const marks = new Uint8Array(ids.rows.length);

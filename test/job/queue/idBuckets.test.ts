@@ -1,6 +1,7 @@
 // The ids a read task splits into buckets, one file per partition: every row lands in exactly one
-// bucket, in row order, with its row, hash and bytes; copies of one id land in one bucket, as the
-// dedup tasks need; empty buckets are there too.
+// bucket, in row order, with its row, hash and bytes (a canonical UUID packed in 17); copies of one id
+// land in one bucket, as the dedup tasks need; two ids' encodings are equal exactly when the ids are;
+// empty buckets are there too.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { decodeIdBucket, splitIds } from '../../../src/job/queue/idBuckets.ts';
@@ -8,8 +9,8 @@ import { bucketsFor, INPUT_BYTES_PER_BUCKET } from '../../../src/job/queue/runQu
 import { hashBytes } from '../../../src/read/hashBytes.ts';
 import { seededRandom } from '../../support/random.ts';
 
-function idColumn(ids: string[]) {
-  const encoded = ids.map((id) => new TextEncoder().encode(id));
+function idColumn(ids: (string | Uint8Array)[]) {
+  const encoded = ids.map((id) => (typeof id === 'string' ? new TextEncoder().encode(id) : id));
   const offsets = new Int32Array(ids.length + 1);
   encoded.forEach((bytes, row) => (offsets[row + 1] = offsets[row]! + bytes.length));
   const bytes = new Uint8Array(offsets[ids.length]!);
@@ -18,11 +19,35 @@ function idColumn(ids: string[]) {
   return { rows: ids.length, bytes, offsets, idHashes };
 }
 
+/** An id back from its encoding, written here from the format's description: 0xFE and 16 bytes, a UUID; 0xFF, escaped. */
+function decodeId(encoded: Uint8Array): Uint8Array {
+  if (encoded[0] === 0xfe && encoded.length === 17) {
+    const hex = Buffer.from(encoded.subarray(1)).toString('hex');
+    return new TextEncoder().encode(`${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`);
+  }
+  return encoded[0] === 0xff ? encoded.subarray(1) : encoded;
+}
+
+/** Every id of `column` as its bucket gives it back (encoded), by row. */
+function splitAndRead(column: ReturnType<typeof idColumn>, buckets: number): { encoded: Uint8Array[]; bucketOfRow: number[] } {
+  const { bytes, ranges } = splitIds(column, buckets);
+  const encoded: Uint8Array[] = [];
+  const bucketOfRow: number[] = [];
+  for (let bucket = 0; bucket < buckets; bucket++) {
+    const part = decodeIdBucket(bytes.slice(ranges[2 * bucket], ranges[2 * bucket + 1]), `bucket ${bucket}`);
+    part.rows.forEach((row, at) => {
+      encoded[row] = part.bytes.slice(part.offsets[at], part.offsets[at + 1]);
+      bucketOfRow[row] = bucket;
+    });
+  }
+  return { encoded, bucketOfRow };
+}
+
 for (const buckets of [1, 7, 64]) {
   test(`1,000 ids of 1 to 60 bytes in ${buckets} bucket(s): each in its bucket, in row order, bytes intact`, () => {
     const random = seededRandom(buckets);
     // 400 distinct ids of 1 to 60 bytes, multi-byte included; 1,000 rows, so most ids come several times.
-    const distinct = Array.from({ length: 400 }, (_, index) => `${index}-${'é'.repeat(random.int(20))}${'x'.repeat(random.int(20))}`);
+    const distinct = Array.from({ length: 400 }, (_, index) => (index % 4 === 0 ? randomUuid(random) : `${index}-${'é'.repeat(random.int(20))}${'x'.repeat(random.int(20))}`));
     const ids = Array.from({ length: 1000 }, () => random.pick(distinct));
     const column = idColumn(ids);
     const { bytes, ranges } = splitIds(column, buckets);
@@ -30,12 +55,12 @@ for (const buckets of [1, 7, 64]) {
     const seen: number[] = [];
     const bucketOfId = new Map<string, number>();
     for (let bucket = 0; bucket < buckets; bucket++) {
-      const part = decodeIdBucket(bytes.slice(ranges[2 * bucket], ranges[2 * bucket + 1]));
+      const part = decodeIdBucket(bytes.slice(ranges[2 * bucket], ranges[2 * bucket + 1]), `bucket ${bucket}`);
       const rows = [...part.rows];
       assert.equal(rows, [...rows].sort((a, b) => a - b), 'row order');
       rows.forEach((row, at) => {
         assert.is(part.hashes[at], column.idHashes[row]);
-        assert.is(new TextDecoder().decode(part.bytes.subarray(part.offsets[at], part.offsets[at + 1])), ids[row]);
+        assert.is(new TextDecoder().decode(decodeId(part.bytes.subarray(part.offsets[at], part.offsets[at + 1]))), ids[row]);
         assert.is(bucketOfId.get(ids[row]!) ?? bucket, bucket, `every copy of ${ids[row]} in one bucket`);
         bucketOfId.set(ids[row]!, bucket);
       });
@@ -45,6 +70,57 @@ for (const buckets of [1, 7, 64]) {
     if (buckets > 1) assert.ok(new Set(bucketOfId.values()).size > 1, 'the ids spread over buckets');
   });
 }
+
+function randomUuid(random: ReturnType<typeof seededRandom>): string {
+  const hex = Array.from({ length: 32 }, () => '0123456789abcdef'[random.int(16)]).join('');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}
+
+test('UUIDs packed in 17 bytes, other ids as they are; equal encodings exactly for equal ids, whatever bytes they hold', () => {
+  const uuid = '0123abcd-4567-89ef-fedc-ba9876543210';
+  const packed = Buffer.from(uuid.replaceAll('-', ''), 'hex');
+  const ids: (string | Uint8Array)[] = [
+    uuid,
+    uuid.toUpperCase(), // not canonical: as it is
+    uuid.replace('-', 'x'), // 36 bytes, not a UUID
+    uuid.slice(0, 35) + 'g', // a letter past f
+    `{${uuid.slice(1)}`,
+    uuid + '0', // 37 bytes
+    packed, // the 16 packed bytes as an id of their own
+    Uint8Array.of(0xfe, ...packed), // the packed form as an id of its own
+    Uint8Array.of(0xff, 0xfe, ...packed),
+    Uint8Array.of(0xff),
+    '',
+    'plain',
+  ];
+  const rows = [...ids, ...ids]; // each twice
+  const { encoded, bucketOfRow } = splitAndRead(idColumn(rows), 5);
+  const key = (bytes: Uint8Array) => Buffer.from(bytes).toString('hex');
+  assert.is(encoded[0]!.length, 17);
+  assert.is(new Set(encoded.slice(0, ids.length).map(key)).size, ids.length, 'distinct ids, distinct encodings');
+  ids.forEach((id, row) => {
+    assert.is(key(encoded[row]!), key(encoded[row + ids.length]!), `copies of id ${row}, equal encodings`);
+    assert.is(bucketOfRow[row], bucketOfRow[row + ids.length]);
+    assert.is(key(decodeId(encoded[row]!)), key(typeof id === 'string' ? new TextEncoder().encode(id) : id), `id ${row} back from its encoding`);
+    assert.is(encoded[row]!.length, row === 0 ? 17 : idColumn([id]).bytes.length + ((typeof id === 'string' ? 0 : id[0]! >= 0xfe ? 1 : 0)), `id ${row}'s length`);
+  });
+});
+
+test('rows far apart (steps of several bytes) and long ids (lengths of two): read back as written', () => {
+  const long = 'x'.repeat(300);
+  const rows = Array.from({ length: 40_000 }, (_, row) => (row === 0 || row === 39_999 ? long : `r${row}`));
+  const { encoded, bucketOfRow } = splitAndRead(idColumn(rows), 64);
+  assert.is(new TextDecoder().decode(encoded[39_999]), long);
+  assert.is(encoded.filter(Boolean).length, 40_000);
+  assert.ok(bucketOfRow.every((bucket) => bucket >= 0 && bucket < 64));
+});
+
+test('a share whose parts do not add up: an error naming it', () => {
+  const { bytes, ranges } = splitIds(idColumn(['a', 'b', 'c', 'd']), 1);
+  const share = bytes.slice(ranges[0], ranges[1]);
+  assert.throws(() => decodeIdBucket(share.subarray(0, share.length - 1), 'ids/x.bin'), (error: Error) => error.message === 'work file ids/x.bin is damaged: a bucket\'s ids do not add up');
+  assert.throws(() => decodeIdBucket(share.subarray(0, 8), 'ids/x.bin'), /is damaged/);
+});
 
 test('ids whose column starts inside a larger one, split after a larger partition: the bytes of a split of their own', () => {
   const ids = Array.from({ length: 300 }, (_, row) => `id-${row % 250}`);
@@ -59,7 +135,7 @@ test('ids whose column starts inside a larger one, split after a larger partitio
 
 test('no ids: every bucket is there, empty', () => {
   const { bytes, ranges } = splitIds(idColumn([]), 4);
-  for (let bucket = 0; bucket < 4; bucket++) assert.is(decodeIdBucket(bytes.slice(ranges[2 * bucket], ranges[2 * bucket + 1])).rows.length, 0);
+  for (let bucket = 0; bucket < 4; bucket++) assert.is(decodeIdBucket(bytes.slice(ranges[2 * bucket], ranges[2 * bucket + 1]), 'empty').rows.length, 0);
 });
 
 test('buckets follow the listed input: one per 176 MiB, at least 4; 16 when sizes are unknown', () => {
