@@ -3,7 +3,9 @@
 // together, the peak RSS of each (the coordinator, then the workers), and the most files the work
 // location held (polled every 20 ms), and checks every output equals the in-process one. Under each
 // queued run: its tasks by kind as `--profile` gives them, and what Redis took (CPU, peak memory).
-//   npm run bench:scale-out -- [--sizes 2000000:24,20000000:240] [--workers 1,2,4]   (20M events: 6.6 GB, generated once)
+//   npm run bench:scale-out -- [--sizes 2000000:24,20000000:240] [--workers 1,2,4] [--work-in DIR]   (20M events: 6.6 GB, generated once)
+// --work-in: the folder the queued runs' work location goes in (default: the OS's temporary folder;
+// /dev/shm keeps it in memory, as an in-process run keeps its intermediate data).
 // Needs redis-server on the PATH (Debian's package; .ci/run installs it).
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
@@ -15,8 +17,11 @@ import { Redis } from 'ioredis';
 import { startRedis } from '../test/support/startRedis.ts';
 import { cpuSecondsOf } from './measureProcess.ts';
 
-const { values } = parseArgs({ options: { sizes: { type: 'string', default: '2000000:24,20000000:240' }, workers: { type: 'string', default: '1,2,4' } } });
+const { values } = parseArgs({ options: {
+  sizes: { type: 'string', default: '2000000:24,20000000:240' }, workers: { type: 'string', default: '1,2,4' }, 'work-in': { type: 'string', default: tmpdir() },
+} });
 const scratch = await mkdtemp(join(tmpdir(), 'consent-metrics-scale-out-'));
+const workFolder = await mkdtemp(join(values['work-in']!, 'consent-metrics-scale-out-work-'));
 const env = { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' };
 let usageFiles = 0;
 /** Every process started, killed at the end whatever happened: a failed run must not leave workers behind. */
@@ -41,6 +46,7 @@ const redisClient = new Redis(redis.url);
 /** Redis's memory in use now, in MiB. */
 const redisMiB = async () => Number(/used_memory:(\d+)/.exec(await redisClient.info('memory'))![1]) / 2 ** 20;
 try {
+  console.log(`Queued runs' work location: in ${values['work-in']}\n`);
   console.log('| events | hours | run | wall | CPU, all processes (coordinator; workers) | peak RSS: coordinator; workers | work files at peak |\n|---|---|---|---|---|---|---|');
   for (const size of values.sizes!.split(',')) {
     const [events, hours] = size.split(':');
@@ -56,7 +62,7 @@ try {
     for (const count of values.workers!.split(',').map(Number)) {
       const workers = Array.from({ length: count }, () => cli(['worker', '--queue', redis.url]));
       const out = join(scratch, `queued-${count}.parquet`);
-      const work = join(scratch, 'work');
+      const work = join(workFolder, 'work');
       let peakFiles = 0;
       const redisBefore = { cpu: cpuSecondsOf(redis.pid), mib: await redisMiB() };
       let redisPeak = redisBefore.mib;
@@ -89,4 +95,5 @@ try {
   redisClient.disconnect();
   await redis.stop();
   await rm(scratch, { recursive: true, force: true });
+  await rm(workFolder, { recursive: true, force: true });
 }

@@ -45,7 +45,7 @@ export async function runJob(options: JobOptions): Promise<JobResult> {
   if (queue === undefined || work === undefined) throw new ConsentMetricsError('a queued run needs both --queue and --work');
   const { runQueuedJob } = await import('./queue/runQueuedJob.ts');
   const times = new StageTimes();
-  const { tasks, ...result } = await times.wait('waiting', () => runQueuedJob({ ...options, queue, work }));
+  const { tasks, ...result } = await runQueuedJob({ ...options, queue, work }, times);
   Object.assign(times.tasks, tasks);
   return { ...result, times };
 }

@@ -7,6 +7,7 @@ import type { Source } from '../../source/Source.ts';
 import { DEFAULT_CONCURRENCY, validateConcurrency } from '../../read/readPartitions.ts';
 import { sumOfSizes } from '../../read/readPartitionFiles.ts';
 import { assembleReport } from '../../report/RunReport.ts';
+import { StageTimes } from '../../report/StageTimes.ts';
 import { Tally } from '../../report/Tally.ts';
 import { usageByKind, type TaskKindUsage } from '../../report/TaskUsage.ts';
 import { createS3Client, type S3Options } from '../../s3/createS3Client.ts';
@@ -36,6 +37,7 @@ export type QueuedJobOptions = JobOptions & Required<Pick<JobOptions, 'queue' | 
  * bucket to the work location), dedup (a task per bucket: the ids that lose to an earlier copy). The
  * run then takes the losers out of the counts, makes the output in datehour order and commits it. The
  * run's folder in the work location is deleted at the end, whether the run succeeded or failed.
+ * `times` gets the run's own stages: list, waiting (for the tasks), count, metrics and write.
  *
  * @example
  * const { metrics, report } = await runQueuedJob({ root: 'data/events', queue: 'redis://127.0.0.1:6379', work: '/mnt/shared/work' });
@@ -43,7 +45,7 @@ export type QueuedJobOptions = JobOptions & Required<Pick<JobOptions, 'queue' | 
 export async function runQueuedJob({
   root, out, s3 = {}, compression = 'snappy', strict = false, lookback, concurrency = DEFAULT_CONCURRENCY, workers = 0, queue: queueUrl, work,
   buckets: bucketsGiven, queueTimeout = 20_000, onTask, onPartition: _, ...selection
-}: QueuedJobOptions): Promise<Omit<JobResult, 'times'> & { tasks: Record<string, TaskKindUsage> }> {
+}: QueuedJobOptions, times = new StageTimes()): Promise<Omit<JobResult, 'times'> & { tasks: Record<string, TaskKindUsage> }> {
   validateConcurrency(concurrency);
   if (bucketsGiven !== undefined && (!Number.isInteger(bucketsGiven) || bucketsGiven < 1)) {
     throw new ConsentMetricsError(`buckets must be a whole number from 1, got ${JSON.stringify(bucketsGiven)}`);
@@ -53,8 +55,10 @@ export async function runQueuedJob({
   const usesS3 = [root, work, out ?? ''].some(isS3Url);
   const here: S3Options = usesS3 ? { ...s3, client: client ?? createS3Client(s3) } : {};
   const source = await openSource(root, here);
-  const { partitions, warnings } = await selectPartitions(source, selection);
-  const buckets = bucketsGiven ?? bucketsFor(await listedBytes(source, partitions, concurrency));
+  const { partitions, warnings, buckets } = await times.wait('list', async () => {
+    const selected = await selectPartitions(source, selection);
+    return { ...selected, buckets: bucketsGiven ?? bucketsFor(await listedBytes(source, selected.partitions, concurrency)) };
+  });
   const runId = randomUUID();
   const plan: RunPlan = {
     runId, root, partitions, work: `${work.replace(/\/+$/, '')}/${runId}`, buckets, strict, lookback, concurrency, workers, out, compression,
@@ -72,14 +76,16 @@ export async function runQueuedJob({
     await writePlan(plan, store);
     const run: RunRef = { runId, work: plan.work, ...(usesS3 && { s3: forWorkers }) };
     const dates = partitions.map((partition) => partition.datehour);
-    const reads = await session.stage(partitions.map((_, partition) => ({ kind: 'read', run, partition })), dates);
+    const reads = await times.wait('waiting', () => session.stage(partitions.map((_, partition) => ({ kind: 'read', run, partition })), dates));
     // Each task is told where its share is in the files the stage before wrote (one per partition, one per bucket).
     const bucketNames = Array.from({ length: buckets }, (_, bucket) => String(bucket));
-    const dedups = await session.stage(bucketNames.map((_, bucket) => ({ kind: 'dedup', run, bucket, ids: reads.flatMap(({ idRanges }) => idRanges!.slice(2 * bucket, 2 * bucket + 2)) })), bucketNames);
+    const dedups = await times.wait('waiting', () => session.stage(bucketNames.map((_, bucket) => ({
+      kind: 'dedup', run, bucket, ids: reads.flatMap(({ idRanges }) => idRanges!.slice(2 * bucket, 2 * bucket + 2)),
+    })), bucketNames));
     const read = reads.map(({ rows, groups }, partition) => ({ datehour: dates[partition]!, rows: rows!, groups: groups! }));
     const duplicateRanges = dedups.map(({ duplicateRanges }) => duplicateRanges!);
-    const { tables, written } = await makeOutput(plan, store, here, read, duplicateRanges);
-    const metrics = joinMetrics(tables);
+    const { tables, written } = await makeOutput(plan, store, here, read, duplicateRanges, times);
+    const metrics = times.measure('result', () => joinMetrics(tables));
 
     const tally = new Tally();
     for (const result of reads) tally.merge(result.tally!);
@@ -91,7 +97,7 @@ export async function runQueuedJob({
       retries: sumRetries([...reads, ...dedups, { retries: retriesBetween(retriesBefore, here.client ? await retryCountsOf(here.client) : undefined) }]),
     });
     const tasks = usageByKind([...reads.map((result) => ({ kind: 'read', ...result })), ...dedups.map((result) => ({ kind: 'dedup', ...result }))]);
-    return { metrics: resultTable(metrics), report, written, tasks };
+    return { metrics: times.measure('result', () => resultTable(metrics)), report, written, tasks };
   } finally {
     await session.settle(); // before the folder is emptied
     await store.clear();

@@ -102,6 +102,10 @@ test('48 generated hours through 3 workers: the same Parquet bytes and report as
   for (const [kind, usage] of Object.entries(queued.times.tasks)) {
     assert.ok(usage.cpuSeconds > 0 && usage.seconds > 0 && usage.peakRssMiB > 50, `${kind}: ${JSON.stringify(usage)}`);
   }
+  // The run's own stages: listing, waiting for the tasks, then taking the losers out, metrics and the write.
+  const { list, waiting, count, metrics, write, parse, dedup } = queued.times.milliseconds;
+  assert.ok([list, waiting, count, metrics, write].every((ms) => ms > 0), JSON.stringify(queued.times.milliseconds));
+  assert.equal([parse, dedup], [0, 0], 'done by the workers');
   await emptyWork();
 });
 

@@ -62,7 +62,7 @@ test('the output, made from the read tasks\' counts less the dedup tasks\' loser
 
   for (const groupsPerBatch of [1, 1_000_000]) { // a batch per partition; all in one
     await rm(plan.out!, { force: true });
-    const { tables, written } = await makeOutput(plan, store, {}, read, duplicateRanges, groupsPerBatch);
+    const { tables, written } = await makeOutput(plan, store, {}, read, duplicateRanges, undefined, groupsPerBatch);
     assert.is(tables.length, groupsPerBatch === 1 ? 6 : 1);
     assert.equal(written, [plan.out]);
     assert.ok((await readFile(plan.out!)).equals(await readFile(inProcess)), 'the same Parquet bytes');
@@ -73,7 +73,7 @@ test('the output, made from the read tasks\' counts less the dedup tasks\' loser
   const damaged = join(plan.work, 'counts', `${partitions[3]!.datehour}.bin`);
   const whole = await readFile(damaged);
   await writeFile(damaged, whole.subarray(0, whole.length >> 1));
-  const error = await makeOutput(plan, store, {}, read, duplicateRanges, 1).then(() => null, (failure: Error) => failure);
+  const error = await makeOutput(plan, store, {}, read, duplicateRanges, undefined, 1).then(() => null, (failure: Error) => failure);
   assert.instance(error, ConsentMetricsError);
   assert.match(error!.message, `${damaged} is damaged`);
   assert.equal(await readdir(join(scratch, 'out')), ['queued.parquet']);
