@@ -93,7 +93,7 @@ async function runHere({
   let events = 0;
   let duplicates = 0;
   // Not strict while reading: strict mode fails on the first problem in datehour order, when partitions are taken.
-  const reads = readPartitionFiles(source, partitions, { concurrency, strict: false, workers, times }, pool ?? undefined)[Symbol.asyncIterator]();
+  const reads = readPartitionFiles(source, partitions, { concurrency, strict: false, workers, times, judgeTokens: true }, pool ?? undefined)[Symbol.asyncIterator]();
   let next = reads.next();
   // Arrow, Arquero and parquet-wasm load while the first files are parsed.
   const outputModule = import('./jobOutput.ts');

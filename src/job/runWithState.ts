@@ -74,7 +74,7 @@ export async function runWithState({
     // The parser threads start first, and the first read with them: a thread takes ~50 ms to start,
     // and what this thread loads next (Arrow, Arquero, parquet-wasm, the earlier ids) waits meanwhile.
     const pool = queue === undefined && toRead.length > 0 ? parserPoolFor(source, workers, jobWorkerEntry()) : null;
-    const reads = readPartitionFiles(source, queue === undefined ? toRead.map((entry) => entry.partition!) : [], { concurrency: filesAtOnce, strict: false, workers, times }, pool ?? undefined)[Symbol.asyncIterator]();
+    const reads = readPartitionFiles(source, queue === undefined ? toRead.map((entry) => entry.partition!) : [], { concurrency: filesAtOnce, strict: false, workers, times, judgeTokens: true }, pool ?? undefined)[Symbol.asyncIterator]();
     let nextRead = reads.next();
     nextRead.catch(() => {}); // awaited in the loop
     const outputModule = import('./jobOutput.ts');

@@ -54,11 +54,23 @@ export function readPartition(
  * const { parts, ids, tally } = expandPartition(read, new Map());
  */
 export function expandPartition(read: PartitionFiles, tokenCache: Map<string, TokenFacts>, strict = false): { parts: RowPart[]; ids: LoadedPartition['ids']; tally: TallyCounts } {
+  const { parts, idFiles, tally } = expandFiles(read, tokenCache, strict);
+  return { parts, ids: joinIds(idFiles), tally };
+}
+
+/**
+ * {@link expandPartition} with the ids left in their files (`idFiles`, in file order), for a caller that
+ * copies them on anyway (a queued run's read task splits them into buckets).
+ *
+ * @example
+ * const { parts, idFiles, tally } = expandFiles(read, new Map());
+ */
+export function expandFiles(read: PartitionFiles, tokenCache: Map<string, TokenFacts>, strict = false): { parts: RowPart[]; idFiles: ExpandedFile[]; tally: TallyCounts } {
   const expanded = read.parsed.map((file: ParsedFile | ExpandedFile) => (isExpanded(file) ? file : expandFile(file, tokenCache)));
   const tally = new Tally(strict).merge(read.tally);
   for (const file of expanded) tally.merge(file.tokens);
   const { lines, rejected, invalidTokens, examples } = tally;
-  return { parts: expanded.map(withoutIds), ids: joinIds(expanded), tally: { lines, rejected, invalidTokens, examples } };
+  return { parts: expanded.map(withoutIds), idFiles: expanded, tally: { lines, rejected, invalidTokens, examples } };
 }
 
 /** A partition taken from the state's columns. */

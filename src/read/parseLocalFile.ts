@@ -34,15 +34,15 @@ export async function parseLocalFile(path: string, describe: string, options: Fi
 
 /**
  * {@link parseLocalFile} on this thread, with its errors as a parser thread gives them: one line,
- * `cannot read <describe>: <code>`. Local files read this way go straight into the parser's memory:
+ * `cannot read <describe>: <code>` (`options` go to the FileParser). Local files read this way go straight into the parser's memory:
  * a stream's 64 KiB chunks cost as many buffers to collect, ~2 full collections a partition.
  *
  * @example
  * const parsed = await parseLocalFileHere('/data/datehour=2021-01-23-10/part-0.json', 'datehour=2021-01-23-10/part-0.json');
  */
-export async function parseLocalFileHere(path: string, describe: string): Promise<ParsedFile> {
+export async function parseLocalFileHere(path: string, describe: string, options: FileParserOptions = {}): Promise<ParsedFile> {
   try {
-    return await parseLocalFile(path, describe);
+    return await parseLocalFile(path, describe, options);
   } catch (error) {
     if (error instanceof ConsentMetricsError) throw error;
     const { code, message } = error as NodeJS.ErrnoException;

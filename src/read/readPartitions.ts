@@ -18,7 +18,7 @@ export type { PartitionEvents, PartitionFiles, ReadOptions } from './readPartiti
  */
 export async function* readPartitions(source: Source, partitions: readonly Partition[], options: ReadOptions = {}): AsyncGenerator<PartitionEvents> {
   const times = options.times ?? new StageTimes();
-  for await (const { parsed, ...read } of readPartitionFiles(source, partitions, { ...options, times })) {
+  for await (const { parsed, ...read } of readPartitionFiles(source, partitions, { ...options, times, judgeTokens: false })) {
     yield { ...read, table: times.measure('assemble', () => partitionTable(read.partition.datehour, parsed)) };
   }
 }

@@ -87,6 +87,37 @@ test('each partition carries its files\' listed sizes and the whole read\'s, whe
   }
 });
 
+test('parsed on this thread with judgeTokens, the tokens the scan judged stay undecoded (two shared codes); readPartitions decodes them all', async () => {
+  const tokens = [
+    JSON.stringify({ vendors: { enabled: ['V1'], disabled: [] }, purposes: { enabled: ['ads'], disabled: [] } }), // judged: consent
+    JSON.stringify({ vendors: { enabled: [], disabled: [] }, purposes: { enabled: [], disabled: ['ads'] } }), // judged: none
+    JSON.stringify({ vendors: { enabled: [], disabled: [] }, purposes: { enabled: [], disabled: ['ads', 'social'] } }), // judged: none
+    '{not json', // invalid: left to JS, decoded
+  ];
+  const lines = tokens.map((token, index) => eventLine({ id: `e${index}`, token })).join('\n') + '\n';
+  const scratch = await mkdtemp(join(tmpdir(), 'consent-metrics-judge-'));
+  try {
+    await mkdir(join(scratch, 'datehour=2021-01-23-10'));
+    await writeFile(join(scratch, 'datehour=2021-01-23-10', 'part-0.json'), lines);
+    const local = await localSource(scratch);
+    const { source: stream } = memorySource({ 'datehour=2021-01-23-10/part-0.json': lines });
+    const partitions = [{ datehour: '2021-01-23-10', key: 'datehour=2021-01-23-10' }];
+    for (const source of [local, stream]) {
+      for await (const { parsed } of readPartitionFiles(source, partitions, { workers: 0, judgeTokens: true })) {
+        const { token, tokenVerdicts } = parsed[0]!;
+        assert.equal(token.values, ['', '', '{not json'], 'one shared code per verdict, then the token left to JS');
+        assert.equal([...tokenVerdicts], [1, 0, -1]);
+        assert.equal([...token.codes], [0, 1, 1, 2]);
+      }
+    }
+    for await (const { table } of readPartitions(local, partitions, { workers: 0 })) {
+      assert.equal([...table.getChild('token')!], tokens, 'every token, as written');
+    }
+  } finally {
+    await rm(scratch, { recursive: true, force: true });
+  }
+});
+
 test('parser threads: one per 128 MiB of local files listed, unless the caller says how many', async () => {
   assert.equal([threadsToParse(0), threadsToParse(30e6), threadsToParse(BYTES_PER_PARSER_THREAD)], [1, 1, 1]);
   assert.equal(threadsToParse(BYTES_PER_PARSER_THREAD + 1), Math.min(2, defaultWorkers()));

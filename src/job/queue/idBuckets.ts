@@ -20,30 +20,54 @@ export interface IdBucket {
 }
 
 /**
- * Splits a partition's ids (`bytes`, `offsets`, `idHashes`, in row order) into `buckets`, written one
- * after another in one file, each at a 4-byte boundary: its ids, their hashes, rows and lengths, and
- * their bytes, a UUID in 17 (layout in assembly/splitIds.ts); `ranges[2b]` to `ranges[2b + 1]` (bytes, end exclusive) is bucket
- * `b`: a dedup task reads its bucket's share of each partition by range, so the work location holds
- * one ids file per partition, not one per bucket. A bucket is the high bits of a mix of all of the
- * hash's bits: the dedup set indexes by the low bits, and ids of one bucket still spread over its slots.
- * The loop runs in WebAssembly (assembly/splitIds.ts).
+ * One file's ids, in row order, as a parsed file holds them (offsets into `idBytes`, `rows + 1` of them).
  *
  * @example
- * const { bytes, ranges } = splitIds(joinIds(expandedFiles), 16);
+ * const file: IdFile = { rows: 2, idBytes, idOffsets: Int32Array.of(0, 36, 72), idHashes };
  */
-export function splitIds({ rows, bytes: idBytes, offsets: idOffsets, idHashes: hashes }: { rows: number; bytes: Uint8Array; offsets: Int32Array; idHashes: Int32Array }, buckets: number): { bytes: Uint8Array; ranges: number[] } {
+export interface IdFile {
+  rows: number;
+  idBytes: Uint8Array;
+  idOffsets: Int32Array;
+  idHashes: Int32Array;
+}
+
+/**
+ * Splits a partition's ids (its files', one after another, rows numbered across them) into `buckets`,
+ * written one after another in one file, each at a 4-byte boundary: its ids, their hashes, rows and
+ * lengths, and their bytes, a UUID in 17 (layout in assembly/splitIds.ts); `ranges[2b]` to
+ * `ranges[2b + 1]` (bytes, end exclusive) is bucket `b`: a dedup task reads its bucket's share of each
+ * partition by range, so the work location holds one ids file per partition, not one per bucket. A
+ * bucket is the high bits of a mix of all of the hash's bits: the dedup set indexes by the low bits,
+ * and ids of one bucket still spread over its slots. The loop runs in WebAssembly; each file's ids are
+ * copied straight into its memory.
+ *
+ * @example
+ * const { bytes, ranges } = splitIds(expandedFiles, 16);
+ */
+export function splitIds(files: readonly IdFile[], buckets: number): { bytes: Uint8Array; ranges: number[] } {
   const exports = (splitter ??= wasmInstance<SplitExports>(new URL('./splitIds.wasm', import.meta.url))); // assembly/splitIds.ts
-  const first = idOffsets[0]!;
-  const length = idOffsets[rows]! - first;
+  const rows = files.reduce((sum, file) => sum + file.rows, 0);
+  const length = files.reduce((sum, file) => sum + file.idOffsets[file.rows]! - file.idOffsets[0]!, 0);
   const needed = exports.layout(rows, length, buckets);
   if (needed > MAX_MEMORY) throw new ConsentMetricsError(`a partition of ${rows} ids (${length} bytes) is too large to split into buckets on one thread: split its hour into smaller partitions`);
   const { memory, region } = exports;
   if (memory.buffer.byteLength < needed) memory.grow(Math.ceil((needed - memory.buffer.byteLength) / 65536));
   const buffer = memory.buffer;
-  new Int32Array(buffer, region(0), rows).set(hashes.subarray(0, rows));
+  const hashes = new Int32Array(buffer, region(0), rows);
   const offsets = new Int32Array(buffer, region(1), rows + 1);
-  for (let row = 0; row <= rows; row++) offsets[row] = idOffsets[row]! - first;
-  new Uint8Array(buffer, region(2), length).set(idBytes.subarray(first, first + length));
+  const bytes = new Uint8Array(buffer, region(2), length);
+  offsets[0] = 0;
+  let row = 0;
+  let byte = 0;
+  for (const { rows: count, idBytes, idOffsets, idHashes } of files) {
+    const first = idOffsets[0]!;
+    hashes.set(idHashes.subarray(0, count), row);
+    for (let at = 1; at <= count; at++) offsets[row + at] = byte + idOffsets[at]! - first;
+    bytes.set(idBytes.subarray(first, idOffsets[count]!), byte);
+    byte += idOffsets[count]! - first;
+    row += count;
+  }
   const size = exports.split(rows, buckets);
   // Copied out: the file outlives this thread's next split.
   return { bytes: new Uint8Array(buffer, region(4), size).slice(), ranges: Array.from(new Int32Array(buffer, region(3), 2 * buckets)) };

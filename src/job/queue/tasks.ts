@@ -9,7 +9,7 @@ import { readPartitionFiles } from '../../read/readPartitions.ts';
 import type { InputFile } from '../../state/manifest.ts';
 import { openStateStore } from '../../state/openStateStore.ts';
 import { decodeBlob, encodeBlob, type BlobColumn } from '../../state/stateBlobs.ts';
-import { expandPartition, ObjectWriter, readPartition, type PartitionBase } from '../statePartitions.ts';
+import { expandFiles, ObjectWriter, readPartition, type PartitionBase } from '../statePartitions.ts';
 import type { TallyCounts } from '../../report/Tally.ts';
 import { measureTask, type TaskUsage } from '../../report/TaskUsage.ts';
 import { ConsentMetricsError } from '../../errors.ts';
@@ -223,7 +223,7 @@ async function stateReadTask(read: StateRead): Promise<TaskResult> {
     const [source, store] = await Promise.all([openSource(read.root, s3), openStateStore(read.state, s3)]);
     const objects = new ObjectWriter(store, read.version);
     let state: PartitionBase | undefined;
-    for await (const files of readPartitionFiles(source, [read.partition], { concurrency: read.concurrency, workers: 0 })) {
+    for await (const files of readPartitionFiles(source, [read.partition], { concurrency: read.concurrency, workers: 0, judgeTokens: true })) {
       state = await readPartition(read.partition.datehour, read.files, files, new Map(), objects, read.strict).base();
     }
     return { state, retries: s3.client ? retriesBetween(before, await retryCountsOf(s3.client)) : noRetries() };
@@ -239,18 +239,19 @@ async function stateReadTask(read: StateRead): Promise<TaskResult> {
  */
 async function readTask(plan: RunPlan, partition: Partition, store: WorkStore, s3: S3Options) {
   const source = await openSource(plan.root, s3);
-  const options = { concurrency: plan.concurrency, strict: false, workers: plan.workers };
+  const options = { concurrency: plan.concurrency, strict: false, workers: plan.workers, judgeTokens: true };
   for await (const read of readPartitionFiles(source, [partition], options)) {
-    const { parts, ids, tally } = expandPartition(read, tokenCache, plan.strict); // strict: the first problem fails the task
-    const buckets = splitIds(ids, plan.buckets);
+    const { parts, idFiles, tally } = expandFiles(read, tokenCache, plan.strict); // strict: the first problem fails the task
+    const buckets = splitIds(idFiles, plan.buckets);
+    const rows = parts.reduce((sum, part) => sum + part.rows, 0);
     const { counts, trail } = countTrackedRows(partition.datehour, parts);
     const { domainCodes, countryCodes, domainValues, countryValues, n, users } = counts;
     const columns = { domainCodes, countryCodes, domainValues, countryValues, n, users, cells: trail.cells, next: trail.next };
     await Promise.all([
-      store.put(countsKey(partition.datehour), await encodeBlob(COUNTS_KIND, partition.datehour, ids.rows, columns, 0)),
+      store.put(countsKey(partition.datehour), await encodeBlob(COUNTS_KIND, partition.datehour, rows, columns, 0)),
       store.put(idsKey(partition.datehour), buckets.bytes),
     ]);
-    return { files: read.files, tally, idRanges: buckets.ranges, rows: ids.rows, groups: counts.groups };
+    return { files: read.files, tally, idRanges: buckets.ranges, rows, groups: counts.groups };
   }
   throw new Error(`partition ${partition.datehour} was not read`);
 }

@@ -16,7 +16,7 @@ function idColumn(ids: (string | Uint8Array)[]) {
   const bytes = new Uint8Array(offsets[ids.length]!);
   encoded.forEach((id, row) => bytes.set(id, offsets[row]!));
   const idHashes = Int32Array.from(ids, (_, row) => hashBytes(bytes, offsets[row]!, offsets[row + 1]!));
-  return { rows: ids.length, bytes, offsets, idHashes };
+  return { rows: ids.length, idBytes: bytes, idOffsets: offsets, idHashes };
 }
 
 /** An id back from its encoding, written here from the format's description: 0xFE and 16 bytes, a UUID; 0xFF, escaped. */
@@ -30,7 +30,7 @@ function decodeId(encoded: Uint8Array): Uint8Array {
 
 /** Every id of `column` as its bucket gives it back (encoded), by row. */
 function splitAndRead(column: ReturnType<typeof idColumn>, buckets: number): { encoded: Uint8Array[]; bucketOfRow: number[] } {
-  const { bytes, ranges } = splitIds(column, buckets);
+  const { bytes, ranges } = splitIds([column], buckets);
   const encoded: Uint8Array[] = [];
   const bucketOfRow: number[] = [];
   for (let bucket = 0; bucket < buckets; bucket++) {
@@ -50,7 +50,7 @@ for (const buckets of [1, 7, 64]) {
     const distinct = Array.from({ length: 400 }, (_, index) => (index % 4 === 0 ? randomUuid(random) : `${index}-${'é'.repeat(random.int(20))}${'x'.repeat(random.int(20))}`));
     const ids = Array.from({ length: 1000 }, () => random.pick(distinct));
     const column = idColumn(ids);
-    const { bytes, ranges } = splitIds(column, buckets);
+    const { bytes, ranges } = splitIds([column], buckets);
     assert.is(ranges.length, 2 * buckets);
     const seen: number[] = [];
     const bucketOfId = new Map<string, number>();
@@ -102,7 +102,7 @@ test('UUIDs packed in 17 bytes, other ids as they are; equal encodings exactly f
     assert.is(key(encoded[row]!), key(encoded[row + ids.length]!), `copies of id ${row}, equal encodings`);
     assert.is(bucketOfRow[row], bucketOfRow[row + ids.length]);
     assert.is(key(decodeId(encoded[row]!)), key(typeof id === 'string' ? new TextEncoder().encode(id) : id), `id ${row} back from its encoding`);
-    assert.is(encoded[row]!.length, row === 0 ? 17 : idColumn([id]).bytes.length + ((typeof id === 'string' ? 0 : id[0]! >= 0xfe ? 1 : 0)), `id ${row}'s length`);
+    assert.is(encoded[row]!.length, row === 0 ? 17 : idColumn([id]).idBytes.length + ((typeof id === 'string' ? 0 : id[0]! >= 0xfe ? 1 : 0)), `id ${row}'s length`);
   });
 });
 
@@ -116,25 +116,25 @@ test('rows far apart (steps of several bytes) and long ids (lengths of two): rea
 });
 
 test('a share whose parts do not add up: an error naming it', () => {
-  const { bytes, ranges } = splitIds(idColumn(['a', 'b', 'c', 'd']), 1);
+  const { bytes, ranges } = splitIds([idColumn(['a', 'b', 'c', 'd'])], 1);
   const share = bytes.slice(ranges[0], ranges[1]);
   assert.throws(() => decodeIdBucket(share.subarray(0, share.length - 1), 'ids/x.bin'), (error: Error) => error.message === 'work file ids/x.bin is damaged: a bucket\'s ids do not add up');
   assert.throws(() => decodeIdBucket(share.subarray(0, 8), 'ids/x.bin'), /is damaged/);
 });
 
-test('ids whose column starts inside a larger one, split after a larger partition: the bytes of a split of their own', () => {
+test('a partition\'s ids in three files, one starting inside a larger column, split after a larger partition: the bytes of one column', () => {
   const ids = Array.from({ length: 300 }, (_, row) => `id-${row % 250}`);
-  const column = idColumn(['first', 'second', ...ids]);
-  const inside = { rows: 300, bytes: column.bytes, offsets: column.offsets.subarray(2), idHashes: column.idHashes.subarray(2) };
-  const alone = splitIds(idColumn(ids), 7);
-  splitIds(idColumn(Array.from({ length: 5_000 }, (_, row) => `a much longer id, number ${row}`)), 7); // leaves its bytes in the memory
-  const again = splitIds(inside, 7);
+  const column = idColumn(['first', 'second', ...ids.slice(0, 100)]);
+  const inside = { rows: 100, idBytes: column.idBytes, idOffsets: column.idOffsets.subarray(2), idHashes: column.idHashes.subarray(2) };
+  const alone = splitIds([idColumn(ids)], 7);
+  splitIds([idColumn(Array.from({ length: 5_000 }, (_, row) => `a much longer id, number ${row}`))], 7); // leaves its bytes in the memory
+  const again = splitIds([inside, idColumn(ids.slice(100, 101)), idColumn(ids.slice(101))], 7);
   assert.equal(again.ranges, alone.ranges);
   assert.ok(Buffer.from(again.bytes).equals(alone.bytes), 'the same file');
 });
 
 test('no ids: every bucket is there, empty', () => {
-  const { bytes, ranges } = splitIds(idColumn([]), 4);
+  const { bytes, ranges } = splitIds([idColumn([])], 4);
   for (let bucket = 0; bucket < 4; bucket++) assert.is(decodeIdBucket(bytes.slice(ranges[2 * bucket], ranges[2 * bucket + 1]), 'empty').rows.length, 0);
 });
 
