@@ -10,9 +10,8 @@ import { assembleReport } from '../../report/RunReport.ts';
 import { StageTimes } from '../../report/StageTimes.ts';
 import { Tally } from '../../report/Tally.ts';
 import { usageByKind, type TaskKindUsage } from '../../report/TaskUsage.ts';
-import { createS3Client, type S3Options } from '../../s3/createS3Client.ts';
+import type { S3Options } from '../../s3/createS3Client.ts';
 import { isS3Url } from '../../s3/parseS3Url.ts';
-import { retryCountsOf } from '../../s3/retries.ts';
 import { noRetries, retriesBetween, RETRY_KINDS, type RetryCounts } from '../../s3/retryKinds.ts';
 import { openSource } from '../../source/openSource.ts';
 import { joinMetrics, resultTable } from '../jobOutput.ts';
@@ -53,7 +52,9 @@ export async function runQueuedJob({
   // Workers make their own clients, with their own credentials: the plan travels through Redis.
   const { client, credentials, ...forWorkers } = s3;
   const usesS3 = [root, work, out ?? ''].some(isS3Url);
-  const here: S3Options = usesS3 ? { ...s3, client: client ?? createS3Client(s3) } : {};
+  // The AWS SDK loads only for a run that uses S3.
+  const here: S3Options = usesS3 ? { ...s3, client: client ?? (await import('../../s3/createS3Client.ts')).createS3Client(s3) } : {};
+  const retriesSoFar = async () => (here.client ? (await import('../../s3/retries.ts')).retryCountsOf(here.client) : undefined);
   const source = await openSource(root, here);
   const { partitions, warnings, buckets } = await times.wait('list', async () => {
     const selected = await selectPartitions(source, selection);
@@ -70,7 +71,7 @@ export async function runQueuedJob({
     throw error;
   });
   session.total = partitions.length + buckets;
-  const retriesBefore = here.client ? await retryCountsOf(here.client) : undefined;
+  const retriesBefore = await retriesSoFar();
 
   try {
     await writePlan(plan, store);
@@ -94,7 +95,7 @@ export async function runQueuedJob({
     const report = assembleReport({
       root, partitions: dates, files: reads.reduce((sum, result) => sum + result.files!, 0), tally,
       events: read.reduce((sum, partition) => sum + partition.rows, 0) - duplicates, duplicates, warnings,
-      retries: sumRetries([...reads, ...dedups, { retries: retriesBetween(retriesBefore, here.client ? await retryCountsOf(here.client) : undefined) }]),
+      retries: sumRetries([...reads, ...dedups, { retries: retriesBetween(retriesBefore, await retriesSoFar()) }]),
     });
     const tasks = usageByKind([...reads.map((result) => ({ kind: 'read', ...result })), ...dedups.map((result) => ({ kind: 'dedup', ...result }))]);
     return { metrics: times.measure('result', () => resultTable(metrics)), report, written, tasks };

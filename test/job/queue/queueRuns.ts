@@ -269,11 +269,11 @@ test('Redis lost under a running job: one line, nothing written, work location e
 });
 
 /** A worker whose stderr is kept, on `queue`. */
-function startWatchedWorker(queue: string): { child: ChildProcess; stderr: () => string } {
+function startWatchedWorker(queue: string, env: Record<string, string> = {}): { child: ChildProcess; stderr: () => string } {
   let stderr = '';
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'worker', '--queue', queue, '--lock-duration', '2'], {
     stdio: ['ignore', 'ignore', 'pipe'],
-    env: { ...process.env, AWS_ACCESS_KEY_ID: S3RVER_CREDENTIALS.accessKeyId, AWS_SECRET_ACCESS_KEY: S3RVER_CREDENTIALS.secretAccessKey, AWS_REGION: 'us-east-1' },
+    env: { ...process.env, AWS_ACCESS_KEY_ID: S3RVER_CREDENTIALS.accessKeyId, AWS_SECRET_ACCESS_KEY: S3RVER_CREDENTIALS.secretAccessKey, AWS_REGION: 'us-east-1', ...env },
   });
   child.stderr!.on('data', (chunk) => (stderr += chunk));
   workers.push(child);
@@ -287,6 +287,21 @@ async function until(condition: () => boolean, what: string, seconds = 20) {
     if (performance.now() - started > seconds * 1000) throw new Error(`waited ${seconds} s for ${what}`);
   }
 }
+
+test('a worker running a local run\'s tasks loads no AWS SDK module (~0.2 s of CPU a process): it loads for S3 runs only', async () => {
+  const own = await startRedis();
+  try {
+    const watched = startWatchedWorker(own.url, { NODE_DEBUG: 'esm,module' }); // names every module loaded
+    const golden = goldenCases().find((candidate) => candidate.name === 'tokens')!;
+    assert.is(rowsDiffer(rowsOf(await runJob({ root: golden.root, queue: own.url, work })), golden.rows), null);
+    watched.child.kill('SIGTERM');
+    await exitOf(watched.child);
+    assert.match(watched.stderr(), /bullmq/, 'the modules loaded are named');
+    assert.not.match(watched.stderr(), /@aws-sdk|@smithy/);
+  } finally {
+    await own.stop();
+  }
+});
 
 test('an idle worker whose Redis goes away says so once, says when it is back, and stops within seconds of SIGTERM with Redis away', async () => {
   let own = await startRedis();
