@@ -139,7 +139,7 @@ export interface TaskResult {
 export const PLAN_KEY = 'plan.json';
 // 2: read tasks count (no count tasks), ids files in the compact layout of idBuckets.ts.
 const PLAN_FORMAT = 'consent-metrics-run-plan/2';
-/** Ranged reads a dedup task keeps ahead (the run, reading a batch's duplicates: 8 times as many at once, one per bucket). */
+/** Ranged reads a dedup task keeps ahead (the run, reading its partitions' losers: 8 times as many at once, one per bucket). */
 const SHARES_AHEAD = 4;
 const idsKey = (datehour: string) => `ids/${datehour}.bin`;
 const duplicatesKey = (bucket: number) => `duplicates/${bucket}.bin`;
@@ -315,29 +315,41 @@ export interface ReadPartition {
 }
 
 /**
- * The counts of consecutive partitions (`first` is the first's index in the plan), less the rows that
- * lost in any bucket: each bucket's losers of these partitions are one range of its duplicates file
- * (`duplicateRanges`, by bucket: the dedup tasks' ranges), read once for the batch.
+ * The losers of consecutive partitions `[first, end)` of the plan, each partition's from every bucket,
+ * joined: each bucket's losers of these partitions are one range of its duplicates file
+ * (`duplicateRanges`, by bucket: the dedup tasks' ranges), read once for them all.
  *
  * @example
- * const counted = await readCounts(store, batch, 12, dedups.map((dedup) => dedup.duplicateRanges!));
+ * const losers = await readLosers(store, 0, 24, dedups.map((dedup) => dedup.duplicateRanges!)); // losers[3]: partition 3's
  */
-export async function readCounts(store: WorkStore, batch: readonly ReadPartition[], first: number, duplicateRanges: readonly number[][]): Promise<CountedGroups[]> {
-  const losers = batch.map(() => [] as Int32Array[]);
+export async function readLosers(store: WorkStore, first: number, end: number, duplicateRanges: readonly number[][]): Promise<Int32Array[]> {
+  const shares = Array.from({ length: end - first }, () => [] as Int32Array[]);
   await pMap(duplicateRanges.keys(), async (bucket) => {
     const ranges = duplicateRanges[bucket]!;
     const start = ranges[2 * first]!;
-    const bytes = await store.getRange(duplicatesKey(bucket), start, ranges[2 * (first + batch.length) - 1]!);
+    const bytes = await store.getRange(duplicatesKey(bucket), start, ranges[2 * end - 1]!);
     const rows = new Int32Array(bytes.buffer, bytes.byteOffset, bytes.length >> 2);
-    batch.forEach((_, index) => losers[index]!.push(rows.subarray((ranges[2 * (first + index)]! - start) >> 2, (ranges[2 * (first + index) + 1]! - start) >> 2)));
+    shares.forEach((share, index) => share.push(rows.subarray((ranges[2 * (first + index)]! - start) >> 2, (ranges[2 * (first + index) + 1]! - start) >> 2)));
   }, { concurrency: SHARES_AHEAD * 8 });
+  return shares.map((share) => {
+    const joined = new Int32Array(share.reduce((sum, part) => sum + part.length, 0));
+    share.reduce((at, part) => (joined.set(part, at), at + part.length), 0);
+    return joined;
+  });
+}
+
+/**
+ * The counts of partitions as their read tasks wrote them, less `losers` (each partition's rows that
+ * lost in any bucket, as `readLosers` gives them).
+ *
+ * @example
+ * const counted = await readCounts(store, batch, losers.slice(12, 12 + batch.length));
+ */
+export async function readCounts(store: WorkStore, batch: readonly ReadPartition[], losers: readonly Int32Array[]): Promise<CountedGroups[]> {
   return pMap(batch, async ({ datehour, rows }, index) => {
     const key = countsKey(datehour);
     const { counts, trail } = trackedCounts(await decodeBlob(await store.get(key), { kind: COUNTS_KIND, datehour, rows }, store.describe(key)), datehour, rows, store.describe(key));
-    const lost = losers[index]!;
-    const joined = new Int32Array(lost.reduce((sum, part) => sum + part.length, 0));
-    lost.reduce((at, part) => (joined.set(part, at), at + part.length), 0);
-    const { kept: _, ...counted } = withoutRows(counts, trail, joined);
+    const { kept: _, ...counted } = withoutRows(counts, trail, losers[index]!);
     return counted;
   }, { concurrency: 8 });
 }

@@ -60,9 +60,13 @@ test('the output, made from the read tasks\' counts less the dedup tasks\' loser
   const duplicateRanges = dedups.map(({ duplicateRanges }) => duplicateRanges!);
   assert.is(duplicateRanges.reduce((sum, ranges) => sum + ranges.at(-1)! / 4, 0), expected.report.duplicates, 'the losers are the in-process run\'s duplicates');
 
-  for (const groupsPerBatch of [1, 1_000_000]) { // a batch per partition; all in one
+  // A batch per partition, the losers of all at once, or of each batch apart; one batch for all.
+  for (const [groupsPerBatch, losersPerRead, rangedReads] of [[1, 1e9, 3], [1, 1, 18], [1e6, 1e9, 3]] as const) {
     await rm(plan.out!, { force: true });
-    const { tables, written } = await makeOutput(plan, store, {}, read, duplicateRanges, undefined, groupsPerBatch);
+    let reads = 0;
+    const counting = { ...store, getRange: (key: string, start: number, end: number) => (reads++, store.getRange(key, start, end)) };
+    const { tables, written } = await makeOutput(plan, counting, {}, read, duplicateRanges, undefined, groupsPerBatch, losersPerRead);
+    assert.is(reads, rangedReads, 'one ranged read a bucket for each window of batches');
     assert.is(tables.length, groupsPerBatch === 1 ? 6 : 1);
     assert.equal(written, [plan.out]);
     assert.ok((await readFile(plan.out!)).equals(await readFile(inProcess)), 'the same Parquet bytes');
