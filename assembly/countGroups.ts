@@ -28,18 +28,20 @@ let rowCells: usize = 0;
 let rowNext: usize = 0;
 let groupSlots: usize = 0; // [domain, country, group + 1]
 let groupMask: u32 = 0;
-let userSlots: usize = 0; // [hash, group, row + 1, or -(row + 1) for a null user id, the pair's last row so far]
+let userSlots: usize = 0; // [hash, group, row + 1, or -(row + 1) for a null user id, then when tracking the pair's last row so far]
 let userMask: u32 = 0;
+let userSlotBytes: usize = 12;
 
 /** After `count`: the rows not marked as duplicates. */
 export let kept: i32 = 0;
 
 /**
  * Lays out the regions for a partition of `rows` rows and `bytes` bytes of user ids, with at most
- * `maxGroups` groups and `pageviews` pageviews, after this module's own data. Returns the memory
- * size they need (the caller grows the memory to it); past 4 GiB, no region is set.
+ * `maxGroups` groups and `pageviews` pageviews, after this module's own data; the trail's regions and
+ * wider user slots only with `track`. Returns the memory size they need (the caller grows the memory
+ * to it); past 4 GiB, no region is set.
  */
-export function layout(rows: i32, bytes: i32, maxGroups: i32, pageviews: i32): f64 {
+export function layout(rows: i32, bytes: i32, maxGroups: i32, pageviews: i32, track: bool): f64 {
   const column = ((<u64>rows * 4) + 15) & ~15;
   const flags = (<u64>rows + 15) & ~15;
   const groupColumn = ((<u64>maxGroups * 4) + 15) & ~15;
@@ -57,11 +59,13 @@ export function layout(rows: i32, bytes: i32, maxGroups: i32, pageviews: i32): f
   const groupCountriesAt = groupDomainsAt + groupColumn;
   const countsAt = groupCountriesAt + groupColumn;
   const usersAt = countsAt + groupColumn * 6;
+  const trail: u64 = track ? column : 0;
+  const slotBytes: u64 = track ? 16 : 12;
   const rowCellsAt = usersAt + groupColumn * 6;
-  const rowNextAt = rowCellsAt + column;
-  const groupSlotsAt = rowNextAt + column;
+  const rowNextAt = rowCellsAt + trail;
+  const groupSlotsAt = rowNextAt + trail;
   const userSlotsAt = groupSlotsAt + tableSlots(maxGroups) * 12;
-  const end = userSlotsAt + tableSlots(pageviews) * 16;
+  const end = userSlotsAt + tableSlots(pageviews) * slotBytes;
   if (end > 0xffff0000) return <f64>end;
   types = <usize>typesAt; domains = <usize>domainsAt; countries = <usize>countriesAt;
   userIdOffsets = <usize>userIdOffsetsAt; userIdHashes = <usize>userIdHashesAt;
@@ -69,7 +73,7 @@ export function layout(rows: i32, bytes: i32, maxGroups: i32, pageviews: i32): f
   groupDomains = <usize>groupDomainsAt; groupCountries = <usize>groupCountriesAt; counts = <usize>countsAt; users = <usize>usersAt;
   rowCells = <usize>rowCellsAt; rowNext = <usize>rowNextAt;
   groupSlots = <usize>groupSlotsAt; groupMask = <u32>(tableSlots(maxGroups) - 1);
-  userSlots = <usize>userSlotsAt; userMask = <u32>(tableSlots(pageviews) - 1);
+  userSlots = <usize>userSlotsAt; userMask = <u32>(tableSlots(pageviews) - 1); userSlotBytes = <usize>slotBytes;
   return <f64>end;
 }
 
@@ -106,12 +110,12 @@ export function region(index: i32): usize {
  * Counts `rows` rows from the input regions, leaving out those `duplicates` marks: for each group,
  * `counts[group * 6 + type * 2 + (consent ? 0 : 1)]` events, and in `users` at the same cell the
  * users whose first pageview in the group is that row. Returns the groups, in first-seen order.
- * With `track`, each counted row's cell goes to `rowCells` (`~cell` for a user's first pageview in the
+ * With `track` (as laid out), each counted row's cell goes to `rowCells` (`~cell` for a user's first pageview in the
  * group), and each pageview's `rowNext` is the next pageview of its user in its group, plus one (0: none).
  */
 export function count(rows: i32, track: bool): i32 {
   memory.fill(groupSlots, 0, (<usize>groupMask + 1) * 12);
-  memory.fill(userSlots, 0, (<usize>userMask + 1) * 16);
+  memory.fill(userSlots, 0, (<usize>userMask + 1) * userSlotBytes);
   if (track) memory.fill(rowNext, 0, <usize>rows << 2);
   let groups: i32 = 0;
   let keptRows: i32 = 0;
@@ -165,13 +169,13 @@ function firstOfUser(group: i32, row: i32, track: bool): bool {
   const length = load<i32>(userIdOffsets + (<usize>(row + 1) << 2)) - start;
   let slot = hash & userMask;
   while (true) {
-    const at = userSlots + <usize>slot * 16;
+    const at = userSlots + <usize>slot * userSlotBytes;
     const stored = load<i32>(at, 8);
     if (stored == 0) {
       store<u32>(at, hash);
       store<i32>(at, group, 4);
       store<i32>(at, isNull ? -(row + 1) : row + 1, 8);
-      store<i32>(at, row, 12);
+      if (track) store<i32>(at, row, 12);
       return true;
     }
     if (load<u32>(at) == hash && load<i32>(at, 4) == group && (stored < 0) == isNull) {

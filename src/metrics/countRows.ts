@@ -143,7 +143,7 @@ function countParts(datehour: string, parts: readonly RowPart[], duplicates: Uin
   const maxGroups = Math.min(rows, distinct('domain') * distinct('country'));
   const pageviews = parts.reduce((sum, part) => sum + countPageviews(part.type, part.rows), 0);
   const counter = GroupCounter.forThisThread();
-  const input = counter.layout(datehour, rows, userIdBytes, maxGroups, pageviews);
+  const input = counter.layout(datehour, rows, userIdBytes, maxGroups, pageviews, track);
   // Each part's dictionary codes, remapped into one dictionary per column.
   const codesOf = (column: 'domain' | 'country') => parts.map((part) => ({ codes: part[column].codes.subarray(0, part.rows), values: part[column].values }));
   const domainValues = mergeDictionariesInto(input.domains, codesOf('domain'));
@@ -211,12 +211,14 @@ function countPageviews(types: Int32Array, rows: number): number {
   return pageviews;
 }
 
+const EMPTY = new Int32Array(0);
+
 /** The most a 32-bit WebAssembly memory holds: 65,536 pages of 64 KiB, less one page. */
 const MAX_MEMORY = 2 ** 32 - 65536;
 
 interface CountExports {
   memory: WasmMemory;
-  layout(rows: number, bytes: number, maxGroups: number, pageviews: number): number;
+  layout(rows: number, bytes: number, maxGroups: number, pageviews: number, track: number): number;
   region(index: number): number;
   count(rows: number, track: number): number;
   kept: WasmGlobal;
@@ -231,10 +233,10 @@ class GroupCounter {
     return (GroupCounter.instance ??= new GroupCounter());
   }
 
-  /** Lays out the memory for a partition; returns views of the input regions, to fill before `count`. */
-  layout(datehour: string, rows: number, userIdBytes: number, maxGroups: number, pageviews: number) {
+  /** Lays out the memory for a partition (with room for the trail when tracking); returns views of the input regions, to fill before `count`. */
+  layout(datehour: string, rows: number, userIdBytes: number, maxGroups: number, pageviews: number, track: boolean) {
     const { memory, layout, region } = this.exports;
-    const needed = layout(rows, userIdBytes, maxGroups, pageviews);
+    const needed = layout(rows, userIdBytes, maxGroups, pageviews, track ? 1 : 0);
     if (needed > MAX_MEMORY) {
       throw new ConsentMetricsError(`partition ${datehour} is too large to count on one thread: ${rows} events need ` +
         `${(needed / 2 ** 30).toFixed(1)} GiB of WebAssembly memory, which holds 4 GiB; split its hour into smaller partitions`);
@@ -259,7 +261,7 @@ class GroupCounter {
     const int32s = (index: number, length: number) => new Int32Array(memory.buffer, region(index), length);
     return {
       groups, groupDomains: int32s(9, groups), groupCountries: int32s(10, groups), counts: int32s(11, groups * 6), users: int32s(12, groups * 6),
-      kept: kept.value as number, rowCells: int32s(13, rows), rowNext: int32s(14, rows),
+      kept: kept.value as number, rowCells: track ? int32s(13, rows) : EMPTY, rowNext: track ? int32s(14, rows) : EMPTY,
     };
   }
 }
