@@ -3,8 +3,6 @@ import { closeSync, mkdirSync, openSync, readFileSync, readSync, renameSync, rmS
 import { rm } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { ConsentMetricsError } from '../../errors.ts';
-import type { S3Options } from '../../s3/createS3Client.ts';
-import { isS3Url } from '../../s3/parseS3Url.ts';
 
 /**
  * One queued run's folder in the work location, a local folder or an S3 prefix that every worker
@@ -32,20 +30,12 @@ export interface WorkStore {
 }
 
 /**
- * Opens a run's folder in a work location: local, or `s3://bucket/prefix` (through the same client
- * settings, retries and timeouts as the input).
+ * A run's folder in a local work location (`openWorkStore` opens either kind).
  *
  * @example
- * const store = await openWorkStore('/mnt/shared/work/run-1');
+ * const store = localWorkStore('/mnt/shared/work/run-1');
  */
-export async function openWorkStore(location: string, s3: S3Options = {}): Promise<WorkStore> {
-  if (!isS3Url(location)) return localWorkStore(location);
-  // The AWS SDK loads only for an S3 work location: ~0.2 s of CPU in every worker process otherwise.
-  const [{ s3WorkStore }, { createS3Client }] = await Promise.all([import('./s3WorkStore.ts'), import('../../s3/createS3Client.ts')]);
-  return s3WorkStore(location, s3.client ?? createS3Client(s3));
-}
-
-function localWorkStore(location: string): WorkStore {
+export function localWorkStore(location: string): WorkStore {
   const base = resolve(location);
   return {
     describe: (key) => join(base, key),

@@ -105,26 +105,20 @@ export function decodeIdBucket(file: Uint8Array, describe: string): IdBucket {
   const rows = new Int32Array(count);
   const offsets = new Int32Array(count + 1);
   let at = 12 + count * 4;
+  /** The LEB128 number at `at`, which must end before `end`. */
+  const varint = (end: number) => {
+    let value = 0;
+    for (let shift = 0; at < end; shift += 7) {
+      const byte = aligned[at++]!;
+      value |= (byte & 0x7f) << shift;
+      if (byte < 0x80) return value;
+    }
+    throw damaged();
+  };
+  const stepsEnd = 12 + count * 4 + stepBytes;
   let row = 0;
-  for (let index = 0; index < count; index++) {
-    let step = 0;
-    for (let shift = 0; ; shift += 7) {
-      const byte = aligned[at++]!;
-      step |= (byte & 0x7f) << shift;
-      if (byte < 0x80) break;
-    }
-    rows[index] = row += step;
-  }
-  if (at !== 12 + count * 4 + stepBytes) throw damaged();
-  for (let index = 0; index < count; index++) {
-    let length = 0;
-    for (let shift = 0; ; shift += 7) {
-      const byte = aligned[at++]!;
-      length |= (byte & 0x7f) << shift;
-      if (byte < 0x80) break;
-    }
-    offsets[index + 1] = offsets[index]! + length;
-  }
+  for (let index = 0; index < count; index++) rows[index] = row += varint(stepsEnd);
+  for (let index = 0; index < count; index++) offsets[index + 1] = offsets[index]! + varint(dataAt);
   if (at !== dataAt || dataAt + offsets[count]! > aligned.length) throw damaged();
   return { rows, hashes: new Int32Array(aligned.buffer, aligned.byteOffset + 12, count), offsets, bytes: aligned.subarray(dataAt, dataAt + offsets[count]!) };
 }

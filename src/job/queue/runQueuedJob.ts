@@ -18,7 +18,7 @@ import { joinMetrics, resultTable } from '../jobOutput.ts';
 import { openQueueSession } from './queueSession.ts';
 import { makeOutput } from './makeOutput.ts';
 import { writePlan, type RunPlan, type RunRef, type TaskResult } from './tasks.ts';
-import { openWorkStore } from './WorkStore.ts';
+import { openWorkStore } from './openWorkStore.ts';
 
 /**
  * A run through the queue: `runJob`'s options with `queue` and `work` given (`onPartition` is not

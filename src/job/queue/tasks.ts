@@ -19,7 +19,8 @@ import { retriesBetween, type RetryCounts } from '../../s3/retryKinds.ts';
 import { openSource } from '../../source/openSource.ts';
 import type { CompressionName } from '../../write/encodeParquet.ts';
 import { decodeIdBucket, splitIds } from './idBuckets.ts';
-import { openWorkStore, type WorkStore } from './WorkStore.ts';
+import { openWorkStore } from './openWorkStore.ts';
+import type { WorkStore } from './WorkStore.ts';
 
 /** The BullMQ queue every run and worker uses; runs are told apart by their id, in every job id. */
 export const QUEUE_NAME = 'consent-metrics';

@@ -120,6 +120,9 @@ test('a share whose parts do not add up: an error naming it', () => {
   const share = bytes.slice(ranges[0], ranges[1]);
   assert.throws(() => decodeIdBucket(share.subarray(0, share.length - 1), 'ids/x.bin'), (error: Error) => error.message === 'work file ids/x.bin is damaged: a bucket\'s ids do not add up');
   assert.throws(() => decodeIdBucket(share.subarray(0, 8), 'ids/x.bin'), /is damaged/);
+  const endless = share.slice();
+  endless.fill(0xff, 12 + 4 * 4); // row steps that never end (each byte says another follows)
+  assert.throws(() => decodeIdBucket(endless, 'ids/x.bin'), /is damaged/);
 });
 
 test('a partition\'s ids in three files, one starting inside a larger column, split after a larger partition: the bytes of one column', () => {

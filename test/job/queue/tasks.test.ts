@@ -7,7 +7,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { ConsentMetricsError, openSource, runJob, selectPartitions } from '../../../src/index.ts';
 import { makeOutput } from '../../../src/job/queue/makeOutput.ts';
-import { openWorkStore } from '../../../src/job/queue/WorkStore.ts';
+import { openWorkStore } from '../../../src/job/queue/openWorkStore.ts';
 import { PLAN_KEY, runTask, writePlan, type RunPlan } from '../../../src/job/queue/tasks.ts';
 import { eventLine } from '../../support/memorySource.ts';
 import { consecutiveDatehours, writeRetriedEvents } from '../../support/retriedEvents.ts';
