@@ -75,8 +75,8 @@ export interface ReadOptions {
 /**
  * For callers that only need each token's consent (`expandFile`): files parsed on the calling thread
  * leave the tokens the scan judged undecoded, as the job's parser threads do. A worker process's read
- * task decoded every distinct token (~5k a file) into strings that outlived young collections: a full
- * collection of its heap every ~1.4 partitions.
+ * task decoded every distinct token (~5k a file) into strings: 105 MB of heap allocations for 24
+ * partitions, 27 MB without.
  */
 export interface JudgeTokens {
   judgeTokens?: boolean;
