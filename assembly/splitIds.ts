@@ -22,6 +22,11 @@ let stepBytes: usize = 0;
 let lengthBytes: usize = 0;
 let dataBytes: usize = 0;
 let lastRow: usize = 0;
+// Where each bucket's next hash, row step, length and bytes go, in the file (second pass).
+let nextHash: usize = 0;
+let nextStep: usize = 0;
+let nextLength: usize = 0;
+let nextData: usize = 0;
 let ranges: usize = 0;
 let file: usize = 0;
 
@@ -46,7 +51,11 @@ export function layout(rows: i32, idBytes: i32, buckets: i32): f64 {
   const lengthBytesAt = stepBytesAt + perBucket;
   const dataBytesAt = lengthBytesAt + perBucket;
   const lastRowAt = dataBytesAt + perBucket;
-  const rangesAt = lastRowAt + perBucket;
+  const nextHashAt = lastRowAt + perBucket;
+  const nextStepAt = nextHashAt + perBucket;
+  const nextLengthAt = nextStepAt + perBucket;
+  const nextDataAt = nextLengthAt + perBucket;
+  const rangesAt = nextDataAt + perBucket;
   const fileAt = rangesAt + perBucket * 2;
   // The largest the file can be: 3 words and 3 bytes of padding a bucket; a hash, 5 bytes of row
   // step, 5 of length and one of escape an id; the bytes.
@@ -55,6 +64,7 @@ export function layout(rows: i32, idBytes: i32, buckets: i32): f64 {
   hashes = <usize>hashesAt; offsets = <usize>offsetsAt; bytes = <usize>bytesAt; bucketOfRow = <usize>bucketOfRowAt;
   encodedLength = <usize>encodedLengthAt; counts = <usize>countsAt; stepBytes = <usize>stepBytesAt; lengthBytes = <usize>lengthBytesAt;
   dataBytes = <usize>dataBytesAt; lastRow = <usize>lastRowAt; ranges = <usize>rangesAt; file = <usize>fileAt;
+  nextHash = <usize>nextHashAt; nextStep = <usize>nextStepAt; nextLength = <usize>nextLengthAt; nextData = <usize>nextDataAt;
   return <f64>end;
 }
 
@@ -162,9 +172,6 @@ export function split(rows: i32, buckets: i32): i32 {
     size = (end + 3) & ~3;
   }
   memory.fill(file, 0, <usize>size); // padding included: the file's bytes do not depend on the memory's past
-  // Each bucket's cursors, in the work arrays whose sizes are no longer needed: `lastRow` holds where its
-  // next hash goes, `counts` its last row, `stepBytes`, `lengthBytes` and `dataBytes` where its next
-  // row step, length and bytes go.
   for (let bucket: i32 = 0; bucket < buckets; bucket++) {
     const at = <usize>bucket << 2;
     const base = file + <usize>load<i32>(ranges + (<usize>bucket << 3));
@@ -177,24 +184,24 @@ export function split(rows: i32, buckets: i32): i32 {
     const hashesAt = base + 12;
     const stepsAt = hashesAt + (<usize>count << 2);
     const lengthsAt = stepsAt + <usize>steps;
-    store<i32>(lastRow + at, <i32>hashesAt);
-    store<i32>(stepBytes + at, <i32>stepsAt);
-    store<i32>(lengthBytes + at, <i32>lengthsAt);
-    store<i32>(dataBytes + at, <i32>(lengthsAt + <usize>lengths));
-    store<i32>(counts + at, 0); // now: the bucket's last row so far
+    store<i32>(nextHash + at, <i32>hashesAt);
+    store<i32>(nextStep + at, <i32>stepsAt);
+    store<i32>(nextLength + at, <i32>lengthsAt);
+    store<i32>(nextData + at, <i32>(lengthsAt + <usize>lengths));
   }
+  memory.fill(lastRow, 0, perBucket);
   for (let row: i32 = 0; row < rows; row++) {
     const at = <usize>load<i32>(bucketOfRow + (<usize>row << 2)) << 2;
-    const hashAt = <usize>load<i32>(lastRow + at);
+    const hashAt = <usize>load<i32>(nextHash + at);
     store<i32>(hashAt, load<i32>(hashes + (<usize>row << 2)));
-    store<i32>(lastRow + at, <i32>(hashAt + 4));
-    store<i32>(stepBytes + at, <i32>writeVarint(<usize>load<i32>(stepBytes + at), <u32>(row - load<i32>(counts + at))));
-    store<i32>(counts + at, row);
+    store<i32>(nextHash + at, <i32>(hashAt + 4));
+    store<i32>(nextStep + at, <i32>writeVarint(<usize>load<i32>(nextStep + at), <u32>(row - load<i32>(lastRow + at))));
+    store<i32>(lastRow + at, row);
     const encoded = load<i32>(encodedLength + (<usize>row << 2));
-    store<i32>(lengthBytes + at, <i32>writeVarint(<usize>load<i32>(lengthBytes + at), <u32>encoded));
+    store<i32>(nextLength + at, <i32>writeVarint(<usize>load<i32>(nextLength + at), <u32>encoded));
     const start = bytes + <usize>load<i32>(offsets + (<usize>row << 2));
     const length = load<i32>(offsets + (<usize>(row + 1) << 2)) - load<i32>(offsets + (<usize>row << 2));
-    const dataAt = <usize>load<i32>(dataBytes + at);
+    const dataAt = <usize>load<i32>(nextData + at);
     if (encoded == 17 && length == 36) {
       store<u8>(dataAt, UUID_TAG);
       packUuid(start, dataAt + 1);
@@ -204,7 +211,7 @@ export function split(rows: i32, buckets: i32): i32 {
     } else {
       memory.copy(dataAt, start, <usize>length);
     }
-    store<i32>(dataBytes + at, <i32>(dataAt + <usize>encoded));
+    store<i32>(nextData + at, <i32>(dataAt + <usize>encoded));
   }
   return size;
 }

@@ -1,7 +1,7 @@
 import type { DictionaryColumn } from '../read/ParsedFile.ts';
 import { ConsentMetricsError } from '../errors.ts';
-import { mergeDictionariesInto } from '../read/columnBuilders.ts';
-import { wasmInstance, type WasmGlobal, type WasmMemory } from '../read/wasmModule.ts';
+import { mergeDictionariesInto, rebaseOffsets } from '../read/columnBuilders.ts';
+import { growMemory, MAX_MEMORY, wasmInstance, type WasmGlobal, type WasmMemory } from '../read/wasmModule.ts';
 
 /**
  * The columns one partition's events are counted from, as plain typed arrays, one entry per row.
@@ -190,11 +190,6 @@ function cellsInOrder(cells: Int32Array, order: Int32Array): Int32Array {
   return out;
 }
 
-/** `target[at + i] = offsets[i] + shift` for i in `[0, count)`: a part's offsets moved to where its bytes go. */
-function rebaseOffsets(target: Int32Array, at: number, offsets: Int32Array, count: number, shift: number): void {
-  for (let i = 0; i < count; i++) target[at + i] = offsets[i]! + shift;
-}
-
 /** The runs of `width` values of `values` in the order of `order` (a run index per entry), in a new array. */
 function gather(values: Int32Array, order: Int32Array, width: number): Int32Array {
   const out = new Int32Array(order.length * width);
@@ -213,8 +208,6 @@ function countPageviews(types: Int32Array, rows: number): number {
 
 const EMPTY = new Int32Array(0);
 
-/** The most a 32-bit WebAssembly memory holds: 65,536 pages of 64 KiB, less one page. */
-const MAX_MEMORY = 2 ** 32 - 65536;
 
 interface CountExports {
   memory: WasmMemory;
@@ -241,7 +234,7 @@ class GroupCounter {
       throw new ConsentMetricsError(`partition ${datehour} is too large to count on one thread: ${rows} events need ` +
         `${(needed / 2 ** 30).toFixed(1)} GiB of WebAssembly memory, which holds 4 GiB; split its hour into smaller partitions`);
     }
-    if (memory.buffer.byteLength < needed) memory.grow(Math.ceil((needed - memory.buffer.byteLength) / 65536));
+    growMemory(memory, needed);
     const buffer = memory.buffer;
     const int32s = (index: number, length = rows) => new Int32Array(buffer, region(index), length);
     const bytes = (index: number, length = rows) => new Uint8Array(buffer, region(index), length);

@@ -1,5 +1,5 @@
 import { Buffer } from 'node:buffer';
-import { wasmInstance, type WasmGlobal, type WasmMemory } from './wasmModule.ts';
+import { growMemory, wasmInstance, type WasmGlobal, type WasmMemory } from './wasmModule.ts';
 
 interface ScanExports {
   memory: WasmMemory;
@@ -131,7 +131,7 @@ export class LineScanner {
 
   private reserve(bytes: number): void {
     const memory = this.exports.memory;
-    if (memory.buffer.byteLength < bytes) memory.grow(Math.ceil((bytes - memory.buffer.byteLength) / 65536));
+    growMemory(memory, bytes);
     if (this.bytes?.buffer === memory.buffer) return;
     const buffer = memory.buffer;
     const column = (index: number) => new Int32Array(buffer, this.exports.region(index), ROWS);

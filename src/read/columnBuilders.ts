@@ -271,6 +271,11 @@ export function remapInto(target: Int32Array, at: number, codes: Int32Array, rem
   for (let i = 0; i < codes.length; i++) target[at + i] = codes[i]! < 0 ? -1 : remap[codes[i]!]!;
 }
 
+/** `target[at + i] = offsets[i] + shift` for i in `[0, count)`: a part's offsets moved to where its bytes go. */
+export function rebaseOffsets(target: Int32Array, at: number, offsets: Int32Array, count: number, shift: number): void {
+  for (let i = 0; i < count; i++) target[at + i] = offsets[i]! + shift;
+}
+
 /** The arrays one after another in a new array of the same type (the array itself when there is one). */
 function concat<T extends Int32Array | Uint8Array>(arrays: readonly T[], empty: T): T {
   if (arrays.length === 1) return arrays[0]!;

@@ -22,6 +22,20 @@ export interface WasmGlobal {
   value: unknown;
 }
 
+/** The most a 32-bit WebAssembly memory holds: 65,536 pages of 64 KiB, less one page. */
+export const MAX_MEMORY = 2 ** 32 - 65536;
+
+/**
+ * Grows `memory` to at least `bytes` (a module's `layout` said how much its regions need); the caller
+ * checks `bytes` against {@link MAX_MEMORY} first, for an error of its own.
+ *
+ * @example
+ * growMemory(exports.memory, exports.layout(rows));
+ */
+export function growMemory(memory: WasmMemory, bytes: number): void {
+  if (memory.buffer.byteLength < bytes) memory.grow(Math.ceil((bytes - memory.buffer.byteLength) / 65536));
+}
+
 const compiled = new Map<string, WebAssembly.Module>();
 
 /**

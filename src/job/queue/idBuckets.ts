@@ -1,5 +1,6 @@
 import { ConsentMetricsError } from '../../errors.ts';
-import { wasmInstance, type WasmMemory } from '../../read/wasmModule.ts';
+import { rebaseOffsets } from '../../read/columnBuilders.ts';
+import { growMemory, MAX_MEMORY, wasmInstance, type WasmMemory } from '../../read/wasmModule.ts';
 
 /**
  * One partition's ids that fall in one bucket, in row order: what a dedup task compares by bytes (each
@@ -52,29 +53,26 @@ export function splitIds(files: readonly IdFile[], buckets: number): { bytes: Ui
   const needed = exports.layout(rows, length, buckets);
   if (needed > MAX_MEMORY) throw new ConsentMetricsError(`a partition of ${rows} ids (${length} bytes) is too large to split into buckets on one thread: split its hour into smaller partitions`);
   const { memory, region } = exports;
-  if (memory.buffer.byteLength < needed) memory.grow(Math.ceil((needed - memory.buffer.byteLength) / 65536));
+  growMemory(memory, needed);
   const buffer = memory.buffer;
   const hashes = new Int32Array(buffer, region(0), rows);
   const offsets = new Int32Array(buffer, region(1), rows + 1);
   const bytes = new Uint8Array(buffer, region(2), length);
-  offsets[0] = 0;
   let row = 0;
   let byte = 0;
   for (const { rows: count, idBytes, idOffsets, idHashes } of files) {
     const first = idOffsets[0]!;
     hashes.set(idHashes.subarray(0, count), row);
-    for (let at = 1; at <= count; at++) offsets[row + at] = byte + idOffsets[at]! - first;
+    rebaseOffsets(offsets, row, idOffsets, count, byte - first);
     bytes.set(idBytes.subarray(first, idOffsets[count]!), byte);
     byte += idOffsets[count]! - first;
     row += count;
   }
+  offsets[rows] = byte;
   const size = exports.split(rows, buckets);
   // Copied out: the file outlives this thread's next split.
   return { bytes: new Uint8Array(buffer, region(4), size).slice(), ranges: Array.from(new Int32Array(buffer, region(3), 2 * buckets)) };
 }
-
-/** The most a 32-bit WebAssembly memory holds: 65,536 pages of 64 KiB, less one page. */
-const MAX_MEMORY = 2 ** 32 - 65536;
 
 interface SplitExports {
   memory: WasmMemory;

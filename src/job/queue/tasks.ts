@@ -5,6 +5,7 @@ import { IdSet } from '../../metrics/IdSet.ts';
 import { withoutRows } from '../../metrics/withoutRows.ts';
 import { hoursSince1970 } from '../../partitions/parseDatehour.ts';
 import type { Partition } from '../../partitions/selectPartitions.ts';
+import { concatInt32 } from '../../read/columnBuilders.ts';
 import { readPartitionFiles } from '../../read/readPartitions.ts';
 import type { InputFile } from '../../state/manifest.ts';
 import { openStateStore } from '../../state/openStateStore.ts';
@@ -291,14 +292,10 @@ async function dedupTask(plan: RunPlan, bucket: number, ranges: number[], store:
     if (plan.lookback !== undefined) seen.forgetBefore(hour - plan.lookback);
     losers.push(Int32Array.from(ids.rows.filter((_, at) => marks[at] === 1)));
   }
-  const joined = new Int32Array(losers.reduce((sum, rows) => sum + rows.length, 0));
   const duplicateRanges: number[] = [];
-  let at = 0;
-  for (const rows of losers) {
-    joined.set(rows, at);
-    duplicateRanges.push(at * 4, (at += rows.length) * 4);
-  }
-  await store.put(duplicatesKey(bucket), new Uint8Array(joined.buffer));
+  losers.reduce((at, rows) => (duplicateRanges.push(at * 4, (at + rows.length) * 4), at + rows.length), 0);
+  const joined = concatInt32(losers);
+  await store.put(duplicatesKey(bucket), new Uint8Array(joined.buffer, joined.byteOffset, joined.byteLength));
   return { duplicateRanges };
 }
 
@@ -332,11 +329,7 @@ export async function readLosers(store: WorkStore, first: number, end: number, d
     const rows = new Int32Array(bytes.buffer, bytes.byteOffset, bytes.length >> 2);
     shares.forEach((share, index) => share.push(rows.subarray((ranges[2 * (first + index)]! - start) >> 2, (ranges[2 * (first + index) + 1]! - start) >> 2)));
   }, { concurrency: SHARES_AHEAD * 8 });
-  return shares.map((share) => {
-    const joined = new Int32Array(share.reduce((sum, part) => sum + part.length, 0));
-    share.reduce((at, part) => (joined.set(part, at), at + part.length), 0);
-    return joined;
-  });
+  return shares.map((share) => concatInt32(share));
 }
 
 /**
