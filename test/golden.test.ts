@@ -38,5 +38,20 @@ for (const golden of goldenCases()) {
   });
 }
 
+// Every case again with its files read in splits of 16 bytes (most lines a split of their own, many
+// splits empty): the same rows and report.
+for (const golden of goldenCases()) {
+  test(`${golden.name}, in splits of 16 bytes: the same rows and report`, async () => {
+    const { metrics, report } = await runJob({ root: golden.root, ...golden.options, splitBytes: 16 });
+    const rows = metrics.objects().map((row) => METRIC_COLUMNS.map((name) => (row as Record<string, unknown>)[name]));
+    assert.is(rowsDiffer(rows, golden.rows), null);
+    const { lines, duplicates, rejected, invalid_tokens } = golden.report;
+    assert.equal({ lines, duplicates, rejected, invalid_tokens }, {
+      lines: report.lines, duplicates: report.duplicates, rejected: report.rejected, invalid_tokens: report.invalid_tokens,
+    });
+    if (golden.report.files !== undefined) assert.is(report.files, golden.report.files);
+  });
+}
+
 test.after(() => rm(scratch, { recursive: true, force: true }));
 test.run();

@@ -42,6 +42,11 @@ export interface JobOptions extends PartitionSelection {
    * worker's thread (workers scale by process).
    */
   workers?: number;
+  /**
+   * Bytes of a local uncompressed file one split reads: a larger file is read as byte ranges cut at line
+   * boundaries, each parsed on its own (on any thread; queued, within each read task). Default: 128 MiB.
+   */
+  splitBytes?: number;
   /** Called after each partition is processed, e.g. for progress (local runs). Default: none. */
   onPartition?: (done: { datehour: string; files: number; bytes: number; lines: number; events: number; of: number }) => void;
   /** Run through this BullMQ queue (`redis://HOST:PORT`), on `consent-metrics worker` processes; needs `work`. Default: run here. */

@@ -1,6 +1,7 @@
 import { parseToken, type TokenFacts } from '../expand/parseToken.ts';
 import { countRowParts, type GroupCounts } from '../metrics/countRows.ts';
 import type { ParsedFile } from '../read/ParsedFile.ts';
+import { shiftLines } from '../read/planSplits.ts';
 import { parseHandler, type WorkerHandler } from '../read/workerProtocol.ts';
 import { StageTimes, type Stage } from '../report/StageTimes.ts';
 import { Tally, type TallyCounts } from '../report/Tally.ts';
@@ -45,6 +46,17 @@ export interface ExpandedFile extends Omit<ParsedFile, 'token' | 'tokenVerdicts'
 /** Whether a file came expanded (from a job's worker thread, whose parse requests expand too). */
 export function isExpanded(file: ParsedFile | ExpandedFile): file is ExpandedFile {
   return 'consent' in file;
+}
+
+/**
+ * `shiftLines` for the files a job's threads post, expanded: the examples of their invalid tokens move too.
+ *
+ * @example
+ * readPartitionFiles(source, partitions, { shiftLines: shiftExpandedLines }, pool);
+ */
+export function shiftExpandedLines(file: ParsedFile | ExpandedFile, lines: number): void {
+  shiftLines(file, lines);
+  if (isExpanded(file)) for (const problem of file.tokens.examples) problem.line += lines;
 }
 
 /** An expanded file without its ids: what counting reads (the ids stay with the dedup). */

@@ -1,7 +1,7 @@
 import { ConsentMetricsError } from '../errors.ts';
 import type { Table } from 'apache-arrow';
 import { MetricsBatches } from './metricsBatches.ts';
-import { COUNT_STAGES, countingBuffers, countPartition, expandFile, isExpanded, withoutIds, type ExpandedFile, type PartitionCounts } from './countPartition.ts';
+import { COUNT_STAGES, countingBuffers, countPartition, expandFile, isExpanded, shiftExpandedLines, withoutIds, type ExpandedFile, type PartitionCounts } from './countPartition.ts';
 import type { TokenFacts } from '../expand/parseToken.ts';
 import type { GroupCounts } from '../metrics/countRows.ts';
 import { IdSet } from '../metrics/IdSet.ts';
@@ -61,6 +61,7 @@ async function runHere({
   workers,
   onPartition,
   s3 = {},
+  splitBytes,
   ...selection
 }: JobOptions): Promise<JobResult> {
   // One client for input and output, made only when either is on S3.
@@ -93,7 +94,7 @@ async function runHere({
   let events = 0;
   let duplicates = 0;
   // Not strict while reading: strict mode fails on the first problem in datehour order, when partitions are taken.
-  const reads = readPartitionFiles(source, partitions, { concurrency, strict: false, workers, times, judgeTokens: true }, pool ?? undefined)[Symbol.asyncIterator]();
+  const reads = readPartitionFiles(source, partitions, { concurrency, strict: false, workers, times, judgeTokens: true, splitBytes, shiftLines: shiftExpandedLines }, pool ?? undefined)[Symbol.asyncIterator]();
   let next = reads.next();
   // Arrow, Arquero and parquet-wasm load while the first files are parsed.
   const outputModule = import('./jobOutput.ts');

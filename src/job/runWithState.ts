@@ -26,6 +26,7 @@ import type { StateStore } from '../state/StateStore.ts';
 import { openSink } from '../write/openSink.ts';
 import type { JobOptions, JobResult } from './JobOptions.ts';
 import { jobWorkerEntry } from './jobWorkerEntry.ts';
+import { shiftExpandedLines } from './countPartition.ts';
 import type { StateRead } from './queue/tasks.ts';
 import { getObject, loadPartition, ObjectWriter, readPartition, type PartitionBase } from './statePartitions.ts';
 
@@ -44,7 +45,7 @@ type ReadReason = 'new' | 'files added' | 'files replaced' | 'files removed';
  */
 export async function runWithState({
   root, out, state, compression = 'snappy', strict = false, lookback, concurrency: filesAtOnce, workers, onPartition, s3 = {},
-  queue, queueTimeout = 20_000, onTask, work: _, buckets: __, ...selection
+  queue, queueTimeout = 20_000, onTask, work: _, buckets: __, splitBytes, ...selection
 }: JobOptions & { state: string }): Promise<JobResult> {
   const concurrency = filesAtOnce ?? DEFAULT_CONCURRENCY; // listings and the state's objects
   const usesS3 = [root, state, out ?? ''].some(isS3Url);
@@ -74,7 +75,7 @@ export async function runWithState({
     // The parser threads start first, and the first read with them: a thread takes ~50 ms to start,
     // and what this thread loads next (Arrow, Arquero, parquet-wasm, the earlier ids) waits meanwhile.
     const pool = queue === undefined && toRead.length > 0 ? parserPoolFor(source, workers, jobWorkerEntry()) : null;
-    const reads = readPartitionFiles(source, queue === undefined ? toRead.map((entry) => entry.partition!) : [], { concurrency: filesAtOnce, strict: false, workers, times, judgeTokens: true }, pool ?? undefined)[Symbol.asyncIterator]();
+    const reads = readPartitionFiles(source, queue === undefined ? toRead.map((entry) => entry.partition!) : [], { concurrency: filesAtOnce, strict: false, workers, times, judgeTokens: true, splitBytes, shiftLines: shiftExpandedLines }, pool ?? undefined)[Symbol.asyncIterator]();
     let nextRead = reads.next();
     nextRead.catch(() => {}); // awaited in the loop
     const outputModule = import('./jobOutput.ts');
@@ -106,7 +107,7 @@ export async function runWithState({
 
     // Through the queue, workers read the partitions into the state; the objects are then loaded like any other.
     const queued = queue === undefined ? undefined : await times.wait('waiting', () => readThroughQueue(queue, queueTimeout, onTask, toRead.map((entry) => ({
-      root, state, version: objects.version, partition: entry.partition!, files: entry.files, strict, concurrency, s3: workerS3(s3),
+      root, state, version: objects.version, partition: entry.partition!, files: entry.files, strict, concurrency, splitBytes, s3: workerS3(s3),
     }))));
     const tokenCache = new Map<string, TokenFacts>();
     const readHere = async (entry: PlannedPartition) => {

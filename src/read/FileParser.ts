@@ -153,6 +153,7 @@ export class FileParser {
       token: { codes: this.tokenCodes.finish(), values: this.token.values },
       tokenVerdicts: Int8Array.from(this.token.values, (_, code) => this.tokenVerdicts[code] ?? -1),
       line: this.line.finish(),
+      lineCount: this.lineNumber,
       bytes: this.bytes,
       parseMilliseconds: performance.now() - this.started,
       lines: this.tally.lines,
@@ -166,7 +167,7 @@ export class FileParser {
 
   private parseLine(bytes: Buffer, start: number, end: number): void {
     this.lineNumber++;
-    if (this.lineNumber === 1 && bytes[start] === 0xef && bytes[start + 1] === 0xbb && bytes[start + 2] === 0xbf) start += 3;
+    if (this.lineNumber === 1 && !this.options.midFile && bytes[start] === 0xef && bytes[start + 1] === 0xbb && bytes[start + 2] === 0xbf) start += 3;
     if (end > start && bytes[end - 1] === CARRIAGE_RETURN) end--;
     if (end === start) return;
     if (!this.parseAnyShape(bytes, start, end)) this.parseSlowly(bytes, start, end);

@@ -47,8 +47,10 @@ export interface ParsedFile {
    * and the value is then the text to parse.
    */
   tokenVerdicts: Int8Array;
-  /** 1-based line number of each row. */
+  /** 1-based line number of each row (in its file: a split's are shifted by `shiftLines` once the splits before it are read). */
   line: Int32Array;
+  /** Lines read, blank ones included: the lines a later split of the same file starts after. */
+  lineCount: number;
   /** Bytes read (decompressed). */
   bytes: number;
   /** Milliseconds from the parser's creation to `finish()`: reading and parsing, on the thread that parsed. */
@@ -72,6 +74,8 @@ export interface ParsedFile {
 export interface FileParserOptions {
   /** Leave the tokens the scan judged undecoded (see {@link ParsedFile.token}): for a caller that wants consent, not texts. Default: false. */
   judgeTokens?: boolean;
+  /** The bytes start after a line of the file, not at its start: a byte-order mark there is not skipped. Default: false. */
+  midFile?: boolean;
 }
 
 /**

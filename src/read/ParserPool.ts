@@ -3,6 +3,7 @@ import { ConsentMetricsError } from '../errors.ts';
 import type { RetryCounts } from '../s3/retryKinds.ts';
 import type { RemoteObject } from '../source/Source.ts';
 import type { ParsedFile } from './ParsedFile.ts';
+import type { ByteRange } from './parseLocalFile.ts';
 import type { WorkerReply, WorkerRequest } from './workerProtocol.ts';
 
 /**
@@ -114,9 +115,9 @@ export class ParserPool {
     return this.workers.length * REMOTE_JOBS_PER_WORKER;
   }
 
-  /** Parses the file at `path`; `describe` names it in the report and in errors. */
-  parse(path: string, describe: string): Promise<ParsedFile> {
-    return this.run<ParsedFile>({ kind: 'parse', path, describe }, [], `cannot read ${describe}`);
+  /** Parses the file at `path`, or the split of it in `range`; `describe` names it in the report and in errors. */
+  parse(path: string, describe: string, range?: ByteRange): Promise<ParsedFile> {
+    return this.run<ParsedFile>({ kind: 'parse', path, describe, range }, [], `cannot read ${describe}`);
   }
 
   /**

@@ -9,6 +9,7 @@ import type { Source } from '../source/Source.ts';
 import type { ParsedFile } from './ParsedFile.ts';
 import { ParserPool } from './ParserPool.ts';
 import { parseLocalFileHere } from './parseLocalFile.ts';
+import { DEFAULT_SPLIT_BYTES, shiftLines, splitsOf, validateSplitBytes, type FileSplit } from './planSplits.ts';
 import { parseStream } from './pushInBlocks.ts';
 
 export const DEFAULT_CONCURRENCY = 8;
@@ -70,6 +71,11 @@ export interface ReadOptions {
   workers?: number;
   /** Stage times to add this read's to: `parse` (summed over the parsing threads) and `assemble`. Default: none kept. */
   times?: StageTimes;
+  /**
+   * Bytes of a local uncompressed file one split reads: a larger file is read as byte ranges cut at line
+   * boundaries, each a unit of work for the threads (see `splitsOf`). Default: 128 MiB.
+   */
+  splitBytes?: number;
 }
 
 /**
@@ -80,6 +86,11 @@ export interface ReadOptions {
  */
 export interface JudgeTokens {
   judgeTokens?: boolean;
+  /**
+   * How a split's line numbers move to its file's, for a pool whose threads post more than a
+   * ParsedFile (a job's expanded files carry their tokens' examples too). Default: `shiftLines`.
+   */
+  shiftLines?: (file: ParsedFile, lines: number) => void;
 }
 
 /**
@@ -102,13 +113,13 @@ export interface PartitionEvents {
 }
 
 /**
- * One partition's files as parsed (columns per file, in key order), before they make one table.
+ * One partition's files as parsed (columns per split, in key then byte order), before they make one table.
  *
  * @example
  * for await (const { partition, parsed } of readPartitionFiles(source, partitions)) console.log(partition.datehour, parsed.length);
  */
 export interface PartitionFiles extends Omit<PartitionEvents, 'table'> {
-  /** Each file's columns, in key order. */
+  /** Each split's columns (a file's, for a file read whole), in key then byte order, line numbers the file's. */
   parsed: ParsedFile[];
   /** The bytes of this partition's files as listed (compressed, for gzip), when the source lists sizes. */
   listedBytes?: number;
@@ -132,10 +143,11 @@ export interface PartitionFiles extends Omit<PartitionEvents, 'table'> {
 export async function* readPartitionFiles(
   source: Source,
   partitions: readonly Partition[],
-  { concurrency: filesAtOnce, strict = false, workers, times = new StageTimes(), judgeTokens = false }: ReadOptions & JudgeTokens = {},
+  { concurrency: filesAtOnce, strict = false, workers, times = new StageTimes(), judgeTokens = false, splitBytes = DEFAULT_SPLIT_BYTES, shiftLines: shift = shiftLines }: ReadOptions & JudgeTokens = {},
   pool?: ParserPool,
 ): AsyncGenerator<PartitionFiles> {
   if (filesAtOnce !== undefined) validateConcurrency(filesAtOnce);
+  validateSplitBytes(splitBytes);
   if (partitions.length === 0) return; // no threads started for nothing
   const listed = await pMap(partitions, async (partition) => {
     const keys = await source.listFiles(partition.key);
@@ -150,12 +162,12 @@ export async function* readPartitionFiles(
   const parsers = !threadsCanRead(source) ? null : pool ?? (threads > 0 ? new ParserPool(threads) : null);
   if (parsers) times.besideMainThread.add('parse');
   const concurrency = filesAtOnce ?? (parsers && !source.localPath ? Math.max(DEFAULT_CONCURRENCY, parsers.remoteCapacity) : DEFAULT_CONCURRENCY);
-  const parse = async (key: string): Promise<ParsedFile> => {
+  const parse = async ({ key, range }: FileSplit): Promise<ParsedFile> => {
     if (!parsers) {
-      return source.localPath ? parseLocalFileHere(source.localPath(key), source.describe(key), { judgeTokens })
+      return source.localPath ? parseLocalFileHere(source.localPath(key), source.describe(key), { judgeTokens }, range)
         : parseStream(() => source.open(key), source.describe(key), source.sizeOf?.(key), { judgeTokens });
     }
-    if (source.localPath) return parsers.parse(source.localPath(key), source.describe(key));
+    if (source.localPath) return parsers.parse(source.localPath(key), source.describe(key), range);
     const { retries, ...parsed } = await parsers.parseRemote(source.remote!(key), source.describe(key));
     await source.addRetries?.(retries);
     return parsed;
@@ -165,15 +177,20 @@ export async function* readPartitionFiles(
     // reads run further ahead (objects, not bytes: an object waiting is its parsed columns, a third of
     // its size, and partitions hold objects of similar sizes).
     const backpressure = source.localPath ? concurrency : concurrency * REMOTE_READ_AHEAD;
-    const iterator = pMapIterable(listed.flatMap(({ keys }) => keys), parse, { concurrency, backpressure })[Symbol.asyncIterator]();
+    const splits = listed.map(({ keys }) => splitsOf(source, keys, splitBytes));
+    const iterator = pMapIterable(splits.flat(), parse, { concurrency, backpressure })[Symbol.asyncIterator]();
     for (const [index, { partition, keys }] of listed.entries()) {
       const tally = new Tally(strict);
       const parsed: ParsedFile[] = [];
-      // Exactly this partition's files: it is yielded before a later file's failure is awaited.
-      for (let file = 0; file < keys.length; file++) {
-        const next = await iterator.next();
-        tally.merge(next.value!);
-        parsed.push(next.value!);
+      // Exactly this partition's splits: it is yielded before a later split's failure is awaited.
+      let linesBefore = 0; // in the file, before this split
+      for (const [at, split] of splits[index]!.entries()) {
+        const next = (await iterator.next()).value!;
+        if (at > 0 && splits[index]![at - 1]!.key === split.key) shift(next, linesBefore);
+        else linesBefore = 0;
+        linesBefore += next.lineCount;
+        tally.merge(next);
+        parsed.push(next);
       }
       const bytes = parsed.reduce((sum, file) => sum + file.bytes, 0);
       for (const file of parsed) times.milliseconds.parse += file.parseMilliseconds;

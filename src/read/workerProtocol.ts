@@ -2,7 +2,7 @@ import { parentPort } from 'node:worker_threads';
 import { ConsentMetricsError } from '../errors.ts';
 import type { RemoteObject } from '../source/Source.ts';
 import { transferList } from './ParsedFile.ts';
-import { parseLocalFile } from './parseLocalFile.ts';
+import { parseLocalFile, type ByteRange } from './parseLocalFile.ts';
 import { parseRemoteObject } from './parseRemoteObject.ts';
 
 /**
@@ -39,7 +39,7 @@ export interface WorkerHandler {
 }
 
 /**
- * Parses a file on the worker, no bytes crossing threads: a local file (`path`) read by the worker, or
+ * Parses a file on the worker, no bytes crossing threads: a local file (`path`, or the split of it in `range`) read by the worker, or
  * an S3 object (`remote`) the worker fetches with a client of its own (several at once). Posts the
  * columns by transfer.
  */
@@ -47,7 +47,7 @@ export const parseHandler: WorkerHandler = async (request) => {
   const options = { judgeTokens: request.judgeTokens === true };
   const parsed = request.remote
     ? await parseRemoteObject(request.remote as RemoteObject, request.describe as string, options)
-    : await parseLocalFile(request.path as string, request.describe as string, options);
+    : await parseLocalFile(request.path as string, request.describe as string, options, request.range as ByteRange | undefined);
   return { result: parsed, transfer: transferList(parsed) };
 };
 parseHandler.concurrent = (request) => request.remote !== undefined;

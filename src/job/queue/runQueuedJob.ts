@@ -43,7 +43,7 @@ export type QueuedJobOptions = JobOptions & Required<Pick<JobOptions, 'queue' | 
  */
 export async function runQueuedJob({
   root, out, s3 = {}, compression = 'snappy', strict = false, lookback, concurrency = DEFAULT_CONCURRENCY, workers = 0, queue: queueUrl, work,
-  buckets: bucketsGiven, queueTimeout = 20_000, onTask, onPartition: _, ...selection
+  buckets: bucketsGiven, queueTimeout = 20_000, onTask, onPartition: _, splitBytes, ...selection
 }: QueuedJobOptions, times = new StageTimes()): Promise<Omit<JobResult, 'times'> & { tasks: Record<string, TaskKindUsage> }> {
   validateConcurrency(concurrency);
   if (bucketsGiven !== undefined && (!Number.isInteger(bucketsGiven) || bucketsGiven < 1)) {
@@ -62,7 +62,7 @@ export async function runQueuedJob({
   });
   const runId = randomUUID();
   const plan: RunPlan = {
-    runId, root, partitions, work: `${work.replace(/\/+$/, '')}/${runId}`, buckets, strict, lookback, concurrency, workers, out, compression,
+    runId, root, partitions, work: `${work.replace(/\/+$/, '')}/${runId}`, buckets, strict, lookback, concurrency, workers, splitBytes, out, compression,
   };
   const store = await openWorkStore(plan.work, here);
 

@@ -52,6 +52,8 @@ export interface RunPlan {
   concurrency: number;
   /** Parser threads per read task (local files); 0 parses on the task's own thread. */
   workers: number;
+  /** Bytes of a local uncompressed file one split reads (`ReadOptions.splitBytes`); absent: the default. */
+  splitBytes?: number;
   /** Parquet output, as `--out`. */
   out?: string;
   /** Parquet compression. */
@@ -107,6 +109,8 @@ export interface StateRead {
   files: InputFile[];
   strict: boolean;
   concurrency: number;
+  /** As {@link RunPlan.splitBytes}. */
+  splitBytes?: number;
   s3: Omit<S3Options, 'client' | 'credentials'>;
 }
 
@@ -234,7 +238,7 @@ async function stateReadTask(read: StateRead): Promise<TaskResult> {
     const [source, store] = await Promise.all([openSource(read.root, s3), openStateStore(read.state, s3)]);
     const objects = new ObjectWriter(store, read.version);
     let state: PartitionBase | undefined;
-    for await (const files of readPartitionFiles(source, [read.partition], { concurrency: read.concurrency, workers: 0, judgeTokens: true })) {
+    for await (const files of readPartitionFiles(source, [read.partition], { concurrency: read.concurrency, workers: 0, judgeTokens: true, splitBytes: read.splitBytes })) {
       state = await readPartition(read.partition.datehour, read.files, files, new Map(), objects, read.strict).base();
     }
     return { state, retries: retriesBetween(before, await retriesSoFar()) };
@@ -250,7 +254,7 @@ async function stateReadTask(read: StateRead): Promise<TaskResult> {
  */
 async function readTask(plan: RunPlan, partition: Partition, store: WorkStore, s3: S3Options) {
   const source = await openSource(plan.root, s3);
-  const options = { concurrency: plan.concurrency, strict: false, workers: plan.workers, judgeTokens: true };
+  const options = { concurrency: plan.concurrency, strict: false, workers: plan.workers, judgeTokens: true, splitBytes: plan.splitBytes };
   for await (const read of readPartitionFiles(source, [partition], options)) {
     const { parts, idFiles, tally } = expandFiles(read, tokenCache, plan.strict); // strict: the first problem fails the task
     const buckets = splitIds(idFiles, plan.buckets);
