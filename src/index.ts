@@ -27,7 +27,7 @@ export { parseToken, type TokenFacts } from './expand/parseToken.ts';
 export { computeMetrics, type MetricsOptions } from './metrics/computeMetrics.ts';
 export { metricsFromCells, metricsFromCounts, METRIC_COLUMNS, GROUP_KEYS, CELL_NAMES, COUNT_COLUMNS } from './metrics/metricsFromCells.ts';
 export { aggregatePartition, groupCountTables, type PartitionAggregate } from './metrics/aggregatePartition.ts';
-export { countRowParts, countRows, type RowColumns, type RowPart, type GroupCounts } from './metrics/countRows.ts';
+export { countRowParts, countRows, type CountOptions, type RowColumns, type RowPart, type GroupCounts } from './metrics/countRows.ts';
 export { markDuplicates, type MarkOptions } from './metrics/markDuplicates.ts';
 export { IdSet, NO_HOUR, type IdSetOptions } from './metrics/IdSet.ts';
 export { dropDuplicateIds } from './metrics/dropDuplicateIds.ts';

@@ -1,78 +1,11 @@
-import type { DictionaryColumn } from '../read/ParsedFile.ts';
 import { ConsentMetricsError } from '../errors.ts';
 import { mergeDictionariesInto, rebaseOffsets } from '../read/columnBuilders.ts';
+import { countInShards, SHARD_LEVELS } from './countInShards.ts';
+import type { GroupCounts, RowColumns, RowPart } from './groupCounts.ts';
+import { gather, sortedGroups } from './groupOrder.ts';
 import { growMemory, MAX_MEMORY, wasmInstance, type WasmGlobal, type WasmMemory } from '../read/wasmModule.ts';
 
-/**
- * The columns one partition's events are counted from, as plain typed arrays, one entry per row.
- *
- * @example
- * const { counts, groups } = countRows(columns, new Uint8Array(columns.rows));
- */
-export interface RowColumns {
-  /** Rows: the length of every per-row array. */
-  rows: number;
-  /** The partition's datehour. */
-  datehour: string;
-  /** Index into EVENT_TYPES. */
-  type: Int32Array;
-  /** Each row's domain. */
-  domain: DictionaryColumn;
-  /** Each row's country. */
-  country: DictionaryColumn;
-  /** User ids' UTF-8 bytes, one after another. */
-  userIdBytes: Uint8Array;
-  /** Where each row's user id starts in `userIdBytes` (`rows + 1` entries). */
-  userIdOffsets: Int32Array;
-  /** Each row's user id hash (`hashBytes` of the bytes). */
-  userIdHashes: Int32Array;
-  /** 1 where the row's user id is null. */
-  userIdNull: Uint8Array;
-  /** 1 where the event's token gives consent. */
-  consent: Uint8Array;
-}
-
-export const EMPTY_ROWS: RowColumns = {
-  rows: 0, datehour: '', type: new Int32Array(0), domain: { codes: new Int32Array(0), values: [] }, country: { codes: new Int32Array(0), values: [] },
-  userIdBytes: new Uint8Array(0), userIdOffsets: new Int32Array(1), userIdHashes: new Int32Array(0), userIdNull: new Uint8Array(0), consent: new Uint8Array(0),
-};
-
-/**
- * One partition's counts per group, as plain typed arrays (what a worker thread posts back):
- * for group g and cell c (CELL_NAMES order), `n[g * 6 + c]` events and `users[g * 6 + c]` users.
- *
- * @example
- * const { groups, n } = countRows(columns, duplicates); // n.length === groups * 6
- */
-export interface GroupCounts {
-  /** The partition's datehour. */
-  datehour: string;
-  /** Groups, in output order: by domain, then country, nulls first. */
-  groups: number;
-  /** Each group's domain: a code into `domainValues`, -1 for null. */
-  domainCodes: Int32Array;
-  /** Each group's country: a code into `countryValues`, -1 for null. */
-  countryCodes: Int32Array;
-  /** The distinct domains. */
-  domainValues: (string | null)[];
-  /** The distinct countries. */
-  countryValues: (string | null)[];
-  /** Events per group and cell. */
-  n: Int32Array;
-  /** Distinct users whose first pageview in the group falls in the cell. */
-  users: Int32Array;
-  /** Events counted: the rows not marked as duplicates. */
-  kept: number;
-}
-
-/**
- * What making metrics reads of a partition's counts: all of {@link GroupCounts} but how many events
- * were kept (the run's report sums those).
- *
- * @example
- * const counted: CountedGroups = countRowParts(datehour, parts, duplicates);
- */
-export type CountedGroups = Omit<GroupCounts, 'kept'>;
+export { EMPTY_ROWS, type CountedGroups, type GroupCounts, type RowColumns, type RowPart } from './groupCounts.ts';
 
 /**
  * Counts one partition's rows, leaving out those `duplicates` marks (1): for each group (domain x
@@ -88,13 +21,6 @@ export function countRows(columns: RowColumns, duplicates: Uint8Array): GroupCou
   return countRowParts(columns.datehour, [columns], duplicates);
 }
 
-/**
- * One file's columns (or a partition's), as {@link countRowParts} reads them.
- *
- * @example
- * const part: RowPart = withoutIds(expandedFile); // a job's expanded file is one
- */
-export type RowPart = Omit<RowColumns, 'datehour'>;
 
 /**
  * {@link countRows} on a partition given as its files' columns, one after another (`duplicates`
@@ -104,8 +30,22 @@ export type RowPart = Omit<RowColumns, 'datehour'>;
  * @example
  * const { groups } = countRowParts('2021-01-23-10', files, duplicates);
  */
-export function countRowParts(datehour: string, parts: readonly RowPart[], duplicates: Uint8Array): GroupCounts {
-  return countParts(datehour, parts, duplicates, false).counts;
+export function countRowParts(datehour: string, parts: readonly RowPart[], duplicates: Uint8Array, { memoryLimit = MAX_MEMORY }: CountOptions = {}): GroupCounts {
+  return countParts(datehour, parts, duplicates, false, memoryLimit).counts;
+}
+
+/**
+ * How {@link countRowParts} may use memory.
+ *
+ * @example
+ * countRowParts(datehour, parts, duplicates, { memoryLimit: 256 << 20 }); // shards past 256 MiB
+ */
+export interface CountOptions {
+  /**
+   * Bytes of WebAssembly memory one count may lay out: a partition that needs more is counted in
+   * shards of its users, each within it. Default: 4 GiB, all a WebAssembly memory holds.
+   */
+  memoryLimit?: number;
 }
 
 /**
@@ -135,15 +75,24 @@ export function countTrackedRows(datehour: string, parts: readonly RowPart[]): {
   return { counts, trail: trail! };
 }
 
-function countParts(datehour: string, parts: readonly RowPart[], duplicates: Uint8Array, track: boolean): { counts: GroupCounts; trail?: RowTrail } {
+function countParts(datehour: string, parts: readonly RowPart[], duplicates: Uint8Array, track: boolean, memoryLimit = MAX_MEMORY, level = 0): { counts: GroupCounts; trail?: RowTrail } {
   const rows = parts.reduce((sum, part) => sum + part.rows, 0);
   const userIdBytes = parts.reduce((sum, part) => sum + part.userIdOffsets[part.rows]! - part.userIdOffsets[0]!, 0);
   // At most one group per (domain, country) pair, and one (group, user) pair per pageview: the tables' sizes.
   const distinct = (column: 'domain' | 'country') => parts.reduce((sum, part) => sum + part[column].values.length, 0) + 1;
   const maxGroups = Math.min(rows, distinct('domain') * distinct('country'));
-  const pageviews = parts.reduce((sum, part) => sum + countPageviews(part.type, part.rows), 0);
   const counter = GroupCounter.forThisThread();
-  const input = counter.layout(datehour, rows, userIdBytes, maxGroups, pageviews, track);
+  // Sized first with every row a pageview (the most the tables can need), so that a partition too
+  // large is known before its types are read.
+  const most = counter.memoryFor(rows, userIdBytes, maxGroups, rows, track);
+  if (most > memoryLimit && !track && level < SHARD_LEVELS) {
+    const needed = counter.memoryFor(rows, userIdBytes, maxGroups, parts.reduce((sum, part) => sum + countPageviews(part.type, part.rows), 0), false);
+    const countShard = (shard: RowPart[], marks: Uint8Array, next: number) => countParts(datehour, shard, marks, false, memoryLimit, next).counts;
+    const sharded = needed > memoryLimit ? countInShards(datehour, parts, duplicates, Math.ceil(needed / memoryLimit), level, countShard) : undefined;
+    if (sharded) return { counts: sharded }; // else one user holds every row: laid out as it is, the error below names the partition
+  }
+  const pageviews = parts.reduce((sum, part) => sum + countPageviews(part.type, part.rows), 0);
+  const input = counter.layout(datehour, rows, userIdBytes, maxGroups, pageviews, track, memoryLimit);
   // Each part's dictionary codes, remapped into one dictionary per column.
   const codesOf = (column: 'domain' | 'country') => parts.map((part) => ({ codes: part[column].codes.subarray(0, part.rows), values: part[column].values }));
   const domainValues = mergeDictionariesInto(input.domains, codesOf('domain'));
@@ -190,15 +139,6 @@ function cellsInOrder(cells: Int32Array, order: Int32Array): Int32Array {
   return out;
 }
 
-/** The runs of `width` values of `values` in the order of `order` (a run index per entry), in a new array. */
-function gather(values: Int32Array, order: Int32Array, width: number): Int32Array {
-  const out = new Int32Array(order.length * width);
-  for (let index = 0; index < order.length; index++) {
-    for (let i = 0; i < width; i++) out[index * width + i] = values[order[index]! * width + i]!;
-  }
-  return out;
-}
-
 /** Rows whose type code is 0, a pageview: the most (group, user) pairs the user table must hold. */
 function countPageviews(types: Int32Array, rows: number): number {
   let pageviews = 0;
@@ -226,13 +166,19 @@ class GroupCounter {
     return (GroupCounter.instance ??= new GroupCounter());
   }
 
+  /** The memory a layout of these sizes needs, in bytes (nothing is laid out that a later `layout` would keep). */
+  memoryFor(rows: number, userIdBytes: number, maxGroups: number, pageviews: number, track: boolean): number {
+    return this.exports.layout(rows, userIdBytes, maxGroups, pageviews, track ? 1 : 0);
+  }
+
   /** Lays out the memory for a partition (with room for the trail when tracking); returns views of the input regions, to fill before `count`. */
-  layout(datehour: string, rows: number, userIdBytes: number, maxGroups: number, pageviews: number, track: boolean) {
+  layout(datehour: string, rows: number, userIdBytes: number, maxGroups: number, pageviews: number, track: boolean, memoryLimit = MAX_MEMORY) {
     const { memory, layout, region } = this.exports;
     const needed = layout(rows, userIdBytes, maxGroups, pageviews, track ? 1 : 0);
-    if (needed > MAX_MEMORY) {
+    if (needed > Math.min(memoryLimit, MAX_MEMORY)) {
+      const limit = memoryLimit < MAX_MEMORY ? `${(memoryLimit / 2 ** 20).toFixed(0)} MiB allowed` : 'WebAssembly memory holds 4 GiB';
       throw new ConsentMetricsError(`partition ${datehour} is too large to count on one thread: ${rows} events need ` +
-        `${(needed / 2 ** 30).toFixed(1)} GiB of WebAssembly memory, which holds 4 GiB; split its hour into smaller partitions`);
+        `${(needed / 2 ** 30).toFixed(1)} GiB of memory, ${limit}${track ? '; split its hour into smaller partitions' : ', and sharding by user does not split them (one user holds most of them)'}`);
     }
     growMemory(memory, needed);
     const buffer = memory.buffer;
@@ -257,45 +203,4 @@ class GroupCounter {
       kept: kept.value as number, rowCells: track ? int32s(13, rows) : EMPTY, rowNext: track ? int32s(14, rows) : EMPTY,
     };
   }
-}
-
-/** Group indexes ordered by domain, then country, nulls first (Arquero's `orderby` order: `<` on strings). */
-function sortedGroups(groupDomain: Int32Array, groupCountry: Int32Array, domains: readonly (string | null)[], countries: readonly (string | null)[]): Int32Array {
-  const domainRank = ranksOf(domains);
-  const countryRank = ranksOf(countries);
-  const groups = groupDomain.length;
-  const width = countries.length + 1;
-  const keyOf = (group: number) => (groupDomain[group]! < 0 ? 0 : domainRank[groupDomain[group]!]!) * width
-    + (groupCountry[group]! < 0 ? 0 : countryRank[groupCountry[group]!]!);
-  // Each group has its own key: key * span + group, sorted as plain numbers (no comparator, 3x faster), gives the order.
-  const span = 2 ** Math.ceil(Math.log2(groups + 1));
-  if ((domains.length + 1) * width * span > Number.MAX_SAFE_INTEGER) {
-    const keys = Float64Array.from(groupDomain, (_, group) => keyOf(group));
-    return Int32Array.from(groupDomain, (_, group) => group).sort((a, b) => keys[a]! - keys[b]!);
-  }
-  const packed = new Float64Array(groups);
-  for (let group = 0; group < groups; group++) packed[group] = keyOf(group) * span + group;
-  packed.sort();
-  return Int32Array.from(packed, (key) => key % span);
-}
-
-/** Each value's rank in sorted order, from 1 (0 is left for null). */
-function ranksOf(values: readonly (string | null)[]): Int32Array {
-  const ranks = new Int32Array(values.length);
-  if (values.includes(null)) {
-    values.map((_, code) => code).sort((a, b) => compareKeys(values[a]!, values[b]!)).forEach((code, position) => (ranks[code] = position + 1));
-    return ranks;
-  }
-  // The default sort compares strings by UTF-16 code units, as `<` does.
-  const rankOf = new Map<string, number>();
-  (values as string[]).slice().sort().forEach((value, position) => rankOf.set(value, position + 1));
-  values.forEach((value, code) => (ranks[code] = rankOf.get(value!)!));
-  return ranks;
-}
-
-function compareKeys(a: string | null, b: string | null): number {
-  if (a === b) return 0;
-  if (a === null) return -1;
-  if (b === null) return 1;
-  return a < b ? -1 : 1;
 }

@@ -135,7 +135,24 @@ test('a loser listed twice is taken out once; one past the partition\'s rows is 
     (error: Error) => error.name === 'ConsentMetricsError' && error.message === 'duplicate row 500 is not one of the partition 2021-01-23-10\'s 500 rows');
 });
 
-test('a partition too large for 32-bit WebAssembly memory: a clear error, before any memory is taken', () => {
+for (const [seed, memoryLimit] of [[21, 150_000], [22, 100_000], [23, 70_000]] as const) {
+  test(`seed ${seed}: a partition past a ${memoryLimit / 1000} kB memory limit, counted in shards of its users: the counts of a naive count`, () => {
+    const data = randomRows(seed, 3_000, false, 0.2);
+    const parts = [partOf(data.columns, 0, 1_300), partOf(data.columns, 1_300, 3_000)];
+    const sharded = countRowParts('2021-01-23-10', parts, data.duplicates, { memoryLimit });
+    assertNaive(sharded, data);
+    assert.equal(sharded, countRowParts('2021-01-23-10', parts, data.duplicates), 'what one count gives, dictionaries included');
+  });
+}
+
+test('one user past the memory limit cannot be sharded: a clear error naming the partition', () => {
+  const data = randomRows(24, 3_000, true, 0);
+  const oneUser = { ...data.columns, userIdNull: new Uint8Array(3_000).fill(1) };
+  assert.throws(() => countRowParts('2021-01-23-10', [oneUser], data.duplicates, { memoryLimit: 60_000 }),
+    (error: Error) => error.name === 'ConsentMetricsError' && /^partition 2021-01-23-10 is too large to count on one thread: 3000 events need .* MiB allowed, and sharding by user does not split them/.test(error.message));
+});
+
+test('a partition too large for 32-bit WebAssembly memory, counted with its trail: a clear error, before any memory is taken', () => {
   const rows = 100_000_000;
   // 100M rows of 20-byte user ids: ~4.3 GiB of columns. Only the sizes are read before the error.
   const offsets = new Proxy(new Int32Array(1), { get: (target, key) => (key === String(rows) ? rows * 20 : Reflect.get(target, key)) });
@@ -143,7 +160,7 @@ test('a partition too large for 32-bit WebAssembly memory: a clear error, before
     rows, type: new Int32Array(0), domain: { codes: new Int32Array(0), values: ['a.com'] }, country: { codes: new Int32Array(0), values: ['FR'] },
     userIdBytes: new Uint8Array(0), userIdOffsets: offsets, userIdHashes: new Int32Array(0), userIdNull: new Uint8Array(0), consent: new Uint8Array(0),
   };
-  assert.throws(() => countRowParts('2021-01-23-10', [part], new Uint8Array(0)),
+  assert.throws(() => countTrackedRows('2021-01-23-10', [part]),
     (error: Error) => error.name === 'ConsentMetricsError' && /^partition 2021-01-23-10 is too large to count on one thread: 100000000 events need 4\.\d GiB/.test(error.message));
   // The thread's counter still works.
   const data = randomRows(5, 100, false);

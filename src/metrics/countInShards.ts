@@ -1,0 +1,117 @@
+// Counting a partition too large for one count's memory: in shards of its users, merged after.
+import { concatBytes } from '../read/columnBuilders.ts';
+import type { GroupCounts, RowPart } from './groupCounts.ts';
+import { gather, sortedGroups } from './groupOrder.ts';
+
+/**
+ * A partition's rows counted in `shards` (rounded up to a power of two) by a hash of the user id, each
+ * shard a copy of its rows given to `count` (with the next shard `level`, which may shard again): every
+ * (group, user) pair falls in one shard, so events and first pageviews per group add up across them
+ * exactly. The shards' groups are merged in output order. Undefined when one user holds every row: no
+ * shard can split them.
+ *
+ * @example
+ * const counts = countInShards(datehour, parts, duplicates, 4, 0, (shard, marks, level) => countRowParts(datehour, shard, marks));
+ */
+export function countInShards(
+  datehour: string, parts: readonly RowPart[], duplicates: Uint8Array, shards: number, level: number,
+  count: (parts: RowPart[], duplicates: Uint8Array, level: number) => GroupCounts,
+): GroupCounts | undefined {
+  const bits = Math.min(16, Math.ceil(Math.log2(Math.max(2, shards))));
+  const rows = parts.reduce((sum, part) => sum + part.rows, 0);
+  const counted: GroupCounts[] = [];
+  for (let shard = 0; shard < 1 << bits; shard++) {
+    const shardParts: RowPart[] = [];
+    const shardDuplicates: Uint8Array[] = [];
+    let at = 0;
+    for (const part of parts) {
+      const { rows: kept, duplicates: marks } = rowsOfShard(part, duplicates.subarray(at, at + part.rows), shard, bits, level);
+      shardParts.push(kept);
+      shardDuplicates.push(marks);
+      at += part.rows;
+    }
+    const shardRows = shardParts.reduce((sum, part) => sum + part.rows, 0);
+    if (shardRows === rows) return undefined; // one user holds every row
+    counted.push(count(shardParts, concatBytes(shardDuplicates), level + 1));
+  }
+  return mergeShards(datehour, counted);
+}
+
+/** Times a shard may be sharded again (each level hashes the user anew). */
+export const SHARD_LEVELS = 4;
+
+/**
+ * The rows of `part` whose user falls in `shard` of 2^bits (the top bits of the user id's hash mixed
+ * with the shard level, so a shard sharded again splits), copied, with their marks.
+ */
+function rowsOfShard(part: RowPart, duplicates: Uint8Array, shard: number, bits: number, level: number): { rows: RowPart; duplicates: Uint8Array } {
+  const picked = new Int32Array(part.rows);
+  let count = 0;
+  const hashes = part.userIdHashes;
+  const nulls = part.userIdNull;
+  for (let row = 0; row < part.rows; row++) if (shardHash(hashes[row]! ^ nulls[row]!, level) >>> (32 - bits) === shard) picked[count++] = row;
+  const rows = picked.subarray(0, count);
+  const offsets = part.userIdOffsets;
+  const userIdOffsets = new Int32Array(count + 1);
+  for (let i = 0; i < count; i++) userIdOffsets[i + 1] = userIdOffsets[i]! + offsets[rows[i]! + 1]! - offsets[rows[i]!]!;
+  const userIdBytes = new Uint8Array(userIdOffsets[count]!);
+  for (let i = 0; i < count; i++) userIdBytes.set(part.userIdBytes.subarray(offsets[rows[i]!]!, offsets[rows[i]! + 1]!), userIdOffsets[i]!);
+  const gather32 = (values: Int32Array) => Int32Array.from(rows, (row) => values[row]!);
+  const gather8 = (values: Uint8Array) => Uint8Array.from(rows, (row) => values[row]!);
+  return {
+    rows: {
+      rows: count, type: gather32(part.type), domain: { codes: gather32(part.domain.codes), values: part.domain.values },
+      country: { codes: gather32(part.country.codes), values: part.country.values }, userIdBytes, userIdOffsets,
+      userIdHashes: gather32(hashes), userIdNull: gather8(part.userIdNull), consent: gather8(part.consent),
+    },
+    duplicates: gather8(duplicates),
+  };
+}
+
+/** MurmurHash3's finalizer of `hash` plus a level's constant: every bit depends on every input bit. */
+function shardHash(hash: number, level: number): number {
+  let h = (hash + Math.imul(level + 1, 0x9e3779b9)) | 0;
+  h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
+  h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
+  return (h ^ (h >>> 16)) >>> 0;
+}
+
+/**
+ * The counts of shards of one partition's rows as one: groups with the same domain and country added
+ * up, in output order. The shards share their dictionaries (the same parts' values, merged alike).
+ */
+function mergeShards(datehour: string, shards: readonly GroupCounts[]): GroupCounts {
+  const { domainValues, countryValues } = shards[0]!;
+  const width = countryValues.length + 1;
+  const indexOf = new Map<number, number>();
+  const domains: number[] = [];
+  const countries: number[] = [];
+  for (const shard of shards) {
+    for (let group = 0; group < shard.groups; group++) {
+      const key = (shard.domainCodes[group]! + 1) * width + shard.countryCodes[group]! + 1;
+      if (indexOf.has(key)) continue;
+      indexOf.set(key, domains.length);
+      domains.push(shard.domainCodes[group]!);
+      countries.push(shard.countryCodes[group]!);
+    }
+  }
+  const groups = domains.length;
+  const n = new Int32Array(groups * 6);
+  const users = new Int32Array(groups * 6);
+  for (const shard of shards) {
+    for (let group = 0; group < shard.groups; group++) {
+      const into = indexOf.get((shard.domainCodes[group]! + 1) * width + shard.countryCodes[group]! + 1)! * 6;
+      for (let cell = 0; cell < 6; cell++) {
+        n[into + cell]! += shard.n[group * 6 + cell]!;
+        users[into + cell]! += shard.users[group * 6 + cell]!;
+      }
+    }
+  }
+  const domainCodes = Int32Array.from(domains);
+  const countryCodes = Int32Array.from(countries);
+  const order = sortedGroups(domainCodes, countryCodes, domainValues, countryValues);
+  return {
+    datehour, groups, domainCodes: gather(domainCodes, order, 1), countryCodes: gather(countryCodes, order, 1), domainValues, countryValues,
+    n: gather(n, order, 6), users: gather(users, order, 6), kept: shards.reduce((sum, shard) => sum + shard.kept, 0),
+  };
+}
