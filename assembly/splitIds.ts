@@ -1,6 +1,6 @@
-// AssemblyScript, compiled to src/job/queue/splitIds.wasm by `npm run build:wasm`.
+// AssemblyScript, compiled to src/metrics/splitIds.wasm by `npm run build:wasm`.
 //
-// Splits a partition's ids into buckets, one file (the loop of src/job/queue/idBuckets.ts's splitIds,
+// Splits a partition's ids into buckets, one file (the loop of src/metrics/idBuckets.ts's splitIds,
 // which writes the input regions `layout` places and reads the file and its ranges back). Each bucket,
 // at a 4-byte boundary: three little-endian int32 words (ids, bytes of row steps, bytes of lengths),
 // the ids' hashes (int32), each id's row as its step from the bucket's last one (LEB128), each id's

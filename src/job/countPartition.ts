@@ -2,7 +2,6 @@ import { parseToken, type TokenFacts } from '../expand/parseToken.ts';
 import { countRowParts, type GroupCounts } from '../metrics/countRows.ts';
 import type { ParsedFile } from '../read/ParsedFile.ts';
 import { shiftLines } from '../read/planSplits.ts';
-import { parseHandler, type WorkerHandler } from '../read/workerProtocol.ts';
 import { StageTimes, type Stage } from '../report/StageTimes.ts';
 import { Tally, type TallyCounts } from '../report/Tally.ts';
 
@@ -141,26 +140,3 @@ export function countingBuffers(file: CountingFile): ArrayBuffer[] {
   return [file.type, file.line, file.domain.codes, file.country.codes, file.consent, file.userIdBytes, file.userIdOffsets, file.userIdHashes, file.userIdNull]
     .map((array) => array.buffer as ArrayBuffer);
 }
-
-/** The buffers of an expanded file, to transfer to the thread that deduplicates. */
-function expandedBuffers(file: ExpandedFile): ArrayBuffer[] {
-  return [...countingBuffers(file), ...[file.idBytes, file.idOffsets, file.idHashes].map((array) => array.buffer as ArrayBuffer)];
-}
-
-/** Token facts a worker thread keeps between the files it expands. */
-const workerTokenCache = new Map<string, TokenFacts>();
-
-/** Parsing, then {@link expandFile}, as a worker thread's request handler. */
-export const parseAndExpandHandler: WorkerHandler = async (request) => {
-  const expanded = expandFile((await parseHandler({ ...request, judgeTokens: true })).result as ParsedFile, workerTokenCache);
-  return { result: expanded, transfer: expandedBuffers(expanded) };
-};
-parseAndExpandHandler.concurrent = parseHandler.concurrent;
-
-/** {@link countPartition} as a worker thread's request handler. */
-export const countHandler: WorkerHandler = async (request) => {
-  const { datehour, files, duplicates } = request as unknown as { datehour: string; files: CountingFile[]; duplicates: Uint8Array };
-  const result = countPartition(datehour, files, duplicates);
-  const { domainCodes, countryCodes, n, users } = result.counts;
-  return { result, transfer: [domainCodes, countryCodes, n, users].map((array) => array.buffer as ArrayBuffer) };
-};

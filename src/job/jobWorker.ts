@@ -1,6 +1,6 @@
-// A worker thread of a run: parses local files and judges their tokens, and counts partitions (see
-// countPartition).
-import { countHandler, parseAndExpandHandler } from './countPartition.ts';
+// A worker thread of a run: parses local files and judges their tokens (splitting their ids into lane
+// shares), deduplicates its lanes, and counts partitions (see workerHandlers.ts).
 import { serveRequests } from '../read/workerProtocol.ts';
+import { countHandler, dedupHandler, parseAndExpandHandler } from './workerHandlers.ts';
 
-serveRequests({ parse: parseAndExpandHandler, count: countHandler });
+serveRequests({ parse: parseAndExpandHandler, dedup: dedupHandler, count: countHandler });

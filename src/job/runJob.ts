@@ -1,15 +1,15 @@
 import { ConsentMetricsError } from '../errors.ts';
 import type { Table } from 'apache-arrow';
 import { MetricsBatches } from './metricsBatches.ts';
-import { COUNT_STAGES, countingBuffers, countPartition, expandFile, isExpanded, shiftExpandedLines, withoutIds, type ExpandedFile, type PartitionCounts } from './countPartition.ts';
+import { COUNT_STAGES, countingBuffers, countPartition, expandFile, shiftExpandedLines, type CountingFile, type PartitionCounts } from './countPartition.ts';
+import { bucketFile, isBucketed, LaneTable, type BucketedFile, type DedupRequest, type DedupResult } from './dedupLanes.ts';
 import type { TokenFacts } from '../expand/parseToken.ts';
 import type { GroupCounts } from '../metrics/countRows.ts';
-import { IdSet } from '../metrics/IdSet.ts';
-import { markDuplicates } from '../metrics/markDuplicates.ts';
+import { DEDUP_BUCKETS, marksOf } from '../metrics/DedupLane.ts';
 import { hoursSince1970 } from '../partitions/parseDatehour.ts';
 import { selectPartitions } from '../partitions/selectPartitions.ts';
 import type { ParsedFile } from '../read/ParsedFile.ts';
-import { parserPoolFor, readPartitionFiles, type PartitionFiles } from '../read/readPartitionFiles.ts';
+import { defaultWorkers, parserPoolFor, readPartitionFiles, threadsCanRead, type PartitionFiles } from '../read/readPartitionFiles.ts';
 import { assembleReport } from '../report/RunReport.ts';
 import { StageTimes } from '../report/StageTimes.ts';
 import { Tally } from '../report/Tally.ts';
@@ -35,11 +35,12 @@ export type { JobOptions, JobResult } from './JobOptions.ts';
  * metrics.print();
  */
 export async function runJob(options: JobOptions): Promise<JobResult> {
-  const { queue, work, buckets, queueTimeout, onTask, ...here } = options;
+  const { queue, work, queueTimeout, onTask, ...here } = options;
   if (here.state !== undefined) {
     // The state is where a queued run's workers write what they read: no --work needed.
     const { runWithState } = await import('./runWithState.ts');
-    return runWithState({ ...here, state: here.state, queue, queueTimeout, onTask });
+    const { buckets: _, ...withState } = here;
+    return runWithState({ ...withState, state: here.state, queue, queueTimeout, onTask });
   }
   if (queue === undefined && work === undefined) return runHere(here);
   if (queue === undefined || work === undefined) throw new ConsentMetricsError('a queued run needs both --queue and --work');
@@ -62,8 +63,10 @@ async function runHere({
   onPartition,
   s3 = {},
   splitBytes,
+  buckets = DEDUP_BUCKETS,
   ...selection
 }: JobOptions): Promise<JobResult> {
+  if (!Number.isInteger(buckets) || buckets < 1) throw new ConsentMetricsError(`buckets must be a whole number from 1, got ${JSON.stringify(buckets)}`);
   // One client for input and output, made only when either is on S3.
   const usesS3 = isS3Url(root) || (out !== undefined && isS3Url(out));
   const s3Settings: S3Options = usesS3 && !s3.client ? { ...s3, client: (await import('../s3/createS3Client.ts')).createS3Client(s3) } : s3;
@@ -76,11 +79,15 @@ async function runHere({
   const target = out === undefined ? undefined : await openSink(out, s3Settings);
 
   const tally = new Tally(strict);
-  let seenIds = new IdSet({ lookback });
   const tokenCache = new Map<string, TokenFacts>(); // when counting on this thread
-  // Local files and S3 objects: worker threads read, parse and count them; this thread finds the duplicates.
-  const pool = parserPoolFor(source, workers, jobWorkerEntry());
-  if (pool) for (const stage of ['expand', ...COUNT_STAGES] as const) times.besideMainThread.add(stage);
+  // Local files and S3 objects: worker threads read, parse, deduplicate and count them. Each thread
+  // splits the ids it parses into buckets, one share per lane; lane l deduplicates its buckets on
+  // thread l % threads, in run order. Lanes are as many as the threads the pool may have, fixed
+  // before the first parse.
+  const lanes = threadsCanRead(source) && workers !== 0 ? (workers ?? defaultWorkers()) : 1;
+  const pool = parserPoolFor(source, workers, jobWorkerEntry(), { idBuckets: buckets, idLanes: lanes });
+  const laneHere = pool ? null : new LaneTable(); // no threads: the same lanes, on this thread
+  if (pool) for (const stage of ['expand', 'dedup', ...COUNT_STAGES] as const) times.besideMainThread.add(stage);
   // The metrics as Arrow in the output schema (typed arrays, not JS arrays of values), made for a batch
   // of partitions at a time from their counts.
   const metricsBatches: Table[] = [];
@@ -101,16 +108,18 @@ async function runHere({
   outputModule.catch(() => {}); // awaited below; a failure must not count as unhandled before that
   if (target) void outputModule.then(({ warmUpParquet }) => warmUpParquet(compression)).catch(() => {}); // the real write fails loudly if this would
   // Partitions being counted, oldest first: they are taken in datehour order (tallies, strict mode).
-  const counting: { read: PartitionFiles; expanded: ExpandedFile[]; rows: number; counted: Promise<PartitionCounts> }[] = [];
+  const counting: { read: PartitionFiles; expanded: CountingFile[]; rows: number; counted: Promise<PartitionCounts & { dedupMilliseconds: number }> }[] = [];
+  let reserve: number | undefined; // ids each lane makes room for, from the first partition with events
   const takeOldest = async () => {
     const { read, expanded, rows, counted } = counting.shift()!;
-    const { counts, milliseconds } = await times.wait('waiting', () => counted);
+    const { counts, milliseconds, dedupMilliseconds } = await times.wait('waiting', () => counted);
     tally.merge(read.tally);
     for (const file of expanded) {
       tally.merge(file.tokens);
       times.milliseconds.expand += file.expandMilliseconds;
     }
     for (const stage of COUNT_STAGES) times.milliseconds[stage] += milliseconds[stage];
+    times.milliseconds.dedup += dedupMilliseconds;
     await makeMetrics(batches.add(counts));
     files += read.files;
     events += counts.kept;
@@ -125,19 +134,29 @@ async function runHere({
       });
       if (step.done) break;
       const read = step.value;
-      // Files parsed by the job's worker threads come expanded; files parsed on this thread are expanded here.
-      const expanded = read.parsed.map((file: ParsedFile | ExpandedFile) => (isExpanded(file) ? file : expandFile(file, tokenCache)));
-      if (seenIds.size === 0) seenIds.reserve(expectedIds(read, expanded, partitions.length)); // sized once, from the first partition with events
+      // Pieces parsed by the job's worker threads come expanded, their ids in lane shares; pieces parsed on this thread are made so here.
+      const pieces = read.parsed.map((file: ParsedFile | BucketedFile) => (isBucketed(file) ? file : bucketFile(expandFile(file as ParsedFile, tokenCache), buckets, lanes)));
+      const rows = pieces.reduce((sum, piece) => sum + piece.rows, 0);
+      if (reserve === undefined && rows > 0) reserve = Math.ceil(expectedIds(read, pieces, partitions.length) / lanes); // sized once
       const hour = hoursSince1970(read.partition.datehour);
-      const marks = times.measure('dedup', () => markDuplicates(expanded, seenIds, { hour }));
-      const rows = marks.length; // before the marks are transferred
       const { datehour } = read.partition;
-      const countingFiles = expanded.map(withoutIds);
-      const counted = pool
-        ? pool.run<PartitionCounts>({ kind: 'count', datehour, files: countingFiles, duplicates: marks }, [...countingFiles.flatMap(countingBuffers), marks.buffer as ArrayBuffer], `cannot count ${datehour}`)
-        : Promise.resolve(countPartition(datehour, countingFiles, marks));
+      const countingFiles = pieces.map(({ idShares: _, ...counting }) => counting);
+      const deduplicated = Array.from({ length: lanes }, (_, lane) => {
+        const request: DedupRequest = { lane, shares: pieces.map((piece) => piece.idShares[lane]!), hour, lookback, reserve };
+        return pool
+          ? pool.runOn<DedupResult>(lane % pool.size, { kind: 'dedup', ...request }, request.shares.map((share) => share.buffer as ArrayBuffer), `cannot deduplicate ${datehour}`)
+          : Promise.resolve(laneHere!.take(request));
+      });
+      const counted = Promise.all(deduplicated).then(async (results) => {
+        const losers = results.map((result) => result.losers);
+        const dedupMilliseconds = results.reduce((sum, result) => sum + result.milliseconds, 0);
+        const partitionCounts = pool
+          ? await pool.run<PartitionCounts>({ kind: 'count', datehour, files: countingFiles, losers }, [...countingFiles.flatMap(countingBuffers), ...losers.flat().map((rows) => rows.buffer as ArrayBuffer)], `cannot count ${datehour}`)
+          : countPartition(datehour, countingFiles, marksOf(countingFiles.map((file) => file.rows), losers));
+        return { ...partitionCounts, dedupMilliseconds };
+      });
       counted.catch(() => {}); // handled when taken; until then a failure must not count as unhandled
-      counting.push({ read, expanded, rows, counted });
+      counting.push({ read, expanded: countingFiles, rows, counted });
       while (counting.length > (pool?.size ?? 0) * 2) await takeOldest();
     }
     while (counting.length > 0) await takeOldest();
@@ -147,8 +166,6 @@ async function runHere({
     await pool?.close();
   }
 
-  // The ids (~70 bytes an event) are done with: let them go before the output is encoded.
-  seenIds = new IdSet();
   const { joinMetrics, resultTable, writeToTarget } = await outputModule;
   const output = joinMetrics(metricsBatches);
   const datehours = partitions.map((partition) => partition.datehour);

@@ -85,8 +85,9 @@ export class ParserPool {
    * @param limit the threads the pool may run
    * @param entry the worker script: by default one that parses (`read/parseWorker`)
    * @param started the threads started now (by default `limit`); `grow` starts more
+   * @param parseFields fields every parse request carries, for the pool's worker script (a job's asks its threads to split ids into buckets)
    */
-  constructor(readonly limit: number, private readonly entry: URL = workerEntry(import.meta.url, 'parseWorker'), started = limit) {
+  constructor(readonly limit: number, private readonly entry: URL = workerEntry(import.meta.url, 'parseWorker'), started = limit, private readonly parseFields: Record<string, unknown> = {}) {
     this.grow(started);
   }
 
@@ -117,7 +118,7 @@ export class ParserPool {
 
   /** Parses the file at `path`, or the split of it in `range`; `describe` names it in the report and in errors. */
   parse(path: string, describe: string, range?: ByteRange): Promise<ParsedFile> {
-    return this.run<ParsedFile>({ kind: 'parse', path, describe, range }, [], `cannot read ${describe}`);
+    return this.run<ParsedFile>({ ...this.parseFields, kind: 'parse', path, describe, range }, [], `cannot read ${describe}`);
   }
 
   /**
@@ -125,7 +126,7 @@ export class ParserPool {
    * its last answer (add them to the run's).
    */
   parseRemote(remote: RemoteObject, describe: string): Promise<ParsedFile & { retries: RetryCounts }> {
-    return this.run({ kind: 'parse', remote, describe }, [], `cannot read ${describe}`, REMOTE_JOBS_PER_WORKER);
+    return this.run({ ...this.parseFields, kind: 'parse', remote, describe }, [], `cannot read ${describe}`, REMOTE_JOBS_PER_WORKER);
   }
 
   /**
@@ -137,6 +138,23 @@ export class ParserPool {
     return new Promise((resolve, reject) => {
       this.queue.push({ request, transfer, perWorker, describe: failure, resolve: resolve as (result: unknown) => void, reject });
       this.dispatch();
+    });
+  }
+
+  /**
+   * Sends a request to thread `thread` (of {@link size}) at once, whatever it holds: for work that must
+   * run where earlier work left its state (a dedup lane's ids). A thread answers its requests in the
+   * order they came.
+   */
+  runOn<T>(thread: number, request: WorkerRequest, transfer: ArrayBuffer[], failure: string): Promise<T> {
+    if (this.closed) return Promise.reject(new Error(STOPPED));
+    const worker = this.workers[thread];
+    if (!worker) return Promise.reject(new Error(`no worker thread ${thread} in a pool of ${this.workers.length}`));
+    return new Promise((resolve, reject) => {
+      const id = this.nextId++;
+      this.running.get(worker)!.set(id, { request, transfer, perWorker: Infinity, describe: failure, resolve: resolve as (result: unknown) => void, reject });
+      worker.ref();
+      worker.postMessage({ ...request, id }, transfer);
     });
   }
 

@@ -1,6 +1,6 @@
 // --lookback against the naive reference (test/support/referenceJob.ts), on events retried 0 to 9
-// hours later, across a gap in the hours: in-process with worker threads, on the calling thread, and
-// through the CLI. Unlimited (the default) keeps the SPEC's first-copy-wins rule.
+// hours later, across a gap in the hours: in-process with dedup lanes on worker threads, on the calling
+// thread, and through the CLI. Unlimited (the default) keeps the SPEC's first-copy-wins rule.
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -20,8 +20,9 @@ const rowsOf = (result: JobResult) => result.metrics.objects().map((row) => METR
 for (const lookback of [0, 1, 2, 5, 8, undefined]) {
   test(`lookback ${lookback ?? 'unlimited'}: equals the reference, with worker threads and without`, async () => {
     const reference = referenceJob(root, { lookback });
-    for (const workers of [2, 0]) {
-      const result = await runJob({ root, lookback, workers });
+    // Lanes: 3 threads sharing 7 buckets, 2 threads and the default 64, one lane on this thread; small splits.
+    for (const [workers, buckets, splitBytes] of [[3, 7, 3000], [2, undefined, undefined], [0, undefined, 5000]] as const) {
+      const result = await runJob({ root, lookback, workers, buckets, splitBytes });
       assert.is(rowsDiffer(rowsOf(result), reference.rows), null, `workers ${workers}`);
       assert.is(result.report.duplicates, reference.duplicates, `workers ${workers}`);
       assert.is(result.report.events, result.report.lines - reference.duplicates);

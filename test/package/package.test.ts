@@ -46,7 +46,7 @@ test('the tarball holds what runs and its docs: no tests, benchmarks, CI or gold
   const paths = (await succeed('tar', ['-tzf', join(scratch, packed.filename)], scratch)).split('\n').filter(Boolean).map((path) => path.replace(/^package\//, ''));
   const allowed = /^(dist\/|src\/|bin\/|fixtures\/example\/input\/|package\.json$|README\.md$|LICENSE$|CHANGELOG\.md$)/;
   assert.equal(paths.filter((path) => !allowed.test(path)), []);
-  for (const path of ['dist/index.js', 'dist/index.d.ts', 'dist/index.d.ts.map', 'dist/cli/main.js', 'dist/cli/bundle/main.js', 'dist/read/scanLines.wasm', 'dist/metrics/countGroups.wasm', 'dist/job/queue/splitIds.wasm', 'src/index.ts', 'bin/consent-metrics.mjs',
+  for (const path of ['dist/index.js', 'dist/index.d.ts', 'dist/index.d.ts.map', 'dist/cli/main.js', 'dist/cli/bundle/main.js', 'dist/read/scanLines.wasm', 'dist/metrics/countGroups.wasm', 'dist/metrics/splitIds.wasm', 'src/index.ts', 'bin/consent-metrics.mjs',
     'README.md', 'LICENSE', 'CHANGELOG.md', 'fixtures/example/input/datehour=2021-01-23-10/part-00000-9b503de5-0d72-4099-a388-7fdcf6e16edb.c000.json']) {
     assert.ok(paths.includes(path), path);
   }

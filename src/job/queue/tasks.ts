@@ -19,7 +19,7 @@ import { isS3Url } from '../../s3/parseS3Url.ts';
 import { retriesBetween, type RetryCounts } from '../../s3/retryKinds.ts';
 import { openSource } from '../../source/openSource.ts';
 import type { CompressionName } from '../../write/encodeParquet.ts';
-import { decodeIdBucket, splitIds } from './idBuckets.ts';
+import { decodeIdBucket, splitIds } from '../../metrics/idBuckets.ts';
 import { openWorkStore } from './openWorkStore.ts';
 import type { WorkStore } from './WorkStore.ts';
 

@@ -4,10 +4,10 @@
 // empty buckets are there too.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { decodeIdBucket, splitIds } from '../../../src/job/queue/idBuckets.ts';
-import { bucketsFor, INPUT_BYTES_PER_BUCKET } from '../../../src/job/queue/runQueuedJob.ts';
-import { hashBytes } from '../../../src/read/hashBytes.ts';
-import { seededRandom } from '../../support/random.ts';
+import { decodeIdBucket, splitIds } from '../../src/metrics/idBuckets.ts';
+import { bucketsFor, INPUT_BYTES_PER_BUCKET } from '../../src/job/queue/runQueuedJob.ts';
+import { hashBytes } from '../../src/read/hashBytes.ts';
+import { seededRandom } from '../support/random.ts';
 
 function idColumn(ids: (string | Uint8Array)[]) {
   const encoded = ids.map((id) => (typeof id === 'string' ? new TextEncoder().encode(id) : id));

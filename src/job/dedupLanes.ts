@@ -1,0 +1,85 @@
+// A run's deduplication in lanes: each piece's ids split into buckets where it is parsed, each lane
+// (a range of buckets) deduplicated on a thread of its own, in run order.
+import { bucketsOfLane, DedupLane } from '../metrics/DedupLane.ts';
+import { splitIds } from '../metrics/idBuckets.ts';
+import type { WorkerHandler } from '../read/workerProtocol.ts';
+import { withoutIds, type CountingFile, type ExpandedFile } from './countPartition.ts';
+
+/**
+ * An expanded piece (a file, or a split of one) whose ids are split into buckets (`splitIds`), one
+ * share of them per dedup lane: what a run's threads post, so that no id crosses this thread.
+ *
+ * @example
+ * const piece: BucketedFile = bucketFile(expandFile(parsed, cache), 64, 2);
+ */
+export interface BucketedFile extends CountingFile {
+  /** Per lane, its buckets' ids as `splitIds` wrote them, one after another. */
+  idShares: Uint8Array[];
+}
+
+/** Whether a piece came with its ids in shares. */
+export function isBucketed(file: object): file is BucketedFile {
+  return 'idShares' in file;
+}
+
+/**
+ * An expanded piece with its ids split into `buckets` and shared out among `lanes` (contiguous ranges
+ * of buckets, `bucketsOfLane`), each share a buffer of its own (to transfer to its lane's thread).
+ *
+ * @example
+ * const { idShares } = bucketFile(expanded, 64, 2); // idShares.length === 2
+ */
+export function bucketFile(file: ExpandedFile, buckets: number, lanes: number): BucketedFile {
+  const { bytes, ranges } = splitIds([file], buckets);
+  const idShares = Array.from({ length: lanes }, (_, lane) => {
+    const [first, end] = bucketsOfLane(lane, lanes, buckets);
+    return first === end ? new Uint8Array(0) : bytes.slice(ranges[2 * first]!, ranges[2 * (end - 1) + 1]!);
+  });
+  return { ...withoutIds(file), idShares };
+}
+
+/**
+ * What a lane is asked: the shares of one partition's pieces, in order, for lane `lane`; its options
+ * (`lookback`, `reserve`: ids to make room for) count only when it starts.
+ */
+export interface DedupRequest {
+  lane: number;
+  shares: Uint8Array[];
+  hour: number;
+  lookback?: number;
+  reserve?: number;
+}
+
+/** Per piece, the rows the lane found losing; and the milliseconds it took. */
+export interface DedupResult {
+  losers: Int32Array[];
+  milliseconds: number;
+}
+
+/**
+ * A run's dedup lanes on one thread, by lane number: made at a lane's first request, kept for the
+ * thread's life (a run's pool owns its threads, so a lane lives exactly as long as its run).
+ *
+ * @example
+ * const lanes = new LaneTable();
+ * const { losers } = lanes.take({ lane: 0, shares, hour });
+ */
+export class LaneTable {
+  private readonly lanes = new Map<number, DedupLane>();
+
+  take({ lane, shares, hour, lookback, reserve }: DedupRequest): DedupResult {
+    const started = performance.now();
+    let set = this.lanes.get(lane);
+    if (!set) this.lanes.set(lane, (set = new DedupLane({ lookback, reserve })));
+    return { losers: set.take(shares, hour), milliseconds: performance.now() - started };
+  }
+}
+
+/** The lanes of the thread this module runs on (a run's worker thread). */
+const threadLanes = new LaneTable();
+
+/** {@link LaneTable.take} as a worker thread's request handler. */
+export const dedupHandler: WorkerHandler = async (request) => {
+  const result = threadLanes.take(request as unknown as DedupRequest);
+  return { result, transfer: result.losers.map((losers) => losers.buffer as ArrayBuffer) };
+};

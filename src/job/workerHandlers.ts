@@ -1,0 +1,45 @@
+// What a run's worker thread answers: parse (and judge tokens, and split ids into lane shares when
+// asked), deduplicate a lane, count a partition.
+import type { TokenFacts } from '../expand/parseToken.ts';
+import { marksOf } from '../metrics/DedupLane.ts';
+import type { ParsedFile } from '../read/ParsedFile.ts';
+import { parseHandler, type WorkerHandler } from '../read/workerProtocol.ts';
+import { countingBuffers, countPartition, expandFile, type CountingFile, type ExpandedFile } from './countPartition.ts';
+import { bucketFile, dedupHandler } from './dedupLanes.ts';
+
+/** Token facts a worker thread keeps between the files it expands. */
+const workerTokenCache = new Map<string, TokenFacts>();
+
+/**
+ * Parsing, then `expandFile`, as a worker thread's request handler; with `idBuckets` and `idLanes` in
+ * the request, the ids come split into one share per lane (`bucketFile`), not as columns.
+ */
+export const parseAndExpandHandler: WorkerHandler = async (request) => {
+  const expanded = expandFile((await parseHandler({ ...request, judgeTokens: true })).result as ParsedFile, workerTokenCache);
+  const { idBuckets, idLanes } = request as { idBuckets?: number; idLanes?: number };
+  if (idBuckets !== undefined && idLanes !== undefined) {
+    const bucketed = bucketFile(expanded, idBuckets, idLanes);
+    return { result: bucketed, transfer: [...countingBuffers(bucketed), ...bucketed.idShares.map((share) => share.buffer as ArrayBuffer)] };
+  }
+  return { result: expanded, transfer: expandedBuffers(expanded) };
+};
+parseAndExpandHandler.concurrent = parseHandler.concurrent;
+
+/** The buffers of an expanded file, to transfer to the thread that deduplicates. */
+function expandedBuffers(file: ExpandedFile): ArrayBuffer[] {
+  return [...countingBuffers(file), ...[file.idBytes, file.idOffsets, file.idHashes].map((array) => array.buffer as ArrayBuffer)];
+}
+
+/**
+ * `countPartition` as a worker thread's request handler: the rows left out are marked in `duplicates`,
+ * or given as `losers`, per lane and piece (what the dedup lanes found).
+ */
+export const countHandler: WorkerHandler = async (request) => {
+  const { datehour, files, duplicates, losers } = request as unknown as { datehour: string; files: CountingFile[]; duplicates?: Uint8Array; losers?: Int32Array[][] };
+  const marks = duplicates ?? marksOf(files.map((file) => file.rows), losers!);
+  const result = countPartition(datehour, files, marks);
+  const { domainCodes, countryCodes, n, users } = result.counts;
+  return { result, transfer: [domainCodes, countryCodes, n, users].map((array) => array.buffer as ArrayBuffer) };
+};
+
+export { dedupHandler };

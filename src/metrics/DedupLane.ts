@@ -1,0 +1,91 @@
+import { ConsentMetricsError } from '../errors.ts';
+import { decodeIdBucket } from './idBuckets.ts';
+import { IdSet } from './IdSet.ts';
+
+/**
+ * Buckets a run's ids are hashed into, by default, for an in-process run: its threads share them out
+ * (thread t of T takes a range of about 64/T), so up to 8 threads differ by at most one bucket in 8.
+ */
+export const DEDUP_BUCKETS = 64;
+
+/**
+ * The buckets `[first, end)` lane `lane` of `lanes` takes of `buckets`: contiguous, so a piece's ids
+ * for a lane are one range of its ids file.
+ *
+ * @example
+ * bucketsOfLane(1, 3, 64); // [21, 42]
+ */
+export function bucketsOfLane(lane: number, lanes: number, buckets: number): [number, number] {
+  return [Math.floor((lane * buckets) / lanes), Math.floor(((lane + 1) * buckets) / lanes)];
+}
+
+/**
+ * One lane of a run's deduplication: the ids of its buckets, from every piece of the run in run order
+ * (datehour, file key, line), in an {@link IdSet}. Copies of an id only ever meet in the id's own
+ * bucket, so lanes find a run's duplicates apart from each other, each on its own thread, and together
+ * find exactly what one set over every id finds.
+ *
+ * @example
+ * const lane = new DedupLane({ lookback: 24 });
+ * const losers = lane.take(shares, hoursSince1970('2021-01-23-10')); // per piece, its rows that lose
+ */
+export class DedupLane {
+  private readonly seen: IdSet;
+
+  constructor({ lookback, reserve = 0 }: { lookback?: number; reserve?: number } = {}) {
+    this.seen = new IdSet({ lookback });
+    if (reserve > 0) this.seen.reserve(reserve);
+  }
+
+  /**
+   * Takes one partition's pieces, in order: each piece's share of this lane's buckets, as `splitIds`
+   * wrote them one after another (an empty share for a piece with none). Returns, per piece, the rows
+   * whose id an earlier kept copy makes a duplicate (first wins, or within the lookback).
+   */
+  take(shares: readonly Uint8Array[], hour: number): Int32Array[] {
+    const seen = this.seen;
+    const losers = shares.map((share) => {
+      const rows: number[] = [];
+      for (const ids of bucketsIn(share)) {
+        const column = seen.keep(ids.bytes, ids.offsets, hour);
+        const marks = new Uint8Array(ids.rows.length);
+        if (seen.lookback === undefined) seen.addColumn(column, ids.hashes, ids.rows.length, marks, 0);
+        else seen.addColumnWithin(column, ids.hashes, ids.rows.length, marks, 0);
+        for (let at = 0; at < marks.length; at++) if (marks[at] === 1) rows.push(ids.rows[at]!);
+      }
+      return Int32Array.from(rows);
+    });
+    if (seen.lookback !== undefined) seen.forgetBefore(hour - seen.lookback);
+    return losers;
+  }
+}
+
+/** The buckets written one after another in `share` (each at a 4-byte boundary, as `splitIds` writes them). */
+function* bucketsIn(share: Uint8Array) {
+  for (let at = 0; at < share.length;) {
+    const ids = decodeIdBucket(share.subarray(at), 'a share of ids');
+    const header = new DataView(share.buffer, share.byteOffset + at, 12);
+    const end = at + 12 + ids.rows.length * 4 + header.getInt32(4, true) + header.getInt32(8, true) + ids.bytes.length;
+    if (end > share.length) throw new ConsentMetricsError('a share of ids is damaged: a bucket runs past its end');
+    yield ids;
+    at = (end + 3) & ~3;
+  }
+}
+
+/**
+ * Marks, over a partition's pieces one after another, the rows the lanes found losing: 1 = a duplicate.
+ *
+ * @example
+ * const duplicates = marksOf(pieceRows, losersByLane);
+ */
+export function marksOf(pieceRows: readonly number[], losersByLane: readonly (readonly Int32Array[])[]): Uint8Array {
+  const starts = pieceRows.reduce<number[]>((at, rows) => (at.push(at[at.length - 1]! + rows), at), [0]);
+  const marks = new Uint8Array(starts[starts.length - 1]!);
+  for (const losers of losersByLane) {
+    losers.forEach((rows, piece) => {
+      const start = starts[piece]!;
+      for (let at = 0; at < rows.length; at++) marks[start + rows[at]!] = 1;
+    });
+  }
+  return marks;
+}
