@@ -7,14 +7,18 @@ import { join } from 'node:path';
 
 export interface Measured { wall: number; cpuSeconds: number; peakRssMiB: number }
 
+/** How {@link measureNode} starts the process: a command to run it under (`taskset -c 0`). */
+export interface MeasureOptions { prefix?: string[] }
+
 const usageFolder = mkdtempSync(join(tmpdir(), 'consent-metrics-usage-'));
 let runs = 0;
 
-/** Runs `node --import ./bench/reportUsage.mjs ...args`; throws with its stderr when it fails. */
-export async function measureNode(args: string[]): Promise<Measured> {
+/** Runs `node --import ./bench/reportUsage.mjs ...args` (under `prefix`); throws with its stderr when it fails. */
+export async function measureNode(args: string[], { prefix = [] }: MeasureOptions = {}): Promise<Measured & { stderr: string }> {
   const usageFile = join(usageFolder, `${++runs}.json`);
   const started = performance.now();
-  const child = spawn(process.execPath, ['--import', './bench/reportUsage.mjs', ...args], {
+  const [program, ...prefixArgs] = [...prefix, process.execPath];
+  const child = spawn(program!, [...prefixArgs, '--import', './bench/reportUsage.mjs', ...args], {
     stdio: ['ignore', 'ignore', 'pipe'],
     env: { ...process.env, BENCH_USAGE_FILE: usageFile, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
   });
@@ -23,7 +27,7 @@ export async function measureNode(args: string[]): Promise<Measured> {
   const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
   const wall = (performance.now() - started) / 1000;
   if (code !== 0) throw new Error(`node ${args.join(' ')} failed (${code}): ${stderr}`);
-  return { wall, ...JSON.parse(readFileSync(usageFile, 'utf8')) };
+  return { wall, ...JSON.parse(readFileSync(usageFile, 'utf8')), stderr };
 }
 
 export const median = (numbers: number[]) => [...numbers].sort((a, b) => a - b)[Math.floor(numbers.length / 2)]!;

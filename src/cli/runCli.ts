@@ -41,8 +41,8 @@ Options:
                             connection beside the stalled one, an upload sent again (default 2)
   --queue redis://HOST:PORT run as tasks on 'consent-metrics worker' processes sharing this Redis (BullMQ)
   --work LOCATION           with --queue: a folder or s3:// prefix every worker reaches, emptied at the end
-  --buckets N               with --queue: id buckets, each one dedup task's share of the ids
-                            (default: one per 176 MiB of input, at least 4)
+  --buckets N               id buckets, shared out among the dedup lanes (default 64); with --queue, each one dedup
+                            task's share (default: one per 176 MiB of input, at least 4)
   --format FORMAT           stdout: table (default, the first --limit rows), csv or json (every row)
   --limit N                 rows of the table format (default 50)
   --quiet                   no report summary or progress on stderr (errors still are)
@@ -99,6 +99,7 @@ export async function runCli(argv: string[], io: Io = defaultIo): Promise<number
   const progress = createProgress(flags.quiet ? {} as ProgressStream : io.progress);
   try {
     const started = performance.now();
+    const cpuBefore = process.cpuUsage();
     const { metrics, report, written, times } = await runJob({ ...flags.job, onPartition: progress.update, onTask: progress.task }).finally(progress.done);
     const wall = performance.now() - started;
     if (flags.reportPath) {
@@ -110,7 +111,10 @@ export async function runCli(argv: string[], io: Io = defaultIo): Promise<number
       io.stderr(summarizeReport(report));
       for (const location of written) io.stderr(`wrote ${location}`);
     }
-    if (flags.profile) io.stderr(formatStageTimes(times, wall));
+    if (flags.profile) {
+      const { user, system } = process.cpuUsage(cpuBefore);
+      io.stderr(formatStageTimes(times, wall, (user + system) / 1000));
+    }
     return 0;
   } catch (error) {
     if (error instanceof ConsentMetricsError) {

@@ -53,7 +53,11 @@ export interface JobOptions extends PartitionSelection {
   queue?: string;
   /** With `queue`: a folder or `s3://` prefix every worker reaches, for the data tasks hand each other. */
   work?: string;
-  /** With `queue`: id buckets, each one dedup task's share of the run's ids. Default: one per 176 MiB of listed input, at least 4. */
+  /**
+   * Id buckets: copies of an id only meet in its bucket. In-process, shared out among the threads' dedup lanes
+   * (default 64); queued, each one dedup task's share of the run's ids (default one per 176 MiB of listed input, at
+   * least 4). Ignored with `state`, whose run deduplicates on its main thread.
+   */
   buckets?: number;
   /** With `queue`: how long Redis may be unreachable before the run fails, in milliseconds. Default: 20,000. */
   queueTimeout?: number;

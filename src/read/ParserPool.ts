@@ -121,6 +121,11 @@ export class ParserPool {
     return this.run<ParsedFile>({ ...this.parseFields, kind: 'parse', path, describe, range }, [], `cannot read ${describe}`);
   }
 
+  /** Parses local files (or splits of them) one after another on one thread, in one request: a unit of small files. */
+  parseGroup(items: readonly { path: string; describe: string; range?: ByteRange }[]): Promise<ParsedFile[]> {
+    return this.run<ParsedFile[]>({ ...this.parseFields, kind: 'parse', group: items }, [], `cannot read ${items[0]?.describe}`);
+  }
+
   /**
    * Parses an S3 object the worker fetches itself; `retries` are those the worker's client made since
    * its last answer (add them to the run's).

@@ -9,7 +9,7 @@ import type { Source } from '../source/Source.ts';
 import type { ParsedFile } from './ParsedFile.ts';
 import { ParserPool } from './ParserPool.ts';
 import { parseLocalFileHere } from './parseLocalFile.ts';
-import { DEFAULT_SPLIT_BYTES, shiftLines, splitsOf, validateSplitBytes, type FileSplit } from './planSplits.ts';
+import { DEFAULT_SPLIT_BYTES, shiftLines, splitsOf, unitsOf, validateSplitBytes, type FileSplit } from './planSplits.ts';
 import { parseStream } from './pushInBlocks.ts';
 
 export const DEFAULT_CONCURRENCY = 8;
@@ -162,6 +162,13 @@ export async function* readPartitionFiles(
   const parsers = !threadsCanRead(source) ? null : pool ?? (threads > 0 ? new ParserPool(threads) : null);
   if (parsers) times.besideMainThread.add('parse');
   const concurrency = filesAtOnce ?? (parsers && !source.localPath ? Math.max(DEFAULT_CONCURRENCY, parsers.remoteCapacity) : DEFAULT_CONCURRENCY);
+  const parseUnit = async (unit: FileSplit[]): Promise<ParsedFile[]> => {
+    if (unit.length === 1) return [await parse(unit[0]!)];
+    if (parsers) return parsers.parseGroup(unit.map(({ key, range }) => ({ path: source.localPath!(key), describe: source.describe(key), range })));
+    const parsed: ParsedFile[] = [];
+    for (const split of unit) parsed.push(await parse(split));
+    return parsed;
+  };
   const parse = async ({ key, range }: FileSplit): Promise<ParsedFile> => {
     if (!parsers) {
       return source.localPath ? parseLocalFileHere(source.localPath(key), source.describe(key), { judgeTokens }, range)
@@ -178,14 +185,17 @@ export async function* readPartitionFiles(
     // its size, and partitions hold objects of similar sizes).
     const backpressure = source.localPath ? concurrency : concurrency * REMOTE_READ_AHEAD;
     const splits = listed.map(({ keys }) => splitsOf(source, keys, splitBytes));
-    const iterator = pMapIterable(splits.flat(), parse, { concurrency, backpressure })[Symbol.asyncIterator]();
+    const units = splits.map((partitionSplits) => unitsOf(source, partitionSplits, splitBytes));
+    const iterator = pMapIterable(units.flat(), parseUnit, { concurrency, backpressure })[Symbol.asyncIterator]();
+    let waiting: ParsedFile[] = []; // the rest of the unit last taken
     for (const [index, { partition, keys }] of listed.entries()) {
       const tally = new Tally(strict);
       const parsed: ParsedFile[] = [];
       // Exactly this partition's splits: it is yielded before a later split's failure is awaited.
       let linesBefore = 0; // in the file, before this split
       for (const [at, split] of splits[index]!.entries()) {
-        const next = (await iterator.next()).value!;
+        if (waiting.length === 0) waiting = (await iterator.next()).value!;
+        const next = waiting.shift()!;
         if (at > 0 && splits[index]![at - 1]!.key === split.key) shift(next, linesBefore);
         else linesBefore = 0;
         linesBefore += next.lineCount;

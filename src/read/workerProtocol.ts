@@ -53,6 +53,34 @@ export const parseHandler: WorkerHandler = async (request) => {
 parseHandler.concurrent = (request) => request.remote !== undefined;
 
 /**
+ * `handler` for a request that may carry a `group` of requests' own fields (`ParserPool.parseGroup`):
+ * each handled in turn, their results as an array; an item's failure names the item (its `describe`).
+ *
+ * @example
+ * serveRequests({ parse: eachInGroup(parseHandler) });
+ */
+export function eachInGroup(handler: WorkerHandler): WorkerHandler {
+  const grouped: WorkerHandler = async (request) => {
+    const group = request.group as Record<string, unknown>[] | undefined;
+    if (!group) return handler(request);
+    const results: unknown[] = [];
+    const transfer: ArrayBuffer[] = [];
+    for (const item of group) {
+      const answer = await handler({ ...request, group: undefined, ...item }).catch((error: unknown) => {
+        if (error instanceof ConsentMetricsError) throw error;
+        const { code, message } = error as NodeJS.ErrnoException;
+        throw new ConsentMetricsError(`cannot read ${item.describe}: ${code ?? message}`); // the item's own name, not the group's first
+      });
+      results.push(answer.result);
+      transfer.push(...answer.transfer);
+    }
+    return { result: results, transfer };
+  };
+  grouped.concurrent = handler.concurrent;
+  return grouped;
+}
+
+/**
  * Answers the parent's requests with `handlers`, one at a time and in the order they came (the pool
  * sends the next request before this one is answered), but for those a handler runs `concurrent`ly.
  * Replies carry their request's id. Errors carry the Node code (`ENOENT`...) when there is one.

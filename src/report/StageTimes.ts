@@ -58,12 +58,14 @@ export class StageTimes {
 }
 
 /**
- * The stage times as an aligned table for a terminal: seconds and share of the wall time.
+ * The stage times as an aligned table for a terminal: seconds and share of the wall time; with the
+ * process's CPU time over the run, the main thread's busy time (its stages: the wall but `waiting`)
+ * as a share of it.
  *
  * @example
- * console.error(formatStageTimes(result.profile!, wallMilliseconds));
+ * console.error(formatStageTimes(result.profile!, wallMilliseconds, cpuMilliseconds));
  */
-export function formatStageTimes(times: StageTimes, wallMilliseconds: number): string {
+export function formatStageTimes(times: StageTimes, wallMilliseconds: number, cpuMilliseconds?: number): string {
   const rows = STAGES.map((stage) => {
     const ms = times.milliseconds[stage];
     const share = times.besideMainThread.has(stage) ? 'on worker threads'
@@ -71,5 +73,8 @@ export function formatStageTimes(times: StageTimes, wallMilliseconds: number): s
     return `  ${stage.padEnd(12)}${(ms / 1000).toFixed(3).padStart(8)} s  ${share}`;
   });
   const tasks = Object.keys(times.tasks).length > 0 ? [formatTaskUsage(times.tasks)] : [];
-  return [`profile (wall ${(wallMilliseconds / 1000).toFixed(3)} s):`, ...rows, ...tasks].join('\n');
+  const mainThread = STAGES.filter((stage) => stage !== 'waiting' && stage !== 'parse' && !times.besideMainThread.has(stage))
+    .reduce((sum, stage) => sum + times.milliseconds[stage], 0);
+  const cpu = cpuMilliseconds === undefined ? [] : [`  main thread busy ${(mainThread / 1000).toFixed(3)} s: ${((100 * mainThread) / cpuMilliseconds).toFixed(1)}% of the run's ${(cpuMilliseconds / 1000).toFixed(3)} s of CPU`];
+  return [`profile (wall ${(wallMilliseconds / 1000).toFixed(3)} s):`, ...rows, ...cpu, ...tasks].join('\n');
 }

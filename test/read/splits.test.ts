@@ -131,5 +131,38 @@ test('a job over split files: the rows and the report of one stream, invalid tok
   assert.ok(whole.report.invalid_tokens > 0 && whole.report.duplicates > 0);
 });
 
+test('small files are read in units of several, large ones alone: rows and report of one stream; a failure names its own file', async () => {
+  const files: Record<string, string> = {};
+  const lines: string[] = [];
+  for (let file = 0; file < 40; file++) {
+    const own = Array.from({ length: 1 + (file % 5) }, (_, i) => JSON.stringify({ id: `e${(file * 7 + i) % 90}`, type: 'pageview', user: { id: `u${i}` } }));
+    if (file === 13) own.push('{"id":');
+    files[`part-${String(file).padStart(3, '0')}.json`] = own.join('\n');
+    lines.push(...own);
+  }
+  files['part-500.json'] = lines.join('\n'); // larger than the small files' bound at these split sizes
+  const root = await partitionOf(files);
+  const source = await localSource(root);
+  const keys = await source.listFiles('datehour=2021-01-23-10');
+  const { unitsOf } = await import('../../src/read/planSplits.ts');
+  const units = unitsOf(source, splitsOf(source, keys, 8000), 8000);
+  assert.ok(units.length < keys.length / 3 && units.some((unit) => unit.length > 1), `${units.length} units`);
+  assert.equal(units.at(-1)!.map((split) => split.key), [keys.at(-1)]);
+  assert.equal(units.flat().map((split) => split.key), keys, 'every file once, in key order');
+  const [whole] = await readAll(root, { workers: 0 });
+  for (const [splitBytes, workers] of [[8000, 2], [8000, 0], [1 << 20, 1]] as const) {
+    const [read] = await readAll(root, { splitBytes, workers });
+    assert.equal(rowsOfSplits(read!.parsed), rowsOfSplits(whole!.parsed), `units of ${splitBytes}, ${workers} threads`);
+    assert.equal(read!.tally.examples, whole!.tally.examples);
+    assert.equal(read!.parsed.map((file) => file.file), whole!.parsed.map((file) => file.file));
+  }
+  // A small file that cannot be read, inside a unit of others: gzip's magic bytes, then garbage.
+  writeFileSync(join(root, 'datehour=2021-01-23-10', 'part-007x.json'), Uint8Array.of(0x1f, 0x8b, 8, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9));
+  for (const workers of [1, 0]) {
+    const failure = await readAll(root, { splitBytes: 8000, workers }).then(() => 'no failure', (error: Error) => error.message);
+    assert.match(failure, /^cannot read .*part-007x\.json: Z_DATA_ERROR$/, `${workers} threads`);
+  }
+});
+
 test.after(() => rm(scratch, { recursive: true, force: true }));
 test.run();

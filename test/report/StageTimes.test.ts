@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { runJob, STAGES, StageTimes } from '../../src/index.ts';
+import { formatStageTimes, runJob, STAGES, StageTimes } from '../../src/index.ts';
 import { FIXTURES } from '../support/fixtures.ts';
 
 test('measure and wait add each piece of work to its stage', async () => {
@@ -22,9 +22,17 @@ test('a run accounts for its wall time: main-thread stages and waiting add up to
   const mainThread = STAGES.filter((stage) => !times.besideMainThread.has(stage) && stage !== 'parse').reduce((sum, stage) => sum + times.milliseconds[stage], 0);
   assert.ok(STAGES.every((stage) => times.milliseconds[stage] >= 0));
   assert.ok(mainThread <= wall + 1, `${mainThread} ms of stages in ${wall} ms`);
-  assert.equal([...times.besideMainThread].sort(), ['count', 'expand', 'parse'], 'local files: parsed and counted on worker threads');
+  assert.equal([...times.besideMainThread].sort(), ['count', 'dedup', 'expand', 'parse'], 'local files: parsed, deduplicated and counted on worker threads');
   assert.ok(times.milliseconds.parse > 0 && times.milliseconds.count > 0 && times.milliseconds.dedup > 0, 'parsing, dedup and counting were timed');
   assert.is(report.events, 57);
+});
+
+test('the profile gives the main thread\'s busy time, its stages but waiting and those beside it, as a share of the CPU', () => {
+  const times = new StageTimes();
+  Object.assign(times.milliseconds, { list: 100, metrics: 200, write: 100, waiting: 5000, dedup: 900, parse: 700 });
+  times.besideMainThread.add('dedup').add('parse');
+  assert.match(formatStageTimes(times, 5400, 8000), /main thread busy 0\.400 s: 5\.0% of the run's 8\.000 s of CPU/);
+  assert.not.match(formatStageTimes(times, 5400), /main thread busy/);
 });
 
 test.run();
