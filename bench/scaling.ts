@@ -1,6 +1,10 @@
 // Scaling: the same partition size, 10x the partitions (so 10x the events). Time should grow ~10x and
 // peak memory only by the dedup set (ids seen), since partitions are processed one at a time.
 //   npm run bench:scale -- [--events 200000] [--runs 3]
+// With --hour N: one hour of N events instead (63 files of ~307 MB at 50M), read in splits and counted in
+// shards; prints the run's wall, CPU and peak RSS; with --duckdb, DuckDB's right after it, and whether the
+// outputs are equal (DuckDB's exact plan needs ~21 GB at 50M).
+//   npm run bench:scale -- --hour 50000000 [--runs 1] [--duckdb]
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -8,9 +12,41 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { measureNode, medians, type Measured } from './measureProcess.ts';
 
-const { values } = parseArgs({ options: { events: { type: 'string', default: '200000' }, runs: { type: 'string', default: '3' } } });
+const { values } = parseArgs({ options: { events: { type: 'string', default: '200000' }, runs: { type: 'string', default: '3' }, hour: { type: 'string' }, duckdb: { type: 'boolean', default: false } } });
 const small = Number(values.events);
 const scratch = mkdtempSync(join(tmpdir(), 'consent-metrics-scale-'));
+if (values.hour !== undefined) {
+  await oneHour(Number(values.hour));
+  process.exit(0);
+}
+
+/** One hour of `events` events, generated once (~800k events a file), run `--runs` times. */
+async function oneHour(events: number): Promise<void> {
+  const data = `bench/data/hour-${events}`;
+  const files = Math.max(1, Math.ceil(events / 800_000));
+  if (!existsSync(data)) {
+    execFileSync(process.execPath, ['--import', 'tsx', 'bench/generate.ts', '--events', String(events), '--hours', '1', '--files', String(files), '--seed', '11', '--out', data], { stdio: 'inherit' });
+  }
+  const out = join(scratch, 'hour.parquet');
+  const duckOut = join(scratch, 'hour-duckdb.parquet');
+  console.log('| engine | events | files | wall | CPU | peak RSS |\n|---|---|---|---|---|---|');
+  const row = (engine: string, { wall, cpuSeconds, peakRssMiB }: Measured) =>
+    console.log(`| ${engine} | ${events.toLocaleString('en')} | ${files} | ${wall.toFixed(1)} s | ${cpuSeconds.toFixed(1)} s | ${peakRssMiB.toFixed(0)} MiB |`);
+  for (let run = 0; run < Number(values.runs); run++) {
+    row('consent-metrics', await measureNode(['bin/consent-metrics.mjs', data, '--limit', '0', '--out', out]));
+    if (values.duckdb) row('DuckDB', await measureNode(['bench/duckdbJob.mjs', data, duckOut, '2']));
+  }
+  if (values.duckdb) {
+    const { DuckDBInstance } = await import('@duckdb/node-api');
+    const db = await (await DuckDBInstance.create(':memory:')).connect();
+    const read = async (file: string) => (await db.runAndReadAll(`SELECT * FROM read_parquet('${file}') ORDER BY datehour, domain NULLS FIRST, country NULLS FIRST`)).getRows();
+    const [a, b] = [await read(out), await read(duckOut)];
+    const same = a.length === b.length && a.every((values, i) => values.every((value, j) =>
+      typeof value === 'number' ? Math.abs(value - (b[i]![j] as number)) < 1e-9 : String(value) === String(b[i]![j])));
+    console.log(same ? `outputs equal: ${a.length} rows` : `OUTPUTS DIFFER (${a.length} vs ${b.length} rows)`);
+  }
+  rmSync(scratch, { recursive: true, force: true });
+}
 const sets = [
   { events: small, hours: 24 },
   { events: small * 10, hours: 240 },

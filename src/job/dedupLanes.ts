@@ -15,6 +15,8 @@ import { withoutIds, type CountingFile, type ExpandedFile } from './countPartiti
 export interface BucketedFile extends CountingFile {
   /** Per lane, its buckets' ids as `splitIds` wrote them, one after another. */
   idShares: Uint8Array[];
+  /** Milliseconds the split into buckets and shares took, on the thread that did it (`--profile`'s dedup). */
+  bucketMilliseconds: number;
 }
 
 /** Whether a piece came with its ids in shares. */
@@ -30,12 +32,13 @@ export function isBucketed(file: object): file is BucketedFile {
  * const { idShares } = bucketFile(expanded, 64, 2); // idShares.length === 2
  */
 export function bucketFile(file: ExpandedFile, buckets: number, lanes: number): BucketedFile {
+  const started = performance.now();
   const { bytes, ranges } = splitIds([file], buckets);
   const idShares = Array.from({ length: lanes }, (_, lane) => {
     const [first, end] = bucketsOfLane(lane, lanes, buckets);
     return first === end ? new Uint8Array(0) : bytes.slice(ranges[2 * first]!, ranges[2 * (end - 1) + 1]!);
   });
-  return { ...withoutIds(file), idShares };
+  return { ...withoutIds(file), idShares, bucketMilliseconds: performance.now() - started };
 }
 
 /**

@@ -108,7 +108,7 @@ async function runHere({
   outputModule.catch(() => {}); // awaited below; a failure must not count as unhandled before that
   if (target) void outputModule.then(({ warmUpParquet }) => warmUpParquet(compression)).catch(() => {}); // the real write fails loudly if this would
   // Partitions being counted, oldest first: they are taken in datehour order (tallies, strict mode).
-  const counting: { read: PartitionFiles; expanded: CountingFile[]; rows: number; counted: Promise<PartitionCounts & { dedupMilliseconds: number }> }[] = [];
+  const counting: { read: PartitionFiles; expanded: (CountingFile & { bucketMilliseconds: number })[]; rows: number; counted: Promise<PartitionCounts & { dedupMilliseconds: number }> }[] = [];
   let reserve: number | undefined; // ids each lane makes room for, from the first partition with events
   const takeOldest = async () => {
     const { read, expanded, rows, counted } = counting.shift()!;
@@ -117,6 +117,7 @@ async function runHere({
     for (const file of expanded) {
       tally.merge(file.tokens);
       times.milliseconds.expand += file.expandMilliseconds;
+      times.milliseconds.dedup += file.bucketMilliseconds;
     }
     for (const stage of COUNT_STAGES) times.milliseconds[stage] += milliseconds[stage];
     times.milliseconds.dedup += dedupMilliseconds;
