@@ -39,10 +39,10 @@ for (const golden of goldenCases()) {
 }
 
 // Every case again with its files read in splits of 16 bytes (most lines a split of their own, many
-// splits empty): the same rows and report.
+// splits empty), deduplicated in 3 lanes of 5 buckets on 2 threads: the same rows and report.
 for (const golden of goldenCases()) {
-  test(`${golden.name}, in splits of 16 bytes: the same rows and report`, async () => {
-    const { metrics, report } = await runJob({ root: golden.root, ...golden.options, splitBytes: 16 });
+  test(`${golden.name}, in splits of 16 bytes, 3 dedup lanes: the same rows and report`, async () => {
+    const { metrics, report } = await runJob({ root: golden.root, ...golden.options, splitBytes: 16, workers: 2, dedupLanes: 3, buckets: 5 });
     const rows = metrics.objects().map((row) => METRIC_COLUMNS.map((name) => (row as Record<string, unknown>)[name]));
     assert.is(rowsDiffer(rows, golden.rows), null);
     const { lines, duplicates, rejected, invalid_tokens } = golden.report;

@@ -59,6 +59,11 @@ export interface JobOptions extends PartitionSelection {
    * least 4). Ignored with `state`, whose run deduplicates on its main thread.
    */
   buckets?: number;
+  /**
+   * In-process: dedup lanes, each a range of buckets deduplicated on one worker thread. Default: one per
+   * 4 threads (1 on a machine of up to 4 cores).
+   */
+  dedupLanes?: number;
   /** With `queue`: how long Redis may be unreachable before the run fails, in milliseconds. Default: 20,000. */
   queueTimeout?: number;
   /** With `queue`: called as tasks finish, e.g. for progress. */

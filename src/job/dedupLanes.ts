@@ -1,6 +1,6 @@
 // A run's deduplication in lanes: each piece's ids split into buckets where it is parsed, each lane
 // (a range of buckets) deduplicated on a thread of its own, in run order.
-import { bucketsOfLane, DedupLane } from '../metrics/DedupLane.ts';
+import { bucketsOfLane, DedupLane, type IdShare } from '../metrics/DedupLane.ts';
 import { splitIds } from '../metrics/idBuckets.ts';
 import type { WorkerHandler } from '../read/workerProtocol.ts';
 import { withoutIds, type CountingFile, type ExpandedFile } from './countPartition.ts';
@@ -13,8 +13,8 @@ import { withoutIds, type CountingFile, type ExpandedFile } from './countPartiti
  * const piece: BucketedFile = bucketFile(expandFile(parsed, cache), 64, 2);
  */
 export interface BucketedFile extends CountingFile {
-  /** Per lane, its buckets' ids as `splitIds` wrote them, one after another. */
-  idShares: Uint8Array[];
+  /** Per lane, its share of the ids (`IdShare`). */
+  idShares: IdShare[];
   /** Milliseconds the split into buckets and shares took, on the thread that did it (`--profile`'s dedup). */
   bucketMilliseconds: number;
 }
@@ -26,13 +26,18 @@ export function isBucketed(file: object): file is BucketedFile {
 
 /**
  * An expanded piece with its ids split into `buckets` and shared out among `lanes` (contiguous ranges
- * of buckets, `bucketsOfLane`), each share a buffer of its own (to transfer to its lane's thread).
+ * of buckets, `bucketsOfLane`), each share a buffer of its own (to transfer to its lane's thread); a
+ * single lane takes the id columns as they are.
  *
  * @example
  * const { idShares } = bucketFile(expanded, 64, 2); // idShares.length === 2
  */
 export function bucketFile(file: ExpandedFile, buckets: number, lanes: number): BucketedFile {
   const started = performance.now();
+  if (lanes === 1) {
+    const { rows, idBytes, idOffsets, idHashes } = file;
+    return { ...withoutIds(file), idShares: [{ rows, idBytes, idOffsets, idHashes }], bucketMilliseconds: performance.now() - started };
+  }
   const { bytes, ranges } = splitIds([file], buckets);
   const idShares = Array.from({ length: lanes }, (_, lane) => {
     const [first, end] = bucketsOfLane(lane, lanes, buckets);
@@ -47,7 +52,7 @@ export function bucketFile(file: ExpandedFile, buckets: number, lanes: number): 
  */
 export interface DedupRequest {
   lane: number;
-  shares: Uint8Array[];
+  shares: IdShare[];
   hour: number;
   lookback?: number;
   reserve?: number;

@@ -5,7 +5,7 @@ import { COUNT_STAGES, countingBuffers, countPartition, expandFile, shiftExpande
 import { bucketFile, isBucketed, LaneTable, type BucketedFile, type DedupRequest, type DedupResult } from './dedupLanes.ts';
 import type { TokenFacts } from '../expand/parseToken.ts';
 import type { GroupCounts } from '../metrics/countRows.ts';
-import { DEDUP_BUCKETS, marksOf } from '../metrics/DedupLane.ts';
+import { DEDUP_BUCKETS, marksOf, shareBuffers } from '../metrics/DedupLane.ts';
 import { hoursSince1970 } from '../partitions/parseDatehour.ts';
 import { selectPartitions } from '../partitions/selectPartitions.ts';
 import type { ParsedFile } from '../read/ParsedFile.ts';
@@ -64,9 +64,11 @@ async function runHere({
   s3 = {},
   splitBytes,
   buckets = DEDUP_BUCKETS,
+  dedupLanes,
   ...selection
 }: JobOptions): Promise<JobResult> {
   if (!Number.isInteger(buckets) || buckets < 1) throw new ConsentMetricsError(`buckets must be a whole number from 1, got ${JSON.stringify(buckets)}`);
+  if (dedupLanes !== undefined && (!Number.isInteger(dedupLanes) || dedupLanes < 1)) throw new ConsentMetricsError(`dedupLanes must be a whole number from 1, got ${JSON.stringify(dedupLanes)}`);
   // One client for input and output, made only when either is on S3.
   const usesS3 = isS3Url(root) || (out !== undefined && isS3Url(out));
   const s3Settings: S3Options = usesS3 && !s3.client ? { ...s3, client: (await import('../s3/createS3Client.ts')).createS3Client(s3) } : s3;
@@ -82,12 +84,15 @@ async function runHere({
   const tokenCache = new Map<string, TokenFacts>(); // when counting on this thread
   // Local files and S3 objects: worker threads read, parse, deduplicate and count them. Each thread
   // splits the ids it parses into buckets, one share per lane; lane l deduplicates its buckets on
-  // thread l % threads, in run order. Lanes are as many as the threads the pool may have, fixed
-  // before the first parse.
-  const lanes = threadsCanRead(source) && workers !== 0 ? (workers ?? defaultWorkers()) : 1;
-  const pool = parserPoolFor(source, workers, jobWorkerEntry(), { idBuckets: buckets, idLanes: lanes });
-  const laneHere = pool ? null : new LaneTable(); // no threads: the same lanes, on this thread
-  if (pool) for (const stage of ['expand', 'dedup', ...COUNT_STAGES] as const) times.besideMainThread.add(stage);
+  // thread l % threads, in run order. Lanes are fixed before the first parse: one per
+  // THREADS_PER_LANE threads the pool may have.
+  const threads = threadsCanRead(source) && workers !== 0 ? (workers ?? defaultWorkers()) : 0;
+  const lanes = dedupLanes ?? Math.ceil(threads / THREADS_PER_LANE);
+  // Up to MAIN_THREAD_LANE_THREADS threads, the one lane runs here, beside them: the main thread is idle otherwise.
+  const laneHere = threads === 0 || (dedupLanes === undefined && threads <= MAIN_THREAD_LANE_THREADS) ? new LaneTable() : null;
+  const laneCount = laneHere ? 1 : lanes;
+  const pool = parserPoolFor(source, workers, jobWorkerEntry(), { idBuckets: buckets, idLanes: laneCount });
+  if (pool) for (const stage of ['expand', ...(laneHere ? [] : ['dedup'] as const), ...COUNT_STAGES] as const) times.besideMainThread.add(stage);
   // The metrics as Arrow in the output schema (typed arrays, not JS arrays of values), made for a batch
   // of partitions at a time from their counts.
   const metricsBatches: Table[] = [];
@@ -136,17 +141,17 @@ async function runHere({
       if (step.done) break;
       const read = step.value;
       // Pieces parsed by the job's worker threads come expanded, their ids in lane shares; pieces parsed on this thread are made so here.
-      const pieces = read.parsed.map((file: ParsedFile | BucketedFile) => (isBucketed(file) ? file : bucketFile(expandFile(file as ParsedFile, tokenCache), buckets, lanes)));
+      const pieces = read.parsed.map((file: ParsedFile | BucketedFile) => (isBucketed(file) ? file : bucketFile(expandFile(file as ParsedFile, tokenCache), buckets, laneCount)));
       const rows = pieces.reduce((sum, piece) => sum + piece.rows, 0);
-      if (reserve === undefined && rows > 0) reserve = Math.ceil(expectedIds(read, pieces, partitions.length) / lanes); // sized once
+      if (reserve === undefined && rows > 0) reserve = Math.ceil(expectedIds(read, pieces, partitions.length) / laneCount); // sized once
       const hour = hoursSince1970(read.partition.datehour);
       const { datehour } = read.partition;
       const countingFiles = pieces.map(({ idShares: _, ...counting }) => counting);
-      const deduplicated = Array.from({ length: lanes }, (_, lane) => {
+      const deduplicated = Array.from({ length: laneCount }, (_, lane) => {
         const request: DedupRequest = { lane, shares: pieces.map((piece) => piece.idShares[lane]!), hour, lookback, reserve };
-        return pool
-          ? pool.runOn<DedupResult>(lane % pool.size, { kind: 'dedup', ...request }, request.shares.map((share) => share.buffer as ArrayBuffer), `cannot deduplicate ${datehour}`)
-          : Promise.resolve(laneHere!.take(request));
+        return laneHere
+          ? Promise.resolve(laneHere.take(request))
+          : pool!.runOn<DedupResult>(lane % pool!.size, { kind: 'dedup', ...request }, request.shares.flatMap(shareBuffers), `cannot deduplicate ${datehour}`);
       });
       const counted = Promise.all(deduplicated).then(async (results) => {
         const losers = results.map((result) => result.losers);
@@ -179,6 +184,19 @@ async function runHere({
   const metrics = times.measure('result', () => resultTable(output));
   return { metrics, report, written, times };
 }
+
+/**
+ * Worker threads per dedup lane, by default. A lane's work is ~15% of an event's (its ids, against the
+ * parse and count), so one lane keeps up with four threads' parsing; a second lane costs the split into
+ * buckets (~0.2 s of CPU at 2M events, ~6% of the run) that one lane, taking every bucket, skips.
+ */
+const THREADS_PER_LANE = 4;
+
+/**
+ * Worker threads up to which the one lane runs on the main thread, by default: on two cores the lane
+ * on a thread cost the run ~6-18% (its thread parses less, and the main thread idles), paired against it.
+ */
+const MAIN_THREAD_LANE_THREADS = 2;
 
 /**
  * The ids a run can expect, from its first partition: that partition's events per listed byte times

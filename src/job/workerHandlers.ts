@@ -1,7 +1,7 @@
 // What a run's worker thread answers: parse (and judge tokens, and split ids into lane shares when
 // asked), deduplicate a lane, count a partition.
 import type { TokenFacts } from '../expand/parseToken.ts';
-import { marksOf } from '../metrics/DedupLane.ts';
+import { marksOf, shareBuffers } from '../metrics/DedupLane.ts';
 import type { ParsedFile } from '../read/ParsedFile.ts';
 import { parseHandler, type WorkerHandler } from '../read/workerProtocol.ts';
 import { countingBuffers, countPartition, expandFile, type CountingFile, type ExpandedFile } from './countPartition.ts';
@@ -19,7 +19,7 @@ export const parseAndExpandHandler: WorkerHandler = async (request) => {
   const { idBuckets, idLanes } = request as { idBuckets?: number; idLanes?: number };
   if (idBuckets !== undefined && idLanes !== undefined) {
     const bucketed = bucketFile(expanded, idBuckets, idLanes);
-    return { result: bucketed, transfer: [...countingBuffers(bucketed), ...bucketed.idShares.map((share) => share.buffer as ArrayBuffer)] };
+    return { result: bucketed, transfer: [...countingBuffers(bucketed), ...bucketed.idShares.flatMap(shareBuffers)] };
   }
   return { result: expanded, transfer: expandedBuffers(expanded) };
 };

@@ -1,5 +1,5 @@
 import { ConsentMetricsError } from '../errors.ts';
-import { decodeIdBucket } from './idBuckets.ts';
+import { decodeIdBucket, type IdFile } from './idBuckets.ts';
 import { IdSet } from './IdSet.ts';
 
 /**
@@ -20,6 +20,16 @@ export function bucketsOfLane(lane: number, lanes: number, buckets: number): [nu
 }
 
 /**
+ * A piece's ids for one lane: its buckets as `splitIds` wrote them, one after another; or, for the only
+ * lane of a run (which takes every bucket), the piece's id columns as parsed, with no split to make or
+ * decode.
+ *
+ * @example
+ * const share: IdShare = { rows: 2, idBytes, idOffsets, idHashes };
+ */
+export type IdShare = Uint8Array | IdFile;
+
+/**
  * One lane of a run's deduplication: the ids of its buckets, from every piece of the run in run order
  * (datehour, file key, line), in an {@link IdSet}. Copies of an id only ever meet in the id's own
  * bucket, so lanes find a run's duplicates apart from each other, each on its own thread, and together
@@ -38,19 +48,28 @@ export class DedupLane {
   }
 
   /**
-   * Takes one partition's pieces, in order: each piece's share of this lane's buckets, as `splitIds`
-   * wrote them one after another (an empty share for a piece with none). Returns, per piece, the rows
-   * whose id an earlier kept copy makes a duplicate (first wins, or within the lookback).
+   * Takes one partition's pieces, in order: each piece's share of this lane's ids (an empty one for a
+   * piece with none). Returns, per piece, the rows whose id an earlier kept copy makes a duplicate
+   * (first wins, or within the lookback).
    */
-  take(shares: readonly Uint8Array[], hour: number): Int32Array[] {
+  take(shares: readonly IdShare[], hour: number): Int32Array[] {
     const seen = this.seen;
+    const add = (bytes: Uint8Array, offsets: Int32Array, hashes: Int32Array, count: number) => {
+      const column = seen.keep(bytes, offsets, hour);
+      const marks = new Uint8Array(count);
+      if (seen.lookback === undefined) seen.addColumn(column, hashes, count, marks, 0);
+      else seen.addColumnWithin(column, hashes, count, marks, 0);
+      return marks;
+    };
     const losers = shares.map((share) => {
       const rows: number[] = [];
+      if (!(share instanceof Uint8Array)) {
+        const marks = add(share.idBytes, share.idOffsets, share.idHashes, share.rows);
+        for (let row = 0; row < marks.length; row++) if (marks[row] === 1) rows.push(row);
+        return Int32Array.from(rows);
+      }
       for (const ids of bucketsIn(share)) {
-        const column = seen.keep(ids.bytes, ids.offsets, hour);
-        const marks = new Uint8Array(ids.rows.length);
-        if (seen.lookback === undefined) seen.addColumn(column, ids.hashes, ids.rows.length, marks, 0);
-        else seen.addColumnWithin(column, ids.hashes, ids.rows.length, marks, 0);
+        const marks = add(ids.bytes, ids.offsets, ids.hashes, ids.rows.length);
         for (let at = 0; at < marks.length; at++) if (marks[at] === 1) rows.push(ids.rows[at]!);
       }
       return Int32Array.from(rows);
@@ -58,6 +77,12 @@ export class DedupLane {
     if (seen.lookback !== undefined) seen.forgetBefore(hour - seen.lookback);
     return losers;
   }
+}
+
+/** The buffers of a share, to transfer to its lane's thread. */
+export function shareBuffers(share: IdShare): ArrayBuffer[] {
+  const arrays = share instanceof Uint8Array ? [share] : [share.idBytes, share.idOffsets, share.idHashes];
+  return arrays.map((array) => array.buffer as ArrayBuffer);
 }
 
 /** The buckets written one after another in `share` (each at a 4-byte boundary, as `splitIds` writes them). */

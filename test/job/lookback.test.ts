@@ -20,9 +20,9 @@ const rowsOf = (result: JobResult) => result.metrics.objects().map((row) => METR
 for (const lookback of [0, 1, 2, 5, 8, undefined]) {
   test(`lookback ${lookback ?? 'unlimited'}: equals the reference, with worker threads and without`, async () => {
     const reference = referenceJob(root, { lookback });
-    // Lanes: 3 threads sharing 7 buckets, 2 threads and the default 64, one lane on this thread; small splits.
-    for (const [workers, buckets, splitBytes] of [[3, 7, 3000], [2, undefined, undefined], [0, undefined, 5000]] as const) {
-      const result = await runJob({ root, lookback, workers, buckets, splitBytes });
+    // Lanes: 3 on 3 threads sharing 7 buckets, 2 on 2 threads and the default 64, the default (one), one on this thread; small splits.
+    for (const [workers, dedupLanes, buckets, splitBytes] of [[3, 3, 7, 3000], [2, 2, undefined, undefined], [2, undefined, undefined, undefined], [0, undefined, undefined, 5000]] as const) {
+      const result = await runJob({ root, lookback, workers, dedupLanes, buckets, splitBytes });
       assert.is(rowsDiffer(rowsOf(result), reference.rows), null, `workers ${workers}`);
       assert.is(result.report.duplicates, reference.duplicates, `workers ${workers}`);
       assert.is(result.report.events, result.report.lines - reference.duplicates);

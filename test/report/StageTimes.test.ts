@@ -17,7 +17,7 @@ test('measure and wait add each piece of work to its stage', async () => {
 
 test('a run accounts for its wall time: main-thread stages and waiting add up to no more than it', async () => {
   const started = performance.now();
-  const { times, report } = await runJob({ root: `${FIXTURES}example/input`, out: undefined });
+  const { times, report } = await runJob({ root: `${FIXTURES}example/input`, out: undefined, dedupLanes: 1 });
   const wall = performance.now() - started;
   const mainThread = STAGES.filter((stage) => !times.besideMainThread.has(stage) && stage !== 'parse').reduce((sum, stage) => sum + times.milliseconds[stage], 0);
   assert.ok(STAGES.every((stage) => times.milliseconds[stage] >= 0));
@@ -25,6 +25,10 @@ test('a run accounts for its wall time: main-thread stages and waiting add up to
   assert.equal([...times.besideMainThread].sort(), ['count', 'dedup', 'expand', 'parse'], 'local files: parsed, deduplicated and counted on worker threads');
   assert.ok(times.milliseconds.parse > 0 && times.milliseconds.count > 0 && times.milliseconds.dedup > 0, 'parsing, dedup and counting were timed');
   assert.is(report.events, 57);
+  // Two threads: their one dedup lane runs on the main thread, beside them.
+  const two = await runJob({ root: `${FIXTURES}example/input`, workers: 2 });
+  assert.equal([...two.times.besideMainThread].sort(), ['count', 'expand', 'parse']);
+  assert.ok(two.times.milliseconds.dedup > 0);
 });
 
 test('the profile gives the main thread\'s busy time, its stages but waiting and those beside it, as a share of the CPU', () => {
