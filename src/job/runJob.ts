@@ -6,10 +6,11 @@ import { bucketFile, isBucketed, LaneTable, type BucketedFile, type DedupRequest
 import type { TokenFacts } from '../expand/parseToken.ts';
 import type { GroupCounts } from '../metrics/countRows.ts';
 import { DEDUP_BUCKETS, marksOf, shareBuffers } from '../metrics/DedupLane.ts';
+import { validateLookback } from '../metrics/IdSet.ts';
 import { hoursSince1970 } from '../partitions/parseDatehour.ts';
 import { selectPartitions } from '../partitions/selectPartitions.ts';
 import type { ParsedFile } from '../read/ParsedFile.ts';
-import { defaultWorkers, parserPoolFor, readPartitionFiles, threadsCanRead, type PartitionFiles } from '../read/readPartitionFiles.ts';
+import { parserPoolFor, readPartitionFiles, type PartitionFiles } from '../read/readPartitionFiles.ts';
 import { assembleReport } from '../report/RunReport.ts';
 import { StageTimes } from '../report/StageTimes.ts';
 import { Tally } from '../report/Tally.ts';
@@ -82,17 +83,14 @@ async function runHere({
 
   const tally = new Tally(strict);
   const tokenCache = new Map<string, TokenFacts>(); // when counting on this thread
+  if (lookback !== undefined) validateLookback(lookback);
   // Local files and S3 objects: worker threads read, parse, deduplicate and count them. Each thread
   // splits the ids it parses into buckets, one share per lane; lane l deduplicates its buckets on
-  // thread l % threads, in run order. Lanes are fixed before the first parse: one per
-  // THREADS_PER_LANE threads the pool may have.
-  const threads = threadsCanRead(source) && workers !== 0 ? (workers ?? defaultWorkers()) : 0;
-  const lanes = dedupLanes ?? Math.ceil(threads / THREADS_PER_LANE);
-  // Up to MAIN_THREAD_LANE_THREADS threads, the one lane runs here, beside them: the main thread is idle otherwise.
-  const laneHere = threads === 0 || (dedupLanes === undefined && threads <= MAIN_THREAD_LANE_THREADS) ? new LaneTable() : null;
-  const laneCount = laneHere ? 1 : lanes;
-  const pool = parserPoolFor(source, workers, jobWorkerEntry(), { idBuckets: buckets, idLanes: laneCount });
-  if (pool) for (const stage of ['expand', ...(laneHere ? [] : ['dedup'] as const), ...COUNT_STAGES] as const) times.besideMainThread.add(stage);
+  // thread l % threads, in run order. The pool's threads are all started before the first parse, so
+  // every parse request and the run's first partition see the same count, and so the same lanes.
+  const pool = parserPoolFor(source, workers, jobWorkerEntry(), (threads) => ({ idBuckets: buckets, idLanes: lanesFor(threads, dedupLanes).lanes }));
+  if (pool) for (const stage of ['expand', ...COUNT_STAGES] as const) times.besideMainThread.add(stage);
+  let lanes: { lanes: number; here: LaneTable | null; threads: number } | undefined; // at the first partition
   // The metrics as Arrow in the output schema (typed arrays, not JS arrays of values), made for a batch
   // of partitions at a time from their counts.
   const metricsBatches: Table[] = [];
@@ -140,6 +138,13 @@ async function runHere({
       });
       if (step.done) break;
       const read = step.value;
+      if (!lanes) {
+        const threads = pool?.size ?? 0;
+        const plan = lanesFor(threads, dedupLanes);
+        lanes = { lanes: plan.lanes, here: plan.here ? new LaneTable() : null, threads };
+        if (pool && !plan.here) times.besideMainThread.add('dedup');
+      }
+      const { lanes: laneCount, here: laneHere, threads } = lanes;
       // Pieces parsed by the job's worker threads come expanded, their ids in lane shares; pieces parsed on this thread are made so here.
       const pieces = read.parsed.map((file: ParsedFile | BucketedFile) => (isBucketed(file) ? file : bucketFile(expandFile(file as ParsedFile, tokenCache), buckets, laneCount)));
       const rows = pieces.reduce((sum, piece) => sum + piece.rows, 0);
@@ -151,7 +156,7 @@ async function runHere({
         const request: DedupRequest = { lane, shares: pieces.map((piece) => piece.idShares[lane]!), hour, lookback, reserve };
         return laneHere
           ? Promise.resolve(laneHere.take(request))
-          : pool!.runOn<DedupResult>(lane % pool!.size, { kind: 'dedup', ...request }, request.shares.flatMap(shareBuffers), `cannot deduplicate ${datehour}`);
+          : pool!.runOn<DedupResult>(lane % threads, { kind: 'dedup', ...request }, request.shares.flatMap(shareBuffers), `cannot deduplicate ${datehour}`);
       });
       const counted = Promise.all(deduplicated).then(async (results) => {
         const losers = results.map((result) => result.losers);
@@ -186,16 +191,22 @@ async function runHere({
 }
 
 /**
- * Worker threads per dedup lane, by default. A lane's work is ~15% of an event's (its ids, against the
- * parse and count), so one lane keeps up with four threads' parsing; a second lane costs the split into
- * buckets (~0.2 s of CPU at 2M events, ~6% of the run) that one lane, taking every bucket, skips.
+ * How a run with `threads` worker threads deduplicates: in how many lanes, and whether its one lane
+ * runs on the main thread (with no thread, or, unless `dedupLanes` says, up to
+ * {@link MAIN_THREAD_LANE_THREADS} threads: there the main thread is otherwise idle and the threads'
+ * cores busy). Otherwise one lane per {@link THREADS_PER_LANE} threads: a lane's work is a small part
+ * of an event's, and each lane past the first costs every piece a split of its ids into buckets.
  */
+function lanesFor(threads: number, dedupLanes: number | undefined): { lanes: number; here: boolean } {
+  if (threads === 0) return { lanes: 1, here: true };
+  if (dedupLanes !== undefined) return { lanes: dedupLanes, here: false };
+  return threads <= MAIN_THREAD_LANE_THREADS ? { lanes: 1, here: true } : { lanes: Math.ceil(threads / THREADS_PER_LANE), here: false };
+}
+
+/** Worker threads per dedup lane, by default (docs/performance.md has the measurements behind it). */
 const THREADS_PER_LANE = 4;
 
-/**
- * Worker threads up to which the one lane runs on the main thread, by default: on two cores the lane
- * on a thread cost the run ~6-18% (its thread parses less, and the main thread idles), paired against it.
- */
+/** Worker threads up to which the one lane runs on the main thread, by default. */
 const MAIN_THREAD_LANE_THREADS = 2;
 
 /**

@@ -25,6 +25,18 @@ export interface IdSetOptions {
 }
 
 /**
+ * Throws, quoting the bad value, unless `lookback` is a whole number of hours from 0.
+ *
+ * @example
+ * validateLookback(24);
+ */
+export function validateLookback(lookback: number): void {
+  if (!(Number.isInteger(lookback) && lookback >= 0)) {
+    throw new ConsentMetricsError(`lookback must be a whole number of hours from 0, got ${JSON.stringify(lookback)}`);
+  }
+}
+
+/**
  * Ids seen so far in a run: open addressing over typed arrays of [hash, row + 1] pairs, where a row
  * numbers the ids of every column kept, one column after another; each id's bytes stay in the column
  * it came from (a file's or partition's id buffer, kept for the run) and are compared byte by byte
@@ -53,9 +65,7 @@ export class IdSet {
   readonly lookback: number | undefined;
 
   constructor({ lookback }: IdSetOptions = {}) {
-    if (lookback !== undefined && !(Number.isInteger(lookback) && lookback >= 0)) {
-      throw new ConsentMetricsError(`lookback must be a whole number of hours from 0, got ${JSON.stringify(lookback)}`);
-    }
+    if (lookback !== undefined) validateLookback(lookback);
     this.lookback = lookback;
   }
 

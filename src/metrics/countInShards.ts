@@ -7,8 +7,8 @@ import { gather, sortedGroups } from './groupOrder.ts';
  * A partition's rows counted in `shards` (rounded up to a power of two) by a hash of the user id, each
  * shard a copy of its rows given to `count` (with the next shard `level`, which may shard again): every
  * (group, user) pair falls in one shard, so events and first pageviews per group add up across them
- * exactly. The shards' groups are merged in output order. Undefined when one user holds every row: no
- * shard can split them.
+ * exactly. The shards' groups are merged in output order. Undefined when the rows stay in one shard at
+ * every level (one user holds them all).
  *
  * @example
  * const counts = countInShards(datehour, parts, duplicates, 4, 0, (shard, marks, level) => countRowParts(datehour, shard, marks));
@@ -32,7 +32,8 @@ export function countInShards(
       at += part.rows;
     }
     const shardRows = shardParts.reduce((sum, part) => sum + part.rows, 0);
-    if (shardRows === rows) return undefined; // one user holds every row
+    // Every row in one shard: a few users' hashes met there; the next level hashes them apart, if any is left.
+    if (shardRows === rows) return level + 1 < SHARD_LEVELS ? countInShards(datehour, parts, duplicates, shards, level + 1, count) : undefined;
     counted.push(count(shardParts, concatBytes(shardDuplicates), level + 1));
   }
   return mergeShards(datehour, counted);

@@ -80,14 +80,21 @@ export class ParserPool {
   private nextId = 0;
   /** `close()` was called. */
   private closed = false;
+  /** Why a thread crashed or stopped by itself: later work fails with it rather than wait on a dead thread. */
+  private broken: Error | undefined;
 
   /**
    * @param limit the threads the pool may run
    * @param entry the worker script: by default one that parses (`read/parseWorker`)
    * @param started the threads started now (by default `limit`); `grow` starts more
-   * @param parseFields fields every parse request carries, for the pool's worker script (a job's asks its threads to split ids into buckets)
+   * @param parseFields the fields every parse request carries for the pool's worker script, from the threads running (a job's asks its threads to split ids into lane shares)
    */
-  constructor(readonly limit: number, private readonly entry: URL = workerEntry(import.meta.url, 'parseWorker'), started = limit, private readonly parseFields: Record<string, unknown> = {}) {
+  constructor(
+    readonly limit: number,
+    private readonly entry: URL = workerEntry(import.meta.url, 'parseWorker'),
+    started = limit,
+    private readonly parseFields: (threads: number) => Record<string, unknown> = () => ({}),
+  ) {
     this.grow(started);
   }
 
@@ -102,9 +109,9 @@ export class ParserPool {
       const worker = takeSpare(this.entry) ?? new Worker(this.entry);
       worker.unref(); // ref'd while it has work (dispatch), unref'd when idle (settle)
       worker.on('message', (reply: WorkerReply) => this.settle(worker, reply));
-      worker.on('error', (error: Error) => this.fail(error));
+      worker.on('error', (error: Error) => this.fail((this.broken ??= error)));
       // A thread that stops by itself (not closed): its work would never be answered.
-      worker.on('exit', (code) => this.closed || this.fail(new Error(`a worker thread stopped (exit code ${code})`)));
+      worker.on('exit', (code) => this.closed || this.fail((this.broken ??= new Error(`a worker thread stopped (exit code ${code})`))));
       this.workers.push(worker);
       this.running.set(worker, new Map());
     }
@@ -118,12 +125,12 @@ export class ParserPool {
 
   /** Parses the file at `path`, or the split of it in `range`; `describe` names it in the report and in errors. */
   parse(path: string, describe: string, range?: ByteRange): Promise<ParsedFile> {
-    return this.run<ParsedFile>({ ...this.parseFields, kind: 'parse', path, describe, range }, [], `cannot read ${describe}`);
+    return this.run<ParsedFile>({ ...this.parseFields(this.workers.length), kind: 'parse', path, describe, range }, [], `cannot read ${describe}`);
   }
 
   /** Parses local files (or splits of them) one after another on one thread, in one request: a unit of small files. */
   parseGroup(items: readonly { path: string; describe: string; range?: ByteRange }[]): Promise<ParsedFile[]> {
-    return this.run<ParsedFile[]>({ ...this.parseFields, kind: 'parse', group: items }, [], `cannot read ${items[0]?.describe}`);
+    return this.run<ParsedFile[]>({ ...this.parseFields(this.workers.length), kind: 'parse', group: items }, [], `cannot read ${items[0]?.describe}`);
   }
 
   /**
@@ -131,7 +138,7 @@ export class ParserPool {
    * its last answer (add them to the run's).
    */
   parseRemote(remote: RemoteObject, describe: string): Promise<ParsedFile & { retries: RetryCounts }> {
-    return this.run({ ...this.parseFields, kind: 'parse', remote, describe }, [], `cannot read ${describe}`, REMOTE_JOBS_PER_WORKER);
+    return this.run({ ...this.parseFields(this.workers.length), kind: 'parse', remote, describe }, [], `cannot read ${describe}`, REMOTE_JOBS_PER_WORKER);
   }
 
   /**
@@ -139,7 +146,7 @@ export class ParserPool {
    * starts the message of the error a worker reports; a worker holds up to `perWorker` such jobs.
    */
   run<T>(request: WorkerRequest, transfer: ArrayBuffer[], failure: string, perWorker = JOBS_PER_WORKER): Promise<T> {
-    if (this.closed) return Promise.reject(new Error(STOPPED));
+    if (this.closed || this.broken) return Promise.reject(this.broken ?? new Error(STOPPED));
     return new Promise((resolve, reject) => {
       this.queue.push({ request, transfer, perWorker, describe: failure, resolve: resolve as (result: unknown) => void, reject });
       this.dispatch();
@@ -152,7 +159,7 @@ export class ParserPool {
    * order they came.
    */
   runOn<T>(thread: number, request: WorkerRequest, transfer: ArrayBuffer[], failure: string): Promise<T> {
-    if (this.closed) return Promise.reject(new Error(STOPPED));
+    if (this.closed || this.broken) return Promise.reject(this.broken ?? new Error(STOPPED));
     const worker = this.workers[thread];
     if (!worker) return Promise.reject(new Error(`no worker thread ${thread} in a pool of ${this.workers.length}`));
     return new Promise((resolve, reject) => {

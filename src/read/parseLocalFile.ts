@@ -92,8 +92,19 @@ export async function parseLocalFileHere(path: string, describe: string, options
   try {
     return await parseLocalFile(path, describe, options, range);
   } catch (error) {
-    if (error instanceof ConsentMetricsError) throw error;
-    const { code, message } = error as NodeJS.ErrnoException;
-    throw new ConsentMetricsError(`cannot read ${describe}: ${code ?? message}`);
+    throw readFailure(describe, error);
   }
+}
+
+/**
+ * A failure to read `describe` as one line, `cannot read <describe>: <code>` (the Node code, or the
+ * message); a ConsentMetricsError, already one line, as it is.
+ *
+ * @example
+ * throw readFailure('datehour=2021-01-23-10/part-0.json', error);
+ */
+export function readFailure(describe: string, error: unknown): ConsentMetricsError {
+  if (error instanceof ConsentMetricsError) return error;
+  const { code, message } = error as NodeJS.ErrnoException;
+  return new ConsentMetricsError(`cannot read ${describe}: ${code ?? message}`);
 }

@@ -7,9 +7,9 @@ import type { ByteRange } from './parseLocalFile.ts';
 
 /**
  * Bytes of an uncompressed file one split reads, by default: Spark's `maxPartitionBytes`. A split is
- * a parser thread's unit of work: at ~0.25 s of a core per 128 MiB the per-split cost (a message, a
- * parser, its columns posted back) is well under 1%, while a 17 GB hour still makes ~130 splits for
- * every core to share, and the columns of a split waiting to be taken are ~45 MB.
+ * a parser thread's unit of work: large enough that its fixed cost (a message, a parser, its columns
+ * posted back) is a small share of its parse, small enough that an hour makes many splits for the
+ * cores to share and that a split's columns waiting to be taken stay small (docs/performance.md).
  */
 export const DEFAULT_SPLIT_BYTES = 128 * 2 ** 20;
 
@@ -28,7 +28,7 @@ export interface FileSplit {
 /**
  * The splits of a partition's files, in key order then byte order: a local uncompressed file larger
  * than `splitBytes` becomes ceil(size / splitBytes) ranges of equal size (cut at line boundaries when
- * read); gzip files, remote objects and smaller files stay whole.
+ * read; the last one open-ended); gzip files, remote objects and smaller files stay whole.
  *
  * @example
  * splitsOf(source, keys, 64 << 20); // [{ key: 'a.json', range: { start: 0, end: 67108864 } }, ...]
@@ -39,17 +39,18 @@ export function splitsOf(source: Source, keys: readonly string[], splitBytes = D
     const size = source.sizeOf?.(key);
     if (!source.localPath || size === undefined || size <= splitBytes || isGzipFile(source.localPath(key))) return [{ key }];
     const count = Math.ceil(size / splitBytes);
-    const at = (index: number) => Math.floor((size * index) / count);
+    // The last split reads to the file's end as it is when read, as a whole file's read does.
+    const at = (index: number) => (index === count ? Infinity : Math.floor((size * index) / count));
     return Array.from({ length: count }, (_, index) => ({ key, range: { start: at(index), end: at(index + 1) } }));
   });
 }
 
 /**
  * The splits of a partition in units of work: each split alone, but runs of small local files (under
- * `splitBytes / 32`, 4 MiB by default), up to `splitBytes / 4` together: such a file parses in a few
- * milliseconds, about what a unit's message, parser set-up and reply cost, so thousands of tiny files
- * no longer cost a unit each (as Spark packs files up to `maxPartitionBytes`). Remote objects stay
- * alone: each is fetched beside the others.
+ * `splitBytes / 32`, 4 MiB by default), up to `splitBytes / 4` and {@link FILES_PER_UNIT} files
+ * together: such a file parses in about what a unit's message, parser set-up and reply cost (Spark
+ * packs files up to `maxPartitionBytes` likewise). Remote objects stay alone: each is fetched beside
+ * the others.
  *
  * @example
  * unitsOf(source, splitsOf(source, keys)); // [[tiny-0, tiny-1, tiny-2], [large split 0], [large split 1]]
@@ -66,7 +67,7 @@ export function unitsOf(source: Source, splits: readonly FileSplit[], splitBytes
       (group = []), (groupBytes = 0);
       continue;
     }
-    if (group.length > 0 && groupBytes + size > splitBytes / 4) {
+    if (group.length > 0 && (groupBytes + size > splitBytes / 4 || group.length === FILES_PER_UNIT)) {
       units.push(group);
       (group = []), (groupBytes = 0);
     }
@@ -76,6 +77,9 @@ export function unitsOf(source: Source, splits: readonly FileSplit[], splitBytes
   if (group.length > 0) units.push(group);
   return units;
 }
+
+/** Small files read in one unit at most: a unit's reply carries each file's columns. */
+const FILES_PER_UNIT = 256;
 
 /** Whether a local file starts with gzip's magic bytes (one that cannot be opened is left whole, to fail when read). */
 function isGzipFile(path: string): boolean {

@@ -41,9 +41,9 @@ export function threadsToParse(bytes: number | undefined): number {
 
 /**
  * A run's pool of parser threads (`entry` its worker script, `parseFields` what its parse requests
- * carry for it), or null when none can read `source` or `workers` is 0. Local files start one thread: the read starts more once it knows the bytes listed.
+ * carry for it, from the threads running), or null when none can read `source` or `workers` is 0. Local files start one thread: the read starts more once it knows the bytes listed.
  */
-export function parserPoolFor(source: Source, workers: number | undefined, entry: URL, parseFields: Record<string, unknown> = {}): ParserPool | null {
+export function parserPoolFor(source: Source, workers: number | undefined, entry: URL, parseFields: (threads: number) => Record<string, unknown> = () => ({})): ParserPool | null {
   if (!threadsCanRead(source) || workers === 0) return null;
   return new ParserPool(workers ?? defaultWorkers(), entry, workers ?? (source.localPath ? 1 : undefined), parseFields);
 }

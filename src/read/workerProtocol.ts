@@ -2,7 +2,7 @@ import { parentPort } from 'node:worker_threads';
 import { ConsentMetricsError } from '../errors.ts';
 import type { RemoteObject } from '../source/Source.ts';
 import { transferList } from './ParsedFile.ts';
-import { parseLocalFile, type ByteRange } from './parseLocalFile.ts';
+import { parseLocalFile, readFailure, type ByteRange } from './parseLocalFile.ts';
 import { parseRemoteObject } from './parseRemoteObject.ts';
 
 /**
@@ -67,9 +67,7 @@ export function eachInGroup(handler: WorkerHandler): WorkerHandler {
     const transfer: ArrayBuffer[] = [];
     for (const item of group) {
       const answer = await handler({ ...request, group: undefined, ...item }).catch((error: unknown) => {
-        if (error instanceof ConsentMetricsError) throw error;
-        const { code, message } = error as NodeJS.ErrnoException;
-        throw new ConsentMetricsError(`cannot read ${item.describe}: ${code ?? message}`); // the item's own name, not the group's first
+        throw readFailure(item.describe as string, error); // the item's own name, not the group's first
       });
       results.push(answer.result);
       transfer.push(...answer.transfer);

@@ -145,6 +145,24 @@ for (const [seed, memoryLimit] of [[21, 150_000], [22, 100_000], [23, 70_000]] a
   });
 }
 
+test('two users whose hashes meet in one shard are hashed apart at the next level: the counts of one count', () => {
+  for (let pair = 1; pair <= 8; pair++) {
+    const rows = 4_000;
+    const users = ['alpha', 'beta'];
+    const bytes = new TextEncoder().encode(Array.from({ length: rows }, (_, row) => users[row % 2]).join(''));
+    const userIdOffsets = new Int32Array(rows + 1);
+    for (let row = 0; row < rows; row++) userIdOffsets[row + 1] = userIdOffsets[row]! + users[row % 2]!.length;
+    const part: RowPart = {
+      rows, type: new Int32Array(rows), domain: { codes: new Int32Array(rows), values: ['a.com'] }, country: { codes: new Int32Array(rows), values: ['FR'] },
+      userIdBytes: bytes, userIdOffsets, userIdHashes: Int32Array.from({ length: rows }, (_, row) => (row % 2 === 0 ? pair : pair * 7919)),
+      userIdNull: new Uint8Array(rows), consent: new Uint8Array(rows),
+    };
+    const whole = countRowParts('2021-01-23-10', [part], new Uint8Array(rows));
+    assert.equal(countRowParts('2021-01-23-10', [part], new Uint8Array(rows), { memoryLimit: 120_000 }), whole, `hashes ${pair} and ${pair * 7919}`);
+    assert.equal([...whole.users.subarray(0, 2)], [0, 2]);
+  }
+});
+
 test('one user past the memory limit cannot be sharded: a clear error naming the partition', () => {
   const data = randomRows(24, 3_000, true, 0);
   const oneUser = { ...data.columns, userIdNull: new Uint8Array(3_000).fill(1) };

@@ -72,11 +72,17 @@ test('a thread started ahead is taken by the first pool of its script; one that 
   }
 });
 
-test('a thread that stops by itself fails its work with one line; the pool never hangs on it', async () => {
+test('a thread that stops by itself fails its work with one line, and any later work; the pool never hangs on it', async () => {
   const pool = new ParserPool(1, new URL('../support/exitingWorker.mjs', import.meta.url));
   try {
     const failure = await pool.parse('any.json', 'any.json').then(() => null, (error: Error) => error.message);
     assert.is(failure, 'a worker thread stopped (exit code 3)');
+    // Later work, to any thread or that one, fails with the same reason at once rather than wait on it.
+    const later = await Promise.race([
+      Promise.allSettled([pool.parse('other.json', 'other.json'), pool.runOn(0, { kind: 'parse' }, [], 'x')]).then((outcomes) => outcomes.map((outcome) => (outcome as PromiseRejectedResult).reason?.message)),
+      new Promise((resolve) => setTimeout(() => resolve('still waiting after 2 s'), 2000)),
+    ]);
+    assert.equal(later, ['a worker thread stopped (exit code 3)', 'a worker thread stopped (exit code 3)']);
   } finally {
     await pool.close();
   }

@@ -49,6 +49,28 @@ test('a split starts after the first newline at or after its start - 1', async (
   }
 });
 
+test('a file that grows after it is listed: its splits read to its end, as a whole read does', async () => {
+  const line = (i: number) => JSON.stringify({ id: `e${i}`, type: 'pageview' });
+  const root = await partitionOf({ 'part-0.json': `${Array.from({ length: 100 }, (_, i) => line(i)).join('\n')}\n` });
+  const read = async (splitBytes: number) => {
+    const listed = await localSource(root);
+    let appended = false;
+    const growing = { ...listed, listFiles: async (prefix: string) => {
+      const keys = await listed.listFiles(prefix);
+      if (!appended) writeFileSync(join(root, keys[0]!), Array.from({ length: 10 }, (_, i) => line(100 + i)).join('\n'), { flag: 'a' });
+      appended = true;
+      return keys;
+    } };
+    const { partitions } = await selectPartitions(growing);
+    const reads: PartitionFiles[] = [];
+    for await (const partition of readPartitionFiles(growing, partitions, { splitBytes, workers: 0 })) reads.push(partition);
+    writeFileSync(join(root, 'datehour=2021-01-23-10', 'part-0.json'), `${Array.from({ length: 100 }, (_, i) => line(i)).join('\n')}\n`);
+    return reads[0]!.parsed.reduce((sum, file) => sum + file.rows, 0);
+  };
+  assert.is(await read(1 << 20), 110);
+  assert.is(await read(500), 110);
+});
+
 test('split plans: a large plain file in equal ranges that cover it; gzip and small files whole', async () => {
   const plain = 'x'.repeat(1000);
   const root = await partitionOf({ 'a.json': plain, 'b.json.gz': gzipSync(plain.repeat(10)), 'c.json': 'small' });
@@ -56,7 +78,7 @@ test('split plans: a large plain file in equal ranges that cover it; gzip and sm
   const keys = await source.listFiles('datehour=2021-01-23-10');
   const splits = splitsOf(source, keys, 300);
   const ranges = splits.filter((split) => split.key.endsWith('a.json')).map((split) => [split.range!.start, split.range!.end]);
-  assert.equal(ranges, [[0, 250], [250, 500], [500, 750], [750, 1000]]);
+  assert.equal(ranges, [[0, 250], [250, 500], [500, 750], [750, Infinity]]);
   assert.equal(splits.filter((split) => !split.key.endsWith('a.json')), [{ key: keys[1] }, { key: keys[2] }]);
   assert.throws(() => splitsOf(source, keys, 0), /splitBytes must be a whole number of bytes from 1, got 0/);
 });

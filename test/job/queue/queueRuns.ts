@@ -149,7 +149,7 @@ test('--state through the queue: workers read the new partitions into the state;
   assert.equal(here.report.state!.read, [], 'an in-process run finds nothing new');
 });
 
-test('a worker killed with SIGKILL mid-run and one stopped with SIGTERM: the result is still exact', async () => {
+test('a worker killed with SIGKILL mid-run and one stopped with SIGTERM, files read in 16 KiB splits: the result is still exact', async () => {
   const events = new QueueEvents('consent-metrics', { connection: { url: redis.url } });
   let stalled = 0;
   events.on('stalled', () => stalled++);
@@ -158,7 +158,7 @@ test('a worker killed with SIGKILL mid-run and one stopped with SIGTERM: the res
   const out = join(scratch, 'killed.parquet');
   let stoppedExit: Promise<{ code: number | null; signal: string | null }> | undefined;
   const queued = await runJob({
-    root: generated, out, queue: redis.url, work,
+    root: generated, out, queue: redis.url, work, splitBytes: 16_384,
     onTask: ({ done }) => {
       if (done === 6) killed.kill('SIGKILL');
       if (done === 20) {
