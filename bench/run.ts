@@ -10,7 +10,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { DuckDBInstance } from '@duckdb/node-api';
+import { compareOutputs } from './compareOutputs.ts';
 import { measureNode, medians, type Measured } from './measureProcess.ts';
 
 const { values } = parseArgs({
@@ -69,15 +69,7 @@ for (const spacing of values.spacing!.split(',')) {
   if (ours && duck) {
     console.log(`\nconsent-metrics / DuckDB: wall ${(ours.wall / duck.wall).toFixed(2)}x, CPU ${(ours.cpuSeconds / duck.cpuSeconds).toFixed(2)}x, ` +
       `peak RSS ${(ours.peakRssMiB / duck.peakRssMiB).toFixed(2)}x`);
-    // Equal outputs: every row, keys compared as text, counts exactly, the average to 1e-9.
-    const db = await (await DuckDBInstance.create(':memory:')).connect();
-    const read = async (engine: Engine) => (await db.runAndReadAll(
-      `SELECT * FROM read_parquet('${join(scratch, `${engine}.parquet`)}') ORDER BY datehour, domain NULLS FIRST, country NULLS FIRST`)).getRows();
-    const [a, b] = [await read('consent-metrics'), await read('duckdb')];
-    const same = a.length === b.length && a.every((row, i) => row.every((value, j) =>
-      typeof value === 'number' ? Math.abs(value - (b[i]![j] as number)) < 1e-9 : String(value) === String(b[i]![j])));
-    console.log(same ? `outputs equal: ${a.length} rows` : `OUTPUTS DIFFER (${a.length} vs ${b.length} rows)`);
-    if (!same) process.exitCode = 1;
+    if (!(await compareOutputs(join(scratch, 'consent-metrics.parquet'), join(scratch, 'duckdb.parquet')))) process.exitCode = 1;
   }
 }
 await rm(scratch, { recursive: true, force: true });

@@ -7,6 +7,7 @@ import type { TokenFacts } from '../expand/parseToken.ts';
 import type { GroupCounts } from '../metrics/countRows.ts';
 import { DEDUP_BUCKETS, marksOf, shareBuffers } from '../metrics/DedupLane.ts';
 import { validateLookback } from '../metrics/IdSet.ts';
+import { validateBuckets } from '../metrics/idBuckets.ts';
 import { hoursSince1970 } from '../partitions/parseDatehour.ts';
 import { selectPartitions } from '../partitions/selectPartitions.ts';
 import type { ParsedFile } from '../read/ParsedFile.ts';
@@ -68,7 +69,7 @@ async function runHere({
   dedupLanes,
   ...selection
 }: JobOptions): Promise<JobResult> {
-  if (!Number.isInteger(buckets) || buckets < 1) throw new ConsentMetricsError(`buckets must be a whole number from 1, got ${JSON.stringify(buckets)}`);
+  validateBuckets(buckets);
   if (dedupLanes !== undefined && (!Number.isInteger(dedupLanes) || dedupLanes < 1)) throw new ConsentMetricsError(`dedupLanes must be a whole number from 1, got ${JSON.stringify(dedupLanes)}`);
   // One client for input and output, made only when either is on S3.
   const usesS3 = isS3Url(root) || (out !== undefined && isS3Url(out));
@@ -111,13 +112,13 @@ async function runHere({
   outputModule.catch(() => {}); // awaited below; a failure must not count as unhandled before that
   if (target) void outputModule.then(({ warmUpParquet }) => warmUpParquet(compression)).catch(() => {}); // the real write fails loudly if this would
   // Partitions being counted, oldest first: they are taken in datehour order (tallies, strict mode).
-  const counting: { read: PartitionFiles; expanded: (CountingFile & { bucketMilliseconds: number })[]; rows: number; counted: Promise<PartitionCounts & { dedupMilliseconds: number }> }[] = [];
+  const counting: { read: PartitionFiles; countingFiles: (CountingFile & { bucketMilliseconds: number })[]; rows: number; counted: Promise<PartitionCounts & { dedupMilliseconds: number }> }[] = [];
   let reserve: number | undefined; // ids each lane makes room for, from the first partition with events
   const takeOldest = async () => {
-    const { read, expanded, rows, counted } = counting.shift()!;
+    const { read, countingFiles, rows, counted } = counting.shift()!;
     const { counts, milliseconds, dedupMilliseconds } = await times.wait('waiting', () => counted);
     tally.merge(read.tally);
-    for (const file of expanded) {
+    for (const file of countingFiles) {
       tally.merge(file.tokens);
       times.milliseconds.expand += file.expandMilliseconds;
       times.milliseconds.dedup += file.bucketMilliseconds;
@@ -167,7 +168,7 @@ async function runHere({
         return { ...partitionCounts, dedupMilliseconds };
       });
       counted.catch(() => {}); // handled when taken; until then a failure must not count as unhandled
-      counting.push({ read, expanded: countingFiles, rows, counted });
+      counting.push({ read, countingFiles, rows, counted });
       while (counting.length > (pool?.size ?? 0) * 2) await takeOldest();
     }
     while (counting.length > 0) await takeOldest();

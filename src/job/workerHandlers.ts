@@ -31,13 +31,12 @@ function expandedBuffers(file: ExpandedFile): ArrayBuffer[] {
 }
 
 /**
- * `countPartition` as a worker thread's request handler: the rows left out are marked in `duplicates`,
- * or given as `losers`, per lane and piece (what the dedup lanes found).
+ * `countPartition` as a worker thread's request handler, the rows left out given as `losers` per lane
+ * and piece (what the dedup lanes found).
  */
 export const countHandler: WorkerHandler = async (request) => {
-  const { datehour, files, duplicates, losers } = request as unknown as { datehour: string; files: CountingFile[]; duplicates?: Uint8Array; losers?: Int32Array[][] };
-  const marks = duplicates ?? marksOf(files.map((file) => file.rows), losers!);
-  const result = countPartition(datehour, files, marks);
+  const { datehour, files, losers } = request as unknown as { datehour: string; files: CountingFile[]; losers: Int32Array[][] };
+  const result = countPartition(datehour, files, marksOf(files.map((file) => file.rows), losers));
   const { domainCodes, countryCodes, n, users } = result.counts;
   return { result, transfer: [domainCodes, countryCodes, n, users].map((array) => array.buffer as ArrayBuffer) };
 };

@@ -50,9 +50,9 @@ export class DedupLane {
   /**
    * Takes one partition's pieces, in order: each piece's share of this lane's ids (an empty one for a
    * piece with none). Returns, per piece, the rows whose id an earlier kept copy makes a duplicate
-   * (first wins, or within the lookback).
+   * (first wins, or within the lookback). A damaged share is an error naming `describe`.
    */
-  take(shares: readonly IdShare[], hour: number): Int32Array[] {
+  take(shares: readonly IdShare[], hour: number, describe = 'a share of ids'): Int32Array[] {
     const seen = this.seen;
     const add = (bytes: Uint8Array, offsets: Int32Array, hashes: Int32Array, count: number) => {
       const column = seen.keep(bytes, offsets, hour);
@@ -68,7 +68,7 @@ export class DedupLane {
         for (let row = 0; row < marks.length; row++) if (marks[row] === 1) rows.push(row);
         return Int32Array.from(rows);
       }
-      for (const ids of bucketsIn(share)) {
+      for (const ids of bucketsIn(share, describe)) {
         const marks = add(ids.bytes, ids.offsets, ids.hashes, ids.rows.length);
         for (let at = 0; at < marks.length; at++) if (marks[at] === 1) rows.push(ids.rows[at]!);
       }
@@ -86,12 +86,12 @@ export function shareBuffers(share: IdShare): ArrayBuffer[] {
 }
 
 /** The buckets written one after another in `share` (each at a 4-byte boundary, as `splitIds` writes them). */
-function* bucketsIn(share: Uint8Array) {
+function* bucketsIn(share: Uint8Array, describe: string) {
   for (let at = 0; at < share.length;) {
-    const ids = decodeIdBucket(share.subarray(at), 'a share of ids');
+    const ids = decodeIdBucket(share.subarray(at), describe);
     const header = new DataView(share.buffer, share.byteOffset + at, 12);
     const end = at + 12 + ids.rows.length * 4 + header.getInt32(4, true) + header.getInt32(8, true) + ids.bytes.length;
-    if (end > share.length) throw new ConsentMetricsError('a share of ids is damaged: a bucket runs past its end');
+    if (end > share.length) throw new ConsentMetricsError(`work file ${describe} is damaged: a bucket runs past its end`);
     yield ids;
     at = (end + 3) & ~3;
   }

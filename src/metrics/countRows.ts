@@ -85,14 +85,15 @@ function countParts(datehour: string, parts: readonly RowPart[], duplicates: Uin
   // Sized first with every row a pageview (the most the tables can need), so that a partition too
   // large is known before its types are read.
   const most = counter.memoryFor(rows, userIdBytes, maxGroups, rows, track);
+  let pageviews: number | undefined; // read from the types only once a size needs them
+  const pageviewsOf = () => (pageviews ??= parts.reduce((sum, part) => sum + countPageviews(part.type, part.rows), 0));
   if (most > memoryLimit && !track && level < SHARD_LEVELS) {
-    const needed = counter.memoryFor(rows, userIdBytes, maxGroups, parts.reduce((sum, part) => sum + countPageviews(part.type, part.rows), 0), false);
+    const needed = counter.memoryFor(rows, userIdBytes, maxGroups, pageviewsOf(), false);
     const countShard = (shard: RowPart[], marks: Uint8Array, next: number) => countParts(datehour, shard, marks, false, memoryLimit, next).counts;
     const sharded = needed > memoryLimit ? countInShards(datehour, parts, duplicates, Math.ceil(needed / memoryLimit), level, countShard) : undefined;
     if (sharded) return { counts: sharded }; // else one user holds every row: laid out as it is, the error below names the partition
   }
-  const pageviews = parts.reduce((sum, part) => sum + countPageviews(part.type, part.rows), 0);
-  const input = counter.layout(datehour, rows, userIdBytes, maxGroups, pageviews, track, memoryLimit);
+  const input = counter.layout(datehour, rows, userIdBytes, maxGroups, pageviewsOf(), track, memoryLimit);
   // Each part's dictionary codes, remapped into one dictionary per column.
   const codesOf = (column: 'domain' | 'country') => parts.map((part) => ({ codes: part[column].codes.subarray(0, part.rows), values: part[column].values }));
   const domainValues = mergeDictionariesInto(input.domains, codesOf('domain'));

@@ -34,6 +34,16 @@ export interface IdFile {
 }
 
 /**
+ * Throws, quoting the bad value, unless `buckets` is a whole number from 1.
+ *
+ * @example
+ * validateBuckets(64);
+ */
+export function validateBuckets(buckets: number): void {
+  if (!Number.isInteger(buckets) || buckets < 1) throw new ConsentMetricsError(`buckets must be a whole number from 1, got ${JSON.stringify(buckets)}`);
+}
+
+/**
  * Splits a partition's ids (its files', one after another, rows numbered across them) into `buckets`,
  * written one after another in one file, each at a 4-byte boundary: its ids, their hashes, rows and
  * lengths, and their bytes, a UUID in 17 (layout in assembly/splitIds.ts); `ranges[2b]` to

@@ -159,7 +159,8 @@ test('two users whose hashes meet in one shard are hashed apart at the next leve
     };
     const whole = countRowParts('2021-01-23-10', [part], new Uint8Array(rows));
     assert.equal(countRowParts('2021-01-23-10', [part], new Uint8Array(rows), { memoryLimit: 120_000 }), whole, `hashes ${pair} and ${pair * 7919}`);
-    assert.equal([...whole.users.subarray(0, 2)], [0, 2]);
+    assert.equal([...whole.n.subarray(0, 2)], [0, rows], 'every row a pageview without consent');
+    assert.equal([...whole.users.subarray(0, 2)], [0, 2], 'two users');
   }
 });
 

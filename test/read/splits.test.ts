@@ -11,7 +11,7 @@ import * as assert from 'uvu/assert';
 import { localSource, runJob, selectPartitions, type ParsedFile } from '../../src/index.ts';
 import { readPartitionFiles, type PartitionFiles } from '../../src/read/readPartitionFiles.ts';
 import { lineStartAtOrAfter } from '../../src/read/parseLocalFile.ts';
-import { splitsOf } from '../../src/read/planSplits.ts';
+import { splitsOf, unitsOf } from '../../src/read/planSplits.ts';
 import { seededRandom } from '../support/random.ts';
 import { expectedOf, randomLines, rowsOf } from '../support/randomEvents.ts';
 
@@ -166,7 +166,6 @@ test('small files are read in units of several, large ones alone: rows and repor
   const root = await partitionOf(files);
   const source = await localSource(root);
   const keys = await source.listFiles('datehour=2021-01-23-10');
-  const { unitsOf } = await import('../../src/read/planSplits.ts');
   const units = unitsOf(source, splitsOf(source, keys, 8000), 8000);
   assert.ok(units.length < keys.length / 3 && units.some((unit) => unit.length > 1), `${units.length} units`);
   assert.equal(units.at(-1)!.map((split) => split.key), [keys.at(-1)]);

@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { ConsentMetricsError } from '../../errors.ts';
 import type { JobOptions, JobResult } from '../JobOptions.ts';
 import { selectPartitions, type Partition } from '../../partitions/selectPartitions.ts';
 import pMap from 'p-map';
 import type { Source } from '../../source/Source.ts';
 import { DEFAULT_CONCURRENCY, validateConcurrency } from '../../read/readPartitions.ts';
 import { sumOfSizes } from '../../read/readPartitionFiles.ts';
+import { validateBuckets } from '../../metrics/idBuckets.ts';
 import { assembleReport } from '../../report/RunReport.ts';
 import { StageTimes } from '../../report/StageTimes.ts';
 import { Tally } from '../../report/Tally.ts';
@@ -46,9 +46,7 @@ export async function runQueuedJob({
   buckets: bucketsGiven, queueTimeout = 20_000, onTask, onPartition: _, splitBytes, ...selection
 }: QueuedJobOptions, times = new StageTimes()): Promise<Omit<JobResult, 'times'> & { tasks: Record<string, TaskKindUsage> }> {
   validateConcurrency(concurrency);
-  if (bucketsGiven !== undefined && (!Number.isInteger(bucketsGiven) || bucketsGiven < 1)) {
-    throw new ConsentMetricsError(`buckets must be a whole number from 1, got ${JSON.stringify(bucketsGiven)}`);
-  }
+  if (bucketsGiven !== undefined) validateBuckets(bucketsGiven);
   // Workers make their own clients, with their own credentials: the plan travels through Redis.
   const { client, credentials, ...forWorkers } = s3;
   const usesS3 = [root, work, out ?? ''].some(isS3Url);

@@ -1,7 +1,6 @@
 import pMap, { pMapIterable } from 'p-map';
 import type { TokenFacts } from '../../expand/parseToken.ts';
 import { countTrackedRows, type CountedGroups, type GroupCounts, type RowTrail } from '../../metrics/countRows.ts';
-import { IdSet } from '../../metrics/IdSet.ts';
 import { withoutRows } from '../../metrics/withoutRows.ts';
 import { hoursSince1970 } from '../../partitions/parseDatehour.ts';
 import type { Partition } from '../../partitions/selectPartitions.ts';
@@ -19,7 +18,8 @@ import { isS3Url } from '../../s3/parseS3Url.ts';
 import { retriesBetween, type RetryCounts } from '../../s3/retryKinds.ts';
 import { openSource } from '../../source/openSource.ts';
 import type { CompressionName } from '../../write/encodeParquet.ts';
-import { decodeIdBucket, splitIds } from '../../metrics/idBuckets.ts';
+import { splitIds } from '../../metrics/idBuckets.ts';
+import { DedupLane } from '../../metrics/DedupLane.ts';
 import { openWorkStore } from './openWorkStore.ts';
 import type { WorkStore } from './WorkStore.ts';
 
@@ -281,20 +281,14 @@ const tokenCache = new Map<string, TokenFacts>();
  * one file, and says where each partition's are.
  */
 async function dedupTask(plan: RunPlan, bucket: number, ranges: number[], store: WorkStore) {
-  const seen = new IdSet({ lookback: plan.lookback });
+  const lane = new DedupLane({ lookback: plan.lookback });
   const losers: Int32Array[] = [];
   // Shares are small (a bucket of one partition's ids) and, on S3, each a request: several read ahead.
   const shares = pMapIterable(plan.partitions.keys(), (index) => store.getRange(idsKey(plan.partitions[index]!.datehour), ranges[2 * index]!, ranges[2 * index + 1]!), { concurrency: SHARES_AHEAD, backpressure: SHARES_AHEAD });
   let index = 0;
   for await (const share of shares) {
-    const ids = decodeIdBucket(share, store.describe(idsKey(plan.partitions[index]!.datehour)));
-    const hour = hoursSince1970(plan.partitions[index++]!.datehour);
-    const column = seen.keep(ids.bytes, ids.offsets, hour);
-    const marks = new Uint8Array(ids.rows.length);
-    if (plan.lookback === undefined) seen.addColumn(column, ids.hashes, ids.rows.length, marks, 0);
-    else seen.addColumnWithin(column, ids.hashes, ids.rows.length, marks, 0);
-    if (plan.lookback !== undefined) seen.forgetBefore(hour - plan.lookback);
-    losers.push(Int32Array.from(ids.rows.filter((_, at) => marks[at] === 1)));
+    const { datehour } = plan.partitions[index++]!;
+    losers.push(...lane.take([share], hoursSince1970(datehour), store.describe(idsKey(datehour))));
   }
   const duplicateRanges: number[] = [];
   losers.reduce((at, rows) => (duplicateRanges.push(at * 4, (at + rows.length) * 4), at + rows.length), 0);
