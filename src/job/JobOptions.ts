@@ -64,6 +64,11 @@ export interface JobOptions extends PartitionSelection {
    * 4 threads (1 on a machine of up to 4 cores).
    */
   dedupLanes?: number;
+  /**
+   * Through the queue: count tasks per partition, each a shard of its users (a power of two). Default: one
+   * per 512 MiB of the partition's listed input, rounded up to a power of two.
+   */
+  countShards?: number;
   /** With `queue`: how long Redis may be unreachable before the run fails, in milliseconds. Default: 20,000. */
   queueTimeout?: number;
   /** With `queue`: called as tasks finish, e.g. for progress. */

@@ -1,5 +1,5 @@
 // Counting a partition too large for one count's memory: in shards of its users, merged after.
-import { concatBytes } from '../read/columnBuilders.ts';
+import { concatBytes, concatInt32, concatOffsets, mergeDictionariesInto, remapInto, StringDictionary } from '../read/columnBuilders.ts';
 import type { GroupCounts, RowPart } from './groupCounts.ts';
 import { gather, sortedGroups } from './groupOrder.ts';
 
@@ -26,9 +26,9 @@ export function countInShards(
     const shardDuplicates: Uint8Array[] = [];
     let at = 0;
     for (const [index, part] of parts.entries()) {
-      const { rows: kept, duplicates: marks } = rowsOfShard(part, duplicates.subarray(at, at + part.rows), shardsOfParts[index]!, shard);
+      const { rows: kept, picked } = rowsOfShard(part, shardsOfParts[index]!, shard);
       shardParts.push(kept);
-      shardDuplicates.push(marks);
+      shardDuplicates.push(gather8(duplicates.subarray(at, at + part.rows), picked));
       at += part.rows;
     }
     const shardRows = shardParts.reduce((sum, part) => sum + part.rows, 0);
@@ -43,10 +43,48 @@ export function countInShards(
 export const SHARD_LEVELS = 4;
 
 /**
- * The rows of `part` whose user falls in `shard` of 2^bits (the top bits of the user id's hash mixed
- * with the shard level, so a shard sharded again splits), copied, with their marks.
+ * A part's rows in `shards` (a power of two, at most 2^16) by a hash of the user id, as a queued run's
+ * read task writes them for the count tasks of its partition: each shard's rows copied (dictionaries
+ * whole), with where each came from in the part (`picked`). Hashed at a level `countInShards` never
+ * uses, so that a count task's rows, sharded again there, split.
+ *
+ * @example
+ * const shards = rowsInShards(part, 4); // shards[2].rows: the rows of users in shard 2
  */
-function rowsOfShard(part: RowPart, duplicates: Uint8Array, shardOf: Uint16Array, shard: number): { rows: RowPart; duplicates: Uint8Array } {
+export function rowsInShards(part: RowPart, shards: number): { rows: RowPart; picked: Int32Array }[] {
+  const bits = Math.log2(shards);
+  if (!Number.isInteger(bits) || bits > 16) throw new RangeError(`shards must be a power of two up to 65536, got ${shards}`);
+  const shardOf = shardOfRows(part, bits, SHARD_LEVELS);
+  return Array.from({ length: shards }, (_, shard) => rowsOfShard(part, shardOf, shard));
+}
+
+/**
+ * Parts (a partition's files, in order) as one part: columns one after another, dictionaries merged.
+ *
+ * @example
+ * const part = joinRowParts(files.map(withoutIds));
+ */
+export function joinRowParts(parts: readonly RowPart[]): RowPart {
+  if (parts.length === 1) return parts[0]!;
+  const rows = parts.reduce((sum, part) => sum + part.rows, 0);
+  const domain = new Int32Array(rows);
+  const country = new Int32Array(rows);
+  return {
+    rows, type: concatInt32(parts.map((part) => part.type)),
+    domain: { codes: domain, values: mergeDictionariesInto(domain, parts.map((part) => part.domain)) },
+    country: { codes: country, values: mergeDictionariesInto(country, parts.map((part) => part.country)) },
+    userIdBytes: concatBytes(parts.map((part) => part.userIdBytes.subarray(0, part.userIdOffsets[part.rows]!))),
+    userIdOffsets: concatOffsets(parts.map((part) => part.userIdOffsets.subarray(0, part.rows + 1))),
+    userIdHashes: concatInt32(parts.map((part) => part.userIdHashes)), userIdNull: concatBytes(parts.map((part) => part.userIdNull)),
+    consent: concatBytes(parts.map((part) => part.consent)),
+  };
+}
+
+/**
+ * The rows of `part` whose user falls in `shard` of 2^bits (the top bits of the user id's hash mixed
+ * with the shard level, so a shard sharded again splits), copied, with where each came from.
+ */
+function rowsOfShard(part: RowPart, shardOf: Uint16Array, shard: number): { rows: RowPart; picked: Int32Array } {
   const picked = pickRows(shardOf, shard);
   const count = picked.length;
   const offsets = part.userIdOffsets;
@@ -58,7 +96,7 @@ function rowsOfShard(part: RowPart, duplicates: Uint8Array, shardOf: Uint16Array
       country: { codes: gather32(part.country.codes, picked), values: part.country.values }, userIdBytes, userIdOffsets,
       userIdHashes: gather32(part.userIdHashes, picked), userIdNull: gather8(part.userIdNull, picked), consent: gather8(part.consent, picked),
     },
-    duplicates: gather8(duplicates, picked),
+    picked,
   };
 }
 
@@ -122,9 +160,10 @@ function shardHash(hash: number, level: number): number {
 
 /**
  * The counts of shards of one partition's rows as one: groups with the same domain and country added
- * up, in output order. The shards share their dictionaries (the same parts' values, merged alike).
+ * up, in output order. The shards share their dictionaries (the same parts' values, merged alike);
+ * `mergeShardsOf` takes shards with dictionaries of their own.
  */
-function mergeShards(datehour: string, shards: readonly GroupCounts[]): GroupCounts {
+export function mergeShards(datehour: string, shards: readonly GroupCounts[]): GroupCounts {
   const { domainValues, countryValues } = shards[0]!;
   const width = countryValues.length + 1;
   const indexOf = new Map<number, number>();
@@ -158,4 +197,25 @@ function mergeShards(datehour: string, shards: readonly GroupCounts[]): GroupCou
     datehour, groups, domainCodes: gather(domainCodes, order, 1), countryCodes: gather(countryCodes, order, 1), domainValues, countryValues,
     n: gather(n, order, 6), users: gather(users, order, 6), kept: shards.reduce((sum, shard) => sum + shard.kept, 0),
   };
+}
+
+/**
+ * {@link mergeShards} of shards counted apart (a queued run's count tasks), each with dictionaries of
+ * its own: their codes are moved into merged dictionaries first.
+ *
+ * @example
+ * const counts = mergeShardsOf('2021-01-23-10', countTasksCounts);
+ */
+export function mergeShardsOf(datehour: string, shards: readonly GroupCounts[]): GroupCounts {
+  if (shards.length === 1) return shards[0]!;
+  const domains = new StringDictionary();
+  const countries = new StringDictionary();
+  const moved = shards.map((shard) => {
+    const domainCodes = new Int32Array(shard.groups);
+    const countryCodes = new Int32Array(shard.groups);
+    remapInto(domainCodes, 0, shard.domainCodes, Int32Array.from(shard.domainValues, (value) => domains.code(value!)));
+    remapInto(countryCodes, 0, shard.countryCodes, Int32Array.from(shard.countryValues, (value) => countries.code(value!)));
+    return { ...shard, domainCodes, countryCodes };
+  });
+  return mergeShards(datehour, moved.map((shard) => ({ ...shard, domainValues: domains.values, countryValues: countries.values })));
 }

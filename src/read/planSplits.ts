@@ -78,6 +78,38 @@ export function unitsOf(source: Source, splits: readonly FileSplit[], splitBytes
   return units;
 }
 
+/**
+ * A partition's splits (in order) in runs of at most `bytes` listed bytes and {@link FILES_PER_UNIT}
+ * splits, each run at least one split: a queued run's read tasks, each a BullMQ job whose own cost
+ * (~10 ms of both the run's and a worker's CPU) wants more bytes than a thread's unit. A split of
+ * unknown size is a run of its own.
+ *
+ * @example
+ * runsOf(source, splitsOf(source, keys), 128 << 20); // [[part-0, part-1], [part-2 bytes 0-128M], ...]
+ */
+export function runsOf(source: Source, splits: readonly FileSplit[], bytes: number): FileSplit[][] {
+  const runs: FileSplit[][] = [];
+  let run: FileSplit[] = [];
+  let runBytes = 0;
+  for (const split of splits) {
+    const size = sizeOfSplit(source, split);
+    if (run.length > 0 && (runBytes + size > bytes || run.length === FILES_PER_UNIT)) {
+      runs.push(run);
+      (run = []), (runBytes = 0);
+    }
+    run.push(split);
+    runBytes += size;
+  }
+  if (run.length > 0) runs.push(run);
+  return runs;
+}
+
+/** The bytes a split reads, as listed (Infinity when the source lists no size). */
+function sizeOfSplit(source: Source, { key, range }: FileSplit): number {
+  const size = source.sizeOf?.(key) ?? Infinity;
+  return range ? Math.min(range.end, size) - range.start : size;
+}
+
 /** Small files read in one unit at most: a unit's reply carries each file's columns. */
 const FILES_PER_UNIT = 256;
 

@@ -162,23 +162,7 @@ export async function* readPartitionFiles(
   const parsers = !threadsCanRead(source) ? null : pool ?? (threads > 0 ? new ParserPool(threads) : null);
   if (parsers) times.besideMainThread.add('parse');
   const concurrency = filesAtOnce ?? (parsers && !source.localPath ? Math.max(DEFAULT_CONCURRENCY, parsers.remoteCapacity) : DEFAULT_CONCURRENCY);
-  const parseUnit = async (unit: FileSplit[]): Promise<ParsedFile[]> => {
-    if (unit.length === 1) return [await parse(unit[0]!)];
-    if (parsers) return parsers.parseGroup(unit.map(({ key, range }) => ({ path: source.localPath!(key), describe: source.describe(key), range })));
-    const parsed: ParsedFile[] = [];
-    for (const split of unit) parsed.push(await parse(split));
-    return parsed;
-  };
-  const parse = async ({ key, range }: FileSplit): Promise<ParsedFile> => {
-    if (!parsers) {
-      return source.localPath ? parseLocalFileHere(source.localPath(key), source.describe(key), { judgeTokens }, range)
-        : parseStream(() => source.open(key), source.describe(key), source.sizeOf?.(key), { judgeTokens });
-    }
-    if (source.localPath) return parsers.parse(source.localPath(key), source.describe(key), range);
-    const { retries, ...parsed } = await parsers.parseRemote(source.remote!(key), source.describe(key));
-    await source.addRetries?.(retries);
-    return parsed;
-  };
+  const parseUnit = unitParser(source, parsers, judgeTokens);
   try {
     // Files are taken in key order; a remote object that stalls must not stop the others, so remote
     // reads run further ahead (objects, not bytes: an object waiting is its parsed columns, a third of
@@ -206,6 +190,65 @@ export async function* readPartitionFiles(
       for (const file of parsed) times.milliseconds.parse += file.parseMilliseconds;
       yield { partition, parsed, files: keys.length, bytes, tally, listedBytes: listedBytes[index], runListedBytes };
     }
+  } finally {
+    if (parsers !== pool) await parsers?.close();
+  }
+}
+
+/**
+ * How a unit of splits (`unitsOf`) is parsed: on `parsers`' threads (a group of small local files in
+ * one message), or on this thread when there are none; remote objects' retries are added to the source's.
+ */
+function unitParser(source: Source, parsers: ParserPool | null, judgeTokens: boolean): (unit: FileSplit[]) => Promise<ParsedFile[]> {
+  const parse = async ({ key, range }: FileSplit): Promise<ParsedFile> => {
+    if (!parsers) {
+      return source.localPath ? parseLocalFileHere(source.localPath(key), source.describe(key), { judgeTokens }, range)
+        : parseStream(() => source.open(key), source.describe(key), source.sizeOf?.(key), { judgeTokens });
+    }
+    if (source.localPath) return parsers.parse(source.localPath(key), source.describe(key), range);
+    const { retries, ...parsed } = await parsers.parseRemote(source.remote!(key), source.describe(key));
+    await source.addRetries?.(retries);
+    return parsed;
+  };
+  return async (unit) => {
+    if (unit.length === 1) return [await parse(unit[0]!)];
+    if (parsers) return parsers.parseGroup(unit.map(({ key, range }) => ({ path: source.localPath!(key), describe: source.describe(key), range })));
+    const parsed: ParsedFile[] = [];
+    for (const split of unit) parsed.push(await parse(split));
+    return parsed;
+  };
+}
+
+/**
+ * Some splits of one partition, read apart from the rest of it (a queued run's read task): each
+ * split's columns in order, a later split of a file numbering its lines after the earlier ones here.
+ * The first split of a file here numbers its lines from 1 when it does not start the file: `lines`
+ * says how many lines each file's splits here hold, for the caller to move them on.
+ * `pool` parses them, or (none given) `workers` threads made for this read, or this thread.
+ *
+ * @example
+ * const { parsed, lines } = await readSplits(source, [{ key, range: { start: 134217728, end: Infinity } }]);
+ */
+export async function readSplits(
+  source: Source, splits: readonly FileSplit[], { concurrency = DEFAULT_CONCURRENCY, workers = 0, judgeTokens = false, splitBytes = DEFAULT_SPLIT_BYTES, shiftLines: shift = shiftLines }: ReadOptions & JudgeTokens = {},
+  pool?: ParserPool,
+): Promise<{ parsed: ParsedFile[]; lines: { file: string; lines: number }[] }> {
+  validateConcurrency(concurrency);
+  const parsers = !threadsCanRead(source) ? null : pool ?? (workers > 0 ? new ParserPool(workers) : null);
+  try {
+    const units = await pMap(unitsOf(source, splits, splitBytes), unitParser(source, parsers, judgeTokens), { concurrency });
+    const parsed = units.flat();
+    const lines: { file: string; lines: number }[] = [];
+    parsed.forEach((file, at) => {
+      const last = lines.at(-1);
+      if (at > 0 && splits[at - 1]!.key === splits[at]!.key) {
+        shift(file, last!.lines);
+        last!.lines += file.lineCount;
+      } else {
+        lines.push({ file: file.file, lines: file.lineCount });
+      }
+    });
+    return { parsed, lines };
   } finally {
     if (parsers !== pool) await parsers?.close();
   }

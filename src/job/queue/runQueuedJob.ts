@@ -1,14 +1,15 @@
+import { ConsentMetricsError } from '../../errors.ts';
 import { randomUUID } from 'node:crypto';
 import type { JobOptions, JobResult } from '../JobOptions.ts';
-import { selectPartitions, type Partition } from '../../partitions/selectPartitions.ts';
+import { selectPartitions } from '../../partitions/selectPartitions.ts';
 import pMap from 'p-map';
-import type { Source } from '../../source/Source.ts';
 import { DEFAULT_CONCURRENCY, validateConcurrency } from '../../read/readPartitions.ts';
-import { sumOfSizes } from '../../read/readPartitionFiles.ts';
+import { isHiddenName, sumOfSizes } from '../../read/readPartitionFiles.ts';
+import { DEFAULT_SPLIT_BYTES, runsOf, splitsOf, validateSplitBytes } from '../../read/planSplits.ts';
 import { validateBuckets } from '../../metrics/idBuckets.ts';
 import { assembleReport } from '../../report/RunReport.ts';
 import { StageTimes } from '../../report/StageTimes.ts';
-import { Tally } from '../../report/Tally.ts';
+import { Tally, type TallyCounts } from '../../report/Tally.ts';
 import { usageByKind, type TaskKindUsage } from '../../report/TaskUsage.ts';
 import type { S3Options } from '../../s3/createS3Client.ts';
 import { isS3Url } from '../../s3/parseS3Url.ts';
@@ -17,7 +18,8 @@ import { openSource } from '../../source/openSource.ts';
 import { joinMetrics, resultTable } from '../jobOutput.ts';
 import { openQueueSession } from './queueSession.ts';
 import { makeOutput } from './makeOutput.ts';
-import { writePlan, type RunPlan, type RunRef, type TaskResult } from './tasks.ts';
+import { writePlan, type PlannedRead, type RunPlan, type RunRef, type Task, type TaskResult } from './tasks.ts';
+import type { Source } from '../../source/Source.ts';
 import { openWorkStore } from './openWorkStore.ts';
 
 /**
@@ -31,11 +33,14 @@ export type QueuedJobOptions = JobOptions & Required<Pick<JobOptions, 'queue' | 
 
 /**
  * Runs the job through a BullMQ queue on Redis, on as many `consent-metrics worker` processes as
- * are running, and gives exactly what a local `runJob` gives. Two stages, the second waiting for the
- * first: read (a task per partition: its counts of every row, with each row's trail, and its ids by
- * bucket to the work location), dedup (a task per bucket: the ids that lose to an earlier copy). The
- * run then takes the losers out of the counts, makes the output in datehour order and commits it. The
- * run's folder in the work location is deleted at the end, whether the run succeeded or failed.
+ * are running, and gives exactly what a local `runJob` gives. Three stages, each waiting for the one
+ * before: read (a task per run of a partition's splits, up to `splitBytes`: its ids by bucket and its
+ * counting columns by count shard, to the work location), dedup (a task per bucket: the ids that lose
+ * to an earlier copy, over every read in run order), count (a task per partition and shard of its
+ * users: its rows less their losers). No task holds more than a split, a bucket or a shard, so no hour
+ * is too large. The run then merges each partition's shards, makes the output in datehour order and
+ * commits it. The run's folder in the work location is deleted at the end, whether the run succeeded
+ * or failed.
  * `times` gets the run's own stages: list, waiting (for the tasks), count, metrics and write.
  *
  * @example
@@ -43,10 +48,12 @@ export type QueuedJobOptions = JobOptions & Required<Pick<JobOptions, 'queue' | 
  */
 export async function runQueuedJob({
   root, out, s3 = {}, compression = 'snappy', strict = false, lookback, concurrency = DEFAULT_CONCURRENCY, workers = 0, queue: queueUrl, work,
-  buckets: bucketsGiven, queueTimeout = 20_000, onTask, onPartition: _, splitBytes, ...selection
+  buckets: bucketsGiven, countShards, queueTimeout = 20_000, onTask, onPartition: _, splitBytes, dedupLanes: __, ...selection
 }: QueuedJobOptions, times = new StageTimes()): Promise<Omit<JobResult, 'times'> & { tasks: Record<string, TaskKindUsage> }> {
   validateConcurrency(concurrency);
   if (bucketsGiven !== undefined) validateBuckets(bucketsGiven);
+  if (countShards !== undefined) validateCountShards(countShards);
+  if (splitBytes !== undefined) validateSplitBytes(splitBytes);
   // Workers make their own clients, with their own credentials: the plan travels through Redis.
   const { client, credentials, ...forWorkers } = s3;
   const usesS3 = [root, work, out ?? ''].some(isS3Url);
@@ -54,13 +61,16 @@ export async function runQueuedJob({
   const here: S3Options = usesS3 ? { ...s3, client: client ?? (await import('../../s3/createS3Client.ts')).createS3Client(s3) } : {};
   const retriesSoFar = async () => (here.client ? (await import('../../s3/retries.ts')).retryCountsOf(here.client) : undefined);
   const source = await openSource(root, here);
-  const { partitions, warnings, buckets } = await times.wait('list', async () => {
+  const { partitions, warnings, listed, buckets } = await times.wait('list', async () => {
     const selected = await selectPartitions(source, selection);
-    return { ...selected, buckets: bucketsGiven ?? bucketsFor(await listedBytes(source, selected.partitions, concurrency)) };
+    const listed = await pMap(selected.partitions, async (partition) => (await source.listFiles(partition.key)).filter((key) => !isHiddenName(key.slice(key.lastIndexOf('/') + 1))), { concurrency });
+    return { ...selected, listed, buckets: bucketsGiven ?? bucketsFor(sumOfSizes(source, listed.flat())) };
   });
   const runId = randomUUID();
   const plan: RunPlan = {
     runId, root, partitions, work: `${work.replace(/\/+$/, '')}/${runId}`, buckets, strict, lookback, concurrency, workers, splitBytes, out, compression,
+    reads: plannedReads(source, listed, splitBytes),
+    shards: countShards === undefined ? listed.map((keys) => shardsFor(sumOfSizes(source, keys))) : partitions.map(() => countShards),
   };
   const store = await openWorkStore(plan.work, here);
 
@@ -68,40 +78,99 @@ export async function runQueuedJob({
     if (!client) here.client?.destroy();
     throw error;
   });
-  session.total = partitions.length + buckets;
+  session.total = plan.reads.length + buckets + plan.shards.reduce((sum, shards) => sum + shards, 0);
   const retriesBefore = await retriesSoFar();
 
   try {
     await writePlan(plan, store);
     const run: RunRef = { runId, work: plan.work, ...(usesS3 && { s3: forWorkers }) };
     const dates = partitions.map((partition) => partition.datehour);
-    const reads = await times.wait('waiting', () => session.stage(partitions.map((_, partition) => ({ kind: 'read', run, partition })), dates));
-    // Each task is told where its share is in the files the stage before wrote (one per partition, one per bucket).
+    const reads = await times.wait('waiting', () => session.stage(plan.reads.map((_, read) => ({ kind: 'read', run, read })), plan.reads.map((_, read) => String(read))));
+    const tally = tallyInRunOrder(plan, reads, strict); // strict mode fails here, on the run's first problem
+    // Each task is told where its share is in the files the stage before wrote.
     const bucketNames = Array.from({ length: buckets }, (_, bucket) => String(bucket));
     const dedups = await times.wait('waiting', () => session.stage(bucketNames.map((_, bucket) => ({
       kind: 'dedup', run, bucket, ids: reads.flatMap(({ idRanges }) => idRanges!.slice(2 * bucket, 2 * bucket + 2)),
     })), bucketNames));
-    const read = reads.map(({ rows, groups }, partition) => ({ datehour: dates[partition]!, rows: rows!, groups: groups! }));
-    const duplicateRanges = dedups.map(({ duplicateRanges }) => duplicateRanges!);
-    const { tables, written } = await makeOutput(plan, store, here, read, duplicateRanges, times);
+    const counts = plan.shards.flatMap((shards, partition) => Array.from({ length: shards }, (_, shard): Task => ({
+      kind: 'count', run, partition, shard,
+      rows: reads.flatMap((result, read) => (plan.reads[read]!.partition === partition ? result.rowRanges!.slice(3 * shard, 3 * shard + 3) : [])),
+      losers: dedups.flatMap(({ partitionRanges }) => partitionRanges!.slice(2 * partition, 2 * partition + 2)),
+    })));
+    const counted = await times.wait('waiting', () => session.stage(counts, counts.map((task) => `${dates[(task as { partition: number }).partition]}.${(task as { shard: number }).shard}`)));
+    let next = 0;
+    const countedPartitions = plan.shards.map((shards, partition) => {
+      const shardGroups = counted.slice(next, (next += shards)).map(({ groups }) => groups!);
+      return { datehour: dates[partition]!, groups: shardGroups.reduce((sum, groups) => sum + groups, 0), shardGroups };
+    });
+    const { tables, written } = await makeOutput(plan, store, here, countedPartitions, times);
     const metrics = times.measure('result', () => joinMetrics(tables));
 
-    const tally = new Tally();
-    for (const result of reads) tally.merge(result.tally!);
-    // Each loser is in one bucket's file once: 4 bytes a row.
-    const duplicates = duplicateRanges.reduce((sum, ranges) => sum + (ranges.at(-1) ?? 0) / 4, 0);
     const report = assembleReport({
-      root, partitions: dates, files: reads.reduce((sum, result) => sum + result.files!, 0), tally,
-      events: read.reduce((sum, partition) => sum + partition.rows, 0) - duplicates, duplicates, warnings,
-      retries: sumRetries([...reads, ...dedups, { retries: retriesBetween(retriesBefore, await retriesSoFar()) }]),
+      root, partitions: dates, files: listed.reduce((sum, keys) => sum + keys.length, 0), tally,
+      events: counted.reduce((sum, result) => sum + result.kept!, 0), duplicates: dedups.reduce((sum, result) => sum + result.duplicates!, 0), warnings,
+      retries: sumRetries([...reads, ...dedups, ...counted, { retries: retriesBetween(retriesBefore, await retriesSoFar()) }]),
     });
-    const tasks = usageByKind([...reads.map((result) => ({ kind: 'read', ...result })), ...dedups.map((result) => ({ kind: 'dedup', ...result }))]);
+    const tasks = usageByKind([...reads.map((result) => ({ kind: 'read', ...result })), ...dedups.map((result) => ({ kind: 'dedup', ...result })), ...counted.map((result) => ({ kind: 'count', ...result }))]);
     return { metrics: times.measure('result', () => resultTable(metrics)), report, written, tasks };
   } finally {
     await session.settle(); // before the folder is emptied
     await store.clear();
     await session.close();
     if (!client) here.client?.destroy();
+  }
+}
+
+/**
+ * A run's read tasks: each partition's files (`listed`, by partition) in splits of `splitBytes`, in
+ * runs of up to `splitBytes` (`runsOf`), in run order.
+ *
+ * @example
+ * const reads = plannedReads(source, [['datehour=2021-01-23-10/part-0.json']]);
+ */
+export function plannedReads(source: Source, listed: readonly string[][], splitBytes = DEFAULT_SPLIT_BYTES): PlannedRead[] {
+  return listed.flatMap((keys, partition) => runsOf(source, splitsOf(source, keys, splitBytes), splitBytes).map((splits) => ({ partition, splits })));
+}
+
+/**
+ * The read tasks' tallies as one stream's: each task's line numbers moved on by the lines of its files
+ * in the tasks before it; per partition, its rejected lines, then its invalid tokens, as an in-process
+ * run takes them. In strict mode, the first problem in that order fails the run.
+ */
+function tallyInRunOrder(plan: RunPlan, reads: readonly TaskResult[], strict: boolean): Tally {
+  const tally = new Tally(strict);
+  const linesBefore = new Map<string, number>();
+  const moved = reads.map(({ tally: rejected, tokens, lines }) => {
+    const move = (counts: TallyCounts): TallyCounts => ({ ...counts, examples: counts.examples.map((problem) => ({ ...problem, line: problem.line + (linesBefore.get(problem.file) ?? 0) })) });
+    const shifted = { rejected: move(rejected!), tokens: move(tokens!) };
+    for (const { file, lines: count } of lines!) linesBefore.set(file, (linesBefore.get(file) ?? 0) + count);
+    return shifted;
+  });
+  plan.partitions.forEach((_, partition) => {
+    const ofPartition = moved.filter((_, read) => plan.reads[read]!.partition === partition);
+    const rejected = new Tally();
+    for (const { rejected: counts } of ofPartition) rejected.merge(counts);
+    tally.merge(rejected);
+    for (const { tokens } of ofPartition) tally.merge(tokens);
+  });
+  return tally;
+}
+
+/**
+ * Input bytes one count task covers at most: ~1.4M events at the bench data's ~380 bytes an event,
+ * whose rows, marks and counting memory take ~150 MiB of a worker.
+ */
+export const INPUT_BYTES_PER_COUNT_SHARD = 512 * 2 ** 20;
+
+/** Count shards for a partition of `bytes` listed: a power of two, one per {@link INPUT_BYTES_PER_COUNT_SHARD} at least; 1 when sizes are unknown. */
+export function shardsFor(bytes: number | undefined): number {
+  return bytes === undefined ? 1 : 2 ** Math.ceil(Math.log2(Math.max(1, bytes / INPUT_BYTES_PER_COUNT_SHARD)));
+}
+
+/** Throws, quoting the bad value, unless `countShards` is a power of two from 1 to 65536. */
+function validateCountShards(countShards: number): void {
+  if (!Number.isInteger(Math.log2(countShards)) || countShards > 65_536) {
+    throw new ConsentMetricsError(`countShards must be a power of two from 1 to 65536, got ${JSON.stringify(countShards)}`);
   }
 }
 
@@ -123,12 +192,6 @@ const MIN_BUCKETS = 4;
  */
 export function bucketsFor(bytes: number | undefined): number {
   return bytes === undefined ? 16 : Math.max(MIN_BUCKETS, Math.ceil(bytes / INPUT_BYTES_PER_BUCKET));
-}
-
-/** The listed size of every file of `partitions`, or undefined when the source does not list sizes. */
-async function listedBytes(source: Source, partitions: readonly Partition[], concurrency: number): Promise<number | undefined> {
-  if (!source.sizeOf) return undefined;
-  return sumOfSizes(source, (await pMap(partitions, (partition) => source.listFiles(partition.key), { concurrency })).flat());
 }
 
 function sumRetries(results: Pick<TaskResult, 'retries'>[]): RetryCounts {

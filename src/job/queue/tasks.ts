@@ -1,15 +1,9 @@
-import pMap, { pMapIterable } from 'p-map';
-import type { TokenFacts } from '../../expand/parseToken.ts';
-import { countTrackedRows, type CountedGroups, type GroupCounts, type RowTrail } from '../../metrics/countRows.ts';
-import { withoutRows } from '../../metrics/withoutRows.ts';
-import { hoursSince1970 } from '../../partitions/parseDatehour.ts';
 import type { Partition } from '../../partitions/selectPartitions.ts';
-import { concatInt32 } from '../../read/columnBuilders.ts';
-import { readPartitionFiles } from '../../read/readPartitions.ts';
+import { readPartitionFiles } from '../../read/readPartitionFiles.ts';
+import type { FileSplit } from '../../read/planSplits.ts';
 import type { InputFile } from '../../state/manifest.ts';
 import { openStateStore } from '../../state/openStateStore.ts';
-import { decodeBlob, encodeBlob, type BlobColumn } from '../../state/stateBlobs.ts';
-import { expandFiles, ObjectWriter, readPartition, type PartitionBase } from '../statePartitions.ts';
+import { ObjectWriter, readPartition, type PartitionBase } from '../statePartitions.ts';
 import type { TallyCounts } from '../../report/Tally.ts';
 import { measureTask, type TaskUsage } from '../../report/TaskUsage.ts';
 import { ConsentMetricsError } from '../../errors.ts';
@@ -18,8 +12,7 @@ import { isS3Url } from '../../s3/parseS3Url.ts';
 import { retriesBetween, type RetryCounts } from '../../s3/retryKinds.ts';
 import { openSource } from '../../source/openSource.ts';
 import type { CompressionName } from '../../write/encodeParquet.ts';
-import { splitIds } from '../../metrics/idBuckets.ts';
-import { DedupLane } from '../../metrics/DedupLane.ts';
+import { countTask, dedupTask, readTask } from './stageTasks.ts';
 import { openWorkStore } from './openWorkStore.ts';
 import type { WorkStore } from './WorkStore.ts';
 
@@ -40,6 +33,10 @@ export interface RunPlan {
   root: string;
   /** The partitions to read, in datehour order. */
   partitions: Partition[];
+  /** The read tasks, in run order: each some splits of one partition (`runsOf`). */
+  reads: PlannedRead[];
+  /** Count tasks of each partition: its rows are counted in this many shards of its users (a power of two). */
+  shards: number[];
   /** This run's folder in the work location. */
   work: string;
   /** How many buckets ids are split into: each dedup task holds one bucket of the run's ids. */
@@ -58,6 +55,18 @@ export interface RunPlan {
   out?: string;
   /** Parquet compression. */
   compression: CompressionName;
+}
+
+/**
+ * One read task of a run: some splits of one partition, in order.
+ *
+ * @example
+ * const read: PlannedRead = { partition: 0, splits: [{ key: 'datehour=2021-01-23-10/part-0.json' }] };
+ */
+export interface PlannedRead {
+  /** Index into the plan's partitions. */
+  partition: number;
+  splits: FileSplit[];
 }
 
 /**
@@ -80,16 +89,22 @@ export interface RunRef {
 }
 
 /**
- * One unit of work, as a BullMQ job's data: read (and count) one partition, or find the duplicates of
- * one id bucket. The run itself takes the duplicates out of the counts and makes the output.
+ * One unit of work, as a BullMQ job's data, by stage: read some splits (`PlannedRead`); find the
+ * duplicates of one id bucket over every read, in run order; count one shard of one partition, its
+ * duplicates left out. The run then merges each partition's shards into the output.
  *
  * @example
  * const task: Task = { kind: 'dedup', run, bucket: 3, ids };
  */
 export type Task =
-  | { kind: 'read'; run: RunRef; partition: number }
-  /** `ids`: where the bucket is in each partition's ids file (start, end; the read tasks' `idRanges`). */
+  | { kind: 'read'; run: RunRef; read: number }
+  /** `ids`: where the bucket is in each read's ids file (start, end; the read tasks' `idRanges`, in run order). */
   | { kind: 'dedup'; run: RunRef; bucket: number; ids: number[] }
+  /**
+   * `rows`: where the shard is in each of the partition's reads' rows file, and its rows (start, end, rows; their `rowRanges`);
+   * `losers`: where the partition's losers are in each bucket's duplicates file (the dedup tasks' `partitionRanges`).
+   */
+  | { kind: 'count'; run: RunRef; partition: number; shard: number; rows: number[]; losers: number[] }
   | { kind: 'stateRead'; read: StateRead };
 
 /**
@@ -123,18 +138,26 @@ export interface StateRead {
 export interface TaskResult {
   /** S3 requests this task retried, by kind. */
   retries: RetryCounts;
-  /** read: files read. */
-  files?: number;
-  /** read: lines read and left out, with examples. */
+  /** read: lines read and rejected, with examples, line numbers counted from each file's first split in the task. */
   tally?: TallyCounts;
-  /** read: where each bucket is in the partition's ids file (start, end exclusive, bucket after bucket). */
+  /** read: invalid tokens, with examples, numbered as `tally`'s. */
+  tokens?: TallyCounts;
+  /** read: lines each file's splits in the task hold, in order (the run moves later tasks' line numbers on by them). */
+  lines?: { file: string; lines: number }[];
+  /** read: where each bucket is in the task's ids file (start, end exclusive, bucket after bucket). */
   idRanges?: number[];
-  /** dedup: where each partition's losing rows are in the bucket's duplicates file (start, end, in datehour order). */
-  duplicateRanges?: number[];
+  /** read: where each count shard is in the task's rows file, and its rows (start, end, rows, shard after shard). */
+  rowRanges?: number[];
   /** read: events before deduplication. */
   rows?: number;
-  /** read: the partition's groups (domain x country) before deduplication. */
+  /** dedup: where each partition's losers are in the bucket's duplicates file (start, end, in datehour order). */
+  partitionRanges?: number[];
+  /** dedup: the bucket's duplicates. */
+  duplicates?: number;
+  /** count: groups in the shard's counts. */
   groups?: number;
+  /** count: events counted (duplicates left out). */
+  kept?: number;
   /** What the task cost its worker (`--profile` sums these by kind). */
   usage?: TaskUsage;
   /** stateRead: the partition's entry in the next manifest, but for what counting gives. */
@@ -143,15 +166,8 @@ export interface TaskResult {
 
 /** The run's plan, as JSON, in its work folder: written by the run before its first task. */
 export const PLAN_KEY = 'plan.json';
-// 2: read tasks count (no count tasks), ids files in the compact layout of idBuckets.ts.
-const PLAN_FORMAT = 'consent-metrics-run-plan/2';
-/** Ranged reads a dedup task keeps ahead (the run, reading its partitions' losers: 8 times as many at once, one per bucket). */
-const SHARES_AHEAD = 4;
-const idsKey = (datehour: string) => `ids/${datehour}.bin`;
-const duplicatesKey = (bucket: number) => `duplicates/${bucket}.bin`;
-const countsKey = (datehour: string) => `counts/${datehour}.bin`;
-/** The kind of a read task's counts file (`encodeBlob`): every row's counts and trail, rows = events. */
-const COUNTS_KIND = 'queued-counts';
+// 3: read tasks of splits, count tasks of (partition, shard), dedup before counting.
+const PLAN_FORMAT = 'consent-metrics-run-plan/3';
 
 /**
  * Runs one task. Every task only reads what earlier stages wrote and writes files of its own, whole,
@@ -172,6 +188,7 @@ export async function runTask(task: Task): Promise<TaskResult> {
  * await writePlan(plan, await openWorkStore(plan.work));
  */
 export async function writePlan(plan: RunPlan, store: WorkStore): Promise<void> {
+  // JSON has no Infinity: a split open at its end (`splitsOf`'s last) is written with end null.
   await store.put(PLAN_KEY, new TextEncoder().encode(JSON.stringify({ format: PLAN_FORMAT, ...plan })));
 }
 
@@ -183,7 +200,7 @@ function planOf(run: RunRef, store: WorkStore): Promise<RunPlan> {
   let plan = plans.get(run.runId);
   if (!plan) {
     plan = store.get(PLAN_KEY).then((bytes) => {
-      const { format, ...read } = JSON.parse(new TextDecoder().decode(bytes)) as RunPlan & { format: unknown };
+      const { format, ...read } = JSON.parse(new TextDecoder().decode(bytes), (key, value) => (key === 'end' && value === null ? Infinity : value)) as RunPlan & { format: unknown };
       // Runs and workers of different versions cannot share tasks: say so, rather than misread them.
       if (format !== PLAN_FORMAT || read.runId !== run.runId) {
         throw new ConsentMetricsError(`${store.describe(PLAN_KEY)} is not a plan this worker reads (${JSON.stringify(format)}, run ${read.runId}): run workers of the run's version`);
@@ -218,10 +235,13 @@ async function planTask(task: Exclude<Task, { kind: 'stateRead' }>): Promise<Tas
     let result: Omit<TaskResult, 'retries'>;
     switch (task.kind) {
       case 'read':
-        result = await readTask(plan, plan.partitions[task.partition]!, store, s3);
+        result = await readTask(plan, task.read, store, s3);
         break;
       case 'dedup':
         result = await dedupTask(plan, task.bucket, task.ids, store);
+        break;
+      case 'count':
+        result = await countTask(plan, task, store);
         break;
     }
     return { ...result, retries: retriesBetween(before, await retriesSoFar()) };
@@ -245,115 +265,4 @@ async function stateReadTask(read: StateRead): Promise<TaskResult> {
   } finally {
     s3.client?.destroy();
   }
-}
-
-/**
- * Reads, expands and counts one partition as an in-process run does (typed arrays, tokens judged once
- * each), every row counted; writes the counts with each row's trail (for the run to take the
- * duplicates out) and its ids, split into buckets (one file each).
- */
-async function readTask(plan: RunPlan, partition: Partition, store: WorkStore, s3: S3Options) {
-  const source = await openSource(plan.root, s3);
-  const options = { concurrency: plan.concurrency, strict: false, workers: plan.workers, judgeTokens: true, splitBytes: plan.splitBytes };
-  for await (const read of readPartitionFiles(source, [partition], options)) {
-    const { parts, idFiles, tally } = expandFiles(read, tokenCache, plan.strict); // strict: the first problem fails the task
-    const buckets = splitIds(idFiles, plan.buckets);
-    const rows = parts.reduce((sum, part) => sum + part.rows, 0);
-    const { counts, trail } = countTrackedRows(partition.datehour, parts);
-    const { domainCodes, countryCodes, domainValues, countryValues, n, users } = counts;
-    const columns = { domainCodes, countryCodes, domainValues, countryValues, n, users, cells: trail.cells, next: trail.next };
-    await Promise.all([
-      store.put(countsKey(partition.datehour), await encodeBlob(COUNTS_KIND, partition.datehour, rows, columns, 0)),
-      store.put(idsKey(partition.datehour), buckets.bytes),
-    ]);
-    return { files: read.files, tally, idRanges: buckets.ranges, rows, groups: counts.groups };
-  }
-  throw new Error(`partition ${partition.datehour} was not read`);
-}
-
-/** Token facts a worker process keeps between the partitions it reads. */
-const tokenCache = new Map<string, TokenFacts>();
-
-/**
- * Finds, in one bucket, the ids that lose to an earlier copy: partitions in datehour order, rows in
- * file and line order, ids compared by their bytes. Reads the bucket's share of each partition's ids
- * file (`ranges`: start and end in each, in datehour order); writes every partition's losing rows in
- * one file, and says where each partition's are.
- */
-async function dedupTask(plan: RunPlan, bucket: number, ranges: number[], store: WorkStore) {
-  const lane = new DedupLane({ lookback: plan.lookback });
-  const losers: Int32Array[] = [];
-  // Shares are small (a bucket of one partition's ids) and, on S3, each a request: several read ahead.
-  const shares = pMapIterable(plan.partitions.keys(), (index) => store.getRange(idsKey(plan.partitions[index]!.datehour), ranges[2 * index]!, ranges[2 * index + 1]!), { concurrency: SHARES_AHEAD, backpressure: SHARES_AHEAD });
-  let index = 0;
-  for await (const share of shares) {
-    const { datehour } = plan.partitions[index++]!;
-    losers.push(...lane.take([share], hoursSince1970(datehour), store.describe(idsKey(datehour))));
-  }
-  const duplicateRanges: number[] = [];
-  losers.reduce((at, rows) => (duplicateRanges.push(at * 4, (at + rows.length) * 4), at + rows.length), 0);
-  const joined = concatInt32(losers);
-  await store.put(duplicatesKey(bucket), new Uint8Array(joined.buffer, joined.byteOffset, joined.byteLength));
-  return { duplicateRanges };
-}
-
-/**
- * What making metrics needs of partitions whose read tasks ended: their datehour, their events and
- * groups before deduplication (the read tasks' `rows` and `groups`).
- *
- * @example
- * const partition: ReadPartition = { datehour: '2021-01-23-10', rows: 84_102, groups: 4_210 };
- */
-export interface ReadPartition {
-  datehour: string;
-  rows: number;
-  groups: number;
-}
-
-/**
- * The losers of consecutive partitions `[first, end)` of the plan, each partition's from every bucket,
- * joined: each bucket's losers of these partitions are one range of its duplicates file
- * (`duplicateRanges`, by bucket: the dedup tasks' ranges), read once for them all.
- *
- * @example
- * const losers = await readLosers(store, 0, 24, dedups.map((dedup) => dedup.duplicateRanges!)); // losers[3]: partition 3's
- */
-export async function readLosers(store: WorkStore, first: number, end: number, duplicateRanges: readonly number[][]): Promise<Int32Array[]> {
-  const shares = Array.from({ length: end - first }, () => [] as Int32Array[]);
-  await pMap(duplicateRanges.keys(), async (bucket) => {
-    const ranges = duplicateRanges[bucket]!;
-    const start = ranges[2 * first]!;
-    const bytes = await store.getRange(duplicatesKey(bucket), start, ranges[2 * end - 1]!);
-    const rows = new Int32Array(bytes.buffer, bytes.byteOffset, bytes.length >> 2);
-    shares.forEach((share, index) => share.push(rows.subarray((ranges[2 * (first + index)]! - start) >> 2, (ranges[2 * (first + index) + 1]! - start) >> 2)));
-  }, { concurrency: SHARES_AHEAD * 8 });
-  return shares.map((share) => concatInt32(share));
-}
-
-/**
- * The counts of partitions as their read tasks wrote them, less `losers` (each partition's rows that
- * lost in any bucket, as `readLosers` gives them).
- *
- * @example
- * const counted = await readCounts(store, batch, losers.slice(12, 12 + batch.length));
- */
-export async function readCounts(store: WorkStore, batch: readonly ReadPartition[], losers: readonly Int32Array[]): Promise<CountedGroups[]> {
-  return pMap(batch, async ({ datehour, rows }, index) => {
-    const key = countsKey(datehour);
-    const { counts, trail } = trackedCounts(await decodeBlob(await store.get(key), { kind: COUNTS_KIND, datehour, rows }, store.describe(key)), datehour, rows, store.describe(key));
-    const { kept: _, ...counted } = withoutRows(counts, trail, losers[index]!);
-    return counted;
-  }, { concurrency: 8 });
-}
-
-/** A read task's counts and trail from its file's columns, each of the length it must have. */
-function trackedCounts(columns: Record<string, BlobColumn>, datehour: string, rows: number, describe: string): { counts: GroupCounts; trail: RowTrail } {
-  const { domainCodes, countryCodes, domainValues, countryValues, n, users, cells, next } = columns;
-  const groups = domainCodes instanceof Int32Array ? domainCodes.length : 0;
-  const fits = (column: BlobColumn | undefined, length: number): column is Int32Array => column instanceof Int32Array && column.length === length;
-  if (!(fits(domainCodes, groups) && fits(countryCodes, groups) && fits(n, groups * 6) && fits(users, groups * 6) && fits(cells, rows) && fits(next, rows)
-    && Array.isArray(domainValues) && Array.isArray(countryValues))) {
-    throw new ConsentMetricsError(`work file ${describe} is damaged: its columns are not a partition's counts of ${rows} events`);
-  }
-  return { counts: { datehour, groups, domainCodes, countryCodes, domainValues, countryValues, n, users, kept: rows }, trail: { cells, next } };
 }

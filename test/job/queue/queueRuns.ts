@@ -69,8 +69,9 @@ const inProcess = await runJob({ root: generated, out: inProcessOut });
 for (let i = 0; i < 3; i++) startWorker();
 
 for (const golden of goldenCases()) {
-  test(`golden ${golden.name} through 3 workers equals its expected.json`, async () => {
-    const { metrics, report } = await runJob({ root: golden.root, ...golden.options, queue: redis.url, work, buckets: 3 });
+  test(`golden ${golden.name} through 3 workers, in 64-byte splits and 2 count shards, equals its expected.json; its report (examples and their line numbers) is the in-process run's`, async () => {
+    const { metrics, report } = await runJob({ root: golden.root, ...golden.options, queue: redis.url, work, buckets: 3, splitBytes: 64, countShards: 2 });
+    assert.equal(report, (await runJob({ root: golden.root, ...golden.options })).report);
     const rows = metrics.objects().map((row) => METRIC_COLUMNS.map((name) => (row as Record<string, unknown>)[name]));
     assert.is(rowsDiffer(rows, golden.rows), null);
     const { lines, duplicates, rejected, invalid_tokens } = golden.report;
@@ -79,7 +80,7 @@ for (const golden of goldenCases()) {
   });
 }
 
-test('48 generated hours through 3 workers: the same Parquet bytes and report as the in-process run, at most 4 work files a partition', async () => {
+test('48 generated hours through 3 workers: the same Parquet bytes and report as the in-process run, 3 work files a partition', async () => {
   const out = join(scratch, 'queued.parquet');
   let last = 0;
   let peakFiles = 0; // in the work location, as each task ends
@@ -89,16 +90,17 @@ test('48 generated hours through 3 workers: the same Parquet bytes and report as
     assert.ok(done <= of);
     peakFiles = Math.max(peakFiles, countFiles());
   } });
-  // Counts and ids per partition, one duplicates file per bucket, and the plan. The buckets follow the
+  // Ids and rows per read (one a partition: its two files are under a split together), counts per
+  // partition (one shard), one duplicates file per bucket, and the plan. The buckets follow the
   // input's size: 4, the least, for these few MB.
-  assert.is(peakFiles, 48 * 2 + 4 + 1, `${peakFiles} files at the peak`);
+  assert.is(peakFiles, 48 * 3 + 4 + 1, `${peakFiles} files at the peak`);
   assert.ok(inProcess.report.duplicates > 400, `duplicates across files and hours: ${inProcess.report.duplicates}`);
   assert.equal(queued.report, inProcess.report);
   assert.equal(rowsOf(queued), rowsOf(inProcess));
   assert.ok((await readFile(out)).equals(await readFile(inProcessOut)), 'the same Parquet bytes');
-  assert.is(last, 48 + 4);
+  assert.is(last, 48 + 4 + 48);
   // --profile's task table: every task measured once by the worker that ran it.
-  assert.equal(Object.entries(queued.times.tasks).map(([kind, { tasks }]) => [kind, tasks]), [['read', 48], ['dedup', 4]]);
+  assert.equal(Object.entries(queued.times.tasks).map(([kind, { tasks }]) => [kind, tasks]), [['read', 48], ['dedup', 4], ['count', 48]]);
   for (const [kind, usage] of Object.entries(queued.times.tasks)) {
     assert.ok(usage.cpuSeconds > 0 && usage.seconds > 0 && usage.peakRssMiB > 50, `${kind}: ${JSON.stringify(usage)}`);
   }
@@ -178,12 +180,13 @@ test('a worker killed with SIGKILL mid-run and one stopped with SIGTERM, files r
   startWorker();
 });
 
-test('strict mode fails as a local run does, at once, and leaves no output and an empty work location', async () => {
+test('strict mode fails as a local run does (files in 64-byte splits: the line numbers are the file\'s), at once, and leaves no output and an empty work location', async () => {
   const golden = goldenCases().find((candidate) => candidate.name === 'bad-lines')!;
   const local = await runJob({ root: golden.root, strict: true }).catch((error: Error) => error);
   const out = join(scratch, 'strict.parquet');
   const started = performance.now();
-  const queued = await runJob({ root: golden.root, strict: true, out, queue: redis.url, work }).catch((error: Error) => error);
+  const queued = await runJob({ root: golden.root, strict: true, out, queue: redis.url, work, splitBytes: 64 }).catch((error: Error) => error);
+  assert.match((local as Error).message, /:([2-9]|\d\d+): /, 'a problem past the first split');
   assert.instance(local, StrictModeError);
   assert.instance(queued, StrictModeError);
   assert.is((queued as Error).message, (local as Error).message);
