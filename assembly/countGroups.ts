@@ -5,8 +5,6 @@
 // src/metrics/countRows.ts, which writes the columns into the regions `layout` places and sorts the
 // groups this leaves in first-seen order. Two open-addressing tables, zeroed per partition: groups by
 // (domain, country) code, and (group, user) pairs by hash, users compared by their bytes.
-// Tracking (a queued run's read task) also gives each row's cell and links each pageview to the next of
-// its user in its group: enough to take duplicates out of the counts later, without the rows.
 
 const FNV_PRIME: u32 = 0x01000193;
 
@@ -24,24 +22,20 @@ let groupDomains: usize = 0;
 let groupCountries: usize = 0;
 let counts: usize = 0;
 let users: usize = 0;
-let rowCells: usize = 0;
-let rowNext: usize = 0;
 let groupSlots: usize = 0; // [domain, country, group + 1]
 let groupMask: u32 = 0;
-let userSlots: usize = 0; // [hash, group, row + 1, or -(row + 1) for a null user id, then when tracking the pair's last row so far]
+let userSlots: usize = 0; // [hash, group, row + 1, or -(row + 1) for a null user id]
 let userMask: u32 = 0;
-let userSlotBytes: usize = 12;
 
 /** After `count`: the rows not marked as duplicates. */
 export let kept: i32 = 0;
 
 /**
  * Lays out the regions for a partition of `rows` rows and `bytes` bytes of user ids, with at most
- * `maxGroups` groups and `pageviews` pageviews, after this module's own data; the trail's regions and
- * wider user slots only with `track`. Returns the memory size they need (the caller grows the memory
- * to it); past 4 GiB, no region is set.
+ * `maxGroups` groups and `pageviews` pageviews, after this module's own data. Returns the memory size
+ * they need (the caller grows the memory to it); past 4 GiB, no region is set.
  */
-export function layout(rows: i32, bytes: i32, maxGroups: i32, pageviews: i32, track: bool): f64 {
+export function layout(rows: i32, bytes: i32, maxGroups: i32, pageviews: i32): f64 {
   const column = ((<u64>rows * 4) + 15) & ~15;
   const flags = (<u64>rows + 15) & ~15;
   const groupColumn = ((<u64>maxGroups * 4) + 15) & ~15;
@@ -59,21 +53,16 @@ export function layout(rows: i32, bytes: i32, maxGroups: i32, pageviews: i32, tr
   const groupCountriesAt = groupDomainsAt + groupColumn;
   const countsAt = groupCountriesAt + groupColumn;
   const usersAt = countsAt + groupColumn * 6;
-  const trail: u64 = track ? column : 0;
-  const slotBytes: u64 = track ? 16 : 12;
-  const rowCellsAt = usersAt + groupColumn * 6;
-  const rowNextAt = rowCellsAt + trail;
-  const groupSlotsAt = rowNextAt + trail;
+  const groupSlotsAt = usersAt + groupColumn * 6;
   const userSlotsAt = groupSlotsAt + tableSlots(maxGroups) * 12;
-  const end = userSlotsAt + tableSlots(pageviews) * slotBytes;
+  const end = userSlotsAt + tableSlots(pageviews) * 12;
   if (end > 0xffff0000) return <f64>end;
   types = <usize>typesAt; domains = <usize>domainsAt; countries = <usize>countriesAt;
   userIdOffsets = <usize>userIdOffsetsAt; userIdHashes = <usize>userIdHashesAt;
   userIdNulls = <usize>userIdNullsAt; consents = <usize>consentsAt; duplicates = <usize>duplicatesAt; userIdBytes = <usize>userIdBytesAt;
   groupDomains = <usize>groupDomainsAt; groupCountries = <usize>groupCountriesAt; counts = <usize>countsAt; users = <usize>usersAt;
-  rowCells = <usize>rowCellsAt; rowNext = <usize>rowNextAt;
   groupSlots = <usize>groupSlotsAt; groupMask = <u32>(tableSlots(maxGroups) - 1);
-  userSlots = <usize>userSlotsAt; userMask = <u32>(tableSlots(pageviews) - 1); userSlotBytes = <usize>slotBytes;
+  userSlots = <usize>userSlotsAt; userMask = <u32>(tableSlots(pageviews) - 1);
   return <f64>end;
 }
 
@@ -84,7 +73,7 @@ function tableSlots(entries: i32): u64 {
   return slots;
 }
 
-/** Where each region starts, for the caller's views: index 0..14 as listed at the top. */
+/** Where each region starts, for the caller's views: index 0..12 as listed at the top. */
 export function region(index: i32): usize {
   switch (index) {
     case 0: return types;
@@ -100,8 +89,6 @@ export function region(index: i32): usize {
     case 10: return groupCountries;
     case 11: return counts;
     case 12: return users;
-    case 13: return rowCells;
-    case 14: return rowNext;
     default: return 0;
   }
 }
@@ -110,13 +97,10 @@ export function region(index: i32): usize {
  * Counts `rows` rows from the input regions, leaving out those `duplicates` marks: for each group,
  * `counts[group * 6 + type * 2 + (consent ? 0 : 1)]` events, and in `users` at the same cell the
  * users whose first pageview in the group is that row. Returns the groups, in first-seen order.
- * With `track` (as laid out), each counted row's cell goes to `rowCells` (`~cell` for a user's first pageview in the
- * group), and each pageview's `rowNext` is the next pageview of its user in its group, plus one (0: none).
  */
-export function count(rows: i32, track: bool): i32 {
+export function count(rows: i32): i32 {
   memory.fill(groupSlots, 0, (<usize>groupMask + 1) * 12);
-  memory.fill(userSlots, 0, (<usize>userMask + 1) * userSlotBytes);
-  if (track) memory.fill(rowNext, 0, <usize>rows << 2);
+  memory.fill(userSlots, 0, (<usize>userMask + 1) * 12);
   let groups: i32 = 0;
   let keptRows: i32 = 0;
   for (let row: i32 = 0; row < rows; row++) {
@@ -128,9 +112,7 @@ export function count(rows: i32, track: bool): i32 {
     const cellIndex = group * 6 + type * 2 + (load<u8>(consents + <usize>row) != 0 ? 0 : 1);
     const cell = <usize>cellIndex << 2;
     store<i32>(counts + cell, load<i32>(counts + cell) + 1);
-    const first = type == 0 && firstOfUser(group, row, track);
-    if (first) store<i32>(users + cell, load<i32>(users + cell) + 1);
-    if (track) store<i32>(rowCells + (<usize>row << 2), first ? ~cellIndex : cellIndex);
+    if (type == 0 && firstOfUser(group, row)) store<i32>(users + cell, load<i32>(users + cell) + 1);
   }
   kept = keptRows;
   return groups;
@@ -160,22 +142,20 @@ function groupOf(domain: i32, country: i32, next: i32): i32 {
 
 /**
  * Whether `row` is the first row of its user in `group` (adding the pair); a null user id is one user.
- * With `track`, a later row is linked from the pair's last one.
  */
-function firstOfUser(group: i32, row: i32, track: bool): bool {
+function firstOfUser(group: i32, row: i32): bool {
   const isNull = load<u8>(userIdNulls + <usize>row) != 0;
   const hash = (<u32>(load<i32>(userIdHashes + (<usize>row << 2)) ^ group) * FNV_PRIME) ^ (isNull ? 1 : 0);
   const start = load<i32>(userIdOffsets + (<usize>row << 2));
   const length = load<i32>(userIdOffsets + (<usize>(row + 1) << 2)) - start;
   let slot = hash & userMask;
   while (true) {
-    const at = userSlots + <usize>slot * userSlotBytes;
+    const at = userSlots + <usize>slot * 12;
     const stored = load<i32>(at, 8);
     if (stored == 0) {
       store<u32>(at, hash);
       store<i32>(at, group, 4);
       store<i32>(at, isNull ? -(row + 1) : row + 1, 8);
-      if (track) store<i32>(at, row, 12);
       return true;
     }
     if (load<u32>(at) == hash && load<i32>(at, 4) == group && (stored < 0) == isNull) {
@@ -184,13 +164,7 @@ function firstOfUser(group: i32, row: i32, track: bool): bool {
         const other = load<i32>(userIdOffsets + (<usize>(stored - 1) << 2));
         same = load<i32>(userIdOffsets + (<usize>stored << 2)) - other == length && sameBytes(userIdBytes + <usize>start, userIdBytes + <usize>other, length);
       }
-      if (same) {
-        if (track) {
-          store<i32>(rowNext + (<usize>load<i32>(at, 12) << 2), row + 1);
-          store<i32>(at, row, 12);
-        }
-        return false;
-      }
+      if (same) return false;
     }
     slot = (slot + 1) & userMask;
   }

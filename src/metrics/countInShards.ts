@@ -1,5 +1,5 @@
 // Counting a partition too large for one count's memory: in shards of its users, merged after.
-import { concatBytes, concatInt32, concatOffsets, mergeDictionariesInto, remapInto, StringDictionary } from '../read/columnBuilders.ts';
+import { concatBytes, concatInt32, mergeDictionariesInto, rebaseOffsets, remapInto, StringDictionary } from '../read/columnBuilders.ts';
 import type { GroupCounts, RowPart } from './groupCounts.ts';
 import { gather, sortedGroups } from './groupOrder.ts';
 
@@ -54,6 +54,7 @@ export const SHARD_LEVELS = 4;
 export function rowsInShards(part: RowPart, shards: number): { rows: RowPart; picked: Int32Array }[] {
   const bits = Math.log2(shards);
   if (!Number.isInteger(bits) || bits > 16) throw new RangeError(`shards must be a power of two up to 65536, got ${shards}`);
+  if (bits === 0) return [{ rows: part, picked: Int32Array.from({ length: part.rows }, (_, row) => row) }];
   const shardOf = shardOfRows(part, bits, SHARD_LEVELS);
   return Array.from({ length: shards }, (_, shard) => rowsOfShard(part, shardOf, shard));
 }
@@ -73,11 +74,25 @@ export function joinRowParts(parts: readonly RowPart[]): RowPart {
     rows, type: concatInt32(parts.map((part) => part.type)),
     domain: { codes: domain, values: mergeDictionariesInto(domain, parts.map((part) => part.domain)) },
     country: { codes: country, values: mergeDictionariesInto(country, parts.map((part) => part.country)) },
-    userIdBytes: concatBytes(parts.map((part) => part.userIdBytes.subarray(0, part.userIdOffsets[part.rows]!))),
-    userIdOffsets: concatOffsets(parts.map((part) => part.userIdOffsets.subarray(0, part.rows + 1))),
+    userIdBytes: concatBytes(parts.map((part) => part.userIdBytes.subarray(part.userIdOffsets[0]!, part.userIdOffsets[part.rows]!))),
+    userIdOffsets: joinOffsets(parts),
     userIdHashes: concatInt32(parts.map((part) => part.userIdHashes)), userIdNull: concatBytes(parts.map((part) => part.userIdNull)),
     consent: concatBytes(parts.map((part) => part.consent)),
   };
+}
+
+/** The parts' user id offsets as one column, each part's moved to where its bytes go (a part's may not start at 0). */
+function joinOffsets(parts: readonly RowPart[]): Int32Array {
+  const out = new Int32Array(parts.reduce((sum, part) => sum + part.rows, 0) + 1);
+  let row = 0;
+  let byte = 0;
+  for (const { userIdOffsets: offsets, rows } of parts) {
+    rebaseOffsets(out, row, offsets, rows, byte - offsets[0]!);
+    byte += offsets[rows]! - offsets[0]!;
+    row += rows;
+  }
+  out[row] = byte;
+  return out;
 }
 
 /**

@@ -31,7 +31,7 @@ export function countRows(columns: RowColumns, duplicates: Uint8Array): GroupCou
  * const { groups } = countRowParts('2021-01-23-10', files, duplicates);
  */
 export function countRowParts(datehour: string, parts: readonly RowPart[], duplicates: Uint8Array, { memoryLimit = MAX_MEMORY }: CountOptions = {}): GroupCounts {
-  return countParts(datehour, parts, duplicates, false, memoryLimit).counts;
+  return countParts(datehour, parts, duplicates, memoryLimit);
 }
 
 /**
@@ -48,34 +48,7 @@ export interface CountOptions {
   memoryLimit?: number;
 }
 
-/**
- * Where each row of a partition went in its counts ({@link countTrackedRows}), for taking rows out of
- * them later without the rows themselves (`withoutRows`).
- *
- * @example
- * const { counts, trail } = countTrackedRows(datehour, parts); // trail.cells.length === rows
- */
-export interface RowTrail {
-  /** Each row's cell, `group * 6 + cell` in the counts' group order; `~cell` where the row is its user's first pageview in the group. */
-  cells: Int32Array;
-  /** For a pageview: the next pageview of its user in its group, plus one; 0 when none (and for other events). */
-  next: Int32Array;
-}
-
-/**
- * {@link countRowParts} of every row (none marked), with each row's trail: a queued run's read task
- * counts its partition at once, and the run takes out the duplicates the dedup tasks find later.
- *
- * @example
- * const { counts, trail } = countTrackedRows('2021-01-23-10', files);
- */
-export function countTrackedRows(datehour: string, parts: readonly RowPart[]): { counts: GroupCounts; trail: RowTrail } {
-  const rows = parts.reduce((sum, part) => sum + part.rows, 0);
-  const { counts, trail } = countParts(datehour, parts, new Uint8Array(rows), true);
-  return { counts, trail: trail! };
-}
-
-function countParts(datehour: string, parts: readonly RowPart[], duplicates: Uint8Array, track: boolean, memoryLimit = MAX_MEMORY, level = 0): { counts: GroupCounts; trail?: RowTrail } {
+function countParts(datehour: string, parts: readonly RowPart[], duplicates: Uint8Array, memoryLimit = MAX_MEMORY, level = 0): GroupCounts {
   const rows = parts.reduce((sum, part) => sum + part.rows, 0);
   const userIdBytes = parts.reduce((sum, part) => sum + part.userIdOffsets[part.rows]! - part.userIdOffsets[0]!, 0);
   // At most one group per (domain, country) pair, and one (group, user) pair per pageview: the tables' sizes.
@@ -84,16 +57,16 @@ function countParts(datehour: string, parts: readonly RowPart[], duplicates: Uin
   const counter = GroupCounter.forThisThread();
   // Sized first with every row a pageview (the most the tables can need), so that a partition too
   // large is known before its types are read.
-  const most = counter.memoryFor(rows, userIdBytes, maxGroups, rows, track);
+  const most = counter.memoryFor(rows, userIdBytes, maxGroups, rows);
   let pageviews: number | undefined; // read from the types only once a size needs them
   const pageviewsOf = () => (pageviews ??= parts.reduce((sum, part) => sum + countPageviews(part.type, part.rows), 0));
-  if (most > memoryLimit && !track && level < SHARD_LEVELS) {
-    const needed = counter.memoryFor(rows, userIdBytes, maxGroups, pageviewsOf(), false);
-    const countShard = (shard: RowPart[], marks: Uint8Array, next: number) => countParts(datehour, shard, marks, false, memoryLimit, next).counts;
+  if (most > memoryLimit && level < SHARD_LEVELS) {
+    const needed = counter.memoryFor(rows, userIdBytes, maxGroups, pageviewsOf());
+    const countShard = (shard: RowPart[], marks: Uint8Array, next: number) => countParts(datehour, shard, marks, memoryLimit, next);
     const sharded = needed > memoryLimit ? countInShards(datehour, parts, duplicates, Math.ceil(needed / memoryLimit), level, countShard) : undefined;
-    if (sharded) return { counts: sharded }; // else one user holds every row: laid out as it is, the error below names the partition
+    if (sharded) return sharded; // else one user holds every row: laid out as it is, the error below names the partition
   }
-  const input = counter.layout(datehour, rows, userIdBytes, maxGroups, pageviewsOf(), track, memoryLimit);
+  const input = counter.layout(datehour, rows, userIdBytes, maxGroups, pageviewsOf(), memoryLimit);
   // Each part's dictionary codes, remapped into one dictionary per column.
   const codesOf = (column: 'domain' | 'country') => parts.map((part) => ({ codes: part[column].codes.subarray(0, part.rows), values: part[column].values }));
   const domainValues = mergeDictionariesInto(input.domains, codesOf('domain'));
@@ -114,30 +87,14 @@ function countParts(datehour: string, parts: readonly RowPart[], duplicates: Uin
   }
   input.userIdOffsets[rows] = userIdByte;
   input.duplicates.set(duplicates.subarray(0, rows));
-  const { groups, groupDomains, groupCountries, counts, users, kept, rowCells, rowNext } = counter.count(rows, track);
+  const { groups, groupDomains, groupCountries, counts, users, kept } = counter.count(rows);
 
   // Groups in output order (domain, then country, nulls first), so the metrics' sort finds them sorted.
   const order = sortedGroups(groupDomains, groupCountries, domainValues, countryValues);
-  const counted: GroupCounts = {
+  return {
     datehour, groups, domainCodes: gather(groupDomains, order, 1), countryCodes: gather(groupCountries, order, 1),
     domainValues, countryValues, n: gather(counts, order, 6), users: gather(users, order, 6), kept,
   };
-  return { counts: counted, trail: track ? { cells: cellsInOrder(rowCells, order), next: rowNext.slice() } : undefined };
-}
-
-/** Row cells of groups in first-seen order (`~cell` kept as such) moved to the groups' places in `order`. */
-function cellsInOrder(cells: Int32Array, order: Int32Array): Int32Array {
-  const placeOf = new Int32Array(order.length);
-  order.forEach((group, place) => (placeOf[group] = place));
-  const out = new Int32Array(cells.length);
-  for (let row = 0; row < cells.length; row++) {
-    const cell = cells[row]!;
-    const plain = cell < 0 ? ~cell : cell;
-    const group = (plain / 6) | 0;
-    const moved = placeOf[group]! * 6 + (plain - group * 6);
-    out[row] = cell < 0 ? ~moved : moved;
-  }
-  return out;
 }
 
 /** Rows whose type code is 0, a pageview: the most (group, user) pairs the user table must hold. */
@@ -147,14 +104,13 @@ function countPageviews(types: Int32Array, rows: number): number {
   return pageviews;
 }
 
-const EMPTY = new Int32Array(0);
 
 
 interface CountExports {
   memory: WasmMemory;
-  layout(rows: number, bytes: number, maxGroups: number, pageviews: number, track: number): number;
+  layout(rows: number, bytes: number, maxGroups: number, pageviews: number): number;
   region(index: number): number;
-  count(rows: number, track: number): number;
+  count(rows: number): number;
   kept: WasmGlobal;
 }
 
@@ -168,18 +124,18 @@ class GroupCounter {
   }
 
   /** The memory a layout of these sizes needs, in bytes (nothing is laid out that a later `layout` would keep). */
-  memoryFor(rows: number, userIdBytes: number, maxGroups: number, pageviews: number, track: boolean): number {
-    return this.exports.layout(rows, userIdBytes, maxGroups, pageviews, track ? 1 : 0);
+  memoryFor(rows: number, userIdBytes: number, maxGroups: number, pageviews: number): number {
+    return this.exports.layout(rows, userIdBytes, maxGroups, pageviews);
   }
 
-  /** Lays out the memory for a partition (with room for the trail when tracking); returns views of the input regions, to fill before `count`. */
-  layout(datehour: string, rows: number, userIdBytes: number, maxGroups: number, pageviews: number, track: boolean, memoryLimit = MAX_MEMORY) {
+  /** Lays out the memory for a partition; returns views of the input regions, to fill before `count`. */
+  layout(datehour: string, rows: number, userIdBytes: number, maxGroups: number, pageviews: number, memoryLimit = MAX_MEMORY) {
     const { memory, layout, region } = this.exports;
-    const needed = layout(rows, userIdBytes, maxGroups, pageviews, track ? 1 : 0);
+    const needed = layout(rows, userIdBytes, maxGroups, pageviews);
     if (needed > Math.min(memoryLimit, MAX_MEMORY)) {
       const limit = memoryLimit < MAX_MEMORY ? `${(memoryLimit / 2 ** 20).toFixed(0)} MiB allowed` : 'WebAssembly memory holds 4 GiB';
       throw new ConsentMetricsError(`partition ${datehour} is too large to count on one thread: ${rows} events need ` +
-        `${(needed / 2 ** 30).toFixed(1)} GiB of memory, ${limit}${track ? '; split its hour into smaller partitions' : ', and sharding by user does not split them (one user holds most of them)'}`);
+        `${(needed / 2 ** 30).toFixed(1)} GiB of memory, ${limit}, and sharding by user does not split them (one user holds most of them)`);
     }
     growMemory(memory, needed);
     const buffer = memory.buffer;
@@ -191,17 +147,14 @@ class GroupCounter {
     };
   }
 
-  /**
-   * Counts the rows laid out; the results are views into the memory, valid until the next layout
-   * (`rowCells` and `rowNext` filled only when tracking).
-   */
-  count(rows: number, track: boolean) {
+  /** Counts the rows laid out; the results are views into the memory, valid until the next layout. */
+  count(rows: number) {
     const { memory, region, count, kept } = this.exports;
-    const groups = count(rows, track ? 1 : 0);
+    const groups = count(rows);
     const int32s = (index: number, length: number) => new Int32Array(memory.buffer, region(index), length);
     return {
       groups, groupDomains: int32s(9, groups), groupCountries: int32s(10, groups), counts: int32s(11, groups * 6), users: int32s(12, groups * 6),
-      kept: kept.value as number, rowCells: track ? int32s(13, rows) : EMPTY, rowNext: track ? int32s(14, rows) : EMPTY,
+      kept: kept.value as number,
     };
   }
 }

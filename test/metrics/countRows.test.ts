@@ -1,12 +1,11 @@
 // countRows (its loop in WebAssembly) against a naive count over JS strings, on random rows whose user
 // id hashes are forced equal: every user is then told apart by comparing bytes, ids of many lengths
-// sharing long prefixes included. And the queued run's way: every row counted with its trail, the
-// duplicates taken out afterwards (withoutRows), against the same naive count.
+// sharing long prefixes included. And the queued run's way: a partition's parts joined, split into
+// shards of its users, each counted apart and merged, against the same naive count.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { countRowParts, countRows, type GroupCounts, type RowColumns, type RowPart } from '../../src/index.ts';
-import { countTrackedRows } from '../../src/metrics/countRows.ts';
-import { withoutRows } from '../../src/metrics/withoutRows.ts';
+import { joinRowParts, mergeShardsOf, rowsInShards } from '../../src/metrics/countInShards.ts';
 import { seededRandom } from '../support/random.ts';
 
 function randomRows(seed: number, rows: number, sameHash: boolean, duplicateRate = 0.1) {
@@ -103,36 +102,26 @@ test('a partition given as three files with dictionaries of their own: the count
   assertNaive(countRowParts('2021-01-23-10', parts, data.duplicates), data);
 });
 
-/** The rows `duplicates` marks, in a shuffled order (dedup tasks give them bucket by bucket). */
-function losersOf(duplicates: Uint8Array, seed: number): Int32Array {
-  const r = seededRandom(seed);
-  const rows = [...duplicates.keys()].filter((row) => duplicates[row]);
-  for (let i = rows.length - 1; i > 0; i--) {
-    const j = r.int(i + 1);
-    [rows[i], rows[j]] = [rows[j]!, rows[i]!];
-  }
-  return Int32Array.from(rows);
-}
-
-for (const [seed, rate] of [[6, 0], [7, 0.03], [8, 0.1], [9, 0.5], [10, 0.95], [11, 1]] as const) {
-  test(`counted with a trail, then ${rate * 100}% of the rows taken out: the counts of a naive count without them`, () => {
-    const data = randomRows(seed, 3_000, true, rate);
+for (const [seed, rate, shards] of [[6, 0, 1], [7, 0.03, 2], [8, 0.1, 4], [9, 0.5, 8], [10, 0.95, 2], [11, 1, 4]] as const) {
+  test(`parts joined, in ${shards} shards of their users, each counted apart less ${rate * 100}% of duplicates, then merged: the counts of a naive count`, () => {
+    // One shard: user id hashes forced equal (users told apart by their bytes); more: real hashes, so users spread.
+    const data = randomRows(seed, 3_000, shards === 1, rate);
     const parts = [partOf(data.columns, 0, 1_200), partOf(data.columns, 1_200, 3_000)];
-    const { counts, trail } = countTrackedRows('2021-01-23-10', parts);
-    assert.is(counts.kept, 3_000);
-    const counted = withoutRows(counts, trail, losersOf(data.duplicates, seed));
-    assertNaive(counted, data);
-    assert.equal(counted, countRowParts('2021-01-23-10', parts, data.duplicates), 'what counting without those rows gives, dictionaries included');
+    const joined = joinRowParts(parts);
+    assert.is(joined.rows, 3_000);
+    const inShards = rowsInShards(joined, shards);
+    assert.is(inShards.reduce((sum, { rows }) => sum + rows.rows, 0), 3_000, 'every row in one shard');
+    // Each shard counted as a count task does, with dictionaries of its own.
+    const counted = inShards.map(({ rows, picked }) => countRowParts('2021-01-23-10', [rows], Uint8Array.from(picked, (row) => data.duplicates[row]!)));
+    if (shards > 1) assert.ok(inShards.filter(({ rows }) => rows.rows > 0).length > 1, 'the rows are spread over the shards');
+    const merged = mergeShardsOf('2021-01-23-10', counted);
+    assertNaive(merged, data);
   });
 }
 
-test('a loser listed twice is taken out once; one past the partition\'s rows is an error naming it', () => {
-  const data = randomRows(12, 500, false, 0.2);
-  const { counts, trail } = countTrackedRows('2021-01-23-10', [data.columns]);
-  const losers = losersOf(data.duplicates, 12);
-  assertNaive(withoutRows(counts, trail, Int32Array.from([...losers, ...losers])), data);
-  assert.throws(() => withoutRows(counts, trail, Int32Array.of(3, 500)),
-    (error: Error) => error.name === 'ConsentMetricsError' && error.message === 'duplicate row 500 is not one of the partition 2021-01-23-10\'s 500 rows');
+test('a shard count that is not a power of two is refused', () => {
+  const data = randomRows(12, 50, false);
+  assert.throws(() => rowsInShards(data.columns, 3), /shards must be a power of two up to 65536, got 3/);
 });
 
 for (const [seed, memoryLimit] of [[21, 150_000], [22, 100_000], [23, 70_000]] as const) {
@@ -169,21 +158,6 @@ test('one user past the memory limit cannot be sharded: a clear error naming the
   const oneUser = { ...data.columns, userIdNull: new Uint8Array(3_000).fill(1) };
   assert.throws(() => countRowParts('2021-01-23-10', [oneUser], data.duplicates, { memoryLimit: 60_000 }),
     (error: Error) => error.name === 'ConsentMetricsError' && /^partition 2021-01-23-10 is too large to count on one thread: 3000 events need .* MiB allowed, and sharding by user does not split them/.test(error.message));
-});
-
-test('a partition too large for 32-bit WebAssembly memory, counted with its trail: a clear error, before any memory is taken', () => {
-  const rows = 100_000_000;
-  // 100M rows of 20-byte user ids: ~4.3 GiB of columns. Only the sizes are read before the error.
-  const offsets = new Proxy(new Int32Array(1), { get: (target, key) => (key === String(rows) ? rows * 20 : Reflect.get(target, key)) });
-  const part: RowPart = {
-    rows, type: new Int32Array(0), domain: { codes: new Int32Array(0), values: ['a.com'] }, country: { codes: new Int32Array(0), values: ['FR'] },
-    userIdBytes: new Uint8Array(0), userIdOffsets: offsets, userIdHashes: new Int32Array(0), userIdNull: new Uint8Array(0), consent: new Uint8Array(0),
-  };
-  assert.throws(() => countTrackedRows('2021-01-23-10', [part]),
-    (error: Error) => error.name === 'ConsentMetricsError' && /^partition 2021-01-23-10 is too large to count on one thread: 100000000 events need 4\.\d GiB/.test(error.message));
-  // The thread's counter still works.
-  const data = randomRows(5, 100, false);
-  assert.is(countRows(data.columns, data.duplicates).kept, data.events.filter((_, row) => !data.duplicates[row]).length);
 });
 
 test.run();
