@@ -4,6 +4,7 @@
 // location held (polled every 20 ms), and checks every output equals the in-process one. Under each
 // queued run: its tasks by kind as `--profile` gives them, and what Redis took (CPU, peak memory).
 //   npm run bench:scale-out -- [--sizes 2000000:24,20000000:240] [--workers 1,2,4] [--work-in DIR]   (20M events: 6.6 GB, generated once)
+// A size `hour:N` is one hour of N events (bench:scale --hour's data: 63 files at 50M, read in splits).
 // --work-in: the folder the queued runs' work location goes in (default: the OS's temporary folder;
 // /dev/shm keeps it in memory, as an in-process run keeps its intermediate data).
 // Needs redis-server on the PATH (Debian's package; .ci/run installs it).
@@ -16,6 +17,7 @@ import { parseArgs } from 'node:util';
 import { Redis } from 'ioredis';
 import { startRedis } from '../test/support/startRedis.ts';
 import { cpuSecondsOf } from './measureProcess.ts';
+import { hourData } from './hourData.ts';
 
 const { values } = parseArgs({ options: {
   sizes: { type: 'string', default: '2000000:24,20000000:240' }, workers: { type: 'string', default: '1,2,4' }, 'work-in': { type: 'string', default: tmpdir() },
@@ -49,8 +51,9 @@ try {
   console.log(`Queued runs' work location: in ${values['work-in']}\n`);
   console.log('| events | hours | run | wall | CPU, all processes (coordinator; workers) | peak RSS: coordinator; workers | work files at peak |\n|---|---|---|---|---|---|---|');
   for (const size of values.sizes!.split(',')) {
-    const [events, hours] = size.split(':');
-    const data = `bench/data/scale-out-${events}-${hours}`;
+    // `hour:N`: one hour of N events (bench:scale --hour's data), read in splits by every run.
+    const [events, hours] = size.startsWith('hour:') ? [size.slice(5), '1'] : size.split(':');
+    const data = size.startsWith('hour:') ? hourData(Number(events)).data : `bench/data/scale-out-${events}-${hours}`;
     if (!existsSync(data)) {
       execFileSync(process.execPath, ['--import', 'tsx', 'bench/generate.ts', '--events', events!, '--hours', hours!, '--files', '2', '--seed', '3', '--out', data], { stdio: 'inherit' });
     }

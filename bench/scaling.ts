@@ -10,6 +10,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { hourData } from './hourData.ts';
 import { measureNode, medians, type Measured } from './measureProcess.ts';
 
 const { values } = parseArgs({ options: { events: { type: 'string', default: '200000' }, runs: { type: 'string', default: '3' }, hour: { type: 'string' }, duckdb: { type: 'boolean', default: false } } });
@@ -22,11 +23,7 @@ if (values.hour !== undefined) {
 
 /** One hour of `events` events, generated once (~800k events a file), run `--runs` times. */
 async function oneHour(events: number): Promise<void> {
-  const data = `bench/data/hour-${events}`;
-  const files = Math.max(1, Math.ceil(events / 800_000));
-  if (!existsSync(data)) {
-    execFileSync(process.execPath, ['--import', 'tsx', 'bench/generate.ts', '--events', String(events), '--hours', '1', '--files', String(files), '--seed', '11', '--out', data], { stdio: 'inherit' });
-  }
+  const { data, files } = hourData(events);
   const out = join(scratch, 'hour.parquet');
   const duckOut = join(scratch, 'hour-duckdb.parquet');
   console.log('| engine | events | files | wall | CPU | peak RSS |\n|---|---|---|---|---|---|');

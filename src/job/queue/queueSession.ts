@@ -2,6 +2,7 @@ import { Queue, QueueEvents, type Job } from 'bullmq';
 import { ConsentMetricsError, StrictModeError } from '../../errors.ts';
 import { connectRedis } from './redisConnection.ts';
 import { QUEUE_NAME, type Task, type TaskResult } from './tasks.ts';
+import { MAX_STALLED } from './runWorker.ts';
 
 /** Attempts per task: transient failures (S3 errors past the SDK's own retries, a lost worker) are retried with backoff. */
 export const TASK_ATTEMPTS = 3;
@@ -63,9 +64,9 @@ export async function openQueueSession(url: string, timeout: number, runId: stri
         },
       ));
       const results: TaskResult[] = [];
-      for (const outcome of outcomes) {
+      for (const [index, outcome] of outcomes.entries()) {
         const settled = await Promise.race([lost, outcome]);
-        if ('error' in settled) throw failure(settled.error.message);
+        if ('error' in settled) throw failure(settled.error.message, `${tasks[index]!.kind} task ${names[index]}`);
         results.push(settled.result);
       }
       return results;
@@ -87,7 +88,18 @@ export async function openQueueSession(url: string, timeout: number, runId: stri
   };
 }
 
-/** A task's failure as the run's one-line error; strict mode keeps its class, as in a local run. */
-function failure(message: string): ConsentMetricsError {
-  return message.startsWith(StrictModeError.PREFIX) ? new StrictModeError(message) : new ConsentMetricsError(message);
+/**
+ * A task's failure as the run's one-line error: the task's own reason; strict mode keeps its class,
+ * as in a local run. A task whose worker died under it each time (killed, out of memory: no reason
+ * of its own) is named, with what to look at.
+ */
+function failure(message: string, task: string): ConsentMetricsError {
+  if (message.startsWith(StrictModeError.PREFIX)) return new StrictModeError(message);
+  if (message === BULLMQ_STALLED) {
+    return new ConsentMetricsError(`${task} was lost with its worker ${MAX_STALLED + 1} times (each worker process stopped mid-task: killed, or out of memory?): see the workers' logs and memory limits`);
+  }
+  return new ConsentMetricsError(message);
 }
+
+/** BullMQ's reason for a task taken back from lost workers more than `maxStalledCount` times. */
+const BULLMQ_STALLED = 'job stalled more than allowable limit';

@@ -85,7 +85,9 @@ export async function runQueuedJob({
     await writePlan(plan, store);
     const run: RunRef = { runId, work: plan.work, ...(usesS3 && { s3: forWorkers }) };
     const dates = partitions.map((partition) => partition.datehour);
-    const reads = await times.wait('waiting', () => session.stage(plan.reads.map((_, read) => ({ kind: 'read', run, read })), plan.reads.map((_, read) => String(read))));
+    let readOfPartition = 0;
+    const readNames = plan.reads.map(({ partition }, read) => `${dates[partition]}.${read > 0 && plan.reads[read - 1]!.partition === partition ? ++readOfPartition : (readOfPartition = 0)}`);
+    const reads = await times.wait('waiting', () => session.stage(plan.reads.map((_, read) => ({ kind: 'read', run, read })), readNames));
     const tally = tallyInRunOrder(plan, reads, strict); // strict mode fails here, on the run's first problem
     // Each task is told where its share is in the files the stage before wrote.
     const bucketNames = Array.from({ length: buckets }, (_, bucket) => String(bucket));

@@ -37,6 +37,9 @@ export interface WorkerOptions {
  * const worker = startWorker({ queue: 'redis://127.0.0.1:6379' });
  * process.once('SIGTERM', () => worker.close().then(() => process.exit(0)));
  */
+/** Times a task is taken back from a lost worker (killed mid-task) before it fails its run. */
+export const MAX_STALLED = 2;
+
 /** How long a closing worker waits for an absent Redis before it leaves its tasks to the stalled-job check. */
 const GIVE_UP_ON_REDIS_MS = 1_000;
 
@@ -57,8 +60,7 @@ export function startWorker({ queue, concurrency = 1, lockDuration = 30_000, onT
     concurrency,
     lockDuration,
     stalledInterval: lockDuration,
-    // A task taken back from a lost worker more than this many times fails its run.
-    maxStalledCount: 2,
+    maxStalledCount: MAX_STALLED,
   });
   worker.on('error', () => {}); // connection errors: ioredis reconnects; nothing to do here
   return {

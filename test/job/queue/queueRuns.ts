@@ -11,7 +11,7 @@ import { ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
 import { Queue, QueueEvents } from 'bullmq';
 import { test as uvuTest } from 'uvu';
 import * as assert from 'uvu/assert';
-import { METRIC_COLUMNS, runJob, StrictModeError, type JobOptions, type JobResult } from '../../../src/index.ts';
+import { ConsentMetricsError, METRIC_COLUMNS, runJob, StrictModeError, type JobOptions, type JobResult } from '../../../src/index.ts';
 import { goldenCases, rowsDiffer } from '../../support/fixtures.ts';
 import { referenceJob } from '../../support/referenceJob.ts';
 import { consecutiveDatehours, writeRetriedEvents } from '../../support/retriedEvents.ts';
@@ -269,6 +269,35 @@ test('Redis lost under a running job: one line, nothing written, work location e
   assert.is(await stat(out).catch(() => null), null);
   await emptyWork();
   worker.kill('SIGKILL');
+});
+
+test('a task whose worker is killed each time it runs it fails the run with one line naming the task, not the queue library\'s reason', async () => {
+  const doomed = await startRedis();
+  let worker = startWorker(doomed.url);
+  const queue = new Queue('consent-metrics', { connection: { url: doomed.url } });
+  let kills = 0;
+  const taken = new Set<string>();
+  // Every task taken is a worker lost: the one worker on this queue killed with SIGKILL as it takes a
+  // task (a new start time of an active task), another started in its place.
+  const killer = setInterval(() => void queue.getActive().then((jobs) => {
+    const fresh = jobs.filter((job) => !taken.has(`${job.id}@${job.processedOn}`));
+    if (fresh.length === 0) return;
+    for (const job of fresh) taken.add(`${job.id}@${job.processedOn}`);
+    worker.kill('SIGKILL');
+    kills++;
+    worker = startWorker(doomed.url);
+  }).catch(() => {}), 50);
+  const out = join(scratch, 'doomed.parquet');
+  const error = await runJob({ root: 'fixtures/example/input', out, queue: doomed.url, work }).then(() => null, (failure: Error) => failure);
+  clearInterval(killer);
+  assert.instance(error, ConsentMetricsError);
+  assert.match(error!.message, /^read task 2021-01-23-\d\d\.0 was lost with its worker 3 times \(each worker process stopped mid-task: killed, or out of memory\?\): see the workers' logs and memory limits$/);
+  assert.ok(kills >= 3, `${kills} workers killed`);
+  assert.is(await stat(out).catch(() => null), null);
+  await emptyWork();
+  worker.kill('SIGKILL');
+  await queue.close();
+  await doomed.stop();
 });
 
 /** A worker whose stderr is kept, on `queue`. */
