@@ -21,3 +21,12 @@ export class StrictModeError extends ConsentMetricsError {
   /** How its message starts: a queued run knows a task's failure by it (BullMQ keeps only the message). */
   static readonly PREFIX = 'strict mode: ';
 }
+
+/**
+ * Options that do not go together, or an option of the wrong kind, given to `runJob`: a user's
+ * mistake found before anything is read (the CLI exits 2 on it, as on a bad flag).
+ *
+ * @example
+ * await runJob({ root, state: { location: 'state/' }, buckets: 8 }); // OptionError: buckets (--buckets) does not apply with state (--state): ...
+ */
+export class OptionError extends ConsentMetricsError {}

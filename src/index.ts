@@ -1,4 +1,4 @@
-export { ConsentMetricsError, StrictModeError } from './errors.ts';
+export { ConsentMetricsError, OptionError, StrictModeError } from './errors.ts';
 
 export type { RemoteObject, Source } from './source/Source.ts';
 export { localSource } from './source/localSource.ts';
@@ -45,7 +45,7 @@ export { summarizeReport, type RunReport, type StateReport } from './report/RunR
 export { StageTimes, STAGES, formatStageTimes, type Stage } from './report/StageTimes.ts';
 export type { TaskKindUsage, TaskUsage } from './report/TaskUsage.ts';
 
-export type { JobOptions, JobResult } from './job/runJob.ts';
+export type { JobOptions, JobResult, QueueOptions, StateOptions } from './job/runJob.ts';
 
 // The stages a notebook shows, as they return results that display themselves.
 export { runJob, readPartitions, readPartition } from './display/displayingStages.ts';

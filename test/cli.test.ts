@@ -74,6 +74,9 @@ const userMistakes: [string, string[], number, RegExp][] = [
   ['a bad lookback', ['--lookback', '1.5'], 2, /^consent-metrics: --lookback must be a whole number from 0, got '1\.5'\n/],
   ['a bad attempts count', ['--attempts', '0'], 2, /^consent-metrics: --attempts must be a whole number from 1, got '0'\n/],
   ['a bad compression', ['--compression', 'lzma'], 2, /^consent-metrics: --compression must be one of snappy, zstd, none, got 'lzma'\n/],
+  ['--work without --queue', ['--work', join(scratch, 'work')], 2, /^consent-metrics: --work applies with --queue only\n/],
+  ['--queue without --work', ['--queue', 'redis://127.0.0.1:1'], 2, /^consent-metrics: queue \(--queue\) needs queue\.work \(--work\): a folder or s3:\/\/ prefix every worker reaches$/],
+  ['--buckets with --state', ['--state', join(scratch, 'state'), '--buckets', '8'], 2, /^consent-metrics: buckets \(--buckets\) does not apply with state \(--state\): an incremental run deduplicates in one set$/],
   ['an unwritable output', [BAD_LINES, '--out', join(scratch, 'a-file', 'm.parquet')], 1, /^consent-metrics: cannot write .*a-file\/m\.parquet: (ENOTDIR|EEXIST)$/],
 ];
 for (const [what, args, exitCode, message] of userMistakes) {

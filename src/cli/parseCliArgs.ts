@@ -49,6 +49,7 @@ export function parseCliArgs(argv: string[]) {
   }
   const format = values.format as (typeof FORMATS)[number];
   if (!FORMATS.includes(format)) throw new Error(`--format must be one of ${FORMATS.join(', ')}, got '${values.format}'`);
+  if (values.work !== undefined && values.queue === undefined) throw new Error('--work applies with --queue only');
   return {
     help: values.help,
     quiet: values.quiet,
@@ -63,13 +64,12 @@ export function parseCliArgs(argv: string[]) {
       from: values.from,
       to: values.to,
       strict: values.strict,
-      state: values.state,
+      state: values.state === undefined ? undefined : { location: values.state },
       lookback: values.lookback === undefined ? undefined : wholeNumber('lookback', values.lookback, 0),
       concurrency: values.concurrency === undefined ? undefined : wholeNumber('concurrency', values.concurrency, 1),
       workers: values.workers === undefined ? undefined : wholeNumber('workers', values.workers, 0),
       compression,
-      queue: values.queue,
-      work: values.work,
+      queue: values.queue === undefined ? undefined : { url: values.queue, work: values.work },
       buckets: values.buckets === undefined ? undefined : wholeNumber('buckets', values.buckets, 1),
       s3: {
         endpoint: values.endpoint,

@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { ConsentMetricsError } from '../errors.ts';
+import { ConsentMetricsError, OptionError } from '../errors.ts';
 import { summarizeReport } from '../report/RunReport.ts';
 import { formatStageTimes } from '../report/StageTimes.ts';
 import { runJob } from '../job/runJob.ts';
@@ -100,7 +100,10 @@ export async function runCli(argv: string[], io: Io = defaultIo): Promise<number
   try {
     const started = performance.now();
     const cpuBefore = process.cpuUsage();
-    const { metrics, report, written, times } = await runJob({ ...flags.job, onPartition: progress.update, onTask: progress.task }).finally(progress.done);
+    const { queue, state } = flags.job;
+    // Progress by partition where this process takes them (a local run, or one with a state); by task where workers do.
+    const job = { ...flags.job, ...((!queue || state) && { onPartition: progress.update }), ...(queue && { queue: { ...queue, onTask: progress.task } }) };
+    const { metrics, report, written, times } = await runJob(job).finally(progress.done);
     const wall = performance.now() - started;
     if (flags.reportPath) {
       const { sink, key } = await openSink(flags.reportPath, flags.job.s3);
@@ -119,7 +122,7 @@ export async function runCli(argv: string[], io: Io = defaultIo): Promise<number
   } catch (error) {
     if (error instanceof ConsentMetricsError) {
       io.stderr(`consent-metrics: ${error.message}`);
-      return 1;
+      return error instanceof OptionError ? 2 : 1;
     }
     throw error;
   }

@@ -26,12 +26,8 @@ export interface JobOptions extends PartitionSelection {
    * Spark's `dropDuplicatesWithinWatermark`. Default: unlimited, the first copy in the run wins.
    */
   lookback?: number;
-  /**
-   * A folder or `s3://` prefix where the run keeps what a later run needs (docs/state.md): a later run
-   * with the same state reads only partitions that are new or whose files changed, and gives what one
-   * run over everything would. Default: none.
-   */
-  state?: string;
+  /** Keep what a later run needs, and read only what changed since (see {@link StateOptions}). Default: none. */
+  state?: StateOptions;
   /** Fail on the first reported line (rejected line or invalid token) and write nothing. Default: false. */
   strict?: boolean;
   /** Files and listings in flight at once (queued: per read task). Default: 8; S3 objects on worker threads: 4 a thread, at least 8. */
@@ -49,30 +45,58 @@ export interface JobOptions extends PartitionSelection {
   splitBytes?: number;
   /** Called after each partition is processed, e.g. for progress (local runs). Default: none. */
   onPartition?: (done: { datehour: string; files: number; bytes: number; lines: number; events: number; of: number }) => void;
-  /** Run through this BullMQ queue (`redis://HOST:PORT`), on `consent-metrics worker` processes; needs `work`. Default: run here. */
-  queue?: string;
-  /** With `queue`: a folder or `s3://` prefix every worker reaches, for the data tasks hand each other. */
-  work?: string;
+  /** Run as tasks on `consent-metrics worker` processes, through a BullMQ queue (see {@link QueueOptions}). Default: run here. */
+  queue?: QueueOptions;
   /**
    * Id buckets: copies of an id only meet in its bucket. In-process, shared out among the threads' dedup lanes
    * (default 64); queued, each one dedup task's share of the run's ids (default one per 176 MiB of listed input, at
-   * least 4). Ignored with `state`, whose run deduplicates on its main thread.
+   * least 4). Not with `state`, whose run deduplicates on its main thread.
    */
   buckets?: number;
   /**
-   * In-process: dedup lanes, each a range of buckets deduplicated on one worker thread. Default: one per
-   * 4 threads (1 on a machine of up to 4 cores).
+   * In-process, without `state`: dedup lanes, each a range of buckets deduplicated on one worker thread.
+   * Default: one per 4 threads (1 on a machine of up to 4 cores, on the main thread up to 2 threads).
    */
   dedupLanes?: number;
+}
+
+/**
+ * Where a run's tasks go (`runJob({ queue })`, `--queue`): a BullMQ queue on Redis that
+ * `consent-metrics worker` processes take tasks from.
+ *
+ * @example
+ * const queue: QueueOptions = { url: 'redis://10.0.0.5:6379', work: 's3://scratch/consent-metrics' };
+ */
+export interface QueueOptions {
+  /** The Redis holding the queue, `redis://HOST:PORT`. */
+  url: string;
   /**
-   * Through the queue: count tasks per partition, each a shard of its users (a power of two). Default: one
+   * A folder or `s3://` prefix every worker reaches, for the data tasks hand each other (emptied at the
+   * end). Needed without `state`; not with it (workers then write what they read into the state).
+   */
+  work?: string;
+  /** How long Redis may be unreachable before the run fails, in milliseconds. Default: 20,000. */
+  timeout?: number;
+  /** Called as tasks finish, e.g. for progress. */
+  onTask?: (progress: { done: number; of: number }) => void;
+  /**
+   * Count tasks per partition, each a shard of its users (a power of two); not with `state`. Default: one
    * per 512 MiB of the partition's listed input, rounded up to a power of two.
    */
   countShards?: number;
-  /** With `queue`: how long Redis may be unreachable before the run fails, in milliseconds. Default: 20,000. */
-  queueTimeout?: number;
-  /** With `queue`: called as tasks finish, e.g. for progress. */
-  onTask?: (progress: { done: number; of: number }) => void;
+}
+
+/**
+ * Where an incremental run keeps what a later run needs (`runJob({ state })`, `--state`; docs/state.md):
+ * a later run with the same state reads only partitions that are new or whose files changed, and gives
+ * what one run over everything would.
+ *
+ * @example
+ * const state: StateOptions = { location: 's3://results/state/' };
+ */
+export interface StateOptions {
+  /** A folder or `s3://` prefix. */
+  location: string;
 }
 
 /**

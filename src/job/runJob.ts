@@ -1,4 +1,4 @@
-import { ConsentMetricsError } from '../errors.ts';
+import { ConsentMetricsError, OptionError } from '../errors.ts';
 import type { Table } from 'apache-arrow';
 import { MetricsBatches } from './metricsBatches.ts';
 import { COUNT_STAGES, countingBuffers, countPartition, expandFile, shiftExpandedLines, type CountingFile, type PartitionCounts } from './countPartition.ts';
@@ -23,13 +23,15 @@ import { isS3Url } from '../s3/parseS3Url.ts';
 import { openSource } from '../source/openSource.ts';
 import { openSink } from '../write/openSink.ts';
 
-export type { JobOptions, JobResult } from './JobOptions.ts';
+export type { JobOptions, JobResult, QueueOptions, StateOptions } from './JobOptions.ts';
 
 /**
  * Runs the whole job: select partitions, read each (files in parallel, parsed by worker threads),
  * expand tokens, deduplicate across the run and count the metrics one partition at a time, then
- * write Parquet if asked. With `queue` and `work`, the same job runs as tasks on worker processes
- * (`runQueuedJob`), with the same result.
+ * write Parquet if asked. With `queue`, the same job runs as tasks on worker processes
+ * (`runQueuedJob`); with `state`, it reads only what changed since the last run (`runWithState`),
+ * here or through the queue; always with the same result. An option the chosen run would not use is
+ * refused, never dropped.
  * Nothing is written unless every partition was read without a fatal error.
  *
  * @example
@@ -37,20 +39,46 @@ export type { JobOptions, JobResult } from './JobOptions.ts';
  * metrics.print();
  */
 export async function runJob(options: JobOptions): Promise<JobResult> {
-  const { queue, work, queueTimeout, onTask, ...here } = options;
-  if (here.state !== undefined) {
-    // The state is where a queued run's workers write what they read: no --work needed.
+  refuseUnused(options);
+  const { queue, state, ...here } = options;
+  if (state !== undefined) {
     const { runWithState } = await import('./runWithState.ts');
-    const { buckets: _, ...withState } = here;
-    return runWithState({ ...withState, state: here.state, queue, queueTimeout, onTask });
+    return runWithState({ ...here, state: state.location, queue });
   }
-  if (queue === undefined && work === undefined) return runHere(here);
-  if (queue === undefined || work === undefined) throw new ConsentMetricsError('a queued run needs both --queue and --work');
+  if (queue === undefined) return runHere(here);
   const { runQueuedJob } = await import('./queue/runQueuedJob.ts');
   const times = new StageTimes();
-  const { tasks, ...result } = await runQueuedJob({ ...options, queue, work }, times);
+  const { tasks, ...result } = await runQueuedJob({ ...here, queue: { ...queue, work: queue.work! } }, times);
   Object.assign(times.tasks, tasks);
   return { ...result, times };
+}
+
+/**
+ * Throws, naming the option as code spells it and the flag as the CLI does, when the run `options`
+ * choose would not use one of them, or a nested option is not an object.
+ */
+function refuseUnused({ queue, state, buckets, dedupLanes, onPartition }: JobOptions): void {
+  const nested = (name: string, flag: string, value: unknown, field: string) => {
+    if (value !== undefined && (typeof value !== 'object' || value === null || typeof (value as Record<string, unknown>)[field] !== 'string')) {
+      throw new OptionError(`${name} (${flag}) must be an object with ${field} as a string, e.g. ${name}: { ${field}: '...' }, got ${JSON.stringify(value)}`);
+    }
+  };
+  nested('queue', '--queue', queue, 'url');
+  nested('state', '--state', state, 'location');
+  const refuse = (option: string, why: string) => {
+    throw new OptionError(`${option} ${why}`);
+  };
+  if (state !== undefined) {
+    if (buckets !== undefined) refuse('buckets (--buckets)', 'does not apply with state (--state): an incremental run deduplicates in one set');
+    if (dedupLanes !== undefined) refuse('dedupLanes', 'does not apply with state (--state): an incremental run deduplicates in one set');
+    if (queue?.work !== undefined) refuse('queue.work (--work)', 'does not apply with state (--state): workers write what they read into the state');
+    if (queue?.countShards !== undefined) refuse('queue.countShards', 'does not apply with state (--state): the run counts its partitions itself');
+    return;
+  }
+  if (queue === undefined) return;
+  if (queue.work === undefined) refuse('queue (--queue)', 'needs queue.work (--work): a folder or s3:// prefix every worker reaches');
+  if (dedupLanes !== undefined) refuse('dedupLanes', 'does not apply with queue (--queue): dedup tasks take one bucket each');
+  if (onPartition !== undefined) refuse('onPartition', 'is not called with queue (--queue), whose workers count the partitions: use queue.onTask');
 }
 
 async function runHere({

@@ -24,7 +24,7 @@ import { acquireStateLock, LOCK_KEY } from '../state/stateLock.ts';
 import { openStateStore } from '../state/openStateStore.ts';
 import type { StateStore } from '../state/StateStore.ts';
 import { openSink } from '../write/openSink.ts';
-import type { JobOptions, JobResult } from './JobOptions.ts';
+import type { JobOptions, JobResult, QueueOptions } from './JobOptions.ts';
 import { jobWorkerEntry } from './jobWorkerEntry.ts';
 import { shiftExpandedLines } from './countPartition.ts';
 import type { StateRead } from './queue/tasks.ts';
@@ -45,8 +45,8 @@ type ReadReason = 'new' | 'files added' | 'files replaced' | 'files removed';
  */
 export async function runWithState({
   root, out, state, compression = 'snappy', strict = false, lookback, concurrency: filesAtOnce, workers, onPartition, s3 = {},
-  queue, queueTimeout = 20_000, onTask, work: _, buckets: __, splitBytes, ...selection
-}: JobOptions & { state: string }): Promise<JobResult> {
+  queue, buckets: _, dedupLanes: __, splitBytes, ...selection
+}: Omit<JobOptions, 'state'> & { state: string }): Promise<JobResult> {
   const concurrency = filesAtOnce ?? DEFAULT_CONCURRENCY; // listings and the state's objects
   const usesS3 = [root, state, out ?? ''].some(isS3Url);
   const s3Settings: S3Options = usesS3 && !s3.client ? { ...s3, client: (await import('../s3/createS3Client.ts')).createS3Client(s3) } : s3;
@@ -106,7 +106,7 @@ export async function runWithState({
     }
 
     // Through the queue, workers read the partitions into the state; the objects are then loaded like any other.
-    const queued = queue === undefined ? undefined : await times.wait('waiting', () => readThroughQueue(queue, queueTimeout, onTask, toRead.map((entry) => ({
+    const queued = queue === undefined ? undefined : await times.wait('waiting', () => readThroughQueue(queue, toRead.map((entry) => ({
       root, state, version: objects.version, partition: entry.partition!, files: entry.files, strict, concurrency, splitBytes, s3: workerS3(s3),
     }))));
     const tokenCache = new Map<string, TokenFacts>();
@@ -210,7 +210,7 @@ export async function runWithState({
  * Has queue workers read `reads` into the state (a task each, in datehour order; the first failure in
  * that order fails the run); gives each partition's entry by datehour.
  */
-async function readThroughQueue(url: string, timeout: number, onTask: JobOptions['onTask'], reads: StateRead[]): Promise<Map<string, PartitionBase>> {
+async function readThroughQueue({ url, timeout = 20_000, onTask }: QueueOptions, reads: StateRead[]): Promise<Map<string, PartitionBase>> {
   if (reads.length === 0) return new Map();
   const { openQueueSession } = await import('./queue/queueSession.ts');
   const session = await openQueueSession(url, timeout, `state-${reads[0]?.version ?? 'none'}`, onTask);

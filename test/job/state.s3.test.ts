@@ -34,7 +34,7 @@ async function assertEqualsStateless(result: JobResult) {
   assert.is(result.report.events, stateless.report.events);
   assert.is(result.report.duplicates, stateless.report.duplicates);
 }
-const incremental = () => runJob({ root: 's3://events/raw', state: 's3://results/state/', out: 's3://results/incremental.parquet', s3 });
+const incremental = () => runJob({ root: 's3://events/raw', state: { location: 's3://results/state/' }, out: 's3://results/incremental.parquet', s3 });
 const rawGets = () => seen.filter((request) => request.kind === 'get_object' && request.path.startsWith('/events/')).length;
 
 test('S3: hours one at a time, a late file, a deleted file, a replaced one, then nothing new: exact, and the last run GETs no raw object', async () => {

@@ -60,7 +60,7 @@ for (const lookback of [undefined, 2]) {
     const { root, state, out } = newCase([]);
     for (const [index, datehour] of HOURS.entries()) {
       copyHour(root, datehour);
-      const result = await runJob({ root, state, out, partitions: [datehour], lookback });
+      const result = await runJob({ root, state: { location: state }, out, partitions: [datehour], lookback });
       assert.equal(result.report.state!.read, [datehour]);
       assert.equal(result.report.state!.why, { [datehour]: 'new' });
       assert.equal(result.report.state!.recounted, []);
@@ -72,11 +72,11 @@ for (const lookback of [undefined, 2]) {
 
 test('a late file in an earlier hour: that hour is read, the later ones recounted from the state, the result exact', async () => {
   const { root, state, out } = newCase(HOURS);
-  await runJob({ root, state, out });
+  await runJob({ root, state: { location: state }, out });
   // Copies of events from four hours later, landing late in hour 2: they now win over the later copies.
   const later = partitions.get(HOURS[6]!)![0]!.split('\n').filter(Boolean).slice(0, 60).join('\n') + '\n';
   writeFileSync(join(root, `datehour=${HOURS[2]}`, 'part-00009.json'), later);
-  const result = await runJob({ root, state, out });
+  const result = await runJob({ root, state: { location: state }, out });
   assert.equal(result.report.state!.read, [HOURS[2]]);
   assert.equal(result.report.state!.why, { [HOURS[2]!]: 'files added' });
   assert.equal(result.report.state!.recounted, HOURS.slice(3));
@@ -86,25 +86,25 @@ test('a late file in an earlier hour: that hour is read, the later ones recounte
 
 test('a file replaced in place, then one deleted, then a whole hour deleted: each run equals a stateless run', async () => {
   const { root, state, out } = newCase(HOURS);
-  await runJob({ root, state, out });
+  await runJob({ root, state: { location: state }, out });
 
   const replaced = join(root, `datehour=${HOURS[4]}`, 'part-00000.json');
   writeFileSync(replaced, retriedEvents({ datehours: [HOURS[4]!], seed: 99 }).get(HOURS[4]!)![0]!);
-  const afterReplace = await runJob({ root, state, out });
+  const afterReplace = await runJob({ root, state: { location: state }, out });
   assert.equal(afterReplace.report.state!.why, { [HOURS[4]!]: 'files replaced' });
   await assertEqualsStateless(root, afterReplace, out);
 
   // The same size and content, only touched: a new modification time still reads it again (it may differ).
   utimesSync(replaced, new Date(), new Date(Date.now() + 5000));
-  assert.equal((await runJob({ root, state, out })).report.state!.why, { [HOURS[4]!]: 'files replaced' });
+  assert.equal((await runJob({ root, state: { location: state }, out })).report.state!.why, { [HOURS[4]!]: 'files replaced' });
 
   rmSync(join(root, `datehour=${HOURS[1]}`, 'part-00001.json'));
-  const afterDelete = await runJob({ root, state, out });
+  const afterDelete = await runJob({ root, state: { location: state }, out });
   assert.equal(afterDelete.report.state!.why, { [HOURS[1]!]: 'files removed' });
   await assertEqualsStateless(root, afterDelete, out);
 
   rmSync(join(root, `datehour=${HOURS[3]}`), { recursive: true });
-  const afterHour = await runJob({ root, state, out });
+  const afterHour = await runJob({ root, state: { location: state }, out });
   assert.equal(afterHour.report.state!.removed, [HOURS[3]]);
   assert.not.ok(afterHour.report.partitions.includes(HOURS[3]!));
   await assertEqualsStateless(root, afterHour, out);
@@ -112,13 +112,13 @@ test('a file replaced in place, then one deleted, then a whole hour deleted: eac
 
 test('a run with nothing new reads no raw bytes, writes nothing and commits nothing', async () => {
   const { root, state, out } = newCase(HOURS);
-  const first = await runJob({ root, state, out });
+  const first = await runJob({ root, state: { location: state }, out });
   const written = statSync(out).mtimeMs;
   const manifests = () => readdirSync(state).filter((name) => name.startsWith('manifest-'));
   const before = manifests();
   // Raw files made unreadable in content: a run that read any would see other events.
   for (const datehour of HOURS) for (const name of readdirSync(join(root, `datehour=${datehour}`))) appendFileSync(join(root, `datehour=${datehour}`, name), '');
-  const again = await runJob({ root, state, out });
+  const again = await runJob({ root, state: { location: state }, out });
   assert.equal(again.report.state!.read, []);
   assert.equal(again.report.state!.recounted, []);
   assert.equal(again.written, []);
@@ -128,7 +128,7 @@ test('a run with nothing new reads no raw bytes, writes nothing and commits noth
   assert.is(again.report.state!.generation, first.report.state!.generation);
   // A selection gives back its hours' rows of the whole history's result, taken from the state.
   const chosen = [HOURS[2]!, HOURS[5]!];
-  const some = await runJob({ root, state, out, partitions: chosen });
+  const some = await runJob({ root, state: { location: state }, out, partitions: chosen });
   assert.equal(some.report.state!.read, []);
   assert.equal(some.metrics.objects(), first.metrics.objects().filter((row) => chosen.includes((row as { datehour: string }).datehour)));
   assert.ok(some.metrics.numRows() > 0);
@@ -137,10 +137,10 @@ test('a run with nothing new reads no raw bytes, writes nothing and commits noth
 test('--out DIR/: only the datehours whose result changed are rewritten', async () => {
   const { root, state } = newCase(HOURS.slice(0, 6));
   const out = join(root + '-out') + '/';
-  const first = await runJob({ root, state, out });
+  const first = await runJob({ root, state: { location: state }, out });
   assert.is(first.written.length, 6);
   copyHour(root, HOURS[6]!);
-  const second = await runJob({ root, state, out });
+  const second = await runJob({ root, state: { location: state }, out });
   assert.equal(second.written.map((path) => /datehour=([^/]+)/.exec(path)![1]), [HOURS[6]]);
   const files = readdirSync(out).sort().map((folder) => readFileSync(join(out, folder, 'part-0.parquet')));
   const reference = join(scratch, 'stateless-dir') + '/';
@@ -150,8 +150,8 @@ test('--out DIR/: only the datehours whose result changed are rewritten', async 
 
 test('the lookback changed between runs: every partition recounted from the state, none read', async () => {
   const { root, state, out } = newCase(HOURS);
-  await runJob({ root, state, out });
-  const changed = await runJob({ root, state, out, lookback: 1 });
+  await runJob({ root, state: { location: state }, out });
+  const changed = await runJob({ root, state: { location: state }, out, lookback: 1 });
   assert.equal(changed.report.state!.read, []);
   assert.equal(changed.report.state!.recounted, HOURS);
   await assertEqualsStateless(root, changed, out, { lookback: 1 });
@@ -159,7 +159,7 @@ test('the lookback changed between runs: every partition recounted from the stat
 
 test('damaged, foreign and borrowed states fail with one line and change nothing', async () => {
   const { root, state } = newCase(HOURS.slice(0, 3));
-  await runJob({ root, state });
+  await runJob({ root, state: { location: state } });
   const manifest = readdirSync(state).find((name) => name.startsWith('manifest-'))!;
   const text = readFileSync(join(state, manifest), 'utf8');
   const failure = (options: JobOptions) => runJob(options).then(() => null, (error: Error) => error);
@@ -171,11 +171,11 @@ test('damaged, foreign and borrowed states fail with one line and change nothing
   };
 
   writeFileSync(join(state, manifest), text.slice(0, text.length / 2));
-  await expectLine({ root, state }, /state manifest .* is damaged: not JSON/);
+  await expectLine({ root, state: { location: state } }, /state manifest .* is damaged: not JSON/);
   writeFileSync(join(state, manifest), text.replace('"version": 1', '"version": 2'));
-  await expectLine({ root, state }, /written in state format version 2; this consent-metrics reads version 1/);
+  await expectLine({ root, state: { location: state } }, /written in state format version 2; this consent-metrics reads version 1/);
   writeFileSync(join(state, manifest), text.replace(/"rows": \d+/, '"rows": -4'));
-  await expectLine({ root, state }, /is damaged: bad counts/);
+  await expectLine({ root, state: { location: state } }, /is damaged: bad counts/);
   writeFileSync(join(state, manifest), text);
 
   const object = JSON.parse(text).partitions[1].ids.key as string;
@@ -183,13 +183,13 @@ test('damaged, foreign and borrowed states fail with one line and change nothing
   bytes[bytes.length >> 1]! ^= 0xff;
   writeFileSync(join(state, object), bytes);
   copyHour(root, HOURS[3]!); // the run needs hour 1's ids to confirm a match
-  await expectLine({ root, state, lookback: 3 }, /state .* is damaged: .* does not match its checksum/);
+  await expectLine({ root, state: { location: state }, lookback: 3 }, /state .* is damaged: .* does not match its checksum/);
 
-  await expectLine({ root: source, state }, /was made from .*, not .*; give each input its own state/);
+  await expectLine({ root: source, state: { location: state } }, /was made from .*, not .*; give each input its own state/);
   const foreign = fresh();
   mkdirSync(foreign);
   writeFileSync(join(foreign, 'notes.txt'), 'mine');
-  await expectLine({ root, state: foreign }, /is not a consent-metrics state \(it holds notes\.txt\)/);
+  await expectLine({ root, state: { location: foreign } }, /is not a consent-metrics state \(it holds notes\.txt\)/);
 });
 
 const MAIN = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url));
@@ -202,10 +202,10 @@ const finished = (child: ReturnType<typeof cli>) => new Promise<{ code: number |
 
 test('two runs on one state at once: the second fails at once with one line, the first is exact', async () => {
   const { root, state, out } = newCase(HOURS);
-  const first = runJob({ root, state, out });
+  const first = runJob({ root, state: { location: state }, out });
   for (let tries = 0; tries < 400 && !existsSync(join(state, 'lock.json')); tries++) await new Promise((resolve) => setTimeout(resolve, 5));
   const started = performance.now();
-  const second = await runJob({ root, state }).then(() => null, (error: Error) => error);
+  const second = await runJob({ root, state: { location: state } }).then(() => null, (error: Error) => error);
   assert.ok(performance.now() - started < 1000, 'at once');
   assert.match(second!.message, /^state .* is in use by another run \(pid \d+ on .*\); try again when it ends$/);
   await assertEqualsStateless(root, await first, out);
@@ -216,7 +216,7 @@ test('two runs on one state at once: the second fails at once with one line, the
   await lock.release();
   assert.is(refused.code, 1);
   assert.match(refused.stderr, /^consent-metrics: state .* is in use by another run \(pid \d+ on .*\); try again when it ends\n$/);
-  assert.equal((await runJob({ root, state, out })).report.state!.read, [], 'the lock is gone with its run');
+  assert.equal((await runJob({ root, state: { location: state }, out })).report.state!.read, [], 'the lock is gone with its run');
 });
 
 test('runs killed with SIGKILL at random points: the next run is exact every time', async () => {
@@ -233,7 +233,7 @@ test('runs killed with SIGKILL at random points: the next run is exact every tim
       setTimeout(() => child.kill('SIGKILL'), 100 + random.int(1100));
       if ((await done).signal === 'SIGKILL') killed++;
     }
-    const result = await runJob({ root, state, out });
+    const result = await runJob({ root, state: { location: state }, out });
     await assertEqualsStateless(root, result, out);
   }
   assert.ok(killed >= 12, `most runs were killed mid-way: ${killed}`);

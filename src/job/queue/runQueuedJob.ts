@@ -1,6 +1,6 @@
 import { ConsentMetricsError } from '../../errors.ts';
 import { randomUUID } from 'node:crypto';
-import type { JobOptions, JobResult } from '../JobOptions.ts';
+import type { JobOptions, JobResult, QueueOptions } from '../JobOptions.ts';
 import { selectPartitions } from '../../partitions/selectPartitions.ts';
 import pMap from 'p-map';
 import { DEFAULT_CONCURRENCY, validateConcurrency } from '../../read/readPartitions.ts';
@@ -23,13 +23,13 @@ import type { Source } from '../../source/Source.ts';
 import { openWorkStore } from './openWorkStore.ts';
 
 /**
- * A run through the queue: `runJob`'s options with `queue` and `work` given (`onPartition` is not
- * called: partitions are counted on the workers; `onTask` reports progress).
+ * A run through the queue: `runJob`'s options with `queue` and its `work` given, without `state`
+ * (`onPartition` is not called: partitions are counted on the workers; `queue.onTask` reports progress).
  *
  * @example
- * const options: QueuedJobOptions = { root: 's3://events/raw', out: 's3://results/m.parquet', queue: 'redis://10.0.0.5:6379', work: 's3://scratch/consent-metrics' };
+ * const options: QueuedJobOptions = { root: 's3://events/raw', out: 's3://results/m.parquet', queue: { url: 'redis://10.0.0.5:6379', work: 's3://scratch/consent-metrics' } };
  */
-export type QueuedJobOptions = JobOptions & Required<Pick<JobOptions, 'queue' | 'work'>>;
+export type QueuedJobOptions = Omit<JobOptions, 'queue' | 'state' | 'onPartition' | 'dedupLanes'> & { queue: QueueOptions & { work: string } };
 
 /**
  * Runs the job through a BullMQ queue on Redis, on as many `consent-metrics worker` processes as
@@ -44,11 +44,11 @@ export type QueuedJobOptions = JobOptions & Required<Pick<JobOptions, 'queue' | 
  * `times` gets the run's own stages: list, waiting (for the tasks), count, metrics and write.
  *
  * @example
- * const { metrics, report } = await runQueuedJob({ root: 'data/events', queue: 'redis://127.0.0.1:6379', work: '/mnt/shared/work' });
+ * const { metrics, report } = await runQueuedJob({ root: 'data/events', queue: { url: 'redis://127.0.0.1:6379', work: '/mnt/shared/work' } });
  */
 export async function runQueuedJob({
-  root, out, s3 = {}, compression = 'snappy', strict = false, lookback, concurrency = DEFAULT_CONCURRENCY, workers = 0, queue: queueUrl, work,
-  buckets: bucketsGiven, countShards, queueTimeout = 20_000, onTask, onPartition: _, splitBytes, dedupLanes: __, ...selection
+  root, out, s3 = {}, compression = 'snappy', strict = false, lookback, concurrency = DEFAULT_CONCURRENCY, workers = 0,
+  buckets: bucketsGiven, queue: { url: queueUrl, work, timeout: queueTimeout = 20_000, onTask, countShards }, splitBytes, ...selection
 }: QueuedJobOptions, times = new StageTimes()): Promise<Omit<JobResult, 'times'> & { tasks: Record<string, TaskKindUsage> }> {
   validateConcurrency(concurrency);
   if (bucketsGiven !== undefined) validateBuckets(bucketsGiven);

@@ -70,7 +70,7 @@ for (let i = 0; i < 3; i++) startWorker();
 
 for (const golden of goldenCases()) {
   test(`golden ${golden.name} through 3 workers, in 64-byte splits and 2 count shards, equals its expected.json; its report (examples and their line numbers) is the in-process run's`, async () => {
-    const { metrics, report } = await runJob({ root: golden.root, ...golden.options, queue: redis.url, work, buckets: 3, splitBytes: 64, countShards: 2 });
+    const { metrics, report } = await runJob({ root: golden.root, ...golden.options, queue: { url: redis.url, work, countShards: 2 }, buckets: 3, splitBytes: 64 });
     assert.equal(report, (await runJob({ root: golden.root, ...golden.options })).report);
     const rows = metrics.objects().map((row) => METRIC_COLUMNS.map((name) => (row as Record<string, unknown>)[name]));
     assert.is(rowsDiffer(rows, golden.rows), null);
@@ -85,11 +85,11 @@ test('48 generated hours through 3 workers: the same Parquet bytes and report as
   let last = 0;
   let peakFiles = 0; // in the work location, as each task ends
   const countFiles = () => readdirSync(work, { recursive: true, withFileTypes: true }).filter((entry) => entry.isFile()).length;
-  const queued = await runJob({ root: generated, out, queue: redis.url, work, onTask: ({ done, of }) => {
+  const queued = await runJob({ root: generated, out, queue: { url: redis.url, work, onTask: ({ done, of }) => {
     last = done;
     assert.ok(done <= of);
     peakFiles = Math.max(peakFiles, countFiles());
-  } });
+  } } });
   // Ids and rows per read (one a partition: its two files are under a split together), counts per
   // partition (one shard), one duplicates file per bucket, and the plan. The buckets follow the
   // input's size: 4, the least, for these few MB.
@@ -116,7 +116,7 @@ test('--lookback through the queue equals the naive reference, as in-process doe
   writeRetriedEvents(root, { datehours: consecutiveDatehours('2021-01-23-00', 12, [4]), seed: 11 });
   for (const lookback of [1, 3]) {
     const reference = referenceJob(root, { lookback });
-    const queued = await runJob({ root, lookback, queue: redis.url, work, buckets: 3 });
+    const queued = await runJob({ root, lookback, queue: { url: redis.url, work }, buckets: 3 });
     assert.is(rowsDiffer(rowsOf(queued), reference.rows), null, `lookback ${lookback}`);
     assert.is(queued.report.duplicates, reference.duplicates);
   }
@@ -138,16 +138,16 @@ test('--state through the queue: workers read the new partitions into the state;
   };
   const out = join(scratch, 'state-queued.parquet');
   copyHours(hours.slice(0, 4));
-  const first = await runJob({ root, state, out, queue: redis.url });
+  const first = await runJob({ root, state: { location: state }, out, queue: { url: redis.url } });
   assert.equal(first.report.state!.read, hours.slice(0, 4));
   await equalsStateless(first, out);
   copyHours(hours.slice(4));
   await writeFile(join(root, `datehour=${hours[1]}`, 'part-late.json'), texts.get(hours[5]!)![0]!); // late copies of a later hour
-  const second = await runJob({ root, state, out, queue: redis.url });
+  const second = await runJob({ root, state: { location: state }, out, queue: { url: redis.url } });
   assert.equal(second.report.state!.read, [hours[1], ...hours.slice(4)]);
   assert.equal(second.report.state!.recounted, hours.slice(2, 4));
   await equalsStateless(second, out);
-  const here = await runJob({ root, state, out });
+  const here = await runJob({ root, state: { location: state }, out });
   assert.equal(here.report.state!.read, [], 'an in-process run finds nothing new');
 });
 
@@ -160,14 +160,14 @@ test('a worker killed with SIGKILL mid-run and one stopped with SIGTERM, files r
   const out = join(scratch, 'killed.parquet');
   let stoppedExit: Promise<{ code: number | null; signal: string | null }> | undefined;
   const queued = await runJob({
-    root: generated, out, queue: redis.url, work, splitBytes: 16_384,
-    onTask: ({ done }) => {
+    root: generated, out, splitBytes: 16_384,
+    queue: { url: redis.url, work, onTask: ({ done }) => {
       if (done === 6) killed.kill('SIGKILL');
       if (done === 20) {
         stopped.kill('SIGTERM');
         stoppedExit = exitOf(stopped);
       }
-    },
+    } },
   });
   await events.close();
   assert.equal(await exitOf(killed), { code: null, signal: 'SIGKILL' });
@@ -185,7 +185,7 @@ test('strict mode fails as a local run does (files in 64-byte splits: the line n
   const local = await runJob({ root: golden.root, strict: true }).catch((error: Error) => error);
   const out = join(scratch, 'strict.parquet');
   const started = performance.now();
-  const queued = await runJob({ root: golden.root, strict: true, out, queue: redis.url, work, splitBytes: 64 }).catch((error: Error) => error);
+  const queued = await runJob({ root: golden.root, strict: true, out, queue: { url: redis.url, work }, splitBytes: 64 }).catch((error: Error) => error);
   assert.match((local as Error).message, /:([2-9]|\d\d+): /, 'a problem past the first split');
   assert.instance(local, StrictModeError);
   assert.instance(queued, StrictModeError);
@@ -198,14 +198,14 @@ test('strict mode fails as a local run does (files in 64-byte splits: the line n
 test('a missing partition fails with the local one-line error', async () => {
   const options: JobOptions = { root: generated, partitions: ['2020-01-01-00'] };
   const local = await runJob(options).catch((error: Error) => error.message);
-  const queued = await runJob({ ...options, queue: redis.url, work }).catch((error: Error) => error.message);
+  const queued = await runJob({ ...options, queue: { url: redis.url, work } }).catch((error: Error) => error.message);
   assert.match(String(local), /2020-01-01-00/);
   assert.is(queued, local);
 });
 
 test('two runs on one queue at the same time do not mix', async () => {
   const [a, b] = ['dedupe-across-partitions', 'tokens'].map((name) => goldenCases().find((candidate) => candidate.name === name)!);
-  const [ra, rb] = await Promise.all([a, b].map((golden) => runJob({ root: golden.root, queue: redis.url, work })));
+  const [ra, rb] = await Promise.all([a, b].map((golden) => runJob({ root: golden.root, queue: { url: redis.url, work } })));
   assert.is(rowsDiffer(rowsOf(ra!), a!.rows), null);
   assert.is(rowsDiffer(rowsOf(rb!), b!.rows), null);
   await emptyWork();
@@ -220,7 +220,7 @@ test('S3 input, S3 work location and S3 output through s3rver', async () => {
       await s3.client.send(new PutObjectCommand({ Bucket: 'events', Key: `raw/${path}`, Body: await readFile(join(golden.root, path)) }));
     }
     const options = { endpoint: s3.endpoint, credentials: S3RVER_CREDENTIALS, region: 'us-east-1' };
-    const queued = await runJob({ root: 's3://events/raw', out: 's3://results/m.parquet', queue: redis.url, work: 's3://scratch/cm', s3: options });
+    const queued = await runJob({ root: 's3://events/raw', out: 's3://results/m.parquet', queue: { url: redis.url, work: 's3://scratch/cm' }, s3: options });
     assert.is(rowsDiffer(rowsOf(queued), golden.rows), null);
     assert.equal(queued.written, ['s3://results/m.parquet']);
     const left = await s3.client.send(new ListObjectsV2Command({ Bucket: 'scratch' }));
@@ -242,7 +242,7 @@ test('an S3 failure past the SDK retries fails the task, which BullMQ runs again
       if (path.endsWith('.json')) await s3.client.send(new PutObjectCommand({ Bucket: 'events', Key: `raw/${path}`, Body: await readFile(join(golden.root, path)) }));
     }
     const queued = await runJob({
-      root: 's3://events/raw', queue: redis.url, work,
+      root: 's3://events/raw', queue: { url: redis.url, work },
       s3: { endpoint: proxy.endpoint, credentials: S3RVER_CREDENTIALS, region: 'us-east-1', maxAttempts: 1 },
     });
     assert.is(proxy.injected.server_error, 2, 'one failed GET per partition');
@@ -260,8 +260,7 @@ test('Redis lost under a running job: one line, nothing written, work location e
   const worker = startWorker(lost.url);
   const out = join(scratch, 'lost.parquet');
   const error = await runJob({
-    root: generated, out, queue: lost.url, work, queueTimeout: 1000,
-    onTask: ({ done }) => done === 3 && void lost.stop(),
+    root: generated, out, queue: { url: lost.url, work, timeout: 1000, onTask: ({ done }) => done === 3 && void lost.stop() },
   }).then(() => null, (failure: Error) => failure);
   assert.ok(error, 'the run failed');
   assert.match(error!.message, /^lost the queue at redis:\/\/127\.0\.0\.1:\d+: /);
@@ -288,7 +287,7 @@ test('a task whose worker is killed each time it runs it fails the run with one 
     worker = startWorker(doomed.url);
   }).catch(() => {}), 50);
   const out = join(scratch, 'doomed.parquet');
-  const error = await runJob({ root: 'fixtures/example/input', out, queue: doomed.url, work }).then(() => null, (failure: Error) => failure);
+  const error = await runJob({ root: 'fixtures/example/input', out, queue: { url: doomed.url, work } }).then(() => null, (failure: Error) => failure);
   clearInterval(killer);
   assert.instance(error, ConsentMetricsError);
   assert.match(error!.message, /^read task 2021-01-23-\d\d\.0 was lost with its worker 3 times \(each worker process stopped mid-task: killed, or out of memory\?\): see the workers' logs and memory limits$/);
@@ -325,7 +324,7 @@ test('a worker running a local run\'s tasks loads no AWS SDK module (~0.2 s of C
   try {
     const watched = startWatchedWorker(own.url, { NODE_DEBUG: 'esm,module' }); // names every module loaded
     const golden = goldenCases().find((candidate) => candidate.name === 'tokens')!;
-    assert.is(rowsDiffer(rowsOf(await runJob({ root: golden.root, queue: own.url, work })), golden.rows), null);
+    assert.is(rowsDiffer(rowsOf(await runJob({ root: golden.root, queue: { url: own.url, work } })), golden.rows), null);
     watched.child.kill('SIGTERM');
     await exitOf(watched.child);
     assert.match(watched.stderr(), /bullmq/, 'the modules loaded are named');
@@ -364,7 +363,7 @@ test('a busy worker whose Redis goes away stops within seconds of SIGTERM; its t
     await s3.client.send(new PutObjectCommand({ Bucket: 'events', Key: 'slow/datehour=2021-01-23-10/part-0.json', Body: body }));
     const { child, stderr } = startWatchedWorker(own.url);
     await until(() => stderr().includes('taking tasks'), 'the worker to start');
-    const run = runJob({ root: 's3://events/slow', queue: own.url, work, queueTimeout: 1000, s3: { endpoint: proxy.endpoint, credentials: S3RVER_CREDENTIALS, region: 'us-east-1' } })
+    const run = runJob({ root: 's3://events/slow', queue: { url: own.url, work, timeout: 1000 }, s3: { endpoint: proxy.endpoint, credentials: S3RVER_CREDENTIALS, region: 'us-east-1' } })
       .then(() => null, (error: Error) => error);
     await until(() => proxy.injected.drip_slow > 0, 'the read task to start reading');
     await own.stop();

@@ -1,0 +1,38 @@
+// runJob never drops an option the run it chooses would not use: it refuses it at once, naming the
+// option as code spells it and the flag as the CLI does, before anything is read or connected to.
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { OptionError, runJob, type JobOptions } from '../../src/index.ts';
+
+const root = 'fixtures/example/input';
+// Nothing listens there: a refusal must come before any connection is tried.
+const queue = { url: 'redis://127.0.0.1:1', work: '/nonexistent/work' };
+
+const refusals: [string, Partial<JobOptions> | Record<string, unknown>, string][] = [
+  ['buckets with a state', { state: { location: 'state/' }, buckets: 8 }, 'buckets (--buckets) does not apply with state (--state): an incremental run deduplicates in one set'],
+  ['dedupLanes with a state', { state: { location: 'state/' }, dedupLanes: 2 }, 'dedupLanes does not apply with state (--state): an incremental run deduplicates in one set'],
+  ['a work location with a state', { state: { location: 'state/' }, queue }, 'queue.work (--work) does not apply with state (--state): workers write what they read into the state'],
+  ['count shards with a state', { state: { location: 'state/' }, queue: { url: queue.url, countShards: 2 } }, 'queue.countShards does not apply with state (--state): the run counts its partitions itself'],
+  ['a queue without a work location', { queue: { url: queue.url } }, 'queue (--queue) needs queue.work (--work): a folder or s3:// prefix every worker reaches'],
+  ['dedupLanes through the queue', { queue, dedupLanes: 2 }, 'dedupLanes does not apply with queue (--queue): dedup tasks take one bucket each'],
+  ['onPartition through the queue', { queue, onPartition: () => {} }, 'onPartition is not called with queue (--queue), whose workers count the partitions: use queue.onTask'],
+  ['the queue as a URL string', { queue: queue.url }, `queue (--queue) must be an object with url as a string, e.g. queue: { url: '...' }, got "${queue.url}"`],
+  ['the state as a path string', { state: 'state/' }, 'state (--state) must be an object with location as a string, e.g. state: { location: \'...\' }, got "state/"'],
+];
+for (const [what, options, message] of refusals) {
+  test(`${what}: refused at once with one line`, async () => {
+    const started = performance.now();
+    const error = await runJob({ root, ...options } as JobOptions).then(() => null, (failure: Error) => failure);
+    assert.instance(error, OptionError);
+    assert.is(error!.message, message);
+    assert.ok(performance.now() - started < 1000, 'before anything is read or connected to');
+  });
+}
+
+test('a local run takes dedupLanes and buckets, and gives what the defaults give', async () => {
+  const local = await runJob({ root, dedupLanes: 2, buckets: 8 });
+  const plain = await runJob({ root });
+  assert.equal(local.report, plain.report);
+});
+
+test.run();
