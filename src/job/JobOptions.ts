@@ -81,7 +81,7 @@ export interface QueueOptions {
   onTask?: (progress: { done: number; of: number }) => void;
   /**
    * Count tasks per partition, each a shard of its users (a power of two); not with `state`. Default: one
-   * per 512 MiB of the partition's listed input, rounded up to a power of two.
+   * per 256 MiB of the partition's listed input, rounded up to a power of two.
    */
   countShards?: number;
 }

@@ -20,14 +20,14 @@ export function countInShards(
   const bits = Math.min(16, Math.ceil(Math.log2(Math.max(2, shards))));
   const rows = parts.reduce((sum, part) => sum + part.rows, 0);
   const counted: GroupCounts[] = [];
-  const shardsOfParts = parts.map((part) => shardOfRows(part, bits, level)); // hashed once, read once a shard
+  const pickedOfParts = parts.map((part) => rowsByShard(shardOfRows(part, bits, level), 1 << bits)); // hashed and placed once
   for (let shard = 0; shard < 1 << bits; shard++) {
     const shardParts: RowPart[] = [];
     const shardDuplicates: Uint8Array[] = [];
     let at = 0;
     for (const [index, part] of parts.entries()) {
-      const { rows: kept, picked } = rowsOfShard(part, shardsOfParts[index]!, shard);
-      shardParts.push(kept);
+      const picked = pickedOfParts[index]![shard]!;
+      shardParts.push(rowsPicked(part, picked));
       shardDuplicates.push(gather8(duplicates.subarray(at, at + part.rows), picked));
       at += part.rows;
     }
@@ -55,8 +55,8 @@ export function rowsInShards(part: RowPart, shards: number): { rows: RowPart; pi
   const bits = Math.log2(shards);
   if (!Number.isInteger(bits) || bits > 16) throw new RangeError(`shards must be a power of two up to 65536, got ${shards}`);
   if (bits === 0) return [{ rows: part, picked: Int32Array.from({ length: part.rows }, (_, row) => row) }];
-  const shardOf = shardOfRows(part, bits, SHARD_LEVELS);
-  return Array.from({ length: shards }, (_, shard) => rowsOfShard(part, shardOf, shard));
+  const picked = rowsByShard(shardOfRows(part, bits, SHARD_LEVELS), shards);
+  return picked.map((rows) => ({ rows: rowsPicked(part, rows), picked: rows }));
 }
 
 /**
@@ -95,23 +95,16 @@ function joinOffsets(parts: readonly RowPart[]): Int32Array {
   return out;
 }
 
-/**
- * The rows of `part` whose user falls in `shard` of 2^bits (the top bits of the user id's hash mixed
- * with the shard level, so a shard sharded again splits), copied, with where each came from.
- */
-function rowsOfShard(part: RowPart, shardOf: Uint16Array, shard: number): { rows: RowPart; picked: Int32Array } {
-  const picked = pickRows(shardOf, shard);
+/** The `picked` rows of `part`, copied (dictionaries whole). */
+function rowsPicked(part: RowPart, picked: Int32Array): RowPart {
   const count = picked.length;
   const offsets = part.userIdOffsets;
   const userIdOffsets = offsetsOf(offsets, picked);
   const userIdBytes = copyUserIds(part.userIdBytes, offsets, picked, new Uint8Array(userIdOffsets[count]!));
   return {
-    rows: {
-      rows: count, type: gather32(part.type, picked), domain: { codes: gather32(part.domain.codes, picked), values: part.domain.values },
-      country: { codes: gather32(part.country.codes, picked), values: part.country.values }, userIdBytes, userIdOffsets,
-      userIdHashes: gather32(part.userIdHashes, picked), userIdNull: gather8(part.userIdNull, picked), consent: gather8(part.consent, picked),
-    },
-    picked,
+    rows: count, type: gather32(part.type, picked), domain: { codes: gather32(part.domain.codes, picked), values: part.domain.values },
+    country: { codes: gather32(part.country.codes, picked), values: part.country.values }, userIdBytes, userIdOffsets,
+    userIdHashes: gather32(part.userIdHashes, picked), userIdNull: gather8(part.userIdNull, picked), consent: gather8(part.consent, picked),
   };
 }
 
@@ -126,13 +119,16 @@ function shardOfRows(part: RowPart, bits: number, level: number): Uint16Array {
   return shardOf;
 }
 
-/** The rows in `shard`, in order. */
-function pickRows(shardOf: Uint16Array, shard: number): Int32Array {
-  let count = 0;
-  for (let row = 0; row < shardOf.length; row++) if (shardOf[row] === shard) count++;
-  const picked = new Int32Array(count);
-  count = 0;
-  for (let row = 0; row < shardOf.length; row++) if (shardOf[row] === shard) picked[count++] = row;
+/** Each shard's rows, in order: one pass to count them, one to place them (not a pass per shard). */
+function rowsByShard(shardOf: Uint16Array, shards: number): Int32Array[] {
+  const sizes = new Int32Array(shards);
+  for (let row = 0; row < shardOf.length; row++) sizes[shardOf[row]!]!++;
+  const picked = Array.from(sizes, (size) => new Int32Array(size));
+  const filled = new Int32Array(shards);
+  for (let row = 0; row < shardOf.length; row++) {
+    const shard = shardOf[row]!;
+    picked[shard]![filled[shard]!++] = row;
+  }
   return picked;
 }
 

@@ -159,10 +159,11 @@ function tallyInRunOrder(plan: RunPlan, reads: readonly TaskResult[], strict: bo
 }
 
 /**
- * Input bytes one count task covers at most: ~1.4M events at the bench data's ~380 bytes an event,
- * whose rows, marks and counting memory take ~150 MiB of a worker.
+ * Input bytes one count task covers at most: ~700k events at the bench data's ~380 bytes an event,
+ * whose rows, marks and counting memory add ~65 MiB to a worker that has read splits (512 MiB added
+ * ~130 MiB: 413 MiB at the peak on the 50M-event hour, docs/performance.md).
  */
-export const INPUT_BYTES_PER_COUNT_SHARD = 512 * 2 ** 20;
+export const INPUT_BYTES_PER_COUNT_SHARD = 256 * 2 ** 20;
 
 /** Count shards for a partition of `bytes` listed: a power of two, one per {@link INPUT_BYTES_PER_COUNT_SHARD} at least; 1 when sizes are unknown. */
 export function shardsFor(bytes: number | undefined): number {
