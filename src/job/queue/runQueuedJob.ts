@@ -17,7 +17,7 @@ import { noRetries, retriesBetween, RETRY_KINDS, type RetryCounts } from '../../
 import { openSource } from '../../source/openSource.ts';
 import { joinMetrics, resultTable } from '../jobOutput.ts';
 import { openQueueSession } from './queueSession.ts';
-import { makeOutput } from './makeOutput.ts';
+import { makeOutput, type CountedPartition } from './makeOutput.ts';
 import { writePlan, type PlannedRead, type RunPlan, type RunRef, type Task, type TaskResult } from './tasks.ts';
 import type { Source } from '../../source/Source.ts';
 import { openWorkStore } from './openWorkStore.ts';
@@ -94,17 +94,9 @@ export async function runQueuedJob({
     const dedups = await times.wait('waiting', () => session.stage(bucketNames.map((_, bucket) => ({
       kind: 'dedup', run, bucket, ids: reads.flatMap(({ idRanges }) => idRanges!.slice(2 * bucket, 2 * bucket + 2)),
     })), bucketNames));
-    const counts = plan.shards.flatMap((shards, partition) => Array.from({ length: shards }, (_, shard): Task => ({
-      kind: 'count', run, partition, shard,
-      rows: reads.flatMap((result, read) => (plan.reads[read]!.partition === partition ? result.rowRanges!.slice(3 * shard, 3 * shard + 3) : [])),
-      losers: dedups.flatMap(({ partitionRanges }) => partitionRanges!.slice(2 * partition, 2 * partition + 2)),
-    })));
-    const counted = await times.wait('waiting', () => session.stage(counts, counts.map((task) => `${dates[(task as { partition: number }).partition]}.${(task as { shard: number }).shard}`)));
-    let next = 0;
-    const countedPartitions = plan.shards.map((shards, partition) => {
-      const shardGroups = counted.slice(next, (next += shards)).map(({ groups }) => groups!);
-      return { datehour: dates[partition]!, groups: shardGroups.reduce((sum, groups) => sum + groups, 0), shardGroups };
-    });
+    const counting = countTasks(plan, run, reads, dedups, listed.map((keys) => sumOfSizes(source, keys)));
+    const counted = await times.wait('waiting', () => session.stage(counting.tasks, counting.names));
+    const countedPartitions = counting.partitionsOf(counted);
     const { tables, written } = await makeOutput(plan, store, here, countedPartitions, times);
     const metrics = times.measure('result', () => joinMetrics(tables));
 
@@ -168,6 +160,71 @@ export const INPUT_BYTES_PER_COUNT_SHARD = 256 * 2 ** 20;
 /** Count shards for a partition of `bytes` listed: a power of two, one per {@link INPUT_BYTES_PER_COUNT_SHARD} at least; 1 when sizes are unknown. */
 export function shardsFor(bytes: number | undefined): number {
   return bytes === undefined ? 1 : 2 ** Math.ceil(Math.log2(Math.max(1, bytes / INPUT_BYTES_PER_COUNT_SHARD)));
+}
+
+/**
+ * A run's count tasks, from its read and dedup tasks' results (`bytes`: each partition's listed input),
+ * with their names, and how their results make each partition's counted shards.
+ *
+ * @example
+ * const counting = countTasks(plan, run, reads, dedups, bytes);
+ * const partitions = counting.partitionsOf(await session.stage(counting.tasks, counting.names));
+ */
+export function countTasks(plan: RunPlan, run: RunRef, reads: readonly TaskResult[], dedups: readonly TaskResult[], bytes: readonly (number | undefined)[]) {
+  const dates = plan.partitions.map(({ datehour }) => datehour);
+  const units = countUnits(plan.shards, bytes);
+  const tasks = units.map((taskUnits): Task => {
+    const [first, last] = [taskUnits[0]!.partition, taskUnits.at(-1)!.partition];
+    return {
+      kind: 'count', run,
+      units: taskUnits.map(({ partition, shard }) => ({
+        partition, shard,
+        rows: reads.flatMap((result, read) => (plan.reads[read]!.partition === partition ? result.rowRanges!.slice(3 * shard, 3 * shard + 3) : [])),
+      })),
+      losers: dedups.flatMap(({ partitionRanges }) => [partitionRanges![2 * first]!, partitionRanges![2 * last + 1]!]),
+    };
+  });
+  const names = units.map((taskUnits) => {
+    const [first, last] = [taskUnits[0]!, taskUnits.at(-1)!];
+    return first === last ? `${dates[first.partition]}.${first.shard}` : `${dates[first.partition]}..${dates[last.partition]}`;
+  });
+  const partitionsOf = (counted: readonly TaskResult[]): CountedPartition[] => {
+    const shardGroups = plan.shards.map((shards) => new Array<number>(shards).fill(0));
+    units.forEach((taskUnits, task) => taskUnits.forEach(({ partition, shard }, at) => (shardGroups[partition]![shard] = counted[task]!.groups![at]!)));
+    return shardGroups.map((groups, partition) => ({ datehour: dates[partition]!, groups: groups.reduce((sum, count) => sum + count, 0), shardGroups: groups }));
+  };
+  return { tasks, names, partitionsOf };
+}
+
+/**
+ * The count tasks of a run, each a list of (partition, shard) to count: a task per shard of a partition
+ * in several shards; consecutive partitions in one shard together, up to
+ * {@link INPUT_BYTES_PER_COUNT_SHARD} of listed input (unknown sizes: each alone). A task reads each
+ * bucket's losers of its partitions in one ranged read, and pays a task's fixed cost once: an hour of
+ * 83k events, alone, took ~15 ms of a worker's CPU to count and as much again to run as a task.
+ *
+ * @example
+ * countUnits([1, 1, 4], [30e6, 30e6, 900e6]); // [[p0 s0, p1 s0], [p2 s0], [p2 s1], [p2 s2], [p2 s3]]
+ */
+export function countUnits(shards: readonly number[], bytes: readonly (number | undefined)[]): { partition: number; shard: number }[][] {
+  const tasks: { partition: number; shard: number }[][] = [];
+  let group: { partition: number; shard: number }[] = [];
+  let groupBytes = 0;
+  shards.forEach((count, partition) => {
+    const size = bytes[partition] ?? Infinity;
+    if (count > 1 || group.length > 0 && groupBytes + size > INPUT_BYTES_PER_COUNT_SHARD) {
+      if (group.length > 0) tasks.push(group);
+      (group = []), (groupBytes = 0);
+    }
+    if (count > 1) {
+      for (let shard = 0; shard < count; shard++) tasks.push([{ partition, shard }]);
+      return;
+    }
+    group.push({ partition, shard: 0 });
+    groupBytes += size;
+  });
+  if (group.length > 0) tasks.push(group);
+  return tasks;
 }
 
 /** Throws, quoting the bad value, unless `countShards` is a power of two from 1 to 65536. */

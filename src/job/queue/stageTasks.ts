@@ -108,37 +108,47 @@ export async function dedupTask(plan: RunPlan, bucket: number, ranges: number[],
 }
 
 /**
- * Counts one shard of one partition: its reads' rows of that shard (every (group, user) pair is in
- * one shard), less the rows any bucket found losing, with the function every run counts with. Writes
- * the counts for the run to merge.
+ * Counts shards of partitions (`units`: consecutive partitions, or one shard of one): each one's reads'
+ * rows of that shard (every (group, user) pair is in one shard), less the rows any bucket found losing,
+ * with the function every run counts with. Reads each bucket's losers of these partitions at once;
+ * writes each unit's counts for the run to merge.
  */
-export async function countTask(plan: RunPlan, { partition, shard, rows: rowRanges, losers: loserRanges }: Extract<Task, { kind: 'count' }>, store: WorkStore) {
-  const { datehour } = plan.partitions[partition]!;
-  const reads = [...plan.reads.keys()].filter((read) => plan.reads[read]!.partition === partition);
+export async function countTask(plan: RunPlan, { units, losers: loserRanges }: Extract<Task, { kind: 'count' }>, store: WorkStore) {
+  const [first, last] = [units[0]!.partition, units.at(-1)!.partition];
+  const reads = [...plan.reads.keys()].filter((read) => plan.reads[read]!.partition >= first && plan.reads[read]!.partition <= last);
   const buckets = loserRanges.length / 2;
-  const losersOfRead = reads.map(() => [] as Int32Array[]);
+  const losersOfRead = new Map(reads.map((read) => [read, [] as Int32Array[]]));
+  const span = first === last ? plan.partitions[first]!.datehour : `${plan.partitions[first]!.datehour} to ${plan.partitions[last]!.datehour}`;
   await pMap(Array.from({ length: buckets }, (_, bucket) => bucket), async (bucket) => {
     const key = duplicatesKey(bucket);
     const bytes = await store.getRange(key, loserRanges[2 * bucket]!, loserRanges[2 * bucket + 1]!);
     const words = new Int32Array(bytes.buffer, bytes.byteOffset, bytes.length >> 2);
     let at = 0;
-    for (const losers of losersOfRead) {
+    for (const losers of losersOfRead.values()) {
       const count = words[at] ?? -1;
-      if (count < 0 || at + 1 + count > words.length) throw new ConsentMetricsError(`work file ${store.describe(key)} is damaged: its losers of ${datehour} end early`);
+      if (count < 0 || at + 1 + count > words.length) throw new ConsentMetricsError(`work file ${store.describe(key)} is damaged: its losers of ${span} end early`);
       losers.push(words.subarray(at + 1, at + 1 + count));
       at += 1 + count;
     }
-    if (at !== words.length) throw new ConsentMetricsError(`work file ${store.describe(key)} is damaged: its losers of ${datehour} run on`);
+    if (at !== words.length) throw new ConsentMetricsError(`work file ${store.describe(key)} is damaged: its losers of ${span} run on`);
   }, { concurrency: READS_AHEAD });
-  const parts = await pMap(reads, async (read, at) => {
-    const key = rowsKey(read);
-    const { part, picked } = await decodeRows(await store.getRange(key, rowRanges[3 * at]!, rowRanges[3 * at + 1]!), datehour, rowRanges[3 * at + 2]!, store.describe(key));
-    return { part, duplicates: marksOfShard(part.rows, picked, losersOfRead[at]!) };
-  }, { concurrency: READS_AHEAD });
-  const counts = countRowParts(datehour, parts.map(({ part }) => part), concatBytes(parts.map(({ duplicates }) => duplicates)));
-  const { domainCodes, countryCodes, domainValues, countryValues, n, users } = counts;
-  await store.put(countsKey(datehour, shard), await encodeBlob(COUNTS_KIND, datehour, counts.groups, { domainCodes, countryCodes, domainValues, countryValues, n, users }, 0));
-  return { groups: counts.groups, kept: counts.kept };
+  const groups: number[] = [];
+  let kept = 0;
+  for (const { partition, shard, rows: rowRanges } of units) {
+    const { datehour } = plan.partitions[partition]!;
+    const ofPartition = reads.filter((read) => plan.reads[read]!.partition === partition);
+    const parts = await pMap(ofPartition, async (read, at) => {
+      const key = rowsKey(read);
+      const { part, picked } = await decodeRows(await store.getRange(key, rowRanges[3 * at]!, rowRanges[3 * at + 1]!), datehour, rowRanges[3 * at + 2]!, store.describe(key));
+      return { part, duplicates: marksOfShard(part.rows, picked, losersOfRead.get(read)!) };
+    }, { concurrency: READS_AHEAD });
+    const counts = countRowParts(datehour, parts.map(({ part }) => part), concatBytes(parts.map(({ duplicates }) => duplicates)));
+    const { domainCodes, countryCodes, domainValues, countryValues, n, users } = counts;
+    await store.put(countsKey(datehour, shard), await encodeBlob(COUNTS_KIND, datehour, counts.groups, { domainCodes, countryCodes, domainValues, countryValues, n, users }, 0));
+    groups.push(counts.groups);
+    kept += counts.kept;
+  }
+  return { groups, kept };
 }
 
 /** 1 for each of a shard's rows whose place in its read (`picked`, or the row itself) is among `losers`. */

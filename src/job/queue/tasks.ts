@@ -101,11 +101,24 @@ export type Task =
   /** `ids`: where the bucket is in each read's ids file (start, end; the read tasks' `idRanges`, in run order). */
   | { kind: 'dedup'; run: RunRef; bucket: number; ids: number[] }
   /**
-   * `rows`: where the shard is in each of the partition's reads' rows file, and its rows (start, end, rows; their `rowRanges`);
-   * `losers`: where the partition's losers are in each bucket's duplicates file (the dedup tasks' `partitionRanges`).
+   * `units`: the (partition, shard) pairs to count, of consecutive partitions, each with where the shard is
+   * in each of its partition's reads' rows file, and its rows (start, end, rows; their `rowRanges`);
+   * `losers`: where those partitions' losers are in each bucket's duplicates file (from the dedup tasks' `partitionRanges`).
    */
-  | { kind: 'count'; run: RunRef; partition: number; shard: number; rows: number[]; losers: number[] }
+  | { kind: 'count'; run: RunRef; units: CountUnit[]; losers: number[] }
   | { kind: 'stateRead'; read: StateRead };
+
+/**
+ * One shard of one partition, as a count task counts it (see `Task`).
+ *
+ * @example
+ * const unit: CountUnit = { partition: 3, shard: 0, rows: [0, 81_920, 1_204] };
+ */
+export interface CountUnit {
+  partition: number;
+  shard: number;
+  rows: number[];
+}
 
 /**
  * A partition an incremental run (`--state` with `--queue`) has a worker read: its new objects go
@@ -154,8 +167,8 @@ export interface TaskResult {
   partitionRanges?: number[];
   /** dedup: the bucket's duplicates. */
   duplicates?: number;
-  /** count: groups in the shard's counts. */
-  groups?: number;
+  /** count: groups in each of its units' counts. */
+  groups?: number[];
   /** count: events counted (duplicates left out). */
   kept?: number;
   /** What the task cost its worker (`--profile` sums these by kind). */

@@ -8,8 +8,8 @@ import * as assert from 'uvu/assert';
 import { ConsentMetricsError, openSource, runJob, selectPartitions } from '../../../src/index.ts';
 import { makeOutput } from '../../../src/job/queue/makeOutput.ts';
 import { openWorkStore } from '../../../src/job/queue/openWorkStore.ts';
-import { plannedReads } from '../../../src/job/queue/runQueuedJob.ts';
-import { PLAN_KEY, runTask, writePlan, type RunPlan, type Task } from '../../../src/job/queue/tasks.ts';
+import { countTasks, plannedReads } from '../../../src/job/queue/runQueuedJob.ts';
+import { PLAN_KEY, runTask, writePlan, type RunPlan } from '../../../src/job/queue/tasks.ts';
 import { eventLine } from '../../support/memorySource.ts';
 import { consecutiveDatehours, writeRetriedEvents } from '../../support/retriedEvents.ts';
 
@@ -64,18 +64,11 @@ test('the three stages by hand, files in 2 KiB splits, 3 buckets, 1 to 4 count s
     const reads = await Promise.all(plan.reads.map((_, read) => runTask({ kind: 'read', run, read })));
     const dedups = await Promise.all([0, 1, 2].map((bucket) => runTask({ kind: 'dedup', run, bucket, ids: reads.flatMap(({ idRanges }) => idRanges!.slice(2 * bucket, 2 * bucket + 2)) })));
     assert.is(dedups.reduce((sum, { duplicates }) => sum + duplicates!, 0), expected.report.duplicates, 'the losers are the in-process run\'s duplicates');
-    const counts: Task[] = plan.shards.flatMap((count, partition) => Array.from({ length: count }, (_, shard) => ({
-      kind: 'count' as const, run, partition, shard,
-      rows: reads.flatMap((result, read) => (plan.reads[read]!.partition === partition ? result.rowRanges!.slice(3 * shard, 3 * shard + 3) : [])),
-      losers: dedups.flatMap(({ partitionRanges }) => partitionRanges!.slice(2 * partition, 2 * partition + 2)),
-    })));
-    const counted = await Promise.all(counts.map((task) => runTask(task)));
+    const counting = countTasks(plan, run, reads, dedups, listed.map(() => 2 ** 20)); // 1 MiB: small partitions counted together
+    const counted = await Promise.all(counting.tasks.map((task) => runTask(task)));
+    assert.is(counted.length, shards === 1 ? 1 : 2 + shards, 'all six together; or partitions 0-1 together, partition 2 by shard, 3-5 together');
     assert.is(counted.reduce((sum, { kept }) => sum + kept!, 0), expected.report.events);
-    let next = 0;
-    const partitionsCounted = plan.shards.map((count, partition) => {
-      const shardGroups = counted.slice(next, (next += count)).map(({ groups }) => groups!);
-      return { datehour: partitions[partition]!.datehour, groups: shardGroups.reduce((sum, groups) => sum + groups, 0), shardGroups };
-    });
+    const partitionsCounted = counting.partitionsOf(counted);
     assert.is(partitionsCounted[2]!.shardGroups.length, shards);
 
     // A batch per partition, or one batch for all.
