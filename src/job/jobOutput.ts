@@ -6,7 +6,8 @@ import type { ColumnTable } from 'arquero';
 import { tableToIPC, type Table } from 'apache-arrow';
 import { pivotedColumns } from '../metrics/aggregatePartition.ts';
 import type { CountedGroups } from '../metrics/countRows.ts';
-import { METRIC_COLUMNS, metricValues } from '../metrics/metricsFromCells.ts';
+import { metricValues } from '../metrics/metricsFromCells.ts';
+import { COUNT_METRICS, GROUP_KEYS, RATIO_METRICS } from '../metrics/metricDefinitions.ts';
 import { encodeParquet, type CompressionName } from '../write/encodeParquet.ts';
 import { countedMetricsToArrow, metricsToArrow } from '../write/metricsToArrow.ts';
 
@@ -39,9 +40,11 @@ export function resultTable(output: Table): ColumnTable {
 export function warmUpParquet(compression: CompressionName): void {
   const rows = 2000;
   const columns: Record<string, unknown[]> = {};
-  METRIC_COLUMNS.forEach((name, index) => {
-    columns[name] = Array.from({ length: rows }, (_, row) =>
-      index === 0 ? '2021-01-23-10' : index === 1 ? `domain-${row % 97}.example` : index === 2 ? [null, 'DE', 'ES', 'FR'][row % 4] : index === 9 ? (row % 13) / 7 : (row * index) % 11);
-  });
+  const keys: Record<(typeof GROUP_KEYS)[number], (row: number) => string | null> = {
+    datehour: () => '2021-01-23-10', domain: (row) => `domain-${row % 97}.example`, country: (row) => [null, 'DE', 'ES', 'FR'][row % 4]!,
+  };
+  for (const name of GROUP_KEYS) columns[name] = Array.from({ length: rows }, (_, row) => keys[name](row));
+  COUNT_METRICS.forEach((name, index) => (columns[name] = Array.from({ length: rows }, (_, row) => (row * (index + 3)) % 11)));
+  for (const name of RATIO_METRICS) columns[name] = Array.from({ length: rows }, (_, row) => (row % 13) / 7);
   encodeParquet(tableToIPC(metricsToArrow(aq.table(columns)), 'stream'), compression);
 }

@@ -5,6 +5,7 @@ import type { TokenFacts } from '../expand/parseToken.ts';
 import { countRowParts, type GroupCounts } from '../metrics/countRows.ts';
 import { IdSet } from '../metrics/IdSet.ts';
 import { markDuplicates } from '../metrics/markDuplicates.ts';
+import { METRIC_COLUMNS } from '../metrics/metricDefinitions.ts';
 import { hoursSince1970 } from '../partitions/parseDatehour.ts';
 import { selectPartitions, type Partition } from '../partitions/selectPartitions.ts';
 import { DEFAULT_CONCURRENCY, isHiddenName, parserPoolFor, readPartitionFiles } from '../read/readPartitionFiles.ts';
@@ -176,7 +177,7 @@ export async function runWithState({
     const idle = manifest !== undefined && counting.length === 0 && plan.removed.length === 0 && JSON.stringify(previous) === JSON.stringify(outputState);
     if (!idle) {
       const committed: Manifest = {
-        format: STATE_FORMAT, version: STATE_VERSION, generation, root: source.describe(), lookback: lookback ?? null,
+        format: STATE_FORMAT, version: STATE_VERSION, generation, root: source.describe(), lookback: lookback ?? null, metricColumns: [...METRIC_COLUMNS],
         committedAt: new Date().toISOString(), partitions, output: outputState,
       };
       if (!(await store.putIfAbsent(manifestKey(generation), new TextEncoder().encode(JSON.stringify(committed, null, 1))))) {
@@ -243,7 +244,8 @@ interface PlannedPartition {
 /**
  * Lists every partition the run selects and every one the state has, and decides for each whether it
  * is read from raw input (new, or its files changed), and from which partition on results are
- * counted again (`first`: the first one read or after one removed; 0 when the lookback changed).
+ * counted again (`first`: the first one read or after one removed; 0 when the lookback or the metric
+ * columns changed).
  */
 async function planRun(source: Source, manifest: Manifest | undefined, selected: Partition[], lookback: number | null, concurrency: number) {
   const old = new Map((manifest?.partitions ?? []).map((partition) => [partition.datehour, partition]));
@@ -261,6 +263,7 @@ async function planRun(source: Source, manifest: Manifest | undefined, selected:
   let first = partitions.findIndex((entry) => entry.reason !== undefined);
   if (first < 0) first = partitions.length;
   if (manifest && manifest.lookback !== lookback) first = 0; // every duplicate may change
+  if (manifest && manifest.metricColumns?.join() !== METRIC_COLUMNS.join()) first = 0; // its stored metrics lack a column, or have one no longer made
   for (const datehour of removed) {
     const after = partitions.findIndex((entry) => entry.datehour > datehour); // its ids no longer make later copies duplicates
     if (after >= 0) first = Math.min(first, after);

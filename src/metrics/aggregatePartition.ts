@@ -4,7 +4,8 @@ import type { Data, Table } from 'apache-arrow';
 import { hashBytes } from '../read/hashBytes.ts';
 import type { DictionaryColumn } from '../read/ParsedFile.ts';
 import { EVENT_TYPES } from '../read/parseEventJson.ts';
-import { CELL_NAMES, type COUNT_COLUMNS } from './metricsFromCells.ts';
+import { type COUNT_COLUMNS } from './metricsFromCells.ts';
+import { CELL_NAMES, CELLS } from './groupCounts.ts';
 import { IdSet } from './IdSet.ts';
 import { markDuplicates } from './markDuplicates.ts';
 import { countRows, EMPTY_ROWS, type CountedGroups, type GroupCounts, type RowColumns } from './countRows.ts';
@@ -105,8 +106,8 @@ export function pivotedColumns(parts: readonly CountedGroups[]): Record<string, 
     let at = 0;
     for (const { groups, n, users } of parts) {
       for (let group = 0; group < groups; group++, at++) {
-        events[at] = n[group * 6 + index]!;
-        people[at] = users[group * 6 + index]!;
+        events[at] = n[group * CELLS + index]!;
+        people[at] = users[group * CELLS + index]!;
       }
     }
   });

@@ -1,6 +1,6 @@
 // Counting a partition too large for one count's memory: in shards of its users, merged after.
 import { concatBytes, concatInt32, mergeDictionariesInto, rebaseOffsets, remapInto, StringDictionary } from '../read/columnBuilders.ts';
-import type { GroupCounts, RowPart } from './groupCounts.ts';
+import { CELLS, type GroupCounts, type RowPart } from './groupCounts.ts';
 import { gather, sortedGroups } from './groupOrder.ts';
 
 /**
@@ -190,14 +190,14 @@ export function mergeShards(datehour: string, shards: readonly GroupCounts[]): G
     }
   }
   const groups = domains.length;
-  const n = new Int32Array(groups * 6);
-  const users = new Int32Array(groups * 6);
+  const n = new Int32Array(groups * CELLS);
+  const users = new Int32Array(groups * CELLS);
   for (const shard of shards) {
     for (let group = 0; group < shard.groups; group++) {
-      const into = indexOf.get((shard.domainCodes[group]! + 1) * width + shard.countryCodes[group]! + 1)! * 6;
-      for (let cell = 0; cell < 6; cell++) {
-        n[into + cell]! += shard.n[group * 6 + cell]!;
-        users[into + cell]! += shard.users[group * 6 + cell]!;
+      const into = indexOf.get((shard.domainCodes[group]! + 1) * width + shard.countryCodes[group]! + 1)! * CELLS;
+      for (let cell = 0; cell < CELLS; cell++) {
+        n[into + cell]! += shard.n[group * CELLS + cell]!;
+        users[into + cell]! += shard.users[group * CELLS + cell]!;
       }
     }
   }
@@ -206,7 +206,7 @@ export function mergeShards(datehour: string, shards: readonly GroupCounts[]): G
   const order = sortedGroups(domainCodes, countryCodes, domainValues, countryValues);
   return {
     datehour, groups, domainCodes: gather(domainCodes, order, 1), countryCodes: gather(countryCodes, order, 1), domainValues, countryValues,
-    n: gather(n, order, 6), users: gather(users, order, 6), kept: shards.reduce((sum, shard) => sum + shard.kept, 0),
+    n: gather(n, order, CELLS), users: gather(users, order, CELLS), kept: shards.reduce((sum, shard) => sum + shard.kept, 0),
   };
 }
 

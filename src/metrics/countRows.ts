@@ -1,7 +1,7 @@
 import { ConsentMetricsError } from '../errors.ts';
 import { mergeDictionariesInto, rebaseOffsets } from '../read/columnBuilders.ts';
 import { countInShards, SHARD_LEVELS } from './countInShards.ts';
-import type { GroupCounts, RowColumns, RowPart } from './groupCounts.ts';
+import { CELLS, type GroupCounts, type RowColumns, type RowPart } from './groupCounts.ts';
 import { gather, sortedGroups } from './groupOrder.ts';
 import { growMemory, MAX_MEMORY, wasmInstance, type WasmGlobal, type WasmMemory } from '../read/wasmModule.ts';
 
@@ -93,7 +93,7 @@ function countParts(datehour: string, parts: readonly RowPart[], duplicates: Uin
   const order = sortedGroups(groupDomains, groupCountries, domainValues, countryValues);
   return {
     datehour, groups, domainCodes: gather(groupDomains, order, 1), countryCodes: gather(groupCountries, order, 1),
-    domainValues, countryValues, n: gather(counts, order, 6), users: gather(users, order, 6), kept,
+    domainValues, countryValues, n: gather(counts, order, CELLS), users: gather(users, order, CELLS), kept,
   };
 }
 
@@ -153,7 +153,7 @@ class GroupCounter {
     const groups = count(rows);
     const int32s = (index: number, length: number) => new Int32Array(memory.buffer, region(index), length);
     return {
-      groups, groupDomains: int32s(9, groups), groupCountries: int32s(10, groups), counts: int32s(11, groups * 6), users: int32s(12, groups * 6),
+      groups, groupDomains: int32s(9, groups), groupCountries: int32s(10, groups), counts: int32s(11, groups * CELLS), users: int32s(12, groups * CELLS),
       kept: kept.value as number,
     };
   }

@@ -3,6 +3,18 @@
 import type { DictionaryColumn } from '../read/ParsedFile.ts';
 
 /**
+ * The cells of type x consent each group is counted in, in type-code order (the count loop's,
+ * assembly/countGroups.ts): `CELL_NAMES[type * 2 + (consent ? 0 : 1)]`.
+ *
+ * @example
+ * CELL_NAMES[0 * 2 + 1]; // 'pageviews_without': a pageview without consent
+ */
+export const CELL_NAMES: readonly string[] = ['pageviews', 'consents_asked', 'consents_given'].flatMap((metric) => [`${metric}_with`, `${metric}_without`]);
+
+/** Cells per group: the stride of {@link GroupCounts}' `n` and `users`. */
+export const CELLS = CELL_NAMES.length;
+
+/**
  * The columns one partition's events are counted from, as plain typed arrays, one entry per row.
  *
  * @example
@@ -38,10 +50,10 @@ export const EMPTY_ROWS: RowColumns = {
 
 /**
  * One partition's counts per group, as plain typed arrays (what a worker thread posts back):
- * for group g and cell c (CELL_NAMES order), `n[g * 6 + c]` events and `users[g * 6 + c]` users.
+ * for group g and cell c (CELL_NAMES order), `n[g * CELLS + c]` events and `users[g * CELLS + c]` users.
  *
  * @example
- * const { groups, n } = countRows(columns, duplicates); // n.length === groups * 6
+ * const { groups, n } = countRows(columns, duplicates); // n.length === groups * CELLS
  */
 export interface GroupCounts {
   /** The partition's datehour. */

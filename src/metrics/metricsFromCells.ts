@@ -1,43 +1,15 @@
 import * as aq from 'arquero';
 import type { ColumnTable } from 'arquero';
+import { CELL_NAMES } from './groupCounts.ts';
+import { GROUP_KEYS, METRIC_COLUMNS, METRIC_DEFINITIONS } from './metricDefinitions.ts';
 
-/**
- * The output columns, in order (see SPEC.md).
- *
- * @example
- * metrics.select(...METRIC_COLUMNS); // the output schema's order
- */
-export const METRIC_COLUMNS = [
-  'datehour',
-  'domain',
-  'country',
-  'pageviews',
-  'pageviews_with_consent',
-  'consents_asked',
-  'consents_asked_with_consent',
-  'consents_given',
-  'consents_given_with_consent',
-  'avg_pageviews_per_user',
-] as const;
+export { CELL_NAMES } from './groupCounts.ts';
+export { COUNT_METRICS, GROUP_KEYS, METRIC_COLUMNS, METRIC_DEFINITIONS, RATIO_METRICS } from './metricDefinitions.ts';
 
-/** The six count metrics (int64 in the output), between the keys and the average. */
-export const COUNT_METRICS = METRIC_COLUMNS.slice(3, 9);
+/** The metrics' Arquero expressions, by name. */
+const METRICS = Object.fromEntries(Object.entries(METRIC_DEFINITIONS).map(([name, { value }]) => [name, value]));
 
-/**
- * The columns a metrics row is grouped by, and sorted by.
- *
- * @example
- * metrics.orderby(...GROUP_KEYS);
- */
-export const GROUP_KEYS = ['datehour', 'domain', 'country'] as const;
 
-/**
- * The six cells of type x consent, in type-code order: `CELL_NAMES[type * 2 + (consent ? 0 : 1)]`.
- *
- * @example
- * CELL_NAMES[0 * 2 + 1]; // 'pageviews_without': a pageview without consent
- */
-export const CELL_NAMES: readonly string[] = ['pageviews', 'consents_asked', 'consents_given'].flatMap((metric) => [`${metric}_with`, `${metric}_without`]);
 
 /** The cell name of an event, as an Arquero expression over `type` and `consent`. */
 export const CELL_OF_EVENT = `d => (d.type === 'pageview' ? 'pageviews' : d.type === 'consent.asked' ? 'consents_asked' : 'consents_given')
@@ -50,18 +22,6 @@ export const CELL_OF_EVENT = `d => (d.type === 'pageview' ? 'pageviews' : d.type
  * COUNT_COLUMNS.slice(0, 2); // ['n_pageviews_with', 'users_pageviews_with']
  */
 export const COUNT_COLUMNS: readonly string[] = CELL_NAMES.flatMap((cell) => [`n_${cell}`, `users_${cell}`]);
-
-/** The contract's definitions, over the pivot cells. */
-const METRICS = {
-  pageviews: 'd => d.n_pageviews_with + d.n_pageviews_without',
-  pageviews_with_consent: 'd => d.n_pageviews_with',
-  consents_asked: 'd => d.n_consents_asked_with + d.n_consents_asked_without',
-  consents_asked_with_consent: 'd => d.n_consents_asked_with',
-  consents_given: 'd => d.n_consents_given_with + d.n_consents_given_without',
-  consents_given_with_consent: 'd => d.n_consents_given_with',
-  avg_pageviews_per_user: `d => d.n_pageviews_with + d.n_pageviews_without === 0 ? 0
-    : (d.n_pageviews_with + d.n_pageviews_without) / (d.users_pageviews_with + d.users_pageviews_without)`,
-};
 
 /**
  * The metrics from deduplicated events counted by cell. `cells` has one row per (group, cell), the

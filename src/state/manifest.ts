@@ -65,6 +65,12 @@ export interface Manifest {
   root: string;
   /** The lookback its duplicates were found with; null for unlimited. */
   lookback: number | null;
+  /**
+   * The columns of the metrics it stores (`METRIC_COLUMNS` when written). A run whose columns differ (a
+   * metric added) counts every partition again from the state; absent in manifests written before it was
+   * kept, which are counted again once.
+   */
+  metricColumns?: string[];
   committedAt: string;
   /** The partitions, in datehour order. */
   partitions: PartitionState[];
@@ -108,6 +114,7 @@ function manifestProblem(manifest: Manifest, generation: number): string | null 
   if (manifest.generation !== generation) return `generation ${manifest.generation} in a file named for ${generation}`;
   if (typeof manifest.root !== 'string') return 'no root';
   if (manifest.lookback !== null && !(Number.isInteger(manifest.lookback) && manifest.lookback >= 0)) return 'a bad lookback';
+  if (manifest.metricColumns !== undefined && !(Array.isArray(manifest.metricColumns) && manifest.metricColumns.every((name) => typeof name === 'string'))) return 'bad metric columns';
   if (!Array.isArray(manifest.partitions)) return 'no partitions';
   let previous = '';
   for (const partition of manifest.partitions) {

@@ -1,7 +1,7 @@
 import { createRequire } from 'node:module';
 import { tableToIPC, type Table as ArrowTable } from 'apache-arrow';
 import type * as ParquetWasm from 'parquet-wasm';
-import { COUNT_METRICS } from '../metrics/metricsFromCells.ts';
+import { COUNT_METRICS } from '../metrics/metricDefinitions.ts';
 import type { CompressionName } from './compressions.ts';
 
 export { COMPRESSIONS, type CompressionName } from './compressions.ts';

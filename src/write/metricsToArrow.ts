@@ -1,14 +1,14 @@
 import type { ColumnTable } from 'arquero';
 import { Float64, Int64, Table, makeData, makeVector, tableToIPC, type Vector } from 'apache-arrow';
 import type { CountedGroups } from '../metrics/countRows.ts';
-import { COUNT_METRICS, emptyMetrics, METRIC_COLUMNS } from '../metrics/metricsFromCells.ts';
+import { emptyMetrics } from '../metrics/metricsFromCells.ts';
+import { COUNT_METRICS, GROUP_KEYS, RATIO_METRICS } from '../metrics/metricDefinitions.ts';
 import { utf8Vector } from '../read/dictionaryVector.ts';
 
-const KEY_COLUMNS = METRIC_COLUMNS.slice(0, 3);
 
 /**
  * The metrics as an apache-arrow table with exactly the output schema: utf8 keys, int64 counts,
- * float64 average (Arrow would otherwise pick the narrowest integer type). A key column is UTF-8
+ * float64 ratios (Arrow would otherwise pick the narrowest integer type). A key column is UTF-8
  * encoded in one call: encoding string by string cost more than the rest of the write.
  *
  * @example
@@ -16,7 +16,7 @@ const KEY_COLUMNS = METRIC_COLUMNS.slice(0, 3);
  */
 export function metricsToArrow(metrics: ColumnTable): Table {
   const keys: Record<string, Vector> = {};
-  for (const name of KEY_COLUMNS) keys[name] = utf8FromStrings(metrics.array(name) as ArrayLike<string | null>);
+  for (const name of GROUP_KEYS) keys[name] = utf8FromStrings(metrics.array(name) as ArrayLike<string | null>);
   return withMetricValues(keys, metrics);
 }
 
@@ -41,8 +41,10 @@ export function countedMetricsToArrow(parts: readonly CountedGroups[], values: C
 function withMetricValues(keys: Record<string, Vector>, metrics: ColumnTable): Table {
   const columns: Record<string, Vector> = { ...keys };
   for (const name of COUNT_METRICS) columns[name] = int64FromNumbers(metrics.array(name) as ArrayLike<number>);
-  const average = Float64Array.from(metrics.array('avg_pageviews_per_user') as ArrayLike<number>);
-  columns.avg_pageviews_per_user = makeVector(makeData({ type: new Float64(), length: average.length, data: average }));
+  for (const name of RATIO_METRICS) {
+    const values = Float64Array.from(metrics.array(name) as ArrayLike<number>);
+    columns[name] = makeVector(makeData({ type: new Float64(), length: values.length, data: values }));
+  }
   return new Table(columns);
 }
 

@@ -157,6 +157,28 @@ test('the lookback changed between runs: every partition recounted from the stat
   await assertEqualsStateless(root, changed, out, { lookback: 1 });
 });
 
+test('metric columns other than this version\'s (a metric added since, or a manifest from before they were kept): every partition recounted from the state, none read, once', async () => {
+  const { root, state, out } = newCase(HOURS);
+  await runJob({ root, state: { location: state }, out });
+  const edits = [
+    (text: string) => text.replace('"avg_pageviews_per_user"', '"avg_pageviews_per_user",\n  "consent_rate"'),
+    (text: string) => text.replace(/"metricColumns": \[[^\]]*\],/, ''),
+  ];
+  for (const edit of edits) {
+    const latest = readdirSync(state).filter((name) => name.startsWith('manifest-')).sort().at(-1)!;
+    const text = readFileSync(join(state, latest), 'utf8');
+    assert.match(text, '"metricColumns": [');
+    assert.is.not(edit(text), text);
+    writeFileSync(join(state, latest), edit(text));
+    const recounted = await runJob({ root, state: { location: state }, out });
+    assert.equal(recounted.report.state!.read, []);
+    assert.equal(recounted.report.state!.recounted, HOURS);
+    await assertEqualsStateless(root, recounted, out);
+    const again = await runJob({ root, state: { location: state }, out });
+    assert.equal([again.report.state!.read, again.report.state!.recounted], [[], []], 'the next run recounts nothing');
+  }
+});
+
 test('damaged, foreign and borrowed states fail with one line and change nothing', async () => {
   const { root, state } = newCase(HOURS.slice(0, 3));
   await runJob({ root, state: { location: state } });

@@ -27,6 +27,12 @@ export interface WorkStore {
   getRange(key: string, start: number, end: number): Promise<Uint8Array>;
   /** Deletes everything in the run's folder. */
   clear(): Promise<void>;
+  /**
+   * Ranged reads a task keeps in flight: a few on a local disk (each read synchronous, a task's share
+   * small); many on S3, where each is a request whose ~30 ms of latency would otherwise add up (a dedup
+   * task reads one range of every read task's ids).
+   */
+  readonly rangesInFlight: number;
 }
 
 /**
@@ -83,5 +89,6 @@ export function localWorkStore(location: string): WorkStore {
       }
     },
     clear: () => rm(base, { recursive: true, force: true }),
+    rangesInFlight: 4,
   };
 }

@@ -5,6 +5,9 @@ import { s3Error } from '../../s3/s3Error.ts';
 import { s3Sink } from '../../write/s3Sink.ts';
 import type { WorkStore } from './WorkStore.ts';
 
+/** Ranged GETs a task keeps in flight on S3: its shares are small (a bucket of one read's ids, ~3 KB on a day of 2B events), so latency, not bandwidth, bounds them. */
+const S3_RANGES_IN_FLIGHT = 32;
+
 /**
  * A run's folder under an S3 prefix (`openWorkStore` loads this module only for one): objects
  * replaced whole, read whole or by range, deleted by listing.
@@ -32,5 +35,6 @@ export function s3WorkStore(location: string, client: S3Client): WorkStore {
         throw s3Error(error, 'deleting', describe(''));
       }
     },
+    rangesInFlight: S3_RANGES_IN_FLIGHT,
   };
 }

@@ -6,6 +6,7 @@ import { ConsentMetricsError } from '../../errors.ts';
 import type { TokenFacts } from '../../expand/parseToken.ts';
 import { joinRowParts, rowsInShards } from '../../metrics/countInShards.ts';
 import { countRowParts, type GroupCounts, type RowPart } from '../../metrics/countRows.ts';
+import { CELLS } from '../../metrics/groupCounts.ts';
 import { DedupLane } from '../../metrics/DedupLane.ts';
 import { splitIds } from '../../metrics/idBuckets.ts';
 import { hoursSince1970 } from '../../partitions/parseDatehour.ts';
@@ -16,11 +17,9 @@ import type { S3Options } from '../../s3/createS3Client.ts';
 import { openSource } from '../../source/openSource.ts';
 import { decodeBlob, encodeBlob, type BlobColumn } from '../../state/stateBlobs.ts';
 import { expandFile, withoutIds } from '../countPartition.ts';
-import type { RunPlan, Task } from './tasks.ts';
+import type { RunPlan, Task } from './taskTypes.ts';
 import type { WorkStore } from './WorkStore.ts';
 
-/** Ranged reads a task keeps in flight (a dedup task's shares, a count task's losers and rows). */
-const READS_AHEAD = 4;
 const idsKey = (read: number) => `ids/${read}.bin`;
 const rowsKey = (read: number) => `rows/${read}.bin`;
 const duplicatesKey = (bucket: number) => `duplicates/${bucket}.bin`;
@@ -87,7 +86,7 @@ export async function dedupTask(plan: RunPlan, bucket: number, ranges: number[],
   let bytes = 0;
   let duplicates = 0;
   // Shares are small (a bucket of one read's ids) and, on S3, each a request: several read ahead.
-  const shares = pMapIterable(plan.reads.keys(), (read) => store.getRange(idsKey(read), ranges[2 * read]!, ranges[2 * read + 1]!), { concurrency: READS_AHEAD, backpressure: READS_AHEAD });
+  const shares = pMapIterable(plan.reads.keys(), (read) => store.getRange(idsKey(read), ranges[2 * read]!, ranges[2 * read + 1]!), { concurrency: store.rangesInFlight, backpressure: store.rangesInFlight });
   let read = 0;
   let partition = -1;
   for await (const share of shares) {
@@ -131,7 +130,7 @@ export async function countTask(plan: RunPlan, { units, losers: loserRanges }: E
       at += 1 + count;
     }
     if (at !== words.length) throw new ConsentMetricsError(`work file ${store.describe(key)} is damaged: its losers of ${span} run on`);
-  }, { concurrency: READS_AHEAD });
+  }, { concurrency: store.rangesInFlight });
   const groups: number[] = [];
   let kept = 0;
   for (const { partition, shard, rows: rowRanges } of units) {
@@ -141,7 +140,7 @@ export async function countTask(plan: RunPlan, { units, losers: loserRanges }: E
       const key = rowsKey(read);
       const { part, picked } = await decodeRows(await store.getRange(key, rowRanges[3 * at]!, rowRanges[3 * at + 1]!), datehour, rowRanges[3 * at + 2]!, store.describe(key));
       return { part, duplicates: marksOfShard(part.rows, picked, losersOfRead.get(read)!) };
-    }, { concurrency: READS_AHEAD });
+    }, { concurrency: store.rangesInFlight });
     const counts = countRowParts(datehour, parts.map(({ part }) => part), concatBytes(parts.map(({ duplicates }) => duplicates)));
     const { domainCodes, countryCodes, domainValues, countryValues, n, users } = counts;
     await store.put(countsKey(datehour, shard), await encodeBlob(COUNTS_KIND, datehour, counts.groups, { domainCodes, countryCodes, domainValues, countryValues, n, users }, 0));
@@ -190,7 +189,7 @@ export async function readShardCounts(store: WorkStore, datehour: string, shard:
   const key = countsKey(datehour, shard);
   const columns = await decodeBlob(await store.get(key), { kind: COUNTS_KIND, datehour, rows: groups }, store.describe(key));
   const { domainCodes, countryCodes, domainValues, countryValues, n, users } = columns;
-  if (!(fits(domainCodes, groups) && fits(countryCodes, groups) && fits(n, groups * 6) && fits(users, groups * 6) && Array.isArray(domainValues) && Array.isArray(countryValues))) {
+  if (!(fits(domainCodes, groups) && fits(countryCodes, groups) && fits(n, groups * CELLS) && fits(users, groups * CELLS) && Array.isArray(domainValues) && Array.isArray(countryValues))) {
     throw new ConsentMetricsError(`work file ${store.describe(key)} is damaged: its columns are not the counts of ${groups} groups`);
   }
   return { datehour, groups, domainCodes, countryCodes, domainValues, countryValues, n, users, kept: 0 };
