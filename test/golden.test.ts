@@ -39,10 +39,15 @@ for (const golden of goldenCases()) {
 }
 
 // Every case again with its files read in splits of 16 bytes (most lines a split of their own, many
-// splits empty), deduplicated in 3 lanes of 5 buckets on 2 threads: the same rows and report.
-for (const golden of goldenCases()) {
-  test(`${golden.name}, in splits of 16 bytes, 3 dedup lanes: the same rows and report`, async () => {
-    const { metrics, report } = await runJob({ root: golden.root, ...golden.options, splitBytes: 16, workers: 2, dedupLanes: 3, buckets: 5 });
+// splits empty), deduplicated in 3 lanes of 5 buckets on 2 threads, each partition counted in 4 shards
+// of its users on those threads; and with the one lane on this thread, in 2 shards: the same rows and report.
+const variants = [
+  { name: '3 dedup lanes, 4 count shards', options: { splitBytes: 16, workers: 2, dedupLanes: 3, buckets: 5, countShards: 4 } },
+  { name: 'the lane here, 2 count shards', options: { splitBytes: 16, workers: 2, countShards: 2 } },
+];
+for (const golden of goldenCases()) for (const variant of variants) {
+  test(`${golden.name}, in splits of 16 bytes, ${variant.name}: the same rows and report`, async () => {
+    const { metrics, report } = await runJob({ root: golden.root, ...golden.options, ...variant.options });
     const rows = metrics.objects().map((row) => METRIC_COLUMNS.map((name) => (row as Record<string, unknown>)[name]));
     assert.is(rowsDiffer(rows, golden.rows), null);
     const { lines, duplicates, rejected, invalid_tokens } = golden.report;

@@ -58,6 +58,13 @@ export interface JobOptions extends PartitionSelection {
    * Default: one per 4 threads (1 on a machine of up to 4 cores, on the main thread up to 2 threads).
    */
   dedupLanes?: number;
+  /**
+   * Each partition counted in this many shards of its users (a power of two; every (group, user) pair in
+   * one, so the result is exact): in-process, on as many threads; through the queue, as many count tasks.
+   * Not with `state`. Default: in-process, a partition over 512 MiB of listed input in a shard per thread
+   * (rounded up to a power of two), smaller ones whole; queued, one per 256 MiB of the partition's input.
+   */
+  countShards?: number;
 }
 
 /**
@@ -79,11 +86,6 @@ export interface QueueOptions {
   timeout?: number;
   /** Called as tasks finish, e.g. for progress. */
   onTask?: (progress: { done: number; of: number }) => void;
-  /**
-   * Count tasks per partition, each a shard of its users (a power of two); not with `state`. Default: one
-   * per 256 MiB of the partition's listed input, rounded up to a power of two.
-   */
-  countShards?: number;
 }
 
 /**

@@ -2,6 +2,8 @@
 // (a range of buckets) deduplicated on a thread of its own, in run order.
 import { bucketsOfLane, DedupLane, type IdShare } from '../metrics/DedupLane.ts';
 import { splitIds } from '../metrics/idBuckets.ts';
+import { rowsInShards } from '../metrics/countInShards.ts';
+import type { RowPart } from '../metrics/groupCounts.ts';
 import type { WorkerHandler } from '../read/workerProtocol.ts';
 import { withoutIds, type CountingFile, type ExpandedFile } from './countPartition.ts';
 
@@ -15,6 +17,11 @@ import { withoutIds, type CountingFile, type ExpandedFile } from './countPartiti
 export interface BucketedFile extends CountingFile {
   /** Per lane, its share of the ids (`IdShare`). */
   idShares: IdShare[];
+  /**
+   * For a partition counted in shards on several threads (`shardCounting`): the piece's counting columns
+   * by user shard, each row's place in the piece with it; the piece's own columns are then empty.
+   */
+  countShards?: { rows: RowPart; picked: Int32Array }[];
   /** Milliseconds the split into buckets and shares took, on the thread that did it (`--profile`'s dedup). */
   bucketMilliseconds: number;
 }
@@ -44,6 +51,31 @@ export function bucketFile(file: ExpandedFile, buckets: number, lanes: number): 
     return first === end ? new Uint8Array(0) : bytes.slice(ranges[2 * first]!, ranges[2 * (end - 1) + 1]!);
   });
   return { ...withoutIds(file), idShares, bucketMilliseconds: performance.now() - started };
+}
+
+/**
+ * A piece's counting columns split into `shards` by a hash of the user (`rowsInShards`), so that each
+ * shard of its partition is counted on a thread of its own; its own per-row columns emptied (the
+ * shards hold them), its line numbers kept for the report.
+ *
+ * @example
+ * const sharded = shardCounting(bucketFile(expanded, 64, 1), 2); // sharded.countShards!.length === 2
+ */
+export function shardCounting(file: BucketedFile, shards: number): BucketedFile {
+  // Each emptied column a buffer of its own: a transfer list may name a buffer only once.
+  const none = () => new Int32Array(0);
+  const noBytes = () => new Uint8Array(0);
+  return {
+    ...file, countShards: rowsInShards(file, shards),
+    type: none(), domain: { codes: none(), values: [] }, country: { codes: none(), values: [] },
+    userIdBytes: noBytes(), userIdOffsets: Int32Array.of(0), userIdHashes: none(), userIdNull: noBytes(), consent: noBytes(),
+  };
+}
+
+/** The buffers of a piece's count shards, to transfer with it. */
+export function countShardBuffers(file: BucketedFile): ArrayBuffer[] {
+  return (file.countShards ?? []).flatMap(({ rows, picked }) =>
+    [rows.type, rows.domain.codes, rows.country.codes, rows.userIdBytes, rows.userIdOffsets, rows.userIdHashes, rows.userIdNull, rows.consent, picked].map((array) => array.buffer as ArrayBuffer));
 }
 
 /**

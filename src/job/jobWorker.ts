@@ -1,6 +1,6 @@
 // A worker thread of a run: parses local files and judges their tokens (splitting their ids into lane
 // shares), deduplicates its lanes, and counts partitions (see workerHandlers.ts).
 import { eachInGroup, serveRequests } from '../read/workerProtocol.ts';
-import { countHandler, dedupHandler, parseAndExpandHandler } from './workerHandlers.ts';
+import { countHandler, countShardHandler, dedupHandler, parseAndExpandHandler } from './workerHandlers.ts';
 
-serveRequests({ parse: eachInGroup(parseAndExpandHandler), dedup: dedupHandler, count: countHandler });
+serveRequests({ parse: eachInGroup(parseAndExpandHandler), dedup: dedupHandler, count: countHandler, countShard: countShardHandler });

@@ -6,6 +6,8 @@ import { bucketFile, isBucketed, LaneTable, type BucketedFile, type DedupRequest
 import type { TokenFacts } from '../expand/parseToken.ts';
 import type { GroupCounts } from '../metrics/countRows.ts';
 import { DEDUP_BUCKETS, marksOf, shareBuffers } from '../metrics/DedupLane.ts';
+import { mergeShardsOf, validateCountShards } from '../metrics/countInShards.ts';
+import type { ParserPool } from '../read/ParserPool.ts';
 import { validateLookback } from '../metrics/IdSet.ts';
 import { validateBuckets } from '../metrics/idBuckets.ts';
 import { hoursSince1970 } from '../partitions/parseDatehour.ts';
@@ -57,7 +59,7 @@ export async function runJob(options: JobOptions): Promise<JobResult> {
  * Throws, naming the option as code spells it and the flag as the CLI does, when the run `options`
  * choose would not use one of them, or a nested option is not an object.
  */
-function refuseUnused({ queue, state, buckets, dedupLanes, onPartition }: JobOptions): void {
+function refuseUnused({ queue, state, buckets, dedupLanes, countShards, onPartition }: JobOptions): void {
   const nested = (name: string, flag: string, value: unknown, field: string) => {
     if (value !== undefined && (typeof value !== 'object' || value === null || typeof (value as Record<string, unknown>)[field] !== 'string')) {
       throw new OptionError(`${name} (${flag}) must be an object with ${field} as a string, e.g. ${name}: { ${field}: '...' }, got ${JSON.stringify(value)}`);
@@ -72,7 +74,7 @@ function refuseUnused({ queue, state, buckets, dedupLanes, onPartition }: JobOpt
     if (buckets !== undefined) refuse('buckets (--buckets)', 'does not apply with state (--state): an incremental run deduplicates in one set');
     if (dedupLanes !== undefined) refuse('dedupLanes', 'does not apply with state (--state): an incremental run deduplicates in one set');
     if (queue?.work !== undefined) refuse('queue.work (--work)', 'does not apply with state (--state): workers write what they read into the state');
-    if (queue?.countShards !== undefined) refuse('queue.countShards', 'does not apply with state (--state): the run counts its partitions itself');
+    if (countShards !== undefined) refuse('countShards', 'does not apply with state (--state): an incremental run counts each partition whole');
     return;
   }
   if (queue === undefined) return;
@@ -95,10 +97,12 @@ async function runHere({
   splitBytes,
   buckets = DEDUP_BUCKETS,
   dedupLanes,
+  countShards,
   ...selection
 }: JobOptions): Promise<JobResult> {
   validateBuckets(buckets);
   if (dedupLanes !== undefined && (!Number.isInteger(dedupLanes) || dedupLanes < 1)) throw new ConsentMetricsError(`dedupLanes must be a whole number from 1, got ${JSON.stringify(dedupLanes)}`);
+  if (countShards !== undefined) validateCountShards(countShards);
   // One client for input and output, made only when either is on S3.
   const usesS3 = isS3Url(root) || (out !== undefined && isS3Url(out));
   const s3Settings: S3Options = usesS3 && !s3.client ? { ...s3, client: (await import('../s3/createS3Client.ts')).createS3Client(s3) } : s3;
@@ -118,6 +122,7 @@ async function runHere({
   // thread l % threads, in run order. The pool's threads are all started before the first parse, so
   // every parse request and the run's first partition see the same count, and so the same lanes.
   const pool = parserPoolFor(source, workers, jobWorkerEntry(), (threads) => ({ idBuckets: buckets, idLanes: lanesFor(threads, dedupLanes).lanes }));
+  if (countShards !== undefined && countShards > 1 && !pool) throw new OptionError(`countShards needs worker threads, which this run has none of (workers: 0, or S3 with a client given ready-made)`);
   if (pool) for (const stage of ['expand', ...COUNT_STAGES] as const) times.besideMainThread.add(stage);
   let lanes: { lanes: number; here: LaneTable | null; threads: number } | undefined; // at the first partition
   // The metrics as Arrow in the output schema (typed arrays, not JS arrays of values), made for a batch
@@ -133,7 +138,11 @@ async function runHere({
   let events = 0;
   let duplicates = 0;
   // Not strict while reading: strict mode fails on the first problem in datehour order, when partitions are taken.
-  const reads = readPartitionFiles(source, partitions, { concurrency, strict: false, workers, times, judgeTokens: true, splitBytes, shiftLines: shiftExpandedLines }, pool ?? undefined)[Symbol.asyncIterator]();
+  // A partition of more than COUNT_SHARD_BYTES is counted on every thread, a shard of its users each:
+  // the threads that parse its pieces split their counting columns by shard.
+  const shardsFor = (bytes: number | undefined) => countShards ?? (pool && pool.size > 1 && bytes !== undefined && bytes > COUNT_SHARD_BYTES ? 2 ** Math.ceil(Math.log2(pool.size)) : 1);
+  const parseFieldsFor = (bytes: number | undefined) => (shardsFor(bytes) > 1 ? { countShards: shardsFor(bytes) } : {});
+  const reads = readPartitionFiles(source, partitions, { concurrency, strict: false, workers, times, judgeTokens: true, splitBytes, shiftLines: shiftExpandedLines, parseFieldsFor }, pool ?? undefined)[Symbol.asyncIterator]();
   let next = reads.next();
   // Arrow, Arquero and parquet-wasm load while the first files are parsed.
   const outputModule = import('./jobOutput.ts');
@@ -190,6 +199,8 @@ async function runHere({
       const counted = Promise.all(deduplicated).then(async (results) => {
         const losers = results.map((result) => result.losers);
         const dedupMilliseconds = results.reduce((sum, result) => sum + result.milliseconds, 0);
+        const shards = pieces[0] && isBucketed(pieces[0]) ? pieces[0].countShards?.length ?? 0 : 0;
+        if (shards > 0) return { ...(await countInShardsOnThreads(pool!, datehour, pieces as BucketedFile[], losers, shards)), dedupMilliseconds };
         const partitionCounts = pool
           ? await pool.run<PartitionCounts>({ kind: 'count', datehour, files: countingFiles, losers }, [...countingFiles.flatMap(countingBuffers), ...losers.flat().map((rows) => rows.buffer as ArrayBuffer)], `cannot count ${datehour}`)
           : countPartition(datehour, countingFiles, marksOf(countingFiles.map((file) => file.rows), losers));
@@ -218,6 +229,33 @@ async function runHere({
   // For the caller, an Arquero table (int64 read back as numbers).
   const metrics = times.measure('result', () => resultTable(output));
   return { metrics, report, written, times };
+}
+
+/**
+ * Listed bytes of a partition past which its count is split across the threads, a shard of its users on
+ * each: below it a partition's count is short beside its parse, and other partitions' counts keep the
+ * threads busy; above it one thread counting an hour alone was the run's critical path (28 s of the
+ * 50M-event hour's 63 s, the other core idle: docs/performance.md).
+ */
+const COUNT_SHARD_BYTES = 512 * 2 ** 20;
+
+/**
+ * A partition counted in `shards` on the pool's threads (shard s on thread s % threads), from pieces
+ * whose threads split their counting columns by shard (`shardCounting`); the shards' counts merged.
+ */
+async function countInShardsOnThreads(pool: ParserPool, datehour: string, pieces: readonly BucketedFile[], losers: Int32Array[][], shards: number): Promise<PartitionCounts> {
+  if (pieces.some((piece) => piece.countShards?.length !== shards)) throw new Error(`the pieces of ${datehour} are not all in ${shards} count shards`);
+  const counted = await Promise.all(Array.from({ length: shards }, (_, shard) => {
+    const parts = pieces.map((piece) => piece.countShards![shard]!.rows);
+    const picked = pieces.map((piece) => piece.countShards![shard]!.picked);
+    const transfer = [...parts.flatMap((part) => [part.type, part.domain.codes, part.country.codes, part.userIdBytes, part.userIdOffsets, part.userIdHashes, part.userIdNull, part.consent]), ...picked]
+      .map((array) => array.buffer as ArrayBuffer);
+    return pool.runOn<PartitionCounts>(shard % pool.size, { kind: 'countShard', datehour, parts, picked, losers }, transfer, `cannot count ${datehour}`);
+  }));
+  return {
+    counts: mergeShardsOf(datehour, counted.map(({ counts }) => counts)),
+    milliseconds: { count: counted.reduce((sum, { milliseconds }) => sum + milliseconds.count, 0) },
+  };
 }
 
 /**

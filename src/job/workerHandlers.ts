@@ -4,8 +4,12 @@ import type { TokenFacts } from '../expand/parseToken.ts';
 import { marksOf, shareBuffers } from '../metrics/DedupLane.ts';
 import type { ParsedFile } from '../read/ParsedFile.ts';
 import { parseHandler, type WorkerHandler } from '../read/workerProtocol.ts';
-import { countingBuffers, countPartition, expandFile, type CountingFile, type ExpandedFile } from './countPartition.ts';
-import { bucketFile, dedupHandler } from './dedupLanes.ts';
+import { countingBuffers, countPartition, expandFile, type CountingFile, type ExpandedFile, type PartitionCounts } from './countPartition.ts';
+import { bucketFile, countShardBuffers, dedupHandler, shardCounting } from './dedupLanes.ts';
+import { marksOfPicked } from '../metrics/countInShards.ts';
+import { countRowParts, type RowPart } from '../metrics/countRows.ts';
+import { concatBytes } from '../read/columnBuilders.ts';
+import { StageTimes } from '../report/StageTimes.ts';
 
 /** Token facts a worker thread keeps between the files it expands. */
 const workerTokenCache = new Map<string, TokenFacts>();
@@ -16,10 +20,10 @@ const workerTokenCache = new Map<string, TokenFacts>();
  */
 export const parseAndExpandHandler: WorkerHandler = async (request) => {
   const expanded = expandFile((await parseHandler({ ...request, judgeTokens: true })).result as ParsedFile, workerTokenCache);
-  const { idBuckets, idLanes } = request as { idBuckets?: number; idLanes?: number };
+  const { idBuckets, idLanes, countShards = 1 } = request as { idBuckets?: number; idLanes?: number; countShards?: number };
   if (idBuckets !== undefined && idLanes !== undefined) {
-    const bucketed = bucketFile(expanded, idBuckets, idLanes);
-    return { result: bucketed, transfer: [...countingBuffers(bucketed), ...bucketed.idShares.flatMap(shareBuffers)] };
+    const bucketed = countShards > 1 ? shardCounting(bucketFile(expanded, idBuckets, idLanes), countShards) : bucketFile(expanded, idBuckets, idLanes);
+    return { result: bucketed, transfer: [...countingBuffers(bucketed), ...countShardBuffers(bucketed), ...bucketed.idShares.flatMap(shareBuffers)] };
   }
   return { result: expanded, transfer: expandedBuffers(expanded) };
 };
@@ -39,6 +43,20 @@ export const countHandler: WorkerHandler = async (request) => {
   const result = countPartition(datehour, files, marksOf(files.map((file) => file.rows), losers));
   const { domainCodes, countryCodes, n, users } = result.counts;
   return { result, transfer: [domainCodes, countryCodes, n, users].map((array) => array.buffer as ArrayBuffer) };
+};
+
+/**
+ * One shard of a partition counted (`countRowParts`): its pieces' rows of that shard (`parts`, each
+ * with `picked`, the rows' places in their piece), less the rows the lanes found losing (`losers`, per
+ * lane and piece).
+ */
+export const countShardHandler: WorkerHandler = async (request) => {
+  const { datehour, parts, picked, losers } = request as unknown as { datehour: string; parts: RowPart[]; picked: Int32Array[]; losers: Int32Array[][] };
+  const times = new StageTimes();
+  const counts = times.measure('count', () => countRowParts(datehour, parts, concatBytes(parts.map((part, piece) =>
+    marksOfPicked(part.rows, picked[piece], losers.map((lane) => lane[piece]!))))));
+  const result: PartitionCounts = { counts, milliseconds: { count: times.milliseconds.count } };
+  return { result, transfer: [counts.domainCodes, counts.countryCodes, counts.n, counts.users].map((array) => array.buffer as ArrayBuffer) };
 };
 
 export { dedupHandler };

@@ -1,4 +1,5 @@
 // Counting a partition too large for one count's memory: in shards of its users, merged after.
+import { ConsentMetricsError } from '../errors.ts';
 import { concatBytes, concatInt32, mergeDictionariesInto, rebaseOffsets, remapInto, StringDictionary } from '../read/columnBuilders.ts';
 import { CELLS, type GroupCounts, type RowPart } from './groupCounts.ts';
 import { gather, sortedGroups } from './groupOrder.ts';
@@ -57,6 +58,25 @@ export function rowsInShards(part: RowPart, shards: number): { rows: RowPart; pi
   if (bits === 0) return [{ rows: part, picked: Int32Array.from({ length: part.rows }, (_, row) => row) }];
   const picked = rowsByShard(shardOfRows(part, bits, SHARD_LEVELS), shards);
   return picked.map((rows) => ({ rows: rowsPicked(part, rows), picked: rows }));
+}
+
+/**
+ * The duplicate marks of a shard's rows (`rows` of them): 1 where the row's place in its piece
+ * (`picked[row]`; without `picked`, the row itself) is among `losers` (the piece's losing rows, in any
+ * number of lists: a list per bucket or lane).
+ *
+ * @example
+ * const marks = marksOfPicked(shard.rows.rows, shard.picked, losersByLane.map((lane) => lane[piece]));
+ */
+export function marksOfPicked(rows: number, picked: Int32Array | undefined, losers: readonly Int32Array[]): Uint8Array {
+  let size = picked ? (picked.length > 0 ? picked[picked.length - 1]! + 1 : 0) : rows;
+  for (const list of losers) for (let at = 0; at < list.length; at++) size = Math.max(size, list[at]! + 1);
+  const lost = new Uint8Array(size);
+  for (const list of losers) for (let at = 0; at < list.length; at++) lost[list[at]!] = 1;
+  if (!picked) return lost.subarray(0, rows);
+  const marks = new Uint8Array(rows);
+  for (let row = 0; row < rows; row++) marks[row] = lost[picked[row]!]!;
+  return marks;
 }
 
 /**
@@ -229,4 +249,11 @@ export function mergeShardsOf(datehour: string, shards: readonly GroupCounts[]):
     return { ...shard, domainCodes, countryCodes };
   });
   return mergeShards(datehour, moved.map((shard) => ({ ...shard, domainValues: domains.values, countryValues: countries.values })));
+}
+
+/** Throws, quoting the bad value, unless `countShards` is a power of two from 1 to 65536. */
+export function validateCountShards(countShards: number): void {
+  if (!Number.isInteger(Math.log2(countShards)) || countShards > 65_536) {
+    throw new ConsentMetricsError(`countShards must be a power of two from 1 to 65536, got ${JSON.stringify(countShards)}`);
+  }
 }

@@ -123,22 +123,25 @@ export class ParserPool {
     return this.workers.length * REMOTE_JOBS_PER_WORKER;
   }
 
-  /** Parses the file at `path`, or the split of it in `range`; `describe` names it in the report and in errors. */
-  parse(path: string, describe: string, range?: ByteRange): Promise<ParsedFile> {
-    return this.run<ParsedFile>({ ...this.parseFields(this.workers.length), kind: 'parse', path, describe, range }, [], `cannot read ${describe}`);
+  /**
+   * Parses the file at `path`, or the split of it in `range`; `describe` names it in the report and in
+   * errors. `fields`: more for the pool's worker script, for this request (its partition's).
+   */
+  parse(path: string, describe: string, range?: ByteRange, fields: Record<string, unknown> = {}): Promise<ParsedFile> {
+    return this.run<ParsedFile>({ ...this.parseFields(this.workers.length), ...fields, kind: 'parse', path, describe, range }, [], `cannot read ${describe}`);
   }
 
   /** Parses local files (or splits of them) one after another on one thread, in one request: a unit of small files. */
-  parseGroup(items: readonly { path: string; describe: string; range?: ByteRange }[]): Promise<ParsedFile[]> {
-    return this.run<ParsedFile[]>({ ...this.parseFields(this.workers.length), kind: 'parse', group: items }, [], `cannot read ${items[0]?.describe}`);
+  parseGroup(items: readonly { path: string; describe: string; range?: ByteRange }[], fields: Record<string, unknown> = {}): Promise<ParsedFile[]> {
+    return this.run<ParsedFile[]>({ ...this.parseFields(this.workers.length), ...fields, kind: 'parse', group: items }, [], `cannot read ${items[0]?.describe}`);
   }
 
   /**
    * Parses an S3 object the worker fetches itself; `retries` are those the worker's client made since
    * its last answer (add them to the run's).
    */
-  parseRemote(remote: RemoteObject, describe: string): Promise<ParsedFile & { retries: RetryCounts }> {
-    return this.run({ ...this.parseFields(this.workers.length), kind: 'parse', remote, describe }, [], `cannot read ${describe}`, REMOTE_JOBS_PER_WORKER);
+  parseRemote(remote: RemoteObject, describe: string, fields: Record<string, unknown> = {}): Promise<ParsedFile & { retries: RetryCounts }> {
+    return this.run({ ...this.parseFields(this.workers.length), ...fields, kind: 'parse', remote, describe }, [], `cannot read ${describe}`, REMOTE_JOBS_PER_WORKER);
   }
 
   /**

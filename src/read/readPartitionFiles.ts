@@ -91,6 +91,11 @@ export interface JudgeTokens {
    * ParsedFile (a job's expanded files carry their tokens' examples too). Default: `shiftLines`.
    */
   shiftLines?: (file: ParsedFile, lines: number) => void;
+  /**
+   * More fields for the parse requests of a partition's files, from its listed bytes (a job asks its
+   * threads to split a large partition's counting columns by user shard). Default: none.
+   */
+  parseFieldsFor?: (listedBytes: number | undefined) => Record<string, unknown>;
 }
 
 /**
@@ -143,7 +148,7 @@ export interface PartitionFiles extends Omit<PartitionEvents, 'table'> {
 export async function* readPartitionFiles(
   source: Source,
   partitions: readonly Partition[],
-  { concurrency: filesAtOnce, strict = false, workers, times = new StageTimes(), judgeTokens = false, splitBytes = DEFAULT_SPLIT_BYTES, shiftLines: shift = shiftLines }: ReadOptions & JudgeTokens = {},
+  { concurrency: filesAtOnce, strict = false, workers, times = new StageTimes(), judgeTokens = false, splitBytes = DEFAULT_SPLIT_BYTES, shiftLines: shift = shiftLines, parseFieldsFor }: ReadOptions & JudgeTokens = {},
   pool?: ParserPool,
 ): AsyncGenerator<PartitionFiles> {
   if (filesAtOnce !== undefined) validateConcurrency(filesAtOnce);
@@ -170,7 +175,9 @@ export async function* readPartitionFiles(
     const backpressure = source.localPath ? concurrency : concurrency * REMOTE_READ_AHEAD;
     const splits = listed.map(({ keys }) => splitsOf(source, keys, splitBytes));
     const units = splits.map((partitionSplits) => unitsOf(source, partitionSplits, splitBytes));
-    const iterator = pMapIterable(units.flat(), parseUnit, { concurrency, backpressure })[Symbol.asyncIterator]();
+    const fieldsOf = listedBytes.map((bytes) => parseFieldsFor?.(bytes) ?? {});
+    const partitionUnits = units.flatMap((ofPartition, index) => ofPartition.map((unit) => ({ unit, fields: fieldsOf[index]! })));
+    const iterator = pMapIterable(partitionUnits, ({ unit, fields }) => parseUnit(unit, fields), { concurrency, backpressure })[Symbol.asyncIterator]();
     let waiting: ParsedFile[] = []; // the rest of the unit last taken
     for (const [index, { partition, keys }] of listed.entries()) {
       const tally = new Tally(strict);
@@ -197,24 +204,25 @@ export async function* readPartitionFiles(
 
 /**
  * How a unit of splits (`unitsOf`) is parsed: on `parsers`' threads (a group of small local files in
- * one message), or on this thread when there are none; remote objects' retries are added to the source's.
+ * one message, `fields` added to the request), or on this thread when there are none; remote objects'
+ * retries are added to the source's.
  */
-function unitParser(source: Source, parsers: ParserPool | null, judgeTokens: boolean): (unit: FileSplit[]) => Promise<ParsedFile[]> {
-  const parse = async ({ key, range }: FileSplit): Promise<ParsedFile> => {
+function unitParser(source: Source, parsers: ParserPool | null, judgeTokens: boolean): (unit: FileSplit[], fields?: Record<string, unknown>) => Promise<ParsedFile[]> {
+  const parse = async ({ key, range }: FileSplit, fields: Record<string, unknown>): Promise<ParsedFile> => {
     if (!parsers) {
       return source.localPath ? parseLocalFileHere(source.localPath(key), source.describe(key), { judgeTokens }, range)
         : parseStream(() => source.open(key), source.describe(key), source.sizeOf?.(key), { judgeTokens });
     }
-    if (source.localPath) return parsers.parse(source.localPath(key), source.describe(key), range);
-    const { retries, ...parsed } = await parsers.parseRemote(source.remote!(key), source.describe(key));
+    if (source.localPath) return parsers.parse(source.localPath(key), source.describe(key), range, fields);
+    const { retries, ...parsed } = await parsers.parseRemote(source.remote!(key), source.describe(key), fields);
     await source.addRetries?.(retries);
     return parsed;
   };
-  return async (unit) => {
-    if (unit.length === 1) return [await parse(unit[0]!)];
-    if (parsers) return parsers.parseGroup(unit.map(({ key, range }) => ({ path: source.localPath!(key), describe: source.describe(key), range })));
+  return async (unit, fields = {}) => {
+    if (unit.length === 1) return [await parse(unit[0]!, fields)];
+    if (parsers) return parsers.parseGroup(unit.map(({ key, range }) => ({ path: source.localPath!(key), describe: source.describe(key), range })), fields);
     const parsed: ParsedFile[] = [];
-    for (const split of unit) parsed.push(await parse(split));
+    for (const split of unit) parsed.push(await parse(split, fields));
     return parsed;
   };
 }
@@ -236,7 +244,8 @@ export async function readSplits(
   validateConcurrency(concurrency);
   const parsers = !threadsCanRead(source) ? null : pool ?? (workers > 0 ? new ParserPool(workers) : null);
   try {
-    const units = await pMap(unitsOf(source, splits, splitBytes), unitParser(source, parsers, judgeTokens), { concurrency });
+    const parseUnit = unitParser(source, parsers, judgeTokens);
+    const units = await pMap(unitsOf(source, splits, splitBytes), (unit) => parseUnit(unit), { concurrency });
     const parsed = units.flat();
     const lines: { file: string; lines: number }[] = [];
     parsed.forEach((file, at) => {

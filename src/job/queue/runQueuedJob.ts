@@ -1,4 +1,3 @@
-import { ConsentMetricsError } from '../../errors.ts';
 import { randomUUID } from 'node:crypto';
 import type { JobOptions, JobResult, QueueOptions } from '../JobOptions.ts';
 import { selectPartitions } from '../../partitions/selectPartitions.ts';
@@ -7,6 +6,7 @@ import { DEFAULT_CONCURRENCY, validateConcurrency } from '../../read/readPartiti
 import { isHiddenName, sumOfSizes } from '../../read/readPartitionFiles.ts';
 import { DEFAULT_SPLIT_BYTES, runsOf, splitsOf, validateSplitBytes } from '../../read/planSplits.ts';
 import { validateBuckets } from '../../metrics/idBuckets.ts';
+import { validateCountShards } from '../../metrics/countInShards.ts';
 import { assembleReport } from '../../report/RunReport.ts';
 import { StageTimes } from '../../report/StageTimes.ts';
 import { Tally, type TallyCounts } from '../../report/Tally.ts';
@@ -48,7 +48,7 @@ export type QueuedJobOptions = Omit<JobOptions, 'queue' | 'state' | 'onPartition
  */
 export async function runQueuedJob({
   root, out, s3 = {}, compression = 'snappy', strict = false, lookback, concurrency = DEFAULT_CONCURRENCY, workers = 0,
-  buckets: bucketsGiven, queue: { url: queueUrl, work, timeout: queueTimeout = 20_000, onTask, countShards }, splitBytes, ...selection
+  buckets: bucketsGiven, countShards, queue: { url: queueUrl, work, timeout: queueTimeout = 20_000, onTask }, splitBytes, ...selection
 }: QueuedJobOptions, times = new StageTimes()): Promise<Omit<JobResult, 'times'> & { tasks: Record<string, TaskKindUsage> }> {
   validateConcurrency(concurrency);
   if (bucketsGiven !== undefined) validateBuckets(bucketsGiven);
@@ -227,12 +227,6 @@ export function countUnits(shards: readonly number[], bytes: readonly (number | 
   return tasks;
 }
 
-/** Throws, quoting the bad value, unless `countShards` is a power of two from 1 to 65536. */
-function validateCountShards(countShards: number): void {
-  if (!Number.isInteger(Math.log2(countShards)) || countShards > 65_536) {
-    throw new ConsentMetricsError(`countShards must be a power of two from 1 to 65536, got ${JSON.stringify(countShards)}`);
-  }
-}
 
 /**
  * Input bytes a dedup task's bucket covers at most, when the buckets follow the input: its ids then

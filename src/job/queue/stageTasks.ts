@@ -4,7 +4,7 @@
 import pMap, { pMapIterable } from 'p-map';
 import { ConsentMetricsError } from '../../errors.ts';
 import type { TokenFacts } from '../../expand/parseToken.ts';
-import { joinRowParts, rowsInShards } from '../../metrics/countInShards.ts';
+import { joinRowParts, marksOfPicked, rowsInShards } from '../../metrics/countInShards.ts';
 import { countRowParts, type GroupCounts, type RowPart } from '../../metrics/countRows.ts';
 import { CELLS } from '../../metrics/groupCounts.ts';
 import { DedupLane } from '../../metrics/DedupLane.ts';
@@ -139,7 +139,7 @@ export async function countTask(plan: RunPlan, { units, losers: loserRanges }: E
     const parts = await pMap(ofPartition, async (read, at) => {
       const key = rowsKey(read);
       const { part, picked } = await decodeRows(await store.getRange(key, rowRanges[3 * at]!, rowRanges[3 * at + 1]!), datehour, rowRanges[3 * at + 2]!, store.describe(key));
-      return { part, duplicates: marksOfShard(part.rows, picked, losersOfRead.get(read)!) };
+      return { part, duplicates: marksOfPicked(part.rows, picked, losersOfRead.get(read)!) };
     }, { concurrency: store.rangesInFlight });
     const counts = countRowParts(datehour, parts.map(({ part }) => part), concatBytes(parts.map(({ duplicates }) => duplicates)));
     const { domainCodes, countryCodes, domainValues, countryValues, n, users } = counts;
@@ -148,18 +148,6 @@ export async function countTask(plan: RunPlan, { units, losers: loserRanges }: E
     kept += counts.kept;
   }
   return { groups, kept };
-}
-
-/** 1 for each of a shard's rows whose place in its read (`picked`, or the row itself) is among `losers`. */
-function marksOfShard(rows: number, picked: Int32Array | undefined, losers: readonly Int32Array[]): Uint8Array {
-  let size = picked ? (picked.length > 0 ? picked[picked.length - 1]! + 1 : 0) : rows;
-  for (const bucket of losers) for (let at = 0; at < bucket.length; at++) size = Math.max(size, bucket[at]! + 1);
-  const lost = new Uint8Array(size);
-  for (const bucket of losers) for (let at = 0; at < bucket.length; at++) lost[bucket[at]!] = 1;
-  if (!picked) return lost.subarray(0, rows);
-  const marks = new Uint8Array(rows);
-  for (let row = 0; row < rows; row++) marks[row] = lost[picked[row]!]!;
-  return marks;
 }
 
 /** A rows blob's columns (`rows` of them), each of the length it must have. */

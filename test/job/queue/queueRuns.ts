@@ -70,7 +70,7 @@ for (let i = 0; i < 3; i++) startWorker();
 
 for (const golden of goldenCases()) {
   test(`golden ${golden.name} through 3 workers, in 64-byte splits and 2 count shards, equals its expected.json; its report (examples and their line numbers) is the in-process run's`, async () => {
-    const { metrics, report } = await runJob({ root: golden.root, ...golden.options, queue: { url: redis.url, work, countShards: 2 }, buckets: 3, splitBytes: 64 });
+    const { metrics, report } = await runJob({ root: golden.root, ...golden.options, queue: { url: redis.url, work }, buckets: 3, splitBytes: 64, countShards: 2 });
     assert.equal(report, (await runJob({ root: golden.root, ...golden.options })).report);
     const rows = metrics.objects().map((row) => METRIC_COLUMNS.map((name) => (row as Record<string, unknown>)[name]));
     assert.is(rowsDiffer(rows, golden.rows), null);
