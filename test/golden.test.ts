@@ -40,10 +40,12 @@ for (const golden of goldenCases()) {
 
 // Every case again with its files read in splits of 16 bytes (most lines a split of their own, many
 // splits empty), deduplicated in 3 lanes of 5 buckets on 2 threads, each partition counted in 4 shards
-// of its users on those threads; and with the one lane on this thread, in 2 shards: the same rows and report.
+// of its users on those threads; with one lane, in 2 shards; and parsed, deduplicated and counted on this
+// thread alone: the same rows and report.
 const variants = [
   { name: '3 dedup lanes, 4 count shards', options: { splitBytes: 16, workers: 2, dedupLanes: 3, buckets: 5, countShards: 4 } },
-  { name: 'the lane here, 2 count shards', options: { splitBytes: 16, workers: 2, countShards: 2 } },
+  { name: 'one lane, 2 count shards', options: { splitBytes: 16, workers: 2, countShards: 2 } },
+  { name: 'no worker thread', options: { splitBytes: 16, workers: 0 } },
 ];
 for (const golden of goldenCases()) for (const variant of variants) {
   test(`${golden.name}, in splits of 16 bytes, ${variant.name}: the same rows and report`, async () => {

@@ -259,23 +259,18 @@ async function countInShardsOnThreads(pool: ParserPool, datehour: string, pieces
 }
 
 /**
- * How a run with `threads` worker threads deduplicates: in how many lanes, and whether its one lane
- * runs on the main thread (with no thread, or, unless `dedupLanes` says, up to
- * {@link MAIN_THREAD_LANE_THREADS} threads: there the main thread is otherwise idle and the threads'
- * cores busy). Otherwise one lane per {@link THREADS_PER_LANE} threads: a lane's work is a small part
- * of an event's, and each lane past the first costs every piece a split of its ids into buckets.
+ * How a run with `threads` worker threads deduplicates: in how many lanes, each on a thread (`dedupLanes`,
+ * or one per {@link THREADS_PER_LANE} threads: a lane's work is a small part of an event's, and each lane
+ * past the first costs every piece a split of its ids into buckets; one lane takes the ids as parsed); with
+ * no thread, on the main thread.
  */
 function lanesFor(threads: number, dedupLanes: number | undefined): { lanes: number; here: boolean } {
   if (threads === 0) return { lanes: 1, here: true };
-  if (dedupLanes !== undefined) return { lanes: dedupLanes, here: false };
-  return threads <= MAIN_THREAD_LANE_THREADS ? { lanes: 1, here: true } : { lanes: Math.ceil(threads / THREADS_PER_LANE), here: false };
+  return { lanes: dedupLanes ?? Math.ceil(threads / THREADS_PER_LANE), here: false };
 }
 
 /** Worker threads per dedup lane, by default (docs/performance.md has the measurements behind it). */
 const THREADS_PER_LANE = 4;
-
-/** Worker threads up to which the one lane runs on the main thread, by default. */
-const MAIN_THREAD_LANE_THREADS = 2;
 
 /**
  * The ids a run can expect, from its first partition: that partition's events per listed byte times
