@@ -55,7 +55,7 @@ export interface JobOptions extends PartitionSelection {
   buckets?: number;
   /**
    * In-process, without `state`: dedup lanes, each a range of buckets deduplicated on one worker thread.
-   * Default: one per 4 threads (1 on a machine of up to 4 cores, on the main thread up to 2 threads).
+   * Default: one per 4 threads (1 on a machine of up to 4 cores); with no worker thread, on the main thread.
    */
   dedupLanes?: number;
   /**

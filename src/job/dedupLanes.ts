@@ -21,7 +21,7 @@ export interface BucketedFile extends CountingFile {
    * For a partition counted in shards on several threads (`shardCounting`): the piece's counting columns
    * by user shard, each row's place in the piece with it; the piece's own columns are then empty.
    */
-  countShards?: { rows: RowPart; picked: Int32Array }[];
+  countShards?: { rows: RowPart; picked?: Int32Array }[];
   /** Milliseconds the split into buckets and shares took, on the thread that did it (`--profile`'s dedup). */
   bucketMilliseconds: number;
 }
@@ -74,8 +74,13 @@ export function shardCounting(file: BucketedFile, shards: number): BucketedFile 
 
 /** The buffers of a piece's count shards, to transfer with it. */
 export function countShardBuffers(file: BucketedFile): ArrayBuffer[] {
-  return (file.countShards ?? []).flatMap(({ rows, picked }) =>
-    [rows.type, rows.domain.codes, rows.country.codes, rows.userIdBytes, rows.userIdOffsets, rows.userIdHashes, rows.userIdNull, rows.consent, picked].map((array) => array.buffer as ArrayBuffer));
+  return (file.countShards ?? []).flatMap(shardBuffers);
+}
+
+/** The buffers of one count shard of a piece, to transfer it. */
+export function shardBuffers({ rows, picked }: { rows: RowPart; picked?: Int32Array }): ArrayBuffer[] {
+  return [rows.type, rows.domain.codes, rows.country.codes, rows.userIdBytes, rows.userIdOffsets, rows.userIdHashes, rows.userIdNull, rows.consent, ...(picked ? [picked] : [])]
+    .map((array) => array.buffer as ArrayBuffer);
 }
 
 /**

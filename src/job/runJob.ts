@@ -2,7 +2,7 @@ import { ConsentMetricsError, OptionError } from '../errors.ts';
 import type { Table } from 'apache-arrow';
 import { MetricsBatches } from './metricsBatches.ts';
 import { COUNT_STAGES, countingBuffers, countPartition, expandFile, shiftExpandedLines, type CountingFile, type PartitionCounts } from './countPartition.ts';
-import { bucketFile, isBucketed, LaneTable, type BucketedFile, type DedupRequest, type DedupResult } from './dedupLanes.ts';
+import { bucketFile, isBucketed, LaneTable, shardBuffers, type BucketedFile, type DedupRequest, type DedupResult } from './dedupLanes.ts';
 import type { TokenFacts } from '../expand/parseToken.ts';
 import type { GroupCounts } from '../metrics/countRows.ts';
 import { DEDUP_BUCKETS, marksOf, shareBuffers } from '../metrics/DedupLane.ts';
@@ -59,7 +59,7 @@ export async function runJob(options: JobOptions): Promise<JobResult> {
  * Throws, naming the option as code spells it and the flag as the CLI does, when the run `options`
  * choose would not use one of them, or a nested option is not an object.
  */
-function refuseUnused({ queue, state, buckets, dedupLanes, countShards, onPartition }: JobOptions): void {
+function refuseUnused({ queue, state, buckets, dedupLanes, countShards, onPartition, workers }: JobOptions): void {
   const nested = (name: string, flag: string, value: unknown, field: string) => {
     if (value !== undefined && (typeof value !== 'object' || value === null || typeof (value as Record<string, unknown>)[field] !== 'string')) {
       throw new OptionError(`${name} (${flag}) must be an object with ${field} as a string, e.g. ${name}: { ${field}: '...' }, got ${JSON.stringify(value)}`);
@@ -75,8 +75,10 @@ function refuseUnused({ queue, state, buckets, dedupLanes, countShards, onPartit
     if (dedupLanes !== undefined) refuse('dedupLanes', 'does not apply with state (--state): an incremental run deduplicates in one set');
     if (queue?.work !== undefined) refuse('queue.work (--work)', 'does not apply with state (--state): workers write what they read into the state');
     if (countShards !== undefined) refuse('countShards', 'does not apply with state (--state): an incremental run counts each partition whole');
+    if (queue !== undefined && workers !== undefined) refuse('workers (--workers)', 'does not apply with state (--state) and queue (--queue): each worker process reads its partitions on its own thread');
     return;
   }
+  if (countShards !== undefined && countShards > 1 && workers === 0 && queue === undefined) refuse('countShards', 'needs worker threads, and workers (--workers) is 0');
   if (queue === undefined) return;
   if (queue.work === undefined) refuse('queue (--queue)', 'needs queue.work (--work): a folder or s3:// prefix every worker reaches');
   if (dedupLanes !== undefined) refuse('dedupLanes', 'does not apply with queue (--queue): dedup tasks take one bucket each');
@@ -140,8 +142,8 @@ async function runHere({
   // Not strict while reading: strict mode fails on the first problem in datehour order, when partitions are taken.
   // A partition of more than COUNT_SHARD_BYTES is counted on every thread, a shard of its users each:
   // the threads that parse its pieces split their counting columns by shard.
-  const shardsFor = (bytes: number | undefined) => countShards ?? (pool && pool.size > 1 && bytes !== undefined && bytes > COUNT_SHARD_BYTES ? 2 ** Math.ceil(Math.log2(pool.size)) : 1);
-  const parseFieldsFor = (bytes: number | undefined) => (shardsFor(bytes) > 1 ? { countShards: shardsFor(bytes) } : {});
+  const shardsOfPartition = (bytes: number | undefined) => countShards ?? (pool && pool.size > 1 && bytes !== undefined && bytes > COUNT_SHARD_BYTES ? 2 ** Math.ceil(Math.log2(pool.size)) : 1);
+  const parseFieldsFor = (bytes: number | undefined) => (shardsOfPartition(bytes) > 1 ? { countShards: shardsOfPartition(bytes) } : {});
   const reads = readPartitionFiles(source, partitions, { concurrency, strict: false, workers, times, judgeTokens: true, splitBytes, shiftLines: shiftExpandedLines, parseFieldsFor }, pool ?? undefined)[Symbol.asyncIterator]();
   let next = reads.next();
   // Arrow, Arquero and parquet-wasm load while the first files are parsed.
@@ -245,12 +247,12 @@ const COUNT_SHARD_BYTES = 512 * 2 ** 20;
  */
 async function countInShardsOnThreads(pool: ParserPool, datehour: string, pieces: readonly BucketedFile[], losers: Int32Array[][], shards: number): Promise<PartitionCounts> {
   if (pieces.some((piece) => piece.countShards?.length !== shards)) throw new Error(`the pieces of ${datehour} are not all in ${shards} count shards`);
+  const pieceRows = pieces.map((piece) => piece.rows);
   const counted = await Promise.all(Array.from({ length: shards }, (_, shard) => {
     const parts = pieces.map((piece) => piece.countShards![shard]!.rows);
     const picked = pieces.map((piece) => piece.countShards![shard]!.picked);
-    const transfer = [...parts.flatMap((part) => [part.type, part.domain.codes, part.country.codes, part.userIdBytes, part.userIdOffsets, part.userIdHashes, part.userIdNull, part.consent]), ...picked]
-      .map((array) => array.buffer as ArrayBuffer);
-    return pool.runOn<PartitionCounts>(shard % pool.size, { kind: 'countShard', datehour, parts, picked, losers }, transfer, `cannot count ${datehour}`);
+    const transfer = pieces.flatMap((piece) => shardBuffers(piece.countShards![shard]!));
+    return pool.runOn<PartitionCounts>(shard % pool.size, { kind: 'countShard', datehour, parts, picked, losers, pieceRows }, transfer, `cannot count ${datehour}`);
   }));
   return {
     counts: mergeShardsOf(datehour, counted.map(({ counts }) => counts)),

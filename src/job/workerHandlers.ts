@@ -6,9 +6,7 @@ import type { ParsedFile } from '../read/ParsedFile.ts';
 import { parseHandler, type WorkerHandler } from '../read/workerProtocol.ts';
 import { countingBuffers, countPartition, expandFile, type CountingFile, type ExpandedFile, type PartitionCounts } from './countPartition.ts';
 import { bucketFile, countShardBuffers, dedupHandler, shardCounting } from './dedupLanes.ts';
-import { marksOfPicked } from '../metrics/countInShards.ts';
-import { countRowParts, type RowPart } from '../metrics/countRows.ts';
-import { concatBytes } from '../read/columnBuilders.ts';
+import { countShardOfPieces, type RowPart } from '../metrics/countRows.ts';
 import { StageTimes } from '../report/StageTimes.ts';
 
 /** Token facts a worker thread keeps between the files it expands. */
@@ -46,15 +44,15 @@ export const countHandler: WorkerHandler = async (request) => {
 };
 
 /**
- * One shard of a partition counted (`countRowParts`): its pieces' rows of that shard (`parts`, each
- * with `picked`, the rows' places in their piece), less the rows the lanes found losing (`losers`, per
- * lane and piece).
+ * One shard of a partition counted (`countShardOfPieces`): its pieces' rows of that shard (`parts`, each
+ * with `picked`, the rows' places in their piece of `pieceRows` rows), less the rows the lanes found
+ * losing (`losers`, per lane and piece).
  */
 export const countShardHandler: WorkerHandler = async (request) => {
-  const { datehour, parts, picked, losers } = request as unknown as { datehour: string; parts: RowPart[]; picked: Int32Array[]; losers: Int32Array[][] };
+  const { datehour, parts, picked, losers, pieceRows } = request as unknown as { datehour: string; parts: RowPart[]; picked: Int32Array[]; losers: Int32Array[][]; pieceRows: number[] };
   const times = new StageTimes();
-  const counts = times.measure('count', () => countRowParts(datehour, parts, concatBytes(parts.map((part, piece) =>
-    marksOfPicked(part.rows, picked[piece], losers.map((lane) => lane[piece]!))))));
+  const counts = times.measure('count', () => countShardOfPieces(datehour, parts, picked, parts.map((_, piece) => losers.map((lane) => lane[piece]!)), pieceRows,
+    (piece) => `the dedup lanes' losers of piece ${piece} are wrong`));
   const result: PartitionCounts = { counts, milliseconds: { count: times.milliseconds.count } };
   return { result, transfer: [counts.domainCodes, counts.countryCodes, counts.n, counts.users].map((array) => array.buffer as ArrayBuffer) };
 };

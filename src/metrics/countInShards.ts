@@ -47,15 +47,16 @@ export const SHARD_LEVELS = 4;
  * A part's rows in `shards` (a power of two, at most 2^16) by a hash of the user id, as a queued run's
  * read task writes them for the count tasks of its partition: each shard's rows copied (dictionaries
  * whole), with where each came from in the part (`picked`). Hashed at a level `countInShards` never
- * uses, so that a count task's rows, sharded again there, split.
+ * uses, so that a count task's rows, sharded again there, split. One shard is `part` itself, every row
+ * in place (no `picked`).
  *
  * @example
  * const shards = rowsInShards(part, 4); // shards[2].rows: the rows of users in shard 2
  */
-export function rowsInShards(part: RowPart, shards: number): { rows: RowPart; picked: Int32Array }[] {
+export function rowsInShards(part: RowPart, shards: number): { rows: RowPart; picked?: Int32Array }[] {
+  validateCountShards(shards);
   const bits = Math.log2(shards);
-  if (!Number.isInteger(bits) || bits > 16) throw new RangeError(`shards must be a power of two up to 65536, got ${shards}`);
-  if (bits === 0) return [{ rows: part, picked: Int32Array.from({ length: part.rows }, (_, row) => row) }];
+  if (bits === 0) return [{ rows: part }];
   const picked = rowsByShard(shardOfRows(part, bits, SHARD_LEVELS), shards);
   return picked.map((rows) => ({ rows: rowsPicked(part, rows), picked: rows }));
 }
@@ -63,16 +64,21 @@ export function rowsInShards(part: RowPart, shards: number): { rows: RowPart; pi
 /**
  * The duplicate marks of a shard's rows (`rows` of them): 1 where the row's place in its piece
  * (`picked[row]`; without `picked`, the row itself) is among `losers` (the piece's losing rows, in any
- * number of lists: a list per bucket or lane).
+ * number of lists: a list per bucket or lane); null when a loser is not one of the piece's `pieceRows`
+ * rows (damaged input).
  *
  * @example
- * const marks = marksOfPicked(shard.rows.rows, shard.picked, losersByLane.map((lane) => lane[piece]));
+ * const marks = marksOfPicked(shard.rows.rows, shard.picked, losersByLane.map((lane) => lane[piece]), piece.rows);
  */
-export function marksOfPicked(rows: number, picked: Int32Array | undefined, losers: readonly Int32Array[]): Uint8Array {
-  let size = picked ? (picked.length > 0 ? picked[picked.length - 1]! + 1 : 0) : rows;
-  for (const list of losers) for (let at = 0; at < list.length; at++) size = Math.max(size, list[at]! + 1);
-  const lost = new Uint8Array(size);
-  for (const list of losers) for (let at = 0; at < list.length; at++) lost[list[at]!] = 1;
+export function marksOfPicked(rows: number, picked: Int32Array | undefined, losers: readonly Int32Array[], pieceRows: number): Uint8Array | null {
+  const lost = new Uint8Array(pieceRows);
+  for (const list of losers) {
+    for (let at = 0; at < list.length; at++) {
+      const row = list[at]!;
+      if (!(row >= 0 && row < pieceRows)) return null; // not a row of the piece: the caller names what is damaged
+      lost[row] = 1;
+    }
+  }
   if (!picked) return lost.subarray(0, rows);
   const marks = new Uint8Array(rows);
   for (let row = 0; row < rows; row++) marks[row] = lost[picked[row]!]!;
@@ -253,7 +259,7 @@ export function mergeShardsOf(datehour: string, shards: readonly GroupCounts[]):
 
 /** Throws, quoting the bad value, unless `countShards` is a power of two from 1 to 65536. */
 export function validateCountShards(countShards: number): void {
-  if (!Number.isInteger(Math.log2(countShards)) || countShards > 65_536) {
+  if (!Number.isInteger(countShards) || countShards < 1 || countShards > 65_536 || !Number.isInteger(Math.log2(countShards))) {
     throw new ConsentMetricsError(`countShards must be a power of two from 1 to 65536, got ${JSON.stringify(countShards)}`);
   }
 }

@@ -1,6 +1,7 @@
 import { ConsentMetricsError } from '../errors.ts';
 import { mergeDictionariesInto, rebaseOffsets } from '../read/columnBuilders.ts';
-import { countInShards, SHARD_LEVELS } from './countInShards.ts';
+import { countInShards, marksOfPicked, SHARD_LEVELS } from './countInShards.ts';
+import { concatBytes } from '../read/columnBuilders.ts';
 import { CELLS, type GroupCounts, type RowColumns, type RowPart } from './groupCounts.ts';
 import { gather, sortedGroups } from './groupOrder.ts';
 import { growMemory, MAX_MEMORY, wasmInstance, type WasmGlobal, type WasmMemory } from '../read/wasmModule.ts';
@@ -32,6 +33,27 @@ export function countRows(columns: RowColumns, duplicates: Uint8Array): GroupCou
  */
 export function countRowParts(datehour: string, parts: readonly RowPart[], duplicates: Uint8Array, { memoryLimit = MAX_MEMORY }: CountOptions = {}): GroupCounts {
   return countParts(datehour, parts, duplicates, memoryLimit);
+}
+
+/**
+ * One shard of a partition counted, as a count task or a count thread does: each piece's rows of the
+ * shard (`parts`, with `picked`, their places in the piece), less the piece's losing rows (`losers`, per
+ * piece, in lists: a list per bucket or lane). A loser that is not one of its piece's rows (`pieceRows`)
+ * is an error that `describe` starts (naming the damaged input): never a wrong count.
+ *
+ * @example
+ * const counts = countShardOfPieces(datehour, parts, picked, losersOfPiece, pieceRows, (piece) => `work file ${name} is damaged`);
+ */
+export function countShardOfPieces(
+  datehour: string, parts: readonly RowPart[], picked: readonly (Int32Array | undefined)[], losers: readonly (readonly Int32Array[])[],
+  pieceRows: readonly number[], describe: (piece: number) => string,
+): GroupCounts {
+  const marks = parts.map((part, piece) => {
+    const marked = marksOfPicked(part.rows, picked[piece], losers[piece]!, pieceRows[piece]!);
+    if (!marked) throw new ConsentMetricsError(`${describe(piece)}: a losing row of ${datehour} is not one of the ${pieceRows[piece]} rows it is of`);
+    return marked;
+  });
+  return countRowParts(datehour, parts, concatBytes(marks));
 }
 
 /**

@@ -3,7 +3,7 @@ import { rebaseOffsets } from '../read/columnBuilders.ts';
 import { growMemory, MAX_MEMORY, wasmInstance, type WasmMemory } from '../read/wasmModule.ts';
 
 /**
- * One partition's ids that fall in one bucket, in row order: what a dedup task compares by bytes (each
+ * One piece's ids that fall in one bucket, in row order: what a dedup lane or task compares by bytes (each
  * id encoded as splitIds writes it: a UUID in 17 bytes; equal ids, equal encodings).
  *
  * @example
@@ -44,11 +44,11 @@ export function validateBuckets(buckets: number): void {
 }
 
 /**
- * Splits a partition's ids (its files', one after another, rows numbered across them) into `buckets`,
+ * Splits a piece's ids (its files' or splits', one after another, rows numbered across them) into `buckets`,
  * written one after another in one file, each at a 4-byte boundary: its ids, their hashes, rows and
  * lengths, and their bytes, a UUID in 17 (layout in assembly/splitIds.ts); `ranges[2b]` to
  * `ranges[2b + 1]` (bytes, end exclusive) is bucket `b`: a dedup task reads its bucket's share of each
- * partition by range, so the work location holds one ids file per partition, not one per bucket. A
+ * read task's ids by range, so the work location holds one ids file per read, not one per bucket. A
  * bucket is the high bits of a mix of all of the hash's bits: the dedup set indexes by the low bits,
  * and ids of one bucket still spread over its slots. The loop runs in WebAssembly; each file's ids are
  * copied straight into its memory.
@@ -100,7 +100,7 @@ let splitter: SplitExports | undefined;
  * up is an error naming `describe`.
  *
  * @example
- * const ids = decodeIdBucket(await store.getRange(key, start, end), 'ids/2021-01-23-10.bin');
+ * const ids = decodeIdBucket(await store.getRange(key, start, end), 'ids/0.bin');
  */
 export function decodeIdBucket(file: Uint8Array, describe: string): IdBucket {
   const damaged = () => new ConsentMetricsError(`work file ${describe} is damaged: a bucket's ids do not add up`);

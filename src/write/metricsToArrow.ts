@@ -2,7 +2,7 @@ import type { ColumnTable } from 'arquero';
 import { Float64, Int64, Table, makeData, makeVector, tableToIPC, type Vector } from 'apache-arrow';
 import type { CountedGroups } from '../metrics/countRows.ts';
 import { emptyMetrics } from '../metrics/metricsFromCells.ts';
-import { COUNT_METRICS, GROUP_KEYS, RATIO_METRICS } from '../metrics/metricDefinitions.ts';
+import { GROUP_KEYS, METRIC_DEFINITIONS } from '../metrics/metricDefinitions.ts';
 import { utf8Vector } from '../read/dictionaryVector.ts';
 
 
@@ -40,10 +40,10 @@ export function countedMetricsToArrow(parts: readonly CountedGroups[], values: C
 /** The key vectors and the metric columns of `metrics`, in the output schema. */
 function withMetricValues(keys: Record<string, Vector>, metrics: ColumnTable): Table {
   const columns: Record<string, Vector> = { ...keys };
-  for (const name of COUNT_METRICS) columns[name] = int64FromNumbers(metrics.array(name) as ArrayLike<number>);
-  for (const name of RATIO_METRICS) {
-    const values = Float64Array.from(metrics.array(name) as ArrayLike<number>);
-    columns[name] = makeVector(makeData({ type: new Float64(), length: values.length, data: values }));
+  // In the definitions' order, the output schema's.
+  for (const [name, { type }] of Object.entries(METRIC_DEFINITIONS)) {
+    const values = metrics.array(name) as ArrayLike<number>;
+    columns[name] = type === 'int64' ? int64FromNumbers(values) : makeVector(makeData({ type: new Float64(), length: values.length, data: Float64Array.from(values) }));
   }
   return new Table(columns);
 }

@@ -6,6 +6,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { countRowParts, countRows, type GroupCounts, type RowColumns, type RowPart } from '../../src/index.ts';
 import { joinRowParts, mergeShardsOf, rowsInShards } from '../../src/metrics/countInShards.ts';
+import { countShardOfPieces } from '../../src/metrics/countRows.ts';
 import { seededRandom } from '../support/random.ts';
 
 function randomRows(seed: number, rows: number, sameHash: boolean, duplicateRate = 0.1) {
@@ -111,17 +112,29 @@ for (const [seed, rate, shards] of [[6, 0, 1], [7, 0.03, 2], [8, 0.1, 4], [9, 0.
     assert.is(joined.rows, 3_000);
     const inShards = rowsInShards(joined, shards);
     assert.is(inShards.reduce((sum, { rows }) => sum + rows.rows, 0), 3_000, 'every row in one shard');
-    // Each shard counted as a count task does, with dictionaries of its own.
-    const counted = inShards.map(({ rows, picked }) => countRowParts('2021-01-23-10', [rows], Uint8Array.from(picked, (row) => data.duplicates[row]!)));
     if (shards > 1) assert.ok(inShards.filter(({ rows }) => rows.rows > 0).length > 1, 'the rows are spread over the shards');
-    const merged = mergeShardsOf('2021-01-23-10', counted);
-    assertNaive(merged, data);
+    // The losers as a dedup stage gives them: in two lists (two buckets), each shuffled.
+    const losers = [...data.duplicates.keys()].filter((row) => data.duplicates[row] === 1);
+    const lists = [shuffled(losers.filter((row) => row % 3 === 0), seed), shuffled(losers.filter((row) => row % 3 !== 0), seed + 1)];
+    // Each shard counted as a count task does; every other one with its domains coded in reverse, so the
+    // merge must match groups by value, not by code.
+    const counted = inShards.map(({ rows, picked }, shard) => countShardOfPieces('2021-01-23-10', [shard % 2 ? reversedDomains(rows) : rows], [picked], [lists], [3_000], () => 'the test'));
+    assertNaive(mergeShardsOf('2021-01-23-10', counted), data);
   });
 }
 
-test('a shard count that is not a power of two is refused', () => {
+test('a loser that is not one of its piece\'s rows: an error naming what is damaged, not a count', () => {
+  const data = randomRows(13, 200, false);
+  const [shard] = rowsInShards(data.columns, 1);
+  for (const bad of [200, -1]) {
+    assert.throws(() => countShardOfPieces('2021-01-23-10', [shard!.rows], [shard!.picked], [[Int32Array.of(3, bad)]], [200], () => 'work file x.bin is damaged'),
+      (error: Error) => error.name === 'ConsentMetricsError' && error.message === 'work file x.bin is damaged: a losing row of 2021-01-23-10 is not one of the 200 rows it is of');
+  }
+});
+
+test('a shard count that is not a power of two from 1 is refused', () => {
   const data = randomRows(12, 50, false);
-  assert.throws(() => rowsInShards(data.columns, 3), /shards must be a power of two up to 65536, got 3/);
+  for (const shards of [3, 0.5, 0, 131_072]) assert.throws(() => rowsInShards(data.columns, shards), new RegExp(`countShards must be a power of two from 1 to 65536, got ${shards}`));
 });
 
 for (const [seed, memoryLimit] of [[21, 150_000], [22, 100_000], [23, 70_000]] as const) {
@@ -159,5 +172,21 @@ test('one user past the memory limit cannot be sharded: a clear error naming the
   assert.throws(() => countRowParts('2021-01-23-10', [oneUser], data.duplicates, { memoryLimit: 60_000 }),
     (error: Error) => error.name === 'ConsentMetricsError' && /^partition 2021-01-23-10 is too large to count on one thread: 3000 events need .* MiB allowed, and sharding by user does not split them/.test(error.message));
 });
+
+/** `rows` with its domain dictionary in reverse order, codes moved to match. */
+function reversedDomains(rows: RowPart): RowPart {
+  const last = rows.domain.values.length - 1;
+  return { ...rows, domain: { codes: rows.domain.codes.map((code) => (code < 0 ? code : last - code)), values: [...rows.domain.values].reverse() } };
+}
+
+/** The rows in a seeded shuffled order (dedup tasks give losers bucket by bucket, not in row order). */
+function shuffled(rows: number[], seed: number): Int32Array {
+  const r = seededRandom(seed);
+  for (let i = rows.length - 1; i > 0; i--) {
+    const j = r.int(i + 1);
+    [rows[i], rows[j]] = [rows[j]!, rows[i]!];
+  }
+  return Int32Array.from(rows);
+}
 
 test.run();

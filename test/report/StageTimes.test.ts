@@ -25,10 +25,12 @@ test('a run accounts for its wall time: main-thread stages and waiting add up to
   assert.equal([...times.besideMainThread].sort(), ['count', 'dedup', 'expand', 'parse'], 'local files: parsed, deduplicated and counted on worker threads');
   assert.ok(times.milliseconds.parse > 0 && times.milliseconds.count > 0 && times.milliseconds.dedup > 0, 'parsing, dedup and counting were timed');
   assert.is(report.events, 57);
-  // Two threads: their one dedup lane runs on the main thread, beside them.
+  // Two threads: their one dedup lane runs on one of them too; with none, everything runs on the main thread.
   const two = await runJob({ root: `${FIXTURES}example/input`, workers: 2 });
-  assert.equal([...two.times.besideMainThread].sort(), ['count', 'expand', 'parse']);
-  assert.ok(two.times.milliseconds.dedup > 0);
+  assert.equal([...two.times.besideMainThread].sort(), ['count', 'dedup', 'expand', 'parse']);
+  const none = await runJob({ root: `${FIXTURES}example/input`, workers: 0 });
+  assert.equal([...none.times.besideMainThread], []);
+  assert.ok(none.times.milliseconds.dedup > 0 && none.times.milliseconds.count > 0);
 });
 
 test('the profile gives the main thread\'s busy time, its stages but waiting and those beside it, as a share of the CPU', () => {

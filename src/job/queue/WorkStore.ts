@@ -12,8 +12,8 @@ import { ConsentMetricsError } from '../../errors.ts';
  *
  * @example
  * const store = await openWorkStore('s3://scratch/consent-metrics/run-1', { endpoint });
- * await store.put('ids/2021-01-23-10.bin', bytes);
- * const back = await store.get('ids/2021-01-23-10.bin');
+ * await store.put('ids/0.bin', bytes);
+ * const back = await store.get('ids/0.bin');
  * await store.clear();
  */
 export interface WorkStore {

@@ -66,7 +66,11 @@ export async function openQueueSession(url: string, timeout: number, runId: stri
       const results: TaskResult[] = [];
       for (const [index, outcome] of outcomes.entries()) {
         const settled = await Promise.race([lost, outcome]);
-        if ('error' in settled) throw failure(settled.error.message, `${tasks[index]!.kind} task ${names[index]}`);
+        if ('error' in settled) {
+          const error = failure(settled.error.message, `${tasks[index]!.kind} task ${names[index]}`);
+          finishedBefore.set(error, [...results]);
+          throw error;
+        }
         results.push(settled.result);
       }
       return results;
@@ -86,6 +90,21 @@ export async function openQueueSession(url: string, timeout: number, runId: stri
       for (const { redis } of connections) redis.disconnect();
     },
   };
+}
+
+/** The results of the tasks before the one whose failure a stage threw, in order. */
+const finishedBefore = new WeakMap<Error, TaskResult[]>();
+
+/**
+ * What the tasks of a stage before the one that failed it gave (a run applies strict mode to the reads
+ * before a failed one, as an in-process run takes the partitions before a failed read); undefined for an
+ * error that is not a stage's.
+ *
+ * @example
+ * const before = resultsBefore(error); // before.length: the index of the task that failed
+ */
+export function resultsBefore(error: unknown): TaskResult[] | undefined {
+  return error instanceof Error ? finishedBefore.get(error) : undefined;
 }
 
 /**

@@ -16,7 +16,7 @@ import { isS3Url } from '../../s3/parseS3Url.ts';
 import { noRetries, retriesBetween, RETRY_KINDS, type RetryCounts } from '../../s3/retryKinds.ts';
 import { openSource } from '../../source/openSource.ts';
 import { joinMetrics, resultTable } from '../jobOutput.ts';
-import { openQueueSession } from './queueSession.ts';
+import { openQueueSession, resultsBefore } from './queueSession.ts';
 import { makeOutput, type CountedPartition } from './makeOutput.ts';
 import { writePlan, type PlannedRead, type RunPlan, type RunRef, type Task, type TaskResult } from './tasks.ts';
 import type { Source } from '../../source/Source.ts';
@@ -36,8 +36,8 @@ export type QueuedJobOptions = Omit<JobOptions, 'queue' | 'state' | 'onPartition
  * are running, and gives exactly what a local `runJob` gives. Three stages, each waiting for the one
  * before: read (a task per run of a partition's splits, up to `splitBytes`: its ids by bucket and its
  * counting columns by count shard, to the work location), dedup (a task per bucket: the ids that lose
- * to an earlier copy, over every read in run order), count (a task per partition and shard of its
- * users: its rows less their losers). No task holds more than a split, a bucket or a shard, so no hour
+ * to an earlier copy, over every read in run order), count (a task per shard of a large partition's
+ * users, or consecutive small partitions together: their rows less their losers). No task holds more than a split, a bucket or a shard, so no hour
  * is too large. The run then merges each partition's shards, makes the output in datehour order and
  * commits it. The run's folder in the work location is deleted at the end, whether the run succeeded
  * or failed.
@@ -70,7 +70,7 @@ export async function runQueuedJob({
   const plan: RunPlan = {
     runId, root, partitions, work: `${work.replace(/\/+$/, '')}/${runId}`, buckets, strict, lookback, concurrency, workers, splitBytes, out, compression,
     reads: plannedReads(source, listed, splitBytes),
-    shards: countShards === undefined ? listed.map((keys) => shardsFor(sumOfSizes(source, keys))) : partitions.map(() => countShards),
+    shards: countShards === undefined ? listed.map((keys) => countShardsFor(sumOfSizes(source, keys))) : partitions.map(() => countShards),
   };
   const store = await openWorkStore(plan.work, here);
 
@@ -78,7 +78,8 @@ export async function runQueuedJob({
     if (!client) here.client?.destroy();
     throw error;
   });
-  session.total = plan.reads.length + buckets + plan.shards.reduce((sum, shards) => sum + shards, 0);
+  const partitionBytes = listed.map((keys) => sumOfSizes(source, keys));
+  session.total = plan.reads.length + buckets + countUnits(plan.shards, partitionBytes).length;
   const retriesBefore = await retriesSoFar();
 
   try {
@@ -87,14 +88,22 @@ export async function runQueuedJob({
     const dates = partitions.map((partition) => partition.datehour);
     let readOfPartition = 0;
     const readNames = plan.reads.map(({ partition }, read) => `${dates[partition]}.${read > 0 && plan.reads[read - 1]!.partition === partition ? ++readOfPartition : (readOfPartition = 0)}`);
-    const reads = await times.wait('waiting', () => session.stage(plan.reads.map((_, read) => ({ kind: 'read', run, read })), readNames));
+    const reads = await times.wait('waiting', () => session.stage(plan.reads.map((_, read) => ({ kind: 'read', run, read })), readNames)).catch((error: unknown) => {
+      // A read failed: as in-process, the partitions before its own are taken first, so their first problem in strict mode is the run's failure.
+      const before = resultsBefore(error);
+      if (strict && before) {
+        const failedPartition = plan.reads[before.length]!.partition;
+        tallyInRunOrder(plan, before.filter((_, read) => plan.reads[read]!.partition < failedPartition), true);
+      }
+      throw error;
+    });
     const tally = tallyInRunOrder(plan, reads, strict); // strict mode fails here, on the run's first problem
     // Each task is told where its share is in the files the stage before wrote.
     const bucketNames = Array.from({ length: buckets }, (_, bucket) => String(bucket));
     const dedups = await times.wait('waiting', () => session.stage(bucketNames.map((_, bucket) => ({
       kind: 'dedup', run, bucket, ids: reads.flatMap(({ idRanges }) => idRanges!.slice(2 * bucket, 2 * bucket + 2)),
     })), bucketNames));
-    const counting = countTasks(plan, run, reads, dedups, listed.map((keys) => sumOfSizes(source, keys)));
+    const counting = countTasks(plan, run, reads, dedups, partitionBytes);
     const counted = await times.wait('waiting', () => session.stage(counting.tasks, counting.names));
     const countedPartitions = counting.partitionsOf(counted);
     const { tables, written } = await makeOutput(plan, store, here, countedPartitions, times);
@@ -158,7 +167,7 @@ function tallyInRunOrder(plan: RunPlan, reads: readonly TaskResult[], strict: bo
 export const INPUT_BYTES_PER_COUNT_SHARD = 256 * 2 ** 20;
 
 /** Count shards for a partition of `bytes` listed: a power of two, one per {@link INPUT_BYTES_PER_COUNT_SHARD} at least; 1 when sizes are unknown. */
-export function shardsFor(bytes: number | undefined): number {
+export function countShardsFor(bytes: number | undefined): number {
   return bytes === undefined ? 1 : 2 ** Math.ceil(Math.log2(Math.max(1, bytes / INPUT_BYTES_PER_COUNT_SHARD)));
 }
 
@@ -182,6 +191,7 @@ export function countTasks(plan: RunPlan, run: RunRef, reads: readonly TaskResul
         rows: reads.flatMap((result, read) => (plan.reads[read]!.partition === partition ? result.rowRanges!.slice(3 * shard, 3 * shard + 3) : [])),
       })),
       losers: dedups.flatMap(({ partitionRanges }) => [partitionRanges![2 * first]!, partitionRanges![2 * last + 1]!]),
+      readRows: reads.flatMap((result, read) => (plan.reads[read]!.partition >= first && plan.reads[read]!.partition <= last ? [result.rows!] : [])),
     };
   });
   const names = units.map((taskUnits) => {

@@ -1,11 +1,11 @@
 // The three stages of a queued run, as the tasks a worker runs: read some splits, find one bucket's
-// duplicates over every read, count one shard of one partition. Each reads what the stage before
+// duplicates over every read, count shards of partitions (one of a large one, or small ones together). Each reads what the stage before
 // wrote in the work location and writes files of its own, whole.
 import pMap, { pMapIterable } from 'p-map';
 import { ConsentMetricsError } from '../../errors.ts';
 import type { TokenFacts } from '../../expand/parseToken.ts';
-import { joinRowParts, marksOfPicked, rowsInShards } from '../../metrics/countInShards.ts';
-import { countRowParts, type GroupCounts, type RowPart } from '../../metrics/countRows.ts';
+import { joinRowParts, rowsInShards } from '../../metrics/countInShards.ts';
+import { countShardOfPieces, type GroupCounts, type RowPart } from '../../metrics/countRows.ts';
 import { CELLS } from '../../metrics/groupCounts.ts';
 import { DedupLane } from '../../metrics/DedupLane.ts';
 import { splitIds } from '../../metrics/idBuckets.ts';
@@ -52,7 +52,7 @@ export async function readTask(plan: RunPlan, index: number, store: WorkStore, s
   const ids = splitIds(expanded, plan.buckets);
   const part = joinRowParts(expanded.length === 0 ? [] : expanded.map(withoutIds));
   const shards = plan.shards[partition]!;
-  const inShards = shards === 1 ? [{ rows: part, picked: undefined }] : rowsInShards(part, shards);
+  const inShards = rowsInShards(part, shards);
   const shardRows = inShards.map(({ rows }) => rows.rows);
   const blobs = await Promise.all(inShards.map(({ rows, picked }) => encodeRows(datehour, rows, picked)));
   const rowRanges: number[] = [];
@@ -112,7 +112,7 @@ export async function dedupTask(plan: RunPlan, bucket: number, ranges: number[],
  * with the function every run counts with. Reads each bucket's losers of these partitions at once;
  * writes each unit's counts for the run to merge.
  */
-export async function countTask(plan: RunPlan, { units, losers: loserRanges }: Extract<Task, { kind: 'count' }>, store: WorkStore) {
+export async function countTask(plan: RunPlan, { units, losers: loserRanges, readRows }: Extract<Task, { kind: 'count' }>, store: WorkStore) {
   const [first, last] = [units[0]!.partition, units.at(-1)!.partition];
   const reads = [...plan.reads.keys()].filter((read) => plan.reads[read]!.partition >= first && plan.reads[read]!.partition <= last);
   const buckets = loserRanges.length / 2;
@@ -136,12 +136,13 @@ export async function countTask(plan: RunPlan, { units, losers: loserRanges }: E
   for (const { partition, shard, rows: rowRanges } of units) {
     const { datehour } = plan.partitions[partition]!;
     const ofPartition = reads.filter((read) => plan.reads[read]!.partition === partition);
-    const parts = await pMap(ofPartition, async (read, at) => {
+    const shardsOfReads = await pMap(ofPartition, async (read, at) => {
       const key = rowsKey(read);
-      const { part, picked } = await decodeRows(await store.getRange(key, rowRanges[3 * at]!, rowRanges[3 * at + 1]!), datehour, rowRanges[3 * at + 2]!, store.describe(key));
-      return { part, duplicates: marksOfPicked(part.rows, picked, losersOfRead.get(read)!) };
+      return decodeRows(await store.getRange(key, rowRanges[3 * at]!, rowRanges[3 * at + 1]!), datehour, rowRanges[3 * at + 2]!, store.describe(key));
     }, { concurrency: store.rangesInFlight });
-    const counts = countRowParts(datehour, parts.map(({ part }) => part), concatBytes(parts.map(({ duplicates }) => duplicates)));
+    const counts = countShardOfPieces(datehour, shardsOfReads.map(({ part }) => part), shardsOfReads.map(({ picked }) => picked),
+      ofPartition.map((read) => losersOfRead.get(read)!), ofPartition.map((read) => readRows[reads.indexOf(read)]!),
+      (at) => `work files ${store.describe('duplicates/')} are damaged (the losers of ${store.describe(rowsKey(ofPartition[at]!))})`);
     const { domainCodes, countryCodes, domainValues, countryValues, n, users } = counts;
     await store.put(countsKey(datehour, shard), await encodeBlob(COUNTS_KIND, datehour, counts.groups, { domainCodes, countryCodes, domainValues, countryValues, n, users }, 0));
     groups.push(counts.groups);

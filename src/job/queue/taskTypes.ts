@@ -15,7 +15,7 @@ import type { PartitionBase } from '../statePartitions.ts';
  * settings but never credentials (workers take theirs from their own environment).
  *
  * @example
- * const plan: RunPlan = { runId, root: 's3://events/raw', partitions, work: 's3://scratch/run-1', buckets: 16, strict: false, concurrency: 8, workers: 0, compression: 'snappy' };
+ * const plan: RunPlan = { runId, root: 's3://events/raw', partitions, reads, shards, work: 's3://scratch/run-1', buckets: 16, strict: false, concurrency: 8, workers: 0, compression: 'snappy' };
  */
 export interface RunPlan {
   /** Unique per run. */
@@ -81,8 +81,9 @@ export interface RunRef {
 
 /**
  * One unit of work, as a BullMQ job's data, by stage: read some splits (`PlannedRead`); find the
- * duplicates of one id bucket over every read, in run order; count one shard of one partition, its
- * duplicates left out. The run then merges each partition's shards into the output.
+ * duplicates of one id bucket over every read, in run order; count shards of partitions (one of a large
+ * one, or small consecutive ones whole), their duplicates left out. The run then merges each partition's
+ * shards into the output.
  *
  * @example
  * const task: Task = { kind: 'dedup', run, bucket: 3, ids };
@@ -94,9 +95,10 @@ export type Task =
   /**
    * `units`: the (partition, shard) pairs to count, of consecutive partitions, each with where the shard is
    * in each of its partition's reads' rows file, and its rows (start, end, rows; their `rowRanges`);
-   * `losers`: where those partitions' losers are in each bucket's duplicates file (from the dedup tasks' `partitionRanges`).
+   * `losers`: where those partitions' losers are in each bucket's duplicates file (from the dedup tasks' `partitionRanges`);
+   * `readRows`: the events of each of those partitions' reads, in run order (a loser past them is damage).
    */
-  | { kind: 'count'; run: RunRef; units: CountUnit[]; losers: number[] }
+  | { kind: 'count'; run: RunRef; units: CountUnit[]; losers: number[]; readRows: number[] }
   | { kind: 'stateRead'; read: StateRead };
 
 /**
@@ -137,7 +139,7 @@ export interface StateRead {
  * What a task hands back through Redis: small counts only; the data stays in the work location.
  *
  * @example
- * const { tally, files }: TaskResult = await runTask({ kind: 'read', run, partition: 0 });
+ * const { tally, idRanges }: TaskResult = await runTask({ kind: 'read', run, read: 0 });
  */
 export interface TaskResult {
   /** S3 requests this task retried, by kind. */

@@ -27,7 +27,7 @@ const PLAN_FORMAT = 'consent-metrics-run-plan/3';
  * so running it twice (a worker lost mid-task) gives the same files.
  *
  * @example
- * await runTask({ kind: 'read', run, partition: 0 });
+ * await runTask({ kind: 'read', run, read: 0 });
  */
 export async function runTask(task: Task): Promise<TaskResult> {
   const { value, usage } = await measureTask(() => (task.kind === 'stateRead' ? stateReadTask(task.read) : planTask(task)));

@@ -3,7 +3,7 @@
 // run of the same data (or the golden expectations). Faults are caused, not mocked: a worker killed
 // with SIGKILL mid-run, one stopped with SIGTERM, Redis killed under a running job.
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { cpSync, readdirSync } from 'node:fs';
+import { cpSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { mkdtemp, readdir, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -85,8 +85,10 @@ test('48 generated hours through 3 workers: the same Parquet bytes and report as
   let last = 0;
   let peakFiles = 0; // in the work location, as each task ends
   const countFiles = () => readdirSync(work, { recursive: true, withFileTypes: true }).filter((entry) => entry.isFile()).length;
+  let total = 0;
   const queued = await runJob({ root: generated, out, queue: { url: redis.url, work, onTask: ({ done, of }) => {
     last = done;
+    total = of;
     assert.ok(done <= of);
     peakFiles = Math.max(peakFiles, countFiles());
   } } });
@@ -99,6 +101,7 @@ test('48 generated hours through 3 workers: the same Parquet bytes and report as
   assert.equal(rowsOf(queued), rowsOf(inProcess));
   assert.ok((await readFile(out)).equals(await readFile(inProcessOut)), 'the same Parquet bytes');
   assert.is(last, 48 + 4 + 1, 'a read task a partition, 4 dedup tasks, one count task for these small partitions');
+  assert.is(total, last, 'the progress total: the tasks the run had');
   // --profile's task table: every task measured once by the worker that ran it.
   assert.equal(Object.entries(queued.times.tasks).map(([kind, { tasks }]) => [kind, tasks]), [['read', 48], ['dedup', 4], ['count', 1]]);
   for (const [kind, usage] of Object.entries(queued.times.tasks)) {
@@ -192,6 +195,24 @@ test('strict mode fails as a local run does (files in 64-byte splits: the line n
   assert.is((queued as Error).message, (local as Error).message);
   assert.ok(performance.now() - started < 5000, 'no retries with backoff');
   assert.is(await stat(out).catch(() => null), null);
+  await emptyWork();
+});
+
+test('strict mode with a corrupt file in a later hour: the earlier hour\'s first bad line fails the run, as in-process, not the later read', async () => {
+  const root = join(scratch, 'strict-then-corrupt');
+  cpSync(goldenCases().find((candidate) => candidate.name === 'bad-lines')!.root, root, { recursive: true });
+  mkdirSync(join(root, 'datehour=2021-01-23-11'));
+  writeFileSync(join(root, 'datehour=2021-01-23-11', 'part-0.json.gz'), Buffer.from('1f8b0800676172626167652d6e6f742d6465666c617465', 'hex')); // gzip's magic, then not deflate
+  const local = await runJob({ root, strict: true }).catch((error: Error) => error);
+  const queued = await runJob({ root, strict: true, queue: { url: redis.url, work } }).catch((error: Error) => error);
+  assert.instance(local, StrictModeError);
+  assert.instance(queued, StrictModeError);
+  assert.is((queued as Error).message, (local as Error).message);
+  // Not strict, the corrupt file fails both runs alike.
+  const plainLocal = await runJob({ root }).catch((error: Error) => error.message);
+  const plainQueued = await runJob({ root, queue: { url: redis.url, work } }).catch((error: Error) => error.message);
+  assert.match(String(plainLocal), /part-0\.json\.gz: Z_DATA_ERROR$/);
+  assert.is(plainQueued, plainLocal);
   await emptyWork();
 });
 

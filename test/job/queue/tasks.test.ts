@@ -42,9 +42,12 @@ test('a plan of another format or run fails the task with one line naming it, an
   assert.is((await runTask(task)).rows, 3);
 });
 
-test('the three stages by hand, files in 2 KiB splits, 3 buckets, 1 to 4 count shards: the in-process run\'s report and Parquet bytes, at any batch size; a damaged work file fails the output and leaves --out as it was', async () => {
+test('the three stages by hand, files in 2 KiB splits, 3 buckets, 1 or 4 count shards, an hour with no data file: the in-process run\'s report and Parquet bytes, at any batch size; a damaged work file fails the output and leaves --out as it was', async () => {
   const input = join(scratch, 'hours');
   writeRetriedEvents(input, { datehours: consecutiveDatehours('2021-01-23-00', 6), seed: 3 });
+  // An hour before them with no data file: a partition with no read task.
+  await mkdir(join(input, 'datehour=2021-01-22-23'), { recursive: true });
+  await writeFile(join(input, 'datehour=2021-01-22-23', '_SUCCESS'), '');
   const inProcess = join(scratch, 'in-process.parquet');
   const expected = await runJob({ root: input, out: inProcess });
   assert.ok(expected.report.duplicates > 20, `duplicates: ${expected.report.duplicates}`);
@@ -55,7 +58,7 @@ test('the three stages by hand, files in 2 KiB splits, 3 buckets, 1 to 4 count s
   for (const shards of [1, 4]) {
     const plan: RunPlan = {
       ...planFor(`run-c${shards}`), root: input, partitions, buckets: 3, out: join(scratch, 'out', 'queued.parquet'),
-      reads: plannedReads(source, listed, 2048), shards: partitions.map((_, partition) => (partition === 2 ? shards : 1)),
+      reads: plannedReads(source, listed.map((keys) => keys.filter((key) => !key.endsWith('_SUCCESS'))), 2048), shards: partitions.map((_, partition) => (partition === 2 ? shards : 1)),
     };
     assert.ok(plan.reads.length > 3 * partitions.length, `${plan.reads.length} reads`);
     const store = await openWorkStore(plan.work);
@@ -66,6 +69,7 @@ test('the three stages by hand, files in 2 KiB splits, 3 buckets, 1 to 4 count s
     assert.is(dedups.reduce((sum, { duplicates }) => sum + duplicates!, 0), expected.report.duplicates, 'the losers are the in-process run\'s duplicates');
     const counting = countTasks(plan, run, reads, dedups, listed.map(() => 2 ** 20)); // 1 MiB: small partitions counted together
     const counted = await Promise.all(counting.tasks.map((task) => runTask(task)));
+    assert.equal(plan.reads.filter((read) => read.partition === 0), [], 'the first hour has no read');
     assert.is(counted.length, shards === 1 ? 1 : 2 + shards, 'all six together; or partitions 0-1 together, partition 2 by shard, 3-5 together');
     assert.is(counted.reduce((sum, { kept }) => sum + kept!, 0), expected.report.events);
     const partitionsCounted = counting.partitionsOf(counted);
@@ -81,8 +85,29 @@ test('the three stages by hand, files in 2 KiB splits, 3 buckets, 1 to 4 count s
       assert.is(tables.reduce((rows, table) => rows + table.numRows, 0), expected.metrics.numRows());
     }
 
+    // A bucket's duplicates file damaged: a count (of losers) past its end, or a losing row past its read's
+    // rows: a count task fails naming it, never counts without (or with the wrong) losers.
+    const duplicates = join(plan.work, 'duplicates', '1.bin');
+    const losersBytes = await readFile(duplicates);
+    const words = new Int32Array(losersBytes.buffer.slice(losersBytes.byteOffset, losersBytes.byteOffset + losersBytes.length));
+    let firstLoser = 0; // the word of the file's first losing row: after each read's count
+    while (words[firstLoser] === 0) firstLoser++;
+    assert.ok(firstLoser < words.length, 'the bucket has losers');
+    for (const [at, value, message] of [
+      [0, 0x7fffffff, `^work file ${duplicates} is damaged: its losers of 2021-01-2[23]-\\d\\d( to 2021-01-23-\\d\\d)? end early$`],
+      [firstLoser + 1, 100_000_000, `^work files ${join(plan.work, 'duplicates/')} are damaged \\(the losers of ${join(plan.work, 'rows')}/\\d+\\.bin\\): a losing row of 2021-01-23-\\d\\d is not one of the \\d+ rows it is of$`],
+    ] as const) {
+      const damaged = words.slice();
+      damaged[at] = value;
+      await writeFile(duplicates, new Uint8Array(damaged.buffer));
+      const failed = await Promise.all(counting.tasks.map((task) => runTask(task))).then(() => null, (failure: Error) => failure);
+      assert.instance(failed, ConsentMetricsError);
+      assert.match(failed!.message, new RegExp(message));
+    }
+    await writeFile(duplicates, losersBytes);
+
     // The fourth partition's counts file cut in half, after three were made into the file: --out keeps the last run's file.
-    const damaged = join(plan.work, 'counts', `${partitions[3]!.datehour}.0.bin`);
+    const damaged = join(plan.work, 'counts', `${partitions[4]!.datehour}.0.bin`);
     const whole = await readFile(damaged);
     await writeFile(damaged, whole.subarray(0, whole.length >> 1));
     const error = await makeOutput(plan, store, {}, partitionsCounted, undefined, 1).then(() => null, (failure: Error) => failure);
