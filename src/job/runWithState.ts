@@ -2,7 +2,7 @@ import pMap from 'p-map';
 import type { Table } from 'apache-arrow';
 import { ConsentMetricsError } from '../errors.ts';
 import type { TokenFacts } from '../expand/parseToken.ts';
-import { countRowParts, type GroupCounts } from '../metrics/countRows.ts';
+import { countRowParts, type GroupCounts, type RowPart } from '../metrics/countRows.ts';
 import { IdSet } from '../metrics/IdSet.ts';
 import { markDuplicates } from '../metrics/markDuplicates.ts';
 import { METRIC_COLUMNS } from '../metrics/metricDefinitions.ts';
@@ -27,7 +27,7 @@ import type { StateStore } from '../state/StateStore.ts';
 import { openSink } from '../write/openSink.ts';
 import type { JobOptions, JobResult, QueueOptions } from './JobOptions.ts';
 import { jobWorkerEntry } from './jobWorkerEntry.ts';
-import { shiftExpandedLines } from './countPartition.ts';
+import { shiftExpandedLines, type PartitionCounts } from './countPartition.ts';
 import type { StateRead } from './queue/tasks.ts';
 import { getObject, loadPartition, ObjectWriter, readPartition, type PartitionBase } from './statePartitions.ts';
 
@@ -119,7 +119,19 @@ export async function runWithState({
       return readPartition(entry.datehour, entry.files, read, tokenCache, objects);
     };
     const seenIds = new IdSet({ lookback });
-    const counted: { entry: PlannedPartition; counts: GroupCounts; base: Promise<PartitionBase>; duplicates: Promise<StateObject> }[] = [];
+    const pending: { entry: PlannedPartition; counts: Promise<GroupCounts>; base: Promise<PartitionBase>; duplicates: Promise<StateObject> }[] = [];
+    let counted: { entry: PlannedPartition; counts: GroupCounts; base: Promise<PartitionBase>; duplicates: Promise<StateObject> }[] = [];
+    // With parser threads, a partition is counted on one of them (its columns copied, not moved: its
+    // objects are still being packed from them), while this thread deduplicates the next.
+    if (pool) times.besideMainThread.add('count');
+    const countOf = (datehour: string, parts: RowPart[], duplicates: Uint8Array): Promise<GroupCounts> => {
+      if (!pool) return Promise.resolve(times.measure('count', () => countRowParts(datehour, parts, duplicates)));
+      const losers = [lanelessLosers(parts, duplicates)];
+      return pool.run<PartitionCounts>({ kind: 'count', datehour, files: parts, losers }, [], `cannot count ${datehour}`).then((result) => {
+        times.milliseconds.count += result.milliseconds.count;
+        return result.counts;
+      });
+    };
     try {
       for (const entry of counting) {
         const { parts, ids, base } = entry.reason === undefined
@@ -133,9 +145,15 @@ export async function runWithState({
         // Packed on zlib's threads while this one counts: after the earlier ids, which wait on the same threads.
         const written = base();
         const duplicates = times.measure('dedup', () => markDuplicates([idColumn], seenIds, { hour: hoursSince1970(entry.datehour), earlierHours }));
-        const counts = times.measure('count', () => countRowParts(entry.datehour, parts, duplicates));
-        counted.push({ entry, counts, base: written, duplicates: objects.put(entry.datehour, 'counted', encodeCounted(entry.datehour, duplicates)) });
+        const counts = countOf(entry.datehour, parts, duplicates);
+        counts.catch(() => {}); // awaited below, in order
+        pending.push({ entry, counts, base: written, duplicates: objects.put(entry.datehour, 'counted', encodeCounted(entry.datehour, duplicates)) });
+        // A few counts in flight at most: each holds its partition's columns until a thread takes it.
+        const waiting = pending.length - 1 - (pool?.size ?? 0) * 2;
+        if (waiting >= 0) await times.wait('waiting', () => pending[waiting]!.counts);
       }
+      const counts = await times.wait('waiting', () => Promise.all(pending.map((partition) => partition.counts)));
+      counted = pending.map((partition, index) => ({ ...partition, counts: counts[index]! }));
     } finally {
       await pool?.close();
     }
@@ -205,6 +223,17 @@ export async function runWithState({
   } finally {
     await lock.release();
   }
+}
+
+/** Per part, its rows that `duplicates` (over the parts one after another) marks: as one dedup lane gives them. */
+function lanelessLosers(parts: readonly RowPart[], duplicates: Uint8Array): Int32Array[] {
+  let at = 0;
+  return parts.map(({ rows }) => {
+    const marked: number[] = [];
+    for (let row = 0; row < rows; row++) if (duplicates[at + row] === 1) marked.push(row);
+    at += rows;
+    return Int32Array.from(marked);
+  });
 }
 
 /**
