@@ -141,7 +141,7 @@ test('--profile prints every stage with its time on stderr, nothing on stdout', 
   const { code, stdout, stderr } = await runCliProcess([BAD_LINES, '--profile', '--quiet', '--format', 'csv']);
   assert.is(code, 0, stderr);
   assert.match(stderr, /^profile \(wall \d+\.\d{3} s\):\n/);
-  for (const stage of ['list', 'parse', 'assemble', 'expand', 'count', 'metrics', 'waiting', 'dedup', 'write', 'result']) {
+  for (const stage of ['list', 'parse', 'assemble', 'expand', 'count', 'metrics', 'waiting', 'lookup', 'dedup', 'write', 'result']) {
     assert.match(stderr, new RegExp(`\\n  ${stage} +\\d+\\.\\d{3} s  `), stage);
   }
   assert.not.match(stdout, /profile/);

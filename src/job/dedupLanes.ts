@@ -93,6 +93,8 @@ export interface DedupRequest {
   hour: number;
   lookback?: number;
   reserve?: number;
+  /** Per piece, each row's latest kept copy in partitions the lane does not hold (`DedupLane.take`). */
+  earlierHours?: (Int32Array | undefined)[];
 }
 
 /** Per piece, the rows the lane found losing; and the milliseconds it took. */
@@ -112,11 +114,11 @@ export interface DedupResult {
 export class LaneTable {
   private readonly lanes = new Map<number, DedupLane>();
 
-  take({ lane, shares, hour, lookback, reserve }: DedupRequest): DedupResult {
+  take({ lane, shares, hour, lookback, reserve, earlierHours }: DedupRequest): DedupResult {
     const started = performance.now();
     let set = this.lanes.get(lane);
     if (!set) this.lanes.set(lane, (set = new DedupLane({ lookback, reserve })));
-    return { losers: set.take(shares, hour), milliseconds: performance.now() - started };
+    return { losers: set.take(shares, hour, undefined, earlierHours), milliseconds: performance.now() - started };
   }
 }
 

@@ -3,8 +3,7 @@ import type { Table } from 'apache-arrow';
 import { ConsentMetricsError } from '../errors.ts';
 import type { TokenFacts } from '../expand/parseToken.ts';
 import { countRowParts, type GroupCounts, type RowPart } from '../metrics/countRows.ts';
-import { IdSet } from '../metrics/IdSet.ts';
-import { markDuplicates } from '../metrics/markDuplicates.ts';
+import { marksOf } from '../metrics/DedupLane.ts';
 import { METRIC_COLUMNS } from '../metrics/metricDefinitions.ts';
 import { hoursSince1970 } from '../partitions/parseDatehour.ts';
 import { selectPartitions, type Partition } from '../partitions/selectPartitions.ts';
@@ -28,6 +27,7 @@ import { openSink } from '../write/openSink.ts';
 import type { JobOptions, JobResult, QueueOptions } from './JobOptions.ts';
 import { jobWorkerEntry } from './jobWorkerEntry.ts';
 import { shiftExpandedLines, type PartitionCounts } from './countPartition.ts';
+import { LaneTable, type DedupRequest, type DedupResult } from './dedupLanes.ts';
 import type { StateRead } from './queue/tasks.ts';
 import { getObject, loadPartition, ObjectWriter, readPartition, type PartitionBase } from './statePartitions.ts';
 
@@ -118,7 +118,15 @@ export async function runWithState({
       onPartition?.({ datehour: entry.datehour, files: read.files, bytes: read.bytes, lines: read.tally.lines, events: 0, of: toRead.length });
       return readPartition(entry.datehour, entry.files, read, tokenCache, objects);
     };
-    const seenIds = new IdSet({ lookback });
+    // One dedup lane over the partitions counted: on a parser thread when there are any (it holds their ids
+    // there; they are copied to it, as the state's objects are still packed from them), here otherwise.
+    // Before it, this thread looks each id up among the earlier partitions' ids (`lookup`).
+    const laneHere = pool ? null : new LaneTable();
+    if (pool) times.besideMainThread.add('dedup');
+    const deduplicate = (request: DedupRequest): Promise<DedupResult> => (laneHere
+      ? Promise.resolve(times.measure('dedup', () => laneHere.take(request)))
+      : pool!.runOn<DedupResult>(0, { kind: 'dedup', ...request }, [], `cannot deduplicate`).then((result) => ((times.milliseconds.dedup += result.milliseconds), result)));
+    let reserve: number | undefined;
     const pending: { entry: PlannedPartition; counts: Promise<GroupCounts>; base: Promise<PartitionBase>; duplicates: Promise<StateObject> }[] = [];
     let counted: { entry: PlannedPartition; counts: GroupCounts; base: Promise<PartitionBase>; duplicates: Promise<StateObject> }[] = [];
     // With parser threads, a partition is counted on one of them (its columns copied, not moved: its
@@ -138,16 +146,20 @@ export async function runWithState({
           ? await loadPartition(store, entry.old!)
           : queued ? await loadPartition(store, queued.get(entry.datehour)!) : await readHere(entry);
         const idColumn = { rows: ids.rows, idBytes: ids.bytes, idOffsets: ids.offsets, idHashes: ids.idHashes };
-        const earlier = await times.wait('dedup', () => loadingEarlier);
-        const earlierHours = await times.wait('dedup', () => earlier.latestHours(idColumn, loadIds));
-        // Sized once for the partitions to count (within the window), not grown by rehashing.
-        if (seenIds.size === 0) seenIds.reserve(ids.rows * Math.min(counting.length, lookback === undefined ? Infinity : lookback + 1));
+        const earlier = await times.wait('lookup', () => loadingEarlier);
+        const earlierHours = await times.wait('lookup', () => earlier.latestHours(idColumn, loadIds));
+        // The lane's set sized once for the partitions to count (within the window), not grown by rehashing.
+        reserve ??= ids.rows * Math.min(counting.length, lookback === undefined ? Infinity : lookback + 1);
         // Packed on zlib's threads while this one counts: after the earlier ids, which wait on the same threads.
         const written = base();
-        const duplicates = times.measure('dedup', () => markDuplicates([idColumn], seenIds, { hour: hoursSince1970(entry.datehour), earlierHours }));
-        const counts = countOf(entry.datehour, parts, duplicates);
+        const { datehour } = entry;
+        const marked = deduplicate({ lane: 0, shares: [idColumn], hour: hoursSince1970(datehour), lookback, reserve, earlierHours: [earlierHours] })
+          .then(({ losers }) => marksOf([ids.rows], [losers]));
+        const counts = marked.then((duplicates) => countOf(datehour, parts, duplicates));
         counts.catch(() => {}); // awaited below, in order
-        pending.push({ entry, counts, base: written, duplicates: objects.put(entry.datehour, 'counted', encodeCounted(entry.datehour, duplicates)) });
+        const duplicates = marked.then((marks) => objects.put(datehour, 'counted', encodeCounted(datehour, marks)));
+        duplicates.catch(() => {}); // awaited once every partition is counted
+        pending.push({ entry, counts, base: written, duplicates });
         // A few counts in flight at most: each holds its partition's columns until a thread takes it.
         const waiting = pending.length - 1 - (pool?.size ?? 0) * 2;
         if (waiting >= 0) await times.wait('waiting', () => pending[waiting]!.counts);

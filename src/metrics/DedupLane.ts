@@ -1,6 +1,6 @@
 import { ConsentMetricsError } from '../errors.ts';
 import { decodeIdBucket, type IdFile } from './idBuckets.ts';
-import { IdSet } from './IdSet.ts';
+import { IdSet, NO_HOUR } from './IdSet.ts';
 
 /**
  * Buckets a run's ids are hashed into, by default, for an in-process run: its threads share them out
@@ -50,26 +50,34 @@ export class DedupLane {
   /**
    * Takes one partition's pieces, in order: each piece's share of this lane's ids (an empty one for a
    * piece with none). Returns, per piece, the rows whose id an earlier kept copy makes a duplicate
-   * (first wins, or within the lookback). A damaged share is an error naming `describe`.
+   * (first wins, or within the lookback). `earlierHours`, per piece and row, is the hour of the latest
+   * kept copy in partitions this lane does not hold (an incremental run's earlier ones, `NO_HOUR` for
+   * none), as `markDuplicates` takes it. A damaged share is an error naming `describe`.
    */
-  take(shares: readonly IdShare[], hour: number, describe = 'a share of ids'): Int32Array[] {
+  take(shares: readonly IdShare[], hour: number, describe = 'a share of ids', earlierHours?: readonly (Int32Array | undefined)[]): Int32Array[] {
     const seen = this.seen;
-    const add = (bytes: Uint8Array, offsets: Int32Array, hashes: Int32Array, count: number) => {
+    const add = (bytes: Uint8Array, offsets: Int32Array, hashes: Int32Array, count: number, earlier: Int32Array | undefined) => {
       const column = seen.keep(bytes, offsets, hour);
       const marks = new Uint8Array(count);
-      if (seen.lookback === undefined) seen.addColumn(column, hashes, count, marks, 0);
-      else seen.addColumnWithin(column, hashes, count, marks, 0);
+      if (seen.lookback === undefined) {
+        seen.addColumn(column, hashes, count, marks, 0);
+        // A copy of an earlier kept id is a duplicate whatever the set holds (its first copy here is in the set).
+        if (earlier) for (let row = 0; row < count; row++) if (earlier[row] !== NO_HOUR) marks[row] = 1;
+      } else {
+        seen.addColumnWithin(column, hashes, count, marks, 0, earlier);
+      }
       return marks;
     };
-    const losers = shares.map((share) => {
+    const losers = shares.map((share, piece) => {
       const rows: number[] = [];
+      const earlier = earlierHours?.[piece];
       if (!(share instanceof Uint8Array)) {
-        const marks = add(share.idBytes, share.idOffsets, share.idHashes, share.rows);
+        const marks = add(share.idBytes, share.idOffsets, share.idHashes, share.rows, earlier);
         for (let row = 0; row < marks.length; row++) if (marks[row] === 1) rows.push(row);
         return Int32Array.from(rows);
       }
       for (const ids of bucketsIn(share, describe)) {
-        const marks = add(ids.bytes, ids.offsets, ids.hashes, ids.rows.length);
+        const marks = add(ids.bytes, ids.offsets, ids.hashes, ids.rows.length, earlier && Int32Array.from(ids.rows, (row) => earlier[row]!));
         for (let at = 0; at < marks.length; at++) if (marks[at] === 1) rows.push(ids.rows[at]!);
       }
       return Int32Array.from(rows);

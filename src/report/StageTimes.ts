@@ -10,7 +10,7 @@ import { formatTaskUsage, type TaskKindUsage } from './TaskUsage.ts';
  * @example
  * STAGES.map((stage) => `${stage}: ${result.times.milliseconds[stage].toFixed(0)} ms`);
  */
-export const STAGES = ['list', 'parse', 'assemble', 'expand', 'count', 'metrics', 'waiting', 'dedup', 'write', 'result'] as const;
+export const STAGES = ['list', 'parse', 'assemble', 'expand', 'count', 'metrics', 'waiting', 'lookup', 'dedup', 'write', 'result'] as const;
 
 /**
  * A stage of the job, as `--profile` names it.

@@ -8,6 +8,7 @@ import { bucketsOfLane, DedupLane, marksOf } from '../../src/metrics/DedupLane.t
 import { bucketFile } from '../../src/job/dedupLanes.ts';
 import type { ExpandedFile } from '../../src/job/countPartition.ts';
 import { hashBytes } from '../../src/read/hashBytes.ts';
+import { NO_HOUR } from '../../src/metrics/IdSet.ts';
 import { seededRandom } from '../support/random.ts';
 
 /** A piece with only the columns deduplication reads (the others are empty: bucketFile passes them on). */
@@ -63,6 +64,25 @@ for (const [seed, buckets, lanes, lookback] of [[1, 1, 1, undefined], [2, 64, 2,
     const expected = naiveMarks(run, lookback);
     assert.equal(marks, expected);
     assert.ok(expected.flat().filter(Boolean).length > 50, 'copies to find');
+  });
+}
+
+for (const [seed, buckets, lanes, lookback] of [[7, 1, 1, undefined], [8, 64, 3, undefined], [9, 1, 1, 3], [10, 7, 2, 2]] as const) {
+  test(`seed ${seed}: an incremental run's later partitions, ${lanes} lanes${lookback === undefined ? '' : `, lookback ${lookback}`}, the earlier ones given as each row's earlier kept hour: the naive pass's duplicates`, () => {
+    const run = randomRun(seed);
+    const expected = naiveMarks(run, lookback);
+    // The first 3 partitions are the state's: their kept ids, by latest hour, are what a lookup gives.
+    const keptBefore = new Map<string, number>();
+    run.slice(0, 3).forEach(({ hour, pieces }, index) => pieces.flat().forEach((id, row) => expected[index]![row] === 0 && keptBefore.set(id, hour)));
+    const laneSets = Array.from({ length: lanes }, () => new DedupLane({ lookback }));
+    const marks = run.slice(3).map(({ hour, pieces }) => {
+      const bucketed = pieces.map((ids) => bucketFile(piece(ids), buckets, lanes));
+      const earlierHours = pieces.map((ids) => Int32Array.from(ids, (id) => keptBefore.get(id) ?? NO_HOUR));
+      const losers = laneSets.map((lane, at) => lane.take(bucketed.map((file) => file.idShares[at]!), hour, undefined, earlierHours));
+      return [...marksOf(pieces.map((ids) => ids.length), losers)];
+    });
+    assert.equal(marks, expected.slice(3));
+    assert.ok(expected.slice(3).flat().filter(Boolean).length > 20, 'copies to find');
   });
 }
 
