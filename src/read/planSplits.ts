@@ -56,26 +56,12 @@ export function splitsOf(source: Source, keys: readonly string[], splitBytes = D
  * unitsOf(source, splitsOf(source, keys)); // [[tiny-0, tiny-1, tiny-2], [large split 0], [large split 1]]
  */
 export function unitsOf(source: Source, splits: readonly FileSplit[], splitBytes = DEFAULT_SPLIT_BYTES): FileSplit[][] {
-  const units: FileSplit[][] = [];
-  let group: FileSplit[] = [];
-  let groupBytes = 0;
-  for (const split of splits) {
-    const size = split.range ? undefined : source.sizeOf?.(split.key);
-    if (!source.localPath || size === undefined || size >= splitBytes / 32) {
-      if (group.length > 0) units.push(group);
-      units.push([split]);
-      (group = []), (groupBytes = 0);
-      continue;
-    }
-    if (group.length > 0 && (groupBytes + size > splitBytes / 4 || group.length === FILES_PER_UNIT)) {
-      units.push(group);
-      (group = []), (groupBytes = 0);
-    }
-    group.push(split);
-    groupBytes += size;
-  }
-  if (group.length > 0) units.push(group);
-  return units;
+  const sizeOf = (split: FileSplit) => (split.range ? undefined : source.sizeOf?.(split.key));
+  const alone = (split: FileSplit) => {
+    const size = sizeOf(split);
+    return !source.localPath || size === undefined || size >= splitBytes / 32;
+  };
+  return packed(splits, splitBytes / 4, (split) => sizeOf(split)!, alone);
 }
 
 /**
@@ -88,19 +74,33 @@ export function unitsOf(source: Source, splits: readonly FileSplit[], splitBytes
  * runsOf(source, splitsOf(source, keys), 128 << 20); // [[part-0, part-1], [part-2 bytes 0-128M], ...]
  */
 export function runsOf(source: Source, splits: readonly FileSplit[], bytes: number): FileSplit[][] {
+  return packed(splits, bytes, (split) => sizeOfSplit(source, split));
+}
+
+/**
+ * Splits in order, packed into runs of at most `bytes` (by `sizeOf`) and {@link FILES_PER_UNIT} splits, each
+ * at least one; a split `alone` says is a run of its own.
+ */
+function packed(splits: readonly FileSplit[], bytes: number, sizeOf: (split: FileSplit) => number, alone: (split: FileSplit) => boolean = () => false): FileSplit[][] {
   const runs: FileSplit[][] = [];
   let run: FileSplit[] = [];
   let runBytes = 0;
+  const close = () => {
+    if (run.length > 0) runs.push(run);
+    (run = []), (runBytes = 0);
+  };
   for (const split of splits) {
-    const size = sizeOfSplit(source, split);
-    if (run.length > 0 && (runBytes + size > bytes || run.length === FILES_PER_UNIT)) {
-      runs.push(run);
-      (run = []), (runBytes = 0);
+    if (alone(split)) {
+      close();
+      runs.push([split]);
+      continue;
     }
+    const size = sizeOf(split);
+    if (run.length > 0 && (runBytes + size > bytes || run.length === FILES_PER_UNIT)) close();
     run.push(split);
     runBytes += size;
   }
-  if (run.length > 0) runs.push(run);
+  close();
   return runs;
 }
 

@@ -11,7 +11,7 @@ import * as assert from 'uvu/assert';
 import { localSource, runJob, selectPartitions, type ParsedFile } from '../../src/index.ts';
 import { readPartitionFiles, type PartitionFiles } from '../../src/read/readPartitionFiles.ts';
 import { lineStartAtOrAfter } from '../../src/read/parseLocalFile.ts';
-import { splitsOf, unitsOf } from '../../src/read/planSplits.ts';
+import { runsOf, splitsOf, unitsOf } from '../../src/read/planSplits.ts';
 import { seededRandom } from '../support/random.ts';
 import { expectedOf, randomLines, rowsOf } from '../support/randomEvents.ts';
 
@@ -81,6 +81,14 @@ test('split plans: a large plain file in equal ranges that cover it; gzip and sm
   assert.equal(ranges, [[0, 250], [250, 500], [500, 750], [750, Infinity]]);
   assert.equal(splits.filter((split) => !split.key.endsWith('a.json')), [{ key: keys[1] }, { key: keys[2] }]);
   assert.throws(() => splitsOf(source, keys, 0), /splitBytes must be a whole number of bytes from 1, got 0/);
+  // A queued run's read tasks: runs of splits up to 600 bytes, at least one split each (the gzip file's
+  // few listed bytes and the small file join the last two ranges).
+  const sizes = splits.map((split) => (split.range ? Math.min(split.range.end, 1000) - split.range.start : source.sizeOf!(split.key)!));
+  const runs = runsOf(source, splits, 600);
+  assert.equal(runs.map((run) => run.length), [2, 4]);
+  assert.equal(runs.flat(), splits, 'every split once, in order');
+  assert.ok(runs.every((run) => run.reduce((sum, split) => sum + sizes[splits.indexOf(split)]!, 0) <= 600));
+  assert.equal(runsOf(source, splits, 1).map((run) => run.length), splits.map(() => 1), 'a split larger than a run is a run of its own');
 });
 
 for (const seed of [1, 2, 3]) {
