@@ -7,7 +7,7 @@ import { marksOf } from '../metrics/DedupLane.ts';
 import { METRIC_COLUMNS } from '../metrics/metricDefinitions.ts';
 import { hoursSince1970 } from '../partitions/parseDatehour.ts';
 import { selectPartitions, type Partition } from '../partitions/selectPartitions.ts';
-import { DEFAULT_CONCURRENCY, isHiddenName, parserPoolFor, readPartitionFiles } from '../read/readPartitionFiles.ts';
+import { DEFAULT_CONCURRENCY, listDataFiles, parserPoolFor, readPartitionFiles } from '../read/readPartitionFiles.ts';
 import { assembleReport, type StateReport } from '../report/RunReport.ts';
 import { StageTimes } from '../report/StageTimes.ts';
 import { Tally } from '../report/Tally.ts';
@@ -132,10 +132,9 @@ export async function runWithState({
     // With parser threads, a partition is counted on one of them (its columns copied, not moved: its
     // objects are still being packed from them), while this thread deduplicates the next.
     if (pool) times.besideMainThread.add('count');
-    const countOf = (datehour: string, parts: RowPart[], duplicates: Uint8Array): Promise<GroupCounts> => {
+    const countOf = (datehour: string, parts: RowPart[], losers: Int32Array, duplicates: Uint8Array): Promise<GroupCounts> => {
       if (!pool) return Promise.resolve(times.measure('count', () => countRowParts(datehour, parts, duplicates)));
-      const losers = [lanelessLosers(parts, duplicates)];
-      return pool.run<PartitionCounts>({ kind: 'count', datehour, files: parts, losers }, [], `cannot count ${datehour}`).then((result) => {
+      return pool.run<PartitionCounts>({ kind: 'count', datehour, files: parts, losers: [lanePerPart(parts, losers)] }, [], `cannot count ${datehour}`).then((result) => {
         times.milliseconds.count += result.milliseconds.count;
         return result.counts;
       });
@@ -153,9 +152,10 @@ export async function runWithState({
         // Packed on zlib's threads while this one counts: after the earlier ids, which wait on the same threads.
         const written = base();
         const { datehour } = entry;
-        const marked = deduplicate({ lane: 0, shares: [idColumn], hour: hoursSince1970(datehour), lookback, reserve, earlierHours: [earlierHours] })
-          .then(({ losers }) => marksOf([ids.rows], [losers]));
-        const counts = marked.then((duplicates) => countOf(datehour, parts, duplicates));
+        const deduplicated = deduplicate({ lane: 0, shares: [idColumn], hour: hoursSince1970(datehour), lookback, reserve, earlierHours: [earlierHours] })
+          .then(({ losers: [losers] }) => ({ losers: losers!, marks: marksOf([ids.rows], [[losers!]]) }));
+        const marked = deduplicated.then(({ marks }) => marks);
+        const counts = deduplicated.then(({ losers, marks }) => countOf(datehour, parts, losers, marks));
         counts.catch(() => {}); // awaited below, in order
         const duplicates = marked.then((marks) => objects.put(datehour, 'counted', encodeCounted(datehour, marks)));
         duplicates.catch(() => {}); // awaited once every partition is counted
@@ -237,14 +237,16 @@ export async function runWithState({
   }
 }
 
-/** Per part, its rows that `duplicates` (over the parts one after another) marks: as one dedup lane gives them. */
-function lanelessLosers(parts: readonly RowPart[], duplicates: Uint8Array): Int32Array[] {
+/** A partition's losing rows (in row order, over its parts one after another) as one lane's, per part. */
+function lanePerPart(parts: readonly RowPart[], losers: Int32Array): Int32Array[] {
   let at = 0;
+  let start = 0;
   return parts.map(({ rows }) => {
-    const marked: number[] = [];
-    for (let row = 0; row < rows; row++) if (duplicates[at + row] === 1) marked.push(row);
-    at += rows;
-    return Int32Array.from(marked);
+    const from = at;
+    while (at < losers.length && losers[at]! < start + rows) at++;
+    const own = losers.subarray(from, at).map((row) => row - start);
+    start += rows;
+    return own;
   });
 }
 
@@ -297,7 +299,7 @@ async function planRun(source: Source, manifest: Manifest | undefined, selected:
   const removed = known.filter(({ datehour }) => !folders.has(`datehour=${datehour}`)).map(({ datehour }) => datehour);
   const all = [...selected, ...present].sort((a, b) => (a.datehour < b.datehour ? -1 : 1));
   const partitions: PlannedPartition[] = await pMap(all, async (partition) => {
-    const keys = (await source.listFiles(partition.key)).filter((key) => !isHiddenName(key.slice(key.lastIndexOf('/') + 1)));
+    const keys = await listDataFiles(source, partition);
     const files = keys.map((key) => ({ key, size: source.sizeOf?.(key) ?? -1, version: source.versionOf?.(key) ?? '' }));
     return { datehour: partition.datehour, partition, files, old: old.get(partition.datehour), reason: readReason(old.get(partition.datehour), files) };
   }, { concurrency });

@@ -4,7 +4,7 @@ import { CELL_NAMES } from './groupCounts.ts';
 import { GROUP_KEYS, METRIC_COLUMNS, METRIC_DEFINITIONS } from './metricDefinitions.ts';
 
 export { CELL_NAMES } from './groupCounts.ts';
-export { COUNT_METRICS, GROUP_KEYS, METRIC_COLUMNS, METRIC_DEFINITIONS, RATIO_METRICS } from './metricDefinitions.ts';
+export { GROUP_KEYS, METRIC_COLUMNS } from './metricDefinitions.ts';
 
 /** The metrics' Arquero expressions, by name. */
 const METRICS = Object.fromEntries(Object.entries(METRIC_DEFINITIONS).map(([name, { value }]) => [name, value]));

@@ -154,10 +154,7 @@ export async function* readPartitionFiles(
   if (filesAtOnce !== undefined) validateConcurrency(filesAtOnce);
   validateSplitBytes(splitBytes);
   if (partitions.length === 0) return; // no threads started for nothing
-  const listed = await pMap(partitions, async (partition) => {
-    const keys = await source.listFiles(partition.key);
-    return { partition, keys: keys.filter((key) => !isHiddenName(key.slice(key.lastIndexOf('/') + 1))) };
-  }, { concurrency: filesAtOnce ?? DEFAULT_CONCURRENCY });
+  const listed = await pMap(partitions, async (partition) => ({ partition, keys: await listDataFiles(source, partition) }), { concurrency: filesAtOnce ?? DEFAULT_CONCURRENCY });
 
   const listedBytes = listed.map(({ keys }) => sumOfSizes(source, keys));
   const runListedBytes = sumOfSizes(source, listed.flatMap(({ keys }) => keys));
@@ -277,6 +274,16 @@ export function sumOfSizes(source: Source, keys: readonly string[]): number | un
 /** Whether worker threads can read a source's files themselves: local files, or S3 objects they fetch with a client of their own. */
 export function threadsCanRead(source: Source): boolean {
   return source.localPath !== undefined || source.remote !== undefined;
+}
+
+/**
+ * A partition's data files: its files but those whose names start with `_` or `.`.
+ *
+ * @example
+ * const keys = await listDataFiles(source, partition); // no _SUCCESS
+ */
+export async function listDataFiles(source: Source, partition: Partition): Promise<string[]> {
+  return (await source.listFiles(partition.key)).filter((key) => !isHiddenName(key.slice(key.lastIndexOf('/') + 1)));
 }
 
 /** `_SUCCESS` markers, `.crc` checksums and other hidden files are not data. */

@@ -35,6 +35,8 @@ test('a local run takes dedupLanes and buckets, and gives what the defaults give
   const local = await runJob({ root, dedupLanes: 2, buckets: 8 });
   const plain = await runJob({ root });
   assert.equal(local.report, plain.report);
+  assert.equal(local.metrics.objects(), plain.metrics.objects());
+  assert.is(local.metrics.numRows(), 10, 'the example\'s rows (fixtures/example/expected.json)');
 });
 
 test.run();

@@ -3,7 +3,7 @@ import type { JobOptions, JobResult, QueueOptions } from '../JobOptions.ts';
 import { selectPartitions } from '../../partitions/selectPartitions.ts';
 import pMap from 'p-map';
 import { DEFAULT_CONCURRENCY, validateConcurrency } from '../../read/readPartitions.ts';
-import { isHiddenName, sumOfSizes } from '../../read/readPartitionFiles.ts';
+import { listDataFiles, sumOfSizes } from '../../read/readPartitionFiles.ts';
 import { DEFAULT_SPLIT_BYTES, runsOf, splitsOf, validateSplitBytes } from '../../read/planSplits.ts';
 import { validateBuckets } from '../../metrics/idBuckets.ts';
 import { validateCountShards } from '../../metrics/countInShards.ts';
@@ -61,16 +61,19 @@ export async function runQueuedJob({
   const here: S3Options = usesS3 ? { ...s3, client: client ?? (await import('../../s3/createS3Client.ts')).createS3Client(s3) } : {};
   const retriesSoFar = async () => (here.client ? (await import('../../s3/retries.ts')).retryCountsOf(here.client) : undefined);
   const source = await openSource(root, here);
-  const { partitions, warnings, listed, buckets } = await times.wait('list', async () => {
+  const { partitions, warnings, listed } = await times.wait('list', async () => {
     const selected = await selectPartitions(source, selection);
-    const listed = await pMap(selected.partitions, async (partition) => (await source.listFiles(partition.key)).filter((key) => !isHiddenName(key.slice(key.lastIndexOf('/') + 1))), { concurrency });
-    return { ...selected, listed, buckets: bucketsGiven ?? bucketsFor(sumOfSizes(source, listed.flat())) };
+    return { ...selected, listed: await pMap(selected.partitions, (partition) => listDataFiles(source, partition), { concurrency }) };
   });
+  // Each partition's listed bytes (undefined when the source lists no sizes): the buckets, count shards and count tasks follow them.
+  const partitionBytes = listed.map((keys) => sumOfSizes(source, keys));
+  const listedBytes = partitionBytes.some((bytes) => bytes === undefined) ? undefined : partitionBytes.reduce((sum: number, bytes) => sum + bytes!, 0);
+  const buckets = bucketsGiven ?? bucketsFor(listedBytes);
   const runId = randomUUID();
   const plan: RunPlan = {
     runId, root, partitions, work: `${work.replace(/\/+$/, '')}/${runId}`, buckets, strict, lookback, concurrency, workers, splitBytes, out, compression,
     reads: plannedReads(source, listed, splitBytes),
-    shards: countShards === undefined ? listed.map((keys) => countShardsFor(sumOfSizes(source, keys))) : partitions.map(() => countShards),
+    shards: partitionBytes.map((bytes) => countShards ?? countShardsFor(bytes)),
   };
   const store = await openWorkStore(plan.work, here);
 
@@ -78,7 +81,6 @@ export async function runQueuedJob({
     if (!client) here.client?.destroy();
     throw error;
   });
-  const partitionBytes = listed.map((keys) => sumOfSizes(source, keys));
   session.total = plan.reads.length + buckets + countUnits(plan.shards, partitionBytes).length;
   const retriesBefore = await retriesSoFar();
 
@@ -164,10 +166,10 @@ function tallyInRunOrder(plan: RunPlan, reads: readonly TaskResult[], strict: bo
  * whose rows, marks and counting memory add ~65 MiB to a worker that has read splits (512 MiB added
  * ~130 MiB: 413 MiB at the peak on the 50M-event hour, docs/performance.md).
  */
-export const INPUT_BYTES_PER_COUNT_SHARD = 256 * 2 ** 20;
+const INPUT_BYTES_PER_COUNT_SHARD = 256 * 2 ** 20;
 
 /** Count shards for a partition of `bytes` listed: a power of two, one per {@link INPUT_BYTES_PER_COUNT_SHARD} at least; 1 when sizes are unknown. */
-export function countShardsFor(bytes: number | undefined): number {
+function countShardsFor(bytes: number | undefined): number {
   return bytes === undefined ? 1 : 2 ** Math.ceil(Math.log2(Math.max(1, bytes / INPUT_BYTES_PER_COUNT_SHARD)));
 }
 

@@ -24,7 +24,7 @@ const idsKey = (read: number) => `ids/${read}.bin`;
 const rowsKey = (read: number) => `rows/${read}.bin`;
 const duplicatesKey = (bucket: number) => `duplicates/${bucket}.bin`;
 /** Where a count task writes its counts: read by the run, which merges a partition's shards. */
-export const countsKey = (datehour: string, shard: number) => `counts/${datehour}.${shard}.bin`;
+const countsKey = (datehour: string, shard: number) => `counts/${datehour}.${shard}.bin`;
 /** The kind of a read task's rows blob (`encodeBlob`): one count shard's columns, rows = its events. */
 const ROWS_KIND = 'queued-rows';
 /** The kind of a count task's counts blob: one shard's counts per group, rows = groups. */

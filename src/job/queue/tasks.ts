@@ -12,7 +12,7 @@ import { openWorkStore } from './openWorkStore.ts';
 import type { RunPlan, RunRef, StateRead, Task, TaskResult } from './taskTypes.ts';
 import type { WorkStore } from './WorkStore.ts';
 
-export type { CountUnit, PlannedRead, RunPlan, RunRef, StateRead, Task, TaskResult } from './taskTypes.ts';
+export type { PlannedRead, RunPlan, RunRef, StateRead, Task, TaskResult } from './taskTypes.ts';
 
 /** The BullMQ queue every run and worker uses; runs are told apart by their id, in every job id. */
 export const QUEUE_NAME = 'consent-metrics';
