@@ -30,3 +30,16 @@ export class StrictModeError extends ConsentMetricsError {
  * await runJob({ root, state: { location: 'state/' }, buckets: 8 }); // OptionError: buckets (--buckets) does not apply with state (--state): ...
  */
 export class OptionError extends ConsentMetricsError {}
+
+/**
+ * Reading `metrics` of a run that wrote more rows than it could keep under its memory budget: they are
+ * in its output, to read from there.
+ *
+ * @example
+ * try { result.metrics; } catch (error) { if (error instanceof MetricsNotKeptError) console.error(error.rows); }
+ */
+export class MetricsNotKeptError extends ConsentMetricsError {
+  constructor(readonly rows: number, readonly written: string[], keepRows: number) {
+    super(`the run's ${rows} rows of metrics were written (${written.join(', ')}), not kept to hand back: more than the ${keepRows} its memory budget keeps; read them from there`);
+  }
+}

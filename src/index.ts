@@ -1,4 +1,4 @@
-export { ConsentMetricsError, OptionError, StrictModeError } from './errors.ts';
+export { ConsentMetricsError, MetricsNotKeptError, OptionError, StrictModeError } from './errors.ts';
 
 export type { RemoteObject, Source } from './source/Source.ts';
 export { localSource } from './source/localSource.ts';

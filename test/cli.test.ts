@@ -77,6 +77,9 @@ const userMistakes: [string, string[], number, RegExp][] = [
   ['--work without --queue', ['--work', join(scratch, 'work')], 2, /^consent-metrics: --work applies with --queue only\n/],
   ['--queue without --work', ['--queue', 'redis://127.0.0.1:1'], 2, /^consent-metrics: queue \(--queue\) needs queue\.work \(--work\): a folder or s3:\/\/ prefix every worker reaches$/],
   ['--buckets with --state', ['--state', join(scratch, 'state'), '--buckets', '8'], 2, /^consent-metrics: buckets \(--buckets\) does not apply with state \(--state\): an incremental run deduplicates in one set$/],
+  ['a memory budget below the fixed overhead', [BAD_LINES, '--memory', '64MiB'], 2, /^consent-metrics: memory \(--memory\) 64 MiB is below what a run needs before its data: 188 MiB \(/],
+  ['a memory budget that is not a size', ['--memory', 'lots'], 2, /^consent-metrics: memory \(--memory\) must be a size such as 512MiB, 4GB or a number of bytes, got "lots"$/],
+  ['--temp with --state', ['--state', join(scratch, 'state'), '--temp', join(scratch, 'temp')], 2, /^consent-metrics: temp \(--temp\) does not apply with state \(--state\): an incremental run is not bounded yet$/],
   ['an unwritable output', [BAD_LINES, '--out', join(scratch, 'a-file', 'm.parquet')], 1, /^consent-metrics: cannot write .*a-file\/m\.parquet: (ENOTDIR|EEXIST)$/],
 ];
 for (const [what, args, exitCode, message] of userMistakes) {
@@ -130,7 +133,7 @@ test('symbolic links are followed; a dangling one fails the run, naming it', asy
 test('--help documents every flag with examples', async () => {
   const { code, stdout } = await runCliProcess(['--help']);
   assert.is(code, 0);
-  for (const flag of ['--out', '--partitions', '--from', '--to', '--strict', '--report', '--concurrency', '--workers', '--compression', '--endpoint', '--idle-timeout', '--stall-timeout', '--state', '--lookback', '--format', '--limit', '--quiet', '--help']) {
+  for (const flag of ['--out', '--partitions', '--from', '--to', '--strict', '--report', '--concurrency', '--workers', '--compression', '--endpoint', '--idle-timeout', '--stall-timeout', '--state', '--lookback', '--memory', '--temp', '--format', '--limit', '--quiet', '--help']) {
     assert.match(stdout, flag);
   }
   assert.match(stdout, 'Examples:');
@@ -144,6 +147,7 @@ test('--profile prints every stage with its time on stderr, nothing on stdout', 
   for (const stage of ['list', 'parse', 'assemble', 'expand', 'count', 'metrics', 'waiting', 'lookup', 'dedup', 'write', 'result']) {
     assert.match(stderr, new RegExp(`\\n  ${stage} +\\d+\\.\\d{3} s  `), stage);
   }
+  assert.match(stderr, /\nmemory: peak \d+(\.\d)? MiB of a budget of \d+(\.\d)? GiB; nothing spilled\n/);
   assert.not.match(stdout, /profile/);
 });
 

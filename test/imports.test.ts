@@ -62,7 +62,7 @@ test('the cycle finder finds a planted circle', () => {
 /**
  * src/'s top-level folders (and its two top files), lowest first: each imports only those before it
  * (and itself). The stages follow the data, source -> read -> expand -> metrics -> write; the job
- * (with its queued way in job/queue/) runs them; displays, the CLI and index.ts sit on top.
+ * (with its queued way in job/tasks/) runs them; displays, the CLI and index.ts sit on top.
  */
 const LAYERS = ['errors.ts', 's3', 'source', 'partitions', 'report', 'read', 'expand', 'metrics', 'write', 'state', 'job', 'display', 'cli', 'index.ts'];
 

@@ -35,6 +35,8 @@ export function parseCliArgs(argv: string[]) {
       queue: { type: 'string' },
       work: { type: 'string' },
       buckets: { type: 'string' },
+      memory: { type: 'string' },
+      temp: { type: 'string' },
       limit: { type: 'string', default: '50' },
       format: { type: 'string', default: 'table' },
       quiet: { type: 'boolean', default: false },
@@ -71,6 +73,8 @@ export function parseCliArgs(argv: string[]) {
       compression,
       queue: values.queue === undefined ? undefined : { url: values.queue, work: values.work },
       buckets: values.buckets === undefined ? undefined : wholeNumber('buckets', values.buckets, 1),
+      memory: values.memory,
+      temp: values.temp,
       s3: {
         endpoint: values.endpoint,
         maxAttempts: values.attempts === undefined ? undefined : wholeNumber('attempts', values.attempts, 1),

@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
-import { ConsentMetricsError, OptionError } from '../errors.ts';
-import { summarizeReport } from '../report/RunReport.ts';
+import { ConsentMetricsError, MetricsNotKeptError, OptionError } from '../errors.ts';
+import { formatMemory, summarizeReport } from '../report/RunReport.ts';
 import { formatStageTimes } from '../report/StageTimes.ts';
 import { runJob } from '../job/runJob.ts';
 import { openSink } from '../write/openSink.ts';
@@ -41,6 +41,10 @@ Options:
                             connection beside the stalled one, an upload sent again (default 2)
   --queue redis://HOST:PORT run as tasks on 'consent-metrics worker' processes sharing this Redis (BullMQ)
   --work LOCATION           with --queue: a folder or s3:// prefix every worker reaches, emptied at the end
+  --memory SIZE             memory the run may use, e.g. 512MiB or 4GB (default: 80% of the machine's, or of its
+                            container's limit); input that would not fit runs in tasks sized to it, keeping
+                            the rest in --temp
+  --temp DIR                where a run under --memory keeps what does not fit (default: the OS's temporary folder)
   --buckets N               id buckets, shared out among the dedup lanes (default 64); with --queue, each one dedup
                             task's share (default: one per 176 MiB of input, at least 4)
   --format FORMAT           stdout: table (default, the first --limit rows), csv or json (every row)
@@ -103,13 +107,22 @@ export async function runCli(argv: string[], io: Io = defaultIo): Promise<number
     const { queue, state } = flags.job;
     // Progress by partition where this process takes them (a local run, or one with a state); by task where workers do.
     const job = { ...flags.job, ...((!queue || state) && { onPartition: progress.update }), ...(queue && { queue: { ...queue, onTask: progress.task } }) };
-    const { metrics, report, written, times } = await runJob(job).finally(progress.done);
+    const result = await runJob(job).finally(progress.done);
+    const { report, written, times } = result;
+    const metrics = () => result.metrics; // a run under --memory whose output did not fit writes the rows without keeping them
     const wall = performance.now() - started;
     if (flags.reportPath) {
       const { sink, key } = await openSink(flags.reportPath, flags.job.s3);
       await sink.write([{ key, bytes: Buffer.from(JSON.stringify(report, null, 2) + '\n') }]);
     }
-    io.stdout(flags.format === 'csv' ? formatCsv(metrics) : flags.format === 'json' ? formatJson(metrics) : formatTable(metrics, { limit: flags.limit }));
+    let printed;
+    try {
+      printed = metrics();
+    } catch (error) {
+      if (!(error instanceof MetricsNotKeptError)) throw error;
+      io.stderr(`consent-metrics: ${error.rows} rows written, not printed: more than --memory keeps in memory`);
+    }
+    if (printed) io.stdout(flags.format === 'csv' ? formatCsv(printed) : flags.format === 'json' ? formatJson(printed) : formatTable(printed, { limit: flags.limit }));
     if (!flags.quiet) {
       io.stderr(summarizeReport(report));
       for (const location of written) io.stderr(`wrote ${location}`);
@@ -117,6 +130,7 @@ export async function runCli(argv: string[], io: Io = defaultIo): Promise<number
     if (flags.profile) {
       const { user, system } = process.cpuUsage(cpuBefore);
       io.stderr(formatStageTimes(times, wall, (user + system) / 1000));
+      if (report.memory && (flags.quiet || report.memory.spilled === 0)) io.stderr(formatMemory(report.memory)); // else in the summary
     }
     return 0;
   } catch (error) {
@@ -145,7 +159,7 @@ async function runWorkerCli(argv: string[], io: Io): Promise<number> {
     io.stderr(`consent-metrics worker: ${(error as Error).message.split('. ')[0]}\nTry 'consent-metrics --help'.`);
     return 2;
   }
-  const [{ startWorker }, { describeRedis }] = await Promise.all([import('../job/queue/runWorker.ts'), import('../job/queue/redisConnection.ts')]);
+  const [{ startWorker }, { describeRedis }] = await Promise.all([import('../job/tasks/runWorker.ts'), import('../job/tasks/redisConnection.ts')]);
   let worker;
   try {
     worker = startWorker({

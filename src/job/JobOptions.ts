@@ -45,6 +45,16 @@ export interface JobOptions extends PartitionSelection {
   splitBytes?: number;
   /** Called after each partition is processed, e.g. for progress (local runs). Default: none. */
   onPartition?: (done: { datehour: string; files: number; bytes: number; lines: number; events: number; of: number }) => void;
+  /**
+   * The memory the run may use, in bytes or as a size (`'512MiB'`, `'4GB'`): a run whose input would not
+   * fit runs as tasks on this process's threads, each sized to its share, keeping what does not fit in
+   * `temp` (README, "Memory"). Its peak stays within this plus a fixed ~100 MiB (the runtime, threads and
+   * WebAssembly). Below 188 MiB it is refused. Not with `queue` or `state`. Default: 80% of the machine's
+   * memory, or of its container's limit.
+   */
+  memory?: number | string;
+  /** Where a run under `memory` keeps what does not fit: a folder of its own in it, removed at the end. Default: the OS's temporary folder. */
+  temp?: string;
   /** Run as tasks on `consent-metrics worker` processes, through a BullMQ queue (see {@link QueueOptions}). Default: run here. */
   queue?: QueueOptions;
   /**

@@ -11,10 +11,13 @@ import type { ParserPool } from '../read/ParserPool.ts';
 import { validateLookback } from '../metrics/IdSet.ts';
 import { validateBuckets } from '../metrics/idBuckets.ts';
 import { hoursSince1970 } from '../partitions/parseDatehour.ts';
-import { selectPartitions } from '../partitions/selectPartitions.ts';
 import type { ParsedFile } from '../read/ParsedFile.ts';
-import { parserPoolFor, readPartitionFiles, type PartitionFiles } from '../read/readPartitionFiles.ts';
-import { assembleReport } from '../report/RunReport.ts';
+import { defaultWorkers, parserPoolFor, readPartitionFiles, threadsToParse, type PartitionFiles } from '../read/readPartitionFiles.ts';
+import { GZIP_RATIO, inProcessPeak, memoryBudget } from './memoryBudget.ts';
+import { listRun, type RunListing } from './tasks/runInTasks.ts';
+import type { Source } from '../source/Source.ts';
+import type { RetryCounts } from '../s3/retryKinds.ts';
+import { assembleReport, type MemoryReport } from '../report/RunReport.ts';
 import { StageTimes } from '../report/StageTimes.ts';
 import { Tally } from '../report/Tally.ts';
 import type { S3Options } from '../s3/createS3Client.ts';
@@ -47,8 +50,8 @@ export async function runJob(options: JobOptions): Promise<JobResult> {
     const { runWithState } = await import('./runWithState.ts');
     return runWithState({ ...here, state: state.location, queue });
   }
-  if (queue === undefined) return runHere(here);
-  const { runQueuedJob } = await import('./queue/runQueuedJob.ts');
+  if (queue === undefined) return runLocal(here);
+  const { runQueuedJob } = await import('./tasks/runQueuedJob.ts');
   const times = new StageTimes();
   const { tasks, ...result } = await runQueuedJob({ ...here, queue: { ...queue, work: queue.work! } }, times);
   Object.assign(times.tasks, tasks);
@@ -59,7 +62,7 @@ export async function runJob(options: JobOptions): Promise<JobResult> {
  * Throws, naming the option as code spells it and the flag as the CLI does, when the run `options`
  * choose would not use one of them, or a nested option is not an object.
  */
-function refuseUnused({ queue, state, buckets, dedupLanes, countShards, onPartition, workers }: JobOptions): void {
+function refuseUnused({ queue, state, buckets, dedupLanes, countShards, onPartition, workers, memory, temp }: JobOptions): void {
   const nested = (name: string, flag: string, value: unknown, field: string) => {
     if (value !== undefined && (typeof value !== 'object' || value === null || typeof (value as Record<string, unknown>)[field] !== 'string')) {
       throw new OptionError(`${name} (${flag}) must be an object with ${field} as a string, e.g. ${name}: { ${field}: '...' }, got ${JSON.stringify(value)}`);
@@ -70,6 +73,11 @@ function refuseUnused({ queue, state, buckets, dedupLanes, countShards, onPartit
   const refuse = (option: string, why: string) => {
     throw new OptionError(`${option} ${why}`);
   };
+  if (state !== undefined || queue !== undefined) {
+    const why = state !== undefined ? 'state (--state): an incremental run is not bounded yet' : 'queue (--queue): its tasks run on the workers, sized by the queue';
+    if (memory !== undefined) refuse('memory (--memory)', `does not apply with ${why}`);
+    if (temp !== undefined) refuse('temp (--temp)', `does not apply with ${why}`);
+  }
   if (state !== undefined) {
     if (buckets !== undefined) refuse('buckets (--buckets)', 'does not apply with state (--state): an incremental run deduplicates in one set');
     if (dedupLanes !== undefined) refuse('dedupLanes', 'does not apply with state (--state): an incremental run deduplicates in one set');
@@ -85,8 +93,54 @@ function refuseUnused({ queue, state, buckets, dedupLanes, countShards, onPartit
   if (onPartition !== undefined) refuse('onPartition', 'is not called with queue (--queue), whose workers count the partitions: use queue.onTask');
 }
 
+/**
+ * A run in this process: lists the input, then runs it in-process when it fits in the memory budget
+ * (`memory`: the ids of the run, the partitions in flight, `inProcessPeak`), or else as tasks on this
+ * process's threads within it (`runBounded`), keeping in `temp` what does not fit.
+ */
+async function runLocal(options: Omit<JobOptions, 'queue' | 'state'>): Promise<JobResult> {
+  const { root, out, s3 = {}, concurrency, workers, memory, temp, partitions, from, to } = options;
+  const budget = memoryBudget(memory);
+  // One client for input and output, made only when either is on S3.
+  const usesS3 = isS3Url(root) || (out !== undefined && isS3Url(out));
+  const s3Settings: S3Options = usesS3 && !s3.client ? { ...s3, client: (await import('../s3/createS3Client.ts')).createS3Client(s3) } : s3;
+  try {
+    // The SDK (and its retry strategy) loads only for a run that touches S3.
+    const retriesSoFar = async () => (s3Settings.client ? (await import('../s3/retries.ts')).retryCountsOf(s3Settings.client) : undefined);
+    const retriesBefore = await retriesSoFar();
+    const source = await openSource(root, s3Settings);
+    const times = new StageTimes();
+    const listing = await times.wait('list', () => listRun(source, { partitions, from, to }, concurrency));
+    const memoryUse = (work = { written: 0, read: 0 }): MemoryReport => ({ budget, peak: process.resourceUsage().maxRSS * 1024, spilled: work.written, read_back: work.read });
+    if (fitsInProcess(source, listing.listed, budget, workers)) {
+      const result = await runHere({ ...options, s3: s3Settings }, { source, listing, times, retriesSoFar, retriesBefore });
+      result.report.memory = memoryUse();
+      return result;
+    }
+    const { runBounded } = await import('./tasks/runBounded.ts');
+    const bounded = await runBounded({ ...options, s3: s3Settings }, { budget, temp, listing }, times);
+    // Not `times.tasks`: a task's CPU and peak, measured on a thread, are the whole process's.
+    bounded.report.memory = memoryUse(bounded.work);
+    // `metrics` as the run gave it: a getter that throws when the rows were written, not kept.
+    return Object.defineProperty({ report: bounded.report, written: bounded.written, times }, 'metrics', Object.getOwnPropertyDescriptor(bounded, 'metrics')!) as JobResult;
+  } finally {
+    if (s3Settings !== s3) s3Settings.client?.destroy();
+  }
+}
+
+/**
+ * Whether an in-process run of `listed` is expected to stay within `budget` (`inProcessPeak`); a
+ * source that lists no sizes runs in-process.
+ */
+function fitsInProcess(source: Source, listed: readonly string[][], budget: number, workers: number | undefined): boolean {
+  const bytes = listed.map((keys) => keys.reduce((sum, key) => sum + (source.sizeOf?.(key) ?? NaN) * (/\.gz$/i.test(key) ? GZIP_RATIO : 1), 0));
+  if (bytes.some(Number.isNaN)) return true;
+  const total = bytes.reduce((sum, size) => sum + size, 0);
+  const threads = workers ?? (source.localPath ? threadsToParse(total) : defaultWorkers());
+  return inProcessPeak({ bytes: total, largestPartition: Math.max(0, ...bytes), partitions: listed.length, threads }) <= budget;
+}
+
 async function runHere({
-  state: _,
   root,
   out,
   compression = 'snappy',
@@ -95,25 +149,17 @@ async function runHere({
   concurrency,
   workers,
   onPartition,
-  s3 = {},
+  s3: s3Settings = {},
   splitBytes,
   buckets = DEDUP_BUCKETS,
   dedupLanes,
   countShards,
-  ...selection
-}: JobOptions): Promise<JobResult> {
+}: Omit<JobOptions, 'queue' | 'state'>, { source, listing: { partitions, warnings, listed }, times, retriesSoFar, retriesBefore }: {
+  source: Source; listing: RunListing; times: StageTimes; retriesSoFar: () => Promise<RetryCounts | undefined>; retriesBefore: RetryCounts | undefined;
+}): Promise<JobResult> {
   validateBuckets(buckets);
   if (dedupLanes !== undefined && (!Number.isInteger(dedupLanes) || dedupLanes < 1)) throw new ConsentMetricsError(`dedupLanes must be a whole number from 1, got ${JSON.stringify(dedupLanes)}`);
   if (countShards !== undefined) validateCountShards(countShards);
-  // One client for input and output, made only when either is on S3.
-  const usesS3 = isS3Url(root) || (out !== undefined && isS3Url(out));
-  const s3Settings: S3Options = usesS3 && !s3.client ? { ...s3, client: (await import('../s3/createS3Client.ts')).createS3Client(s3) } : s3;
-  // The SDK (and its retry strategy) loads only for a run that touches S3.
-  const retriesSoFar = async () => (s3Settings.client ? (await import('../s3/retries.ts')).retryCountsOf(s3Settings.client) : undefined);
-  const retriesBefore = await retriesSoFar();
-  const source = await openSource(root, s3Settings);
-  const times = new StageTimes();
-  const { partitions, warnings } = await times.wait('list', () => selectPartitions(source, selection));
   const target = out === undefined ? undefined : await openSink(out, s3Settings);
 
   const tally = new Tally(strict);
@@ -144,7 +190,7 @@ async function runHere({
   // the threads that parse its pieces split their counting columns by shard.
   const shardsOfPartition = (bytes: number | undefined) => countShards ?? (pool && pool.size > 1 && bytes !== undefined && bytes > COUNT_SHARD_BYTES ? 2 ** Math.ceil(Math.log2(pool.size)) : 1);
   const parseFieldsFor = (bytes: number | undefined) => (shardsOfPartition(bytes) > 1 ? { countShards: shardsOfPartition(bytes) } : {});
-  const reads = readPartitionFiles(source, partitions, { concurrency, strict: false, workers, times, judgeTokens: true, splitBytes, shiftLines: shiftExpandedLines, parseFieldsFor }, pool ?? undefined)[Symbol.asyncIterator]();
+  const reads = readPartitionFiles(source, partitions, { concurrency, strict: false, workers, times, judgeTokens: true, splitBytes, shiftLines: shiftExpandedLines, parseFieldsFor, listed }, pool ?? undefined)[Symbol.asyncIterator]();
   let next = reads.next();
   // Arrow, Arquero and parquet-wasm load while the first files are parsed.
   const outputModule = import('./jobOutput.ts');

@@ -28,7 +28,7 @@ import type { JobOptions, JobResult, QueueOptions } from './JobOptions.ts';
 import { jobWorkerEntry } from './jobWorkerEntry.ts';
 import { shiftExpandedLines, type PartitionCounts } from './countPartition.ts';
 import { LaneTable, type DedupRequest, type DedupResult } from './dedupLanes.ts';
-import type { StateRead } from './queue/tasks.ts';
+import type { StateRead } from './tasks/tasks.ts';
 import { getObject, loadPartition, ObjectWriter, readPartition, type PartitionBase } from './statePartitions.ts';
 
 /** Objects no manifest names, left by runs killed before their commit, are deleted once this old. */
@@ -256,7 +256,7 @@ function lanePerPart(parts: readonly RowPart[], losers: Int32Array): Int32Array[
  */
 async function readThroughQueue({ url, timeout = 20_000, onTask }: QueueOptions, reads: StateRead[]): Promise<Map<string, PartitionBase>> {
   if (reads.length === 0) return new Map();
-  const { openQueueSession } = await import('./queue/queueSession.ts');
+  const { openQueueSession } = await import('./tasks/queueSession.ts');
   const session = await openQueueSession(url, timeout, `state-${reads[0]?.version ?? 'none'}`, onTask);
   session.total = reads.length;
   try {

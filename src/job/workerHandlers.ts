@@ -8,6 +8,7 @@ import { countingBuffers, countPartition, expandFile, type CountingFile, type Ex
 import { bucketFile, countShardBuffers, dedupHandler, shardCounting } from './dedupLanes.ts';
 import { countShardOfPieces, type RowPart } from '../metrics/countRows.ts';
 import { StageTimes } from '../report/StageTimes.ts';
+import type { Task } from './tasks/taskTypes.ts';
 
 /** Token facts a worker thread keeps between the files it expands. */
 const workerTokenCache = new Map<string, TokenFacts>();
@@ -55,6 +56,12 @@ export const countShardHandler: WorkerHandler = async (request) => {
     (piece) => `the dedup lanes' losers of piece ${piece} are wrong`));
   const result: PartitionCounts = { counts, milliseconds: { count: times.milliseconds.count } };
   return { result, transfer: [counts.domainCodes, counts.countryCodes, counts.n, counts.users].map((array) => array.buffer as ArrayBuffer) };
+};
+
+/** One task of a run (`runTask`), loaded only by the threads that run tasks. */
+export const taskHandler: WorkerHandler = async (request) => {
+  const { runTask } = await import('./tasks/tasks.ts');
+  return { result: await runTask(request.task as Task), transfer: [] };
 };
 
 export { dedupHandler };

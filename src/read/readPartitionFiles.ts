@@ -96,6 +96,8 @@ export interface JudgeTokens {
    * threads to split a large partition's counting columns by user shard). Default: none.
    */
   parseFieldsFor?: (listedBytes: number | undefined) => Record<string, unknown>;
+  /** Each partition's data files (`listDataFiles`), when the caller listed them already. Default: listed here. */
+  listed?: readonly string[][];
 }
 
 /**
@@ -148,13 +150,14 @@ export interface PartitionFiles extends Omit<PartitionEvents, 'table'> {
 export async function* readPartitionFiles(
   source: Source,
   partitions: readonly Partition[],
-  { concurrency: filesAtOnce, strict = false, workers, times = new StageTimes(), judgeTokens = false, splitBytes = DEFAULT_SPLIT_BYTES, shiftLines: shift = shiftLines, parseFieldsFor }: ReadOptions & JudgeTokens = {},
+  { concurrency: filesAtOnce, strict = false, workers, times = new StageTimes(), judgeTokens = false, splitBytes = DEFAULT_SPLIT_BYTES, shiftLines: shift = shiftLines, parseFieldsFor, listed: given }: ReadOptions & JudgeTokens = {},
   pool?: ParserPool,
 ): AsyncGenerator<PartitionFiles> {
   if (filesAtOnce !== undefined) validateConcurrency(filesAtOnce);
   validateSplitBytes(splitBytes);
   if (partitions.length === 0) return; // no threads started for nothing
-  const listed = await pMap(partitions, async (partition) => ({ partition, keys: await listDataFiles(source, partition) }), { concurrency: filesAtOnce ?? DEFAULT_CONCURRENCY });
+  const listed = given ? partitions.map((partition, index) => ({ partition, keys: [...given[index]!] }))
+    : await pMap(partitions, async (partition) => ({ partition, keys: await listDataFiles(source, partition) }), { concurrency: filesAtOnce ?? DEFAULT_CONCURRENCY });
 
   const listedBytes = listed.map(({ keys }) => sumOfSizes(source, keys));
   const runListedBytes = sumOfSizes(source, listed.flatMap(({ keys }) => keys));

@@ -33,6 +33,25 @@ export interface RunReport {
   retries: RetryCounts;
   /** With a state (`--state`): which partitions were read from raw input, recounted or reused, and why. */
   state?: StateReport;
+  /** A run in this process (not with `--queue` or `--state`): its memory budget, what it saw at its peak, and what it kept on disk. */
+  memory?: MemoryReport;
+}
+
+/**
+ * What a run in this process did with its memory, in bytes.
+ *
+ * @example
+ * const { budget, peak, spilled, read_back } = report.memory!; // spilled === 0: it fitted
+ */
+export interface MemoryReport {
+  /** The budget (`--memory`, or its default). */
+  budget: number;
+  /** The process's peak resident memory when the run ended (its peak so far: in a process that ran more before, theirs too). */
+  peak: number;
+  /** Bytes written to the temporary folder (0 when the run fitted in memory). */
+  spilled: number;
+  /** Bytes read back from it. */
+  read_back: number;
 }
 
 /**
@@ -80,6 +99,7 @@ export function summarizeReport(report: RunReport): string {
       `${report.invalid_tokens} invalid token(s) kept without consent`,
     ...retriesLine(report.retries),
     ...stateLine(report.state),
+    ...memoryLine(report.memory),
     ...report.examples.map((problem) => `  ${problem.file}:${problem.line}: ${problem.reason}: ${problem.detail}`),
     ...report.warnings.map((warning) => `warning: ${warning}`),
   ];
@@ -92,6 +112,33 @@ function retriesLine(retries: RetryCounts): string[] {
   if (kinds.length === 0) return [];
   const total = kinds.reduce((sum, kind) => sum + retries[kind], 0);
   return [`retried ${total} S3 request(s) after network faults: ${kinds.map((kind) => `${retries[kind]} ${kind}`).join(', ')}`];
+}
+
+/** `memory: peak 402 MiB of a budget of 512 MiB; spilled 2.1 GiB ...` for a run that spilled (`--profile` prints it for every run). */
+function memoryLine(memory: MemoryReport | undefined): string[] {
+  return memory && memory.spilled > 0 ? [formatMemory(memory)] : [];
+}
+
+/**
+ * A run's memory in one line.
+ *
+ * @example
+ * formatMemory(report.memory!); // 'memory: peak 402 MiB of a budget of 512 MiB; spilled 2.1 GiB to the temporary folder, read back 2.3 GiB'
+ */
+export function formatMemory(memory: MemoryReport): string {
+  const spilled = memory.spilled === 0 ? '; nothing spilled' : `; spilled ${formatBytes(memory.spilled)} to the temporary folder, read back ${formatBytes(memory.read_back)}`;
+  return `memory: peak ${formatBytes(memory.peak)} of a budget of ${formatBytes(memory.budget)}${spilled}`;
+}
+
+/**
+ * A size for people: `512 MiB`, `1.5 GiB`.
+ *
+ * @example
+ * formatBytes(536870912); // '512 MiB'
+ */
+export function formatBytes(bytes: number): string {
+  const [unit, scale] = bytes >= 2 ** 30 ? ['GiB', 2 ** 30] : bytes >= 2 ** 20 ? ['MiB', 2 ** 20] : ['KiB', 2 ** 10];
+  return `${Number((bytes / scale).toFixed(1))} ${unit}`;
 }
 
 /** `state: read 1 (2021-01-23-05 new), recounted 0, reused 23, generation 24`, or nothing without a state. */

@@ -5,7 +5,8 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { decodeIdBucket, splitIds } from '../../src/metrics/idBuckets.ts';
-import { bucketsFor, INPUT_BYTES_PER_BUCKET } from '../../src/job/queue/runQueuedJob.ts';
+import { bucketsFor } from '../../src/job/tasks/runInTasks.ts';
+import { QUEUE_TASK_SIZES } from '../../src/job/memoryBudget.ts';
 import { hashBytes } from '../../src/read/hashBytes.ts';
 import { seededRandom } from '../support/random.ts';
 
@@ -142,8 +143,9 @@ test('no ids: every bucket is there, empty', () => {
 });
 
 test('buckets follow the listed input: one per 176 MiB, at least 4; 16 when sizes are unknown', () => {
+  const INPUT_BYTES_PER_BUCKET = QUEUE_TASK_SIZES.bucketBytes;
   assert.is(INPUT_BYTES_PER_BUCKET, 176 * 2 ** 20);
-  assert.equal([0, 100e6, 4 * INPUT_BYTES_PER_BUCKET, 4 * INPUT_BYTES_PER_BUCKET + 1, 6.6e9, 2e12].map(bucketsFor), [4, 4, 4, 5, 36, 10838]);
+  assert.equal([0, 100e6, 4 * INPUT_BYTES_PER_BUCKET, 4 * INPUT_BYTES_PER_BUCKET + 1, 6.6e9, 2e12].map((bytes) => bucketsFor(bytes)), [4, 4, 4, 5, 36, 10838]);
   assert.is(bucketsFor(undefined), 16);
 });
 

@@ -41,3 +41,8 @@ export function rowsDiffer(actual: unknown[][], expected: unknown[][]): string |
   }
   return null;
 }
+
+/** A run's report without its memory figures, which differ from run to run (peak) and by how it ran: for comparing what two runs read. */
+export function withoutMemory<T extends { memory?: unknown }>({ memory: _, ...report }: T): Omit<T, 'memory'> {
+  return report;
+}

@@ -6,7 +6,7 @@ import { recordSkip, SYSTEM_NEEDS } from '../../support/systemNeeds.ts';
 if (SYSTEM_NEEDS.redis.present()) {
   await import('./queueRuns.ts');
 } else {
-  recordSkip('redis', 'queued runs (test/job/queue/queueRuns.ts)');
+  recordSkip('redis', 'queued runs (test/job/tasks/queueRuns.ts)');
   test.skip('queued runs, through redis-server', () => {});
   test.run();
 }

@@ -6,10 +6,10 @@ import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { ConsentMetricsError, openSource, runJob, selectPartitions } from '../../../src/index.ts';
-import { makeOutput } from '../../../src/job/queue/makeOutput.ts';
-import { openWorkStore } from '../../../src/job/queue/openWorkStore.ts';
-import { countTasks, plannedReads } from '../../../src/job/queue/runQueuedJob.ts';
-import { PLAN_KEY, runTask, writePlan, type RunPlan } from '../../../src/job/queue/tasks.ts';
+import { makeOutput } from '../../../src/job/tasks/makeOutput.ts';
+import { openWorkStore } from '../../../src/job/tasks/openWorkStore.ts';
+import { countTasks, plannedReads } from '../../../src/job/tasks/runInTasks.ts';
+import { PLAN_KEY, runTask, writePlan, type RunPlan } from '../../../src/job/tasks/tasks.ts';
 import { eventLine } from '../../support/memorySource.ts';
 import { consecutiveDatehours, writeRetriedEvents } from '../../support/retriedEvents.ts';
 
@@ -78,12 +78,19 @@ test('the three stages by hand, files in 2 KiB splits, 3 buckets, 1 or 4 count s
     // A batch per partition, or one batch for all.
     for (const groupsPerBatch of [1, 1e6]) {
       await rm(plan.out!, { force: true });
-      const { tables, written } = await makeOutput(plan, store, {}, partitionsCounted, undefined, groupsPerBatch);
-      assert.is(tables.length, groupsPerBatch === 1 ? 6 : 1);
+      const { tables, written, rows } = await makeOutput(plan, store, {}, partitionsCounted, undefined, groupsPerBatch);
+      assert.is(tables!.length, groupsPerBatch === 1 ? 6 : 1);
       assert.equal(written, [plan.out]);
       assert.ok((await readFile(plan.out!)).equals(await readFile(inProcess)), 'the same Parquet bytes');
-      assert.is(tables.reduce((rows, table) => rows + table.numRows, 0), expected.metrics.numRows());
+      assert.is(tables!.reduce((sum, table) => sum + table.numRows, 0), expected.metrics.numRows());
+      assert.is(rows, expected.metrics.numRows());
     }
+    // More rows than it may keep: the same file, no tables kept.
+    await rm(plan.out!, { force: true });
+    const unkept = await makeOutput(plan, store, {}, partitionsCounted, undefined, 1, expected.metrics.numRows() - 1);
+    assert.is(unkept.tables, undefined);
+    assert.is(unkept.rows, expected.metrics.numRows());
+    assert.ok((await readFile(plan.out!)).equals(await readFile(inProcess)), 'the same Parquet bytes, kept or not');
 
     // A bucket's duplicates file damaged: a count (of losers) past its end, or a losing row past its read's
     // rows: a count task fails naming it, never counts without (or with the wrong) losers.

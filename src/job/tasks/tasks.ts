@@ -10,7 +10,7 @@ import { openSource } from '../../source/openSource.ts';
 import { countTask, dedupTask, readTask } from './stageTasks.ts';
 import { openWorkStore } from './openWorkStore.ts';
 import type { RunPlan, RunRef, StateRead, Task, TaskResult } from './taskTypes.ts';
-import type { WorkStore } from './WorkStore.ts';
+import { countingWorkStore, type WorkStore } from './WorkStore.ts';
 
 export type { PlannedRead, RunPlan, RunRef, StateRead, Task, TaskResult } from './taskTypes.ts';
 
@@ -83,7 +83,7 @@ async function planTask(task: Exclude<Task, { kind: 'stateRead' }>): Promise<Tas
   const { s3, retriesSoFar } = await taskS3(run.s3);
   try {
     const before = await retriesSoFar();
-    const store = await openWorkStore(run.work, s3);
+    const store = countingWorkStore(await openWorkStore(run.work, s3));
     const plan = await planOf(run, store);
     let result: Omit<TaskResult, 'retries'>;
     switch (task.kind) {
@@ -97,7 +97,7 @@ async function planTask(task: Exclude<Task, { kind: 'stateRead' }>): Promise<Tas
         result = await countTask(plan, task, store);
         break;
     }
-    return { ...result, retries: retriesBetween(before, await retriesSoFar()) };
+    return { ...result, work: { ...store.bytes }, retries: retriesBetween(before, await retriesSoFar()) };
   } finally {
     s3.client?.destroy(); // a failed task too: a worker runs for weeks, its sockets must not pile up
   }

@@ -1,21 +1,21 @@
 import { Queue, QueueEvents, type Job } from 'bullmq';
-import { ConsentMetricsError, StrictModeError } from '../../errors.ts';
 import { connectRedis } from './redisConnection.ts';
 import { QUEUE_NAME, type Task, type TaskResult } from './tasks.ts';
 import { MAX_STALLED } from './runWorker.ts';
+import { stageFailure, type TaskProgress, type TaskSession } from './TaskSession.ts';
 
 /** Attempts per task: transient failures (S3 errors past the SDK's own retries, a lost worker) are retried with backoff. */
 export const TASK_ATTEMPTS = 3;
 
 /**
- * A run's connection to the queue: it adds stages of tasks and waits for them. Losing Redis for
- * `timeout` milliseconds fails whatever waits, with one line.
+ * A run's connection to the queue: it adds stages of tasks and waits for them, run by `consent-metrics
+ * worker` processes. Losing Redis for `timeout` milliseconds fails whatever waits, with one line.
  *
  * @example
  * const session = await openQueueSession('redis://127.0.0.1:6379', 20_000, runId, onTask);
  * try { const results = await session.stage(tasks, names); } finally { await session.settle(); await session.close(); }
  */
-export async function openQueueSession(url: string, timeout: number, runId: string, onTask?: (progress: { done: number; of: number }) => void) {
+export async function openQueueSession(url: string, timeout: number, runId: string, onTask?: TaskProgress): Promise<TaskSession> {
   const connections = [connectRedis(url, timeout), connectRedis(url, timeout)];
   const lost = Promise.race(connections.map((connection) => connection.lost));
   const queue = new Queue(QUEUE_NAME, { connection: connections[0]!.redis });
@@ -43,12 +43,11 @@ export async function openQueueSession(url: string, timeout: number, runId: stri
   }
   const queueEvents = events;
 
-  return {
-    /** Tasks the run will have in all, for `onTask`'s `of`. */
+  const session: TaskSession = {
     total: 0,
 
     /** Adds a stage's tasks and waits for them, in order; the first failure in that order fails the run. */
-    async stage(tasks: Task[], names: string[]): Promise<TaskResult[]> {
+    async stage(tasks: Task[], names: string[]) {
       const added = await Promise.race([lost, queue.addBulk(tasks.map((task, index) => ({
         name: task.kind,
         data: task,
@@ -56,7 +55,7 @@ export async function openQueueSession(url: string, timeout: number, runId: stri
       })))]);
       jobs.push(...added);
       const outcomes = added.map((job) => job.waitUntilFinished(queueEvents).then(
-        (result: TaskResult) => (onTask?.({ done: ++done, of: this.total }), { result }),
+        (result: TaskResult) => (onTask?.({ done: ++done, of: session.total }), { result }),
         (error: Error) => {
           // Tasks after a failed one are not needed: take back those not started.
           for (const later of added.slice(added.indexOf(job) + 1)) later.remove().catch(() => {});
@@ -66,11 +65,7 @@ export async function openQueueSession(url: string, timeout: number, runId: stri
       const results: TaskResult[] = [];
       for (const [index, outcome] of outcomes.entries()) {
         const settled = await Promise.race([lost, outcome]);
-        if ('error' in settled) {
-          const error = failure(settled.error.message, `${tasks[index]!.kind} task ${names[index]}`);
-          finishedBefore.set(error, [...results]);
-          throw error;
-        }
+        if ('error' in settled) throw stageFailure(failure(settled.error.message, `${tasks[index]!.kind} task ${names[index]}`), results);
         results.push(settled.result);
       }
       return results;
@@ -90,34 +85,18 @@ export async function openQueueSession(url: string, timeout: number, runId: stri
       for (const { redis } of connections) redis.disconnect();
     },
   };
-}
-
-/** The results of the tasks before the one whose failure a stage threw, in order. */
-const finishedBefore = new WeakMap<Error, TaskResult[]>();
-
-/**
- * What the tasks of a stage before the one that failed it gave (a run applies strict mode to the reads
- * before a failed one, as an in-process run takes the partitions before a failed read); undefined for an
- * error that is not a stage's.
- *
- * @example
- * const before = resultsBefore(error); // before.length: the index of the task that failed
- */
-export function resultsBefore(error: unknown): TaskResult[] | undefined {
-  return error instanceof Error ? finishedBefore.get(error) : undefined;
+  return session;
 }
 
 /**
- * A task's failure as the run's one-line error: the task's own reason; strict mode keeps its class,
- * as in a local run. A task whose worker died under it each time (killed, out of memory: no reason
- * of its own) is named, with what to look at.
+ * A task's failure as the run's message: the task's own reason. A task whose worker died under it each
+ * time (killed, out of memory: no reason of its own) is named, with what to look at.
  */
-function failure(message: string, task: string): ConsentMetricsError {
-  if (message.startsWith(StrictModeError.PREFIX)) return new StrictModeError(message);
+function failure(message: string, task: string): string {
   if (message === BULLMQ_STALLED) {
-    return new ConsentMetricsError(`${task} was lost with its worker ${MAX_STALLED + 1} times (each worker process stopped mid-task: killed, or out of memory?): see the workers' logs and memory limits`);
+    return `${task} was lost with its worker ${MAX_STALLED + 1} times (each worker process stopped mid-task: killed, or out of memory?): see the workers' logs and memory limits`;
   }
-  return new ConsentMetricsError(message);
+  return message;
 }
 
 /** BullMQ's reason for a task taken back from lost workers more than `maxStalledCount` times. */

@@ -1,10 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import type { JobOptions, JobResult, QueueOptions } from '../JobOptions.ts';
-import { selectPartitions } from '../../partitions/selectPartitions.ts';
+import { MetricsNotKeptError } from '../../errors.ts';
+import type { JobOptions, JobResult } from '../JobOptions.ts';
+import { selectPartitions, type SelectedPartitions } from '../../partitions/selectPartitions.ts';
 import pMap from 'p-map';
 import { DEFAULT_CONCURRENCY, validateConcurrency } from '../../read/readPartitions.ts';
 import { listDataFiles, sumOfSizes } from '../../read/readPartitionFiles.ts';
-import { DEFAULT_SPLIT_BYTES, runsOf, splitsOf, validateSplitBytes } from '../../read/planSplits.ts';
+import { runsOf, splitsOf, validateSplitBytes } from '../../read/planSplits.ts';
 import { validateBuckets } from '../../metrics/idBuckets.ts';
 import { validateCountShards } from '../../metrics/countInShards.ts';
 import { assembleReport } from '../../report/RunReport.ts';
@@ -16,77 +17,126 @@ import { isS3Url } from '../../s3/parseS3Url.ts';
 import { noRetries, retriesBetween, RETRY_KINDS, type RetryCounts } from '../../s3/retryKinds.ts';
 import { openSource } from '../../source/openSource.ts';
 import { joinMetrics, resultTable } from '../jobOutput.ts';
-import { openQueueSession, resultsBefore } from './queueSession.ts';
+import { QUEUE_TASK_SIZES, type TaskSizes } from '../memoryBudget.ts';
 import { makeOutput, type CountedPartition } from './makeOutput.ts';
+import { resultsBefore, type TaskSession } from './TaskSession.ts';
 import { writePlan, type PlannedRead, type RunPlan, type RunRef, type Task, type TaskResult } from './tasks.ts';
 import type { Source } from '../../source/Source.ts';
 import { openWorkStore } from './openWorkStore.ts';
+import { countingWorkStore, type WorkBytes } from './WorkStore.ts';
 
 /**
- * A run through the queue: `runJob`'s options with `queue` and its `work` given, without `state`
- * (`onPartition` is not called: partitions are counted on the workers; `queue.onTask` reports progress).
+ * What a run in tasks reads and writes: `runJob`'s options but those that choose where it runs.
  *
  * @example
- * const options: QueuedJobOptions = { root: 's3://events/raw', out: 's3://results/m.parquet', queue: { url: 'redis://10.0.0.5:6379', work: 's3://scratch/consent-metrics' } };
+ * const options: TaskRunOptions = { root: 's3://events/raw', out: 's3://results/m.parquet' };
  */
-export type QueuedJobOptions = Omit<JobOptions, 'queue' | 'state' | 'onPartition' | 'dedupLanes'> & { queue: QueueOptions & { work: string } };
+export type TaskRunOptions = Omit<JobOptions, 'queue' | 'state' | 'onPartition' | 'dedupLanes' | 'memory' | 'temp'>;
 
 /**
- * Runs the job through a BullMQ queue on Redis, on as many `consent-metrics worker` processes as
- * are running, and gives exactly what a local `runJob` gives. Three stages, each waiting for the one
- * before: read (a task per run of a partition's splits, up to `splitBytes`: its ids by bucket and its
- * counting columns by count shard, to the work location), dedup (a task per bucket: the ids that lose
- * to an earlier copy, over every read in run order), count (a task per shard of a large partition's
- * users, or consecutive small partitions together: their rows less their losers). No task holds more than a split, a bucket or a shard, so no hour
- * is too large. The run then merges each partition's shards, makes the output in datehour order and
+ * Where and how a run's tasks run: the scheduler's part (`runQueuedJob`: workers through Redis;
+ * `runBounded`: this process's threads under a memory budget).
+ *
+ * @example
+ * const where: TaskRunSetup = { work: '/mnt/shared/work', openSession: (runId) => openQueueSession(url, 20_000, runId), readThreads: 0 };
+ */
+export interface TaskRunSetup {
+  /** A folder or `s3://` prefix the tasks reach: the run's own folder is made in it and emptied at the end. */
+  work: string;
+  /** Opens the session the tasks go through, once the run's folder holds its plan. */
+  openSession: (runId: string) => Promise<TaskSession>;
+  /** Parser threads each read task starts (0: it parses on its own thread). */
+  readThreads: number;
+  /** How large the tasks are. Default: {@link QUEUE_TASK_SIZES}. */
+  sizes?: TaskSizes;
+  /**
+   * With `out`: rows of metrics the run keeps to hand back at most; past them, the output is only written
+   * and reading `metrics` throws a {@link MetricsNotKeptError}. Default: every row.
+   */
+  keepRows?: number;
+  /** The partitions and their files, when the caller listed them already (its source made with the run's `s3`). */
+  listing?: RunListing;
+}
+
+/**
+ * A run's partitions and each one's data files, as listed.
+ *
+ * @example
+ * const listing = await listRun(source, { from: '2021-01-23-10' });
+ */
+export interface RunListing extends SelectedPartitions {
+  /** The source listed: it knows the files' sizes. */
+  source: Source;
+  /** Each partition's data files (`listDataFiles`), in partition order. */
+  listed: string[][];
+}
+
+/**
+ * Lists a run's partitions and their data files, `concurrency` listings at once.
+ *
+ * @example
+ * const { partitions, listed } = await listRun(source, { from: '2021-01-23-10' }, 8);
+ */
+export async function listRun(source: Source, selection: Parameters<typeof selectPartitions>[1], concurrency = DEFAULT_CONCURRENCY): Promise<RunListing> {
+  const selected = await selectPartitions(source, selection);
+  return { ...selected, source, listed: await pMap(selected.partitions, (partition) => listDataFiles(source, partition), { concurrency }) };
+}
+
+/**
+ * Runs the job as tasks in three stages, each waiting for the one before, and gives exactly what a
+ * local `runJob` gives: read (a task per run of a partition's splits, up to `splitBytes`: its ids by
+ * bucket and its counting columns by count shard, to the work location), dedup (a task per bucket: the
+ * ids that lose to an earlier copy, over every read in run order), count (a task per shard of a large
+ * partition's users, or consecutive small partitions together: their rows less their losers). No task
+ * holds more than a split, a bucket or a shard, so no hour is too large, and the tasks' sizes bound
+ * their memory. The run then merges each partition's shards, makes the output in datehour order and
  * commits it. The run's folder in the work location is deleted at the end, whether the run succeeded
- * or failed.
- * `times` gets the run's own stages: list, waiting (for the tasks), count, metrics and write.
+ * or failed. `times` gets the run's own stages: list, waiting (for the tasks), count, metrics and write.
  *
  * @example
- * const { metrics, report } = await runQueuedJob({ root: 'data/events', queue: { url: 'redis://127.0.0.1:6379', work: '/mnt/shared/work' } });
+ * const { metrics, report } = await runInTasks({ root: 'data/events' }, { work: '/tmp/cm', openSession: async () => openThreadSession(2), readThreads: 0 });
  */
-export async function runQueuedJob({
-  root, out, s3 = {}, compression = 'snappy', strict = false, lookback, concurrency = DEFAULT_CONCURRENCY, workers = 0,
-  buckets: bucketsGiven, countShards, queue: { url: queueUrl, work, timeout: queueTimeout = 20_000, onTask }, splitBytes, ...selection
-}: QueuedJobOptions, times = new StageTimes()): Promise<Omit<JobResult, 'times'> & { tasks: Record<string, TaskKindUsage> }> {
+export async function runInTasks({
+  root, out, s3 = {}, compression = 'snappy', strict = false, lookback, concurrency = DEFAULT_CONCURRENCY, workers: _,
+  buckets: bucketsGiven, countShards, splitBytes: splitBytesGiven, ...selection
+}: TaskRunOptions, { work, openSession, readThreads, sizes = QUEUE_TASK_SIZES, keepRows = Infinity, listing }: TaskRunSetup, times = new StageTimes()): Promise<Omit<JobResult, 'times'> & { tasks: Record<string, TaskKindUsage>; work: WorkBytes }> {
   validateConcurrency(concurrency);
   if (bucketsGiven !== undefined) validateBuckets(bucketsGiven);
   if (countShards !== undefined) validateCountShards(countShards);
-  if (splitBytes !== undefined) validateSplitBytes(splitBytes);
-  // Workers make their own clients, with their own credentials: the plan travels through Redis.
-  const { client, credentials, ...forWorkers } = s3;
+  if (splitBytesGiven !== undefined) validateSplitBytes(splitBytesGiven);
+  const splitBytes = splitBytesGiven ?? sizes.splitBytes;
+  // Tasks make their own clients, with their own credentials: the plan travels as JSON.
+  const { client, credentials, ...forTasks } = s3;
   const usesS3 = [root, work, out ?? ''].some(isS3Url);
   // The AWS SDK loads only for a run that uses S3.
   const here: S3Options = usesS3 ? { ...s3, client: client ?? (await import('../../s3/createS3Client.ts')).createS3Client(s3) } : {};
   const retriesSoFar = async () => (here.client ? (await import('../../s3/retries.ts')).retryCountsOf(here.client) : undefined);
-  const source = await openSource(root, here);
-  const { partitions, warnings, listed } = await times.wait('list', async () => {
-    const selected = await selectPartitions(source, selection);
-    return { ...selected, listed: await pMap(selected.partitions, (partition) => listDataFiles(source, partition), { concurrency }) };
-  });
+  const { source, partitions, warnings, listed } = listing ?? await times.wait('list', async () => listRun(await openSource(root, here), selection, concurrency));
   // Each partition's listed bytes (undefined when the source lists no sizes): the buckets, count shards and count tasks follow them.
   const partitionBytes = listed.map((keys) => sumOfSizes(source, keys));
   const listedBytes = partitionBytes.some((bytes) => bytes === undefined) ? undefined : partitionBytes.reduce((sum: number, bytes) => sum + bytes!, 0);
-  const buckets = bucketsGiven ?? bucketsFor(listedBytes);
+  const buckets = bucketsGiven ?? bucketsFor(listedBytes, sizes.bucketBytes);
   const runId = randomUUID();
   const plan: RunPlan = {
-    runId, root, partitions, work: `${work.replace(/\/+$/, '')}/${runId}`, buckets, strict, lookback, concurrency, workers, splitBytes, out, compression,
+    runId, root, partitions, work: `${work.replace(/\/+$/, '')}/${runId}`, buckets, strict, lookback, concurrency, workers: readThreads, splitBytes, out, compression,
     reads: plannedReads(source, listed, splitBytes),
-    shards: partitionBytes.map((bytes) => countShards ?? countShardsFor(bytes)),
+    shards: partitionBytes.map((bytes) => countShards ?? countShardsFor(bytes, sizes.countShardBytes)),
   };
-  const store = await openWorkStore(plan.work, here);
+  const store = countingWorkStore(await openWorkStore(plan.work, here));
 
-  const session = await openQueueSession(queueUrl, queueTimeout, runId, onTask).catch((error: unknown) => {
+  let session: TaskSession;
+  try {
+    session = await openSession(runId);
+  } catch (error) {
     if (!client) here.client?.destroy();
     throw error;
-  });
-  session.total = plan.reads.length + buckets + countUnits(plan.shards, partitionBytes).length;
+  }
+  session.total = plan.reads.length + buckets + countUnits(plan.shards, partitionBytes, sizes.countShardBytes).length;
   const retriesBefore = await retriesSoFar();
 
   try {
     await writePlan(plan, store);
-    const run: RunRef = { runId, work: plan.work, ...(usesS3 && { s3: forWorkers }) };
+    const run: RunRef = { runId, work: plan.work, ...(usesS3 && { s3: forTasks }) };
     const dates = partitions.map((partition) => partition.datehour);
     let readOfPartition = 0;
     const readNames = plan.reads.map(({ partition }, read) => `${dates[partition]}.${read > 0 && plan.reads[read - 1]!.partition === partition ? ++readOfPartition : (readOfPartition = 0)}`);
@@ -105,11 +155,10 @@ export async function runQueuedJob({
     const dedups = await times.wait('waiting', () => session.stage(bucketNames.map((_, bucket) => ({
       kind: 'dedup', run, bucket, ids: reads.flatMap(({ idRanges }) => idRanges!.slice(2 * bucket, 2 * bucket + 2)),
     })), bucketNames));
-    const counting = countTasks(plan, run, reads, dedups, partitionBytes);
+    const counting = countTasks(plan, run, reads, dedups, partitionBytes, sizes.countShardBytes);
     const counted = await times.wait('waiting', () => session.stage(counting.tasks, counting.names));
     const countedPartitions = counting.partitionsOf(counted);
-    const { tables, written } = await makeOutput(plan, store, here, countedPartitions, times);
-    const metrics = times.measure('result', () => joinMetrics(tables));
+    const { tables, written, rows } = await makeOutput(plan, store, here, countedPartitions, times, undefined, out === undefined ? Infinity : keepRows);
 
     const report = assembleReport({
       root, partitions: dates, files: listed.reduce((sum, keys) => sum + keys.length, 0), tally,
@@ -117,7 +166,13 @@ export async function runQueuedJob({
       retries: sumRetries([...reads, ...dedups, ...counted, { retries: retriesBetween(retriesBefore, await retriesSoFar()) }]),
     });
     const tasks = usageByKind([...reads.map((result) => ({ kind: 'read', ...result })), ...dedups.map((result) => ({ kind: 'dedup', ...result })), ...counted.map((result) => ({ kind: 'count', ...result }))]);
-    return { metrics: times.measure('result', () => resultTable(metrics)), report, written, tasks };
+    const workBytes = [...reads, ...dedups, ...counted].reduce((sum, { work: bytes }) => ({ written: sum.written + (bytes?.written ?? 0), read: sum.read + (bytes?.read ?? 0) }), { ...store.bytes });
+    const result = { report, written, tasks, work: workBytes };
+    if (tables === undefined) {
+      return Object.defineProperty(result, 'metrics', { enumerable: true, get: () => { throw new MetricsNotKeptError(rows, written, keepRows); } }) as typeof result & Pick<JobResult, 'metrics'>;
+    }
+    const metrics = times.measure('result', () => resultTable(joinMetrics(tables)));
+    return { ...result, metrics };
   } finally {
     await session.settle(); // before the folder is emptied
     await store.clear();
@@ -133,7 +188,7 @@ export async function runQueuedJob({
  * @example
  * const reads = plannedReads(source, [['datehour=2021-01-23-10/part-0.json']]);
  */
-export function plannedReads(source: Source, listed: readonly string[][], splitBytes = DEFAULT_SPLIT_BYTES): PlannedRead[] {
+export function plannedReads(source: Source, listed: readonly string[][], splitBytes = QUEUE_TASK_SIZES.splitBytes): PlannedRead[] {
   return listed.flatMap((keys, partition) => runsOf(source, splitsOf(source, keys, splitBytes), splitBytes).map((splits) => ({ partition, splits })));
 }
 
@@ -162,15 +217,13 @@ function tallyInRunOrder(plan: RunPlan, reads: readonly TaskResult[], strict: bo
 }
 
 /**
- * Input bytes one count task covers at most: ~700k events at the bench data's ~380 bytes an event,
- * whose rows, marks and counting memory add ~65 MiB to a worker that has read splits (512 MiB added
- * ~130 MiB: 413 MiB at the peak on the 50M-event hour, docs/performance.md).
+ * Count shards for a partition of `bytes` listed: a power of two, one per `shardBytes` at least; 1
+ * when sizes are unknown. At the queue's 256 MiB (~700k events at the bench data's ~380 bytes an
+ * event), a shard's rows, marks and counting memory add ~65 MiB to a worker that has read splits
+ * (512 MiB added ~130 MiB: 413 MiB at the peak on the 50M-event hour, docs/performance.md).
  */
-const INPUT_BYTES_PER_COUNT_SHARD = 256 * 2 ** 20;
-
-/** Count shards for a partition of `bytes` listed: a power of two, one per {@link INPUT_BYTES_PER_COUNT_SHARD} at least; 1 when sizes are unknown. */
-function countShardsFor(bytes: number | undefined): number {
-  return bytes === undefined ? 1 : 2 ** Math.ceil(Math.log2(Math.max(1, bytes / INPUT_BYTES_PER_COUNT_SHARD)));
+function countShardsFor(bytes: number | undefined, shardBytes: number): number {
+  return bytes === undefined ? 1 : 2 ** Math.ceil(Math.log2(Math.max(1, bytes / shardBytes)));
 }
 
 /**
@@ -181,9 +234,9 @@ function countShardsFor(bytes: number | undefined): number {
  * const counting = countTasks(plan, run, reads, dedups, bytes);
  * const partitions = counting.partitionsOf(await session.stage(counting.tasks, counting.names));
  */
-export function countTasks(plan: RunPlan, run: RunRef, reads: readonly TaskResult[], dedups: readonly TaskResult[], bytes: readonly (number | undefined)[]) {
+export function countTasks(plan: RunPlan, run: RunRef, reads: readonly TaskResult[], dedups: readonly TaskResult[], bytes: readonly (number | undefined)[], shardBytes = QUEUE_TASK_SIZES.countShardBytes) {
   const dates = plan.partitions.map(({ datehour }) => datehour);
-  const units = countUnits(plan.shards, bytes);
+  const units = countUnits(plan.shards, bytes, shardBytes);
   const tasks = units.map((taskUnits): Task => {
     const [first, last] = [taskUnits[0]!.partition, taskUnits.at(-1)!.partition];
     return {
@@ -210,21 +263,21 @@ export function countTasks(plan: RunPlan, run: RunRef, reads: readonly TaskResul
 
 /**
  * The count tasks of a run, each a list of (partition, shard) to count: a task per shard of a partition
- * in several shards; consecutive partitions in one shard together, up to
- * {@link INPUT_BYTES_PER_COUNT_SHARD} of listed input (unknown sizes: each alone). A task reads each
+ * in several shards; consecutive partitions in one shard together, up to `shardBytes` of listed input
+ * (unknown sizes: each alone). A task reads each
  * bucket's losers of its partitions in one ranged read, and pays a task's fixed cost once: an hour of
  * 83k events, alone, took ~15 ms of a worker's CPU to count and as much again to run as a task.
  *
  * @example
  * countUnits([1, 1, 4], [30e6, 30e6, 900e6]); // [[p0 s0, p1 s0], [p2 s0], [p2 s1], [p2 s2], [p2 s3]]
  */
-export function countUnits(shards: readonly number[], bytes: readonly (number | undefined)[]): { partition: number; shard: number }[][] {
+export function countUnits(shards: readonly number[], bytes: readonly (number | undefined)[], shardBytes = QUEUE_TASK_SIZES.countShardBytes): { partition: number; shard: number }[][] {
   const tasks: { partition: number; shard: number }[][] = [];
   let group: { partition: number; shard: number }[] = [];
   let groupBytes = 0;
   shards.forEach((count, partition) => {
     const size = bytes[partition] ?? Infinity;
-    if (count > 1 || group.length > 0 && groupBytes + size > INPUT_BYTES_PER_COUNT_SHARD) {
+    if (count > 1 || group.length > 0 && groupBytes + size > shardBytes) {
       if (group.length > 0) tasks.push(group);
       (group = []), (groupBytes = 0);
     }
@@ -240,24 +293,20 @@ export function countUnits(shards: readonly number[], bytes: readonly (number | 
 }
 
 
-/**
- * Input bytes a dedup task's bucket covers at most, when the buckets follow the input: its ids then
- * take ~40 MiB. Small enough that a worker's peak stays near the one a small run gives (20M events:
- * within 10% of 2M), at the cost of more, smaller ranged reads (7% more CPU at 20M than 512 MiB).
- */
-export const INPUT_BYTES_PER_BUCKET = 176 * 2 ** 20;
 /** Buckets at the least, so that the dedup stage runs on several workers. */
 const MIN_BUCKETS = 4;
 
 /**
- * Id buckets for `bytes` of listed input: one per {@link INPUT_BYTES_PER_BUCKET} (an id takes ~80 bytes
- * in a dedup task's set, for ~350 bytes of JSON), at least {@link MIN_BUCKETS}; 16 when sizes are unknown.
+ * Id buckets for `bytes` of listed input: one per `bucketBytes` (an id takes ~80 bytes in a dedup task's
+ * set, for ~350 bytes of JSON: the queue's 176 MiB take ~40 MiB, small enough that a worker's peak stays
+ * near the one a small run gives, 20M events within 10% of 2M, at the cost of more, smaller ranged
+ * reads, 7% more CPU at 20M than 512 MiB), at least {@link MIN_BUCKETS}; 16 when sizes are unknown.
  *
  * @example
  * bucketsFor(6.6e9); // 36
  */
-export function bucketsFor(bytes: number | undefined): number {
-  return bytes === undefined ? 16 : Math.max(MIN_BUCKETS, Math.ceil(bytes / INPUT_BYTES_PER_BUCKET));
+export function bucketsFor(bytes: number | undefined, bucketBytes = QUEUE_TASK_SIZES.bucketBytes): number {
+  return bytes === undefined ? 16 : Math.max(MIN_BUCKETS, Math.ceil(bytes / bucketBytes));
 }
 
 function sumRetries(results: Pick<TaskResult, 'retries'>[]): RetryCounts {

@@ -92,3 +92,42 @@ export function localWorkStore(location: string): WorkStore {
     rangesInFlight: 4,
   };
 }
+
+/**
+ * `store` counting the bytes written to it and read from it (the bytes a run spilled and read back).
+ *
+ * @example
+ * const counted = countingWorkStore(store);
+ * await counted.put('ids/0.bin', bytes); // counted.bytes.written === bytes.length
+ */
+export function countingWorkStore(store: WorkStore): WorkStore & { bytes: WorkBytes } {
+  const bytes: WorkBytes = { written: 0, read: 0 };
+  return {
+    bytes,
+    describe: (key) => store.describe(key),
+    put: async (key, data) => (await store.put(key, data), void (bytes.written += data.length)),
+    get: async (key) => {
+      const data = await store.get(key);
+      bytes.read += data.length;
+      return data;
+    },
+    getRange: async (key, start, end) => {
+      const data = await store.getRange(key, start, end);
+      bytes.read += data.length;
+      return data;
+    },
+    clear: () => store.clear(),
+    rangesInFlight: store.rangesInFlight,
+  };
+}
+
+/**
+ * Bytes written to a run's work location and read back from it.
+ *
+ * @example
+ * const bytes: WorkBytes = { written: 1_048_576, read: 2_097_152 };
+ */
+export interface WorkBytes {
+  written: number;
+  read: number;
+}

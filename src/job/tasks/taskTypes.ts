@@ -9,6 +9,7 @@ import type { RetryCounts } from '../../s3/retryKinds.ts';
 import type { InputFile } from '../../state/manifest.ts';
 import type { CompressionName } from '../../write/encodeParquet.ts';
 import type { PartitionBase } from '../statePartitions.ts';
+import type { WorkBytes } from './WorkStore.ts';
 
 /**
  * What every task of one queued run shares. Plain JSON: it travels through Redis, so it holds S3
@@ -164,6 +165,8 @@ export interface TaskResult {
   groups?: number[];
   /** count: events counted (duplicates left out). */
   kept?: number;
+  /** Bytes the task wrote to the work location and read from it (the plan included). */
+  work?: WorkBytes;
   /** What the task cost its worker (`--profile` sums these by kind). */
   usage?: TaskUsage;
   /** stateRead: the partition's entry in the next manifest, but for what counting gives. */

@@ -32,15 +32,18 @@ export interface CountedPartition {
  * Parquet writer. A failure leaves `--out` as it was (a temporary file removed, a multipart upload
  * aborted). `times` gets `count` (waiting for the counts to be read and merged), `metrics` and `write`
  * (the rest: encoding and writing). `groupsPerBatch` is for tests: smaller batches, the same bytes.
+ * The metrics are kept to hand back up to `keepRows` rows; past them `tables` is undefined (`rows` says
+ * how many there were).
  *
  * @example
  * const { tables, written } = await makeOutput(plan, store, s3, counted);
  */
 export async function makeOutput(plan: RunPlan, store: WorkStore, s3: S3Options, counted: readonly CountedPartition[],
-  times = new StageTimes(), groupsPerBatch = METRICS_BATCH_GROUPS): Promise<{ tables: Table[]; written: string[] }> {
+  times = new StageTimes(), groupsPerBatch = METRICS_BATCH_GROUPS, keepRows = Infinity): Promise<{ tables?: Table[]; written: string[]; rows: number }> {
   const started = performance.now();
   const before = times.milliseconds.count + times.milliseconds.metrics;
-  const tables: Table[] = [];
+  let tables: Table[] | undefined = [];
+  let rows = 0;
   // The next batch's counts are read while this one's metrics are made.
   const merged = pMapIterable(batchesOf(counted, groupsPerBatch), (batch) => pMap(batch, async ({ datehour, shardGroups }) =>
     mergeShardsOf(datehour, await Promise.all(shardGroups.map((groups, shard) => readShardCounts(store, datehour, shard, groups)))), { concurrency: 8 }),
@@ -52,15 +55,20 @@ export async function makeOutput(plan: RunPlan, store: WorkStore, s3: S3Options,
       const next = await times.wait('count', () => iterator.next()); // what this thread waits for them
       if (next.done) return;
       const table = times.measure('metrics', () => partitionsMetrics(next.value));
-      tables.push(table);
+      rows += table.numRows;
+      if (rows > keepRows) tables = undefined;
+      tables?.push(table);
       yield { metrics: table, datehours: next.value.map(({ datehour }) => datehour) };
     }
   }
 
   try {
-    if (plan.out !== undefined) return { tables, written: await writeBatchesToTarget(batches(), await openSink(plan.out, s3), plan.compression) };
+    if (plan.out !== undefined) {
+      const written = await writeBatchesToTarget(batches(), await openSink(plan.out, s3), plan.compression);
+      return { tables, written, rows };
+    }
     for await (const _ of batches());
-    return { tables, written: [] };
+    return { tables, written: [], rows };
   } finally {
     times.milliseconds.write += performance.now() - started - (times.milliseconds.count + times.milliseconds.metrics - before);
   }

@@ -1,0 +1,36 @@
+import { ConsentMetricsError } from '../../errors.ts';
+import type { StageTimes } from '../../report/StageTimes.ts';
+import { boundedPlan } from '../memoryBudget.ts';
+import { formatBytes } from '../../report/RunReport.ts';
+import { runInTasks, type RunListing, type TaskRunOptions } from './runInTasks.ts';
+import { openSpillFolder } from './spillFolder.ts';
+import { openThreadSession } from './threadSession.ts';
+
+/** What a row of the metrics handed back takes: its Arrow columns, then its Arquero copy. */
+const RESULT_ROW_BYTES = 160;
+
+/**
+ * Runs the job within `budget` bytes (`runJob({ memory })` when the input does not fit in an
+ * in-process run): the queue's tasks (`runInTasks`) on this process's threads, their files in a folder
+ * of their own in `temp` (removed at the end, on failure, and on SIGINT, SIGTERM or SIGHUP), each task
+ * sized to its thread's share of the budget.
+ *
+ * @example
+ * const { metrics, report } = await runBounded({ root: 'data/events', out: 'out/m.parquet' }, { budget: 512 * 2 ** 20 });
+ */
+export async function runBounded(options: TaskRunOptions, { budget, temp, listing, cores }: { budget: number; temp?: string; listing?: RunListing; cores?: number }, times?: StageTimes) {
+  const { threads, sizes, outputBytes } = boundedPlan(budget, cores);
+  const folder = openSpillFolder(temp);
+  try {
+    const keepRows = Math.floor(outputBytes / RESULT_ROW_BYTES);
+    return await runInTasks(options, { work: folder.path, openSession: async () => openThreadSession(threads), readThreads: 0, sizes, keepRows, listing }, times);
+  } catch (error) {
+    const full = /\b(ENOSPC|EFBIG|EDQUOT)\b/.exec((error as Error).message);
+    if (full && (error as Error).message.includes(folder.path)) {
+      throw new ConsentMetricsError(`the temporary folder ${folder.path.replace(/\/[^/]+$/, '')} (temp, --temp) is full (${full[1]}): a run under memory ${formatBytes(budget)} keeps there what does not fit; give it a folder with more room`);
+    }
+    throw error;
+  } finally {
+    folder.remove();
+  }
+}
