@@ -1,4 +1,5 @@
-// The same job in DuckDB SQL, for the side-by-side benchmark: node bench/duckdbJob.mjs ROOT OUT.parquet THREADS
+// The same job in DuckDB SQL, for the side-by-side benchmark: node bench/duckdbJob.mjs ROOT OUT.parquet THREADS [MEMORY_LIMIT TEMP_DIR]
+// (MEMORY_LIMIT as DuckDB reads it, e.g. 512MiB: it spills to TEMP_DIR past it.)
 // The fastest SQL that gives the SPEC's result on data whose duplicates are exact copies (what the
 // generator writes): GROUP BY id with arg_min(..., datehour), so the earliest hour's copy wins.
 // `DISTINCT ON (id)` without an order is faster but wrong once a copy crosses an hour, and
@@ -6,9 +7,9 @@
 // Plain JS (not TypeScript) so DuckDB's run pays no compile step.
 import { DuckDBInstance } from '@duckdb/node-api';
 
-const [root, out, threads = '2'] = process.argv.slice(2);
+const [root, out, threads = '2', memoryLimit, tempDirectory] = process.argv.slice(2);
 const quote = (text) => `'${text.replaceAll("'", "''")}'`;
-const instance = await DuckDBInstance.create(':memory:', { threads });
+const instance = await DuckDBInstance.create(':memory:', { threads, ...(memoryLimit && { memory_limit: memoryLimit }), ...(tempDirectory && { temp_directory: tempDirectory }) });
 const connection = await instance.connect();
 const pageviews = `type = 'pageview'`;
 await connection.run(`

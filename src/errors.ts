@@ -39,7 +39,14 @@ export class OptionError extends ConsentMetricsError {}
  * try { result.metrics; } catch (error) { if (error instanceof MetricsNotKeptError) console.error(error.rows); }
  */
 export class MetricsNotKeptError extends ConsentMetricsError {
-  constructor(readonly rows: number, readonly written: string[], keepRows: number) {
+  /** The rows of metrics the run wrote. */
+  readonly rows: number;
+  /** Where it wrote them. */
+  readonly written: string[];
+
+  constructor(rows: number, written: string[], keepRows: number) {
     super(`the run's ${rows} rows of metrics were written (${written.join(', ')}), not kept to hand back: more than the ${keepRows} its memory budget keeps; read them from there`);
+    this.rows = rows;
+    this.written = written;
   }
 }

@@ -41,7 +41,7 @@ export { metricsToArrow, metricsToArrowIPC } from './write/metricsToArrow.ts';
 export { encodeParquet, COMPRESSIONS, type CompressionName } from './write/encodeParquet.ts';
 
 export { Tally, REJECT_REASONS, type Problem, type RejectReason, type TallyCounts } from './report/Tally.ts';
-export { summarizeReport, type RunReport, type StateReport } from './report/RunReport.ts';
+export { summarizeReport, type MemoryReport, type RunReport, type StateReport } from './report/RunReport.ts';
 export { StageTimes, STAGES, formatStageTimes, type Stage } from './report/StageTimes.ts';
 export type { TaskKindUsage, TaskUsage } from './report/TaskUsage.ts';
 

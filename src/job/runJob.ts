@@ -73,10 +73,11 @@ function refuseUnused({ queue, state, buckets, dedupLanes, countShards, onPartit
   const refuse = (option: string, why: string) => {
     throw new OptionError(`${option} ${why}`);
   };
-  if (state !== undefined || queue !== undefined) {
-    const why = state !== undefined ? 'state (--state): an incremental run is not bounded yet' : 'queue (--queue): its tasks run on the workers, sized by the queue';
-    if (memory !== undefined) refuse('memory (--memory)', `does not apply with ${why}`);
-    if (temp !== undefined) refuse('temp (--temp)', `does not apply with ${why}`);
+  if (state !== undefined && temp !== undefined) refuse('temp (--temp)', 'does not apply with state (--state): an incremental run keeps what does not fit in memory in the state');
+  if (state === undefined && queue !== undefined) {
+    for (const [option, value] of [['memory (--memory)', memory], ['temp (--temp)', temp]] as const) {
+      if (value !== undefined) refuse(option, 'does not apply with queue (--queue): its tasks run on the workers, sized by the queue');
+    }
   }
   if (state !== undefined) {
     if (buckets !== undefined) refuse('buckets (--buckets)', 'does not apply with state (--state): an incremental run deduplicates in one set');

@@ -17,6 +17,7 @@ import { retriesBetween } from '../s3/retryKinds.ts';
 import { openSource } from '../source/openSource.ts';
 import type { Source } from '../source/Source.ts';
 import { EarlierIds, type IdColumn } from '../state/EarlierIds.ts';
+import { memoryBudget } from './memoryBudget.ts';
 import { generationOf, manifestKey, parseManifest, PARTITION_OBJECTS, STATE_FORMAT, STATE_VERSION, type InputFile, type Manifest, type PartitionState, type StateObject } from '../state/manifest.ts';
 import { decodeCounted, decodeHashes, decodeIds, encodeCounted } from '../state/partitionBlobs.ts';
 import { packBytes, unpackBytes } from '../state/stateBlobs.ts';
@@ -46,8 +47,9 @@ type ReadReason = 'new' | 'files added' | 'files replaced' | 'files removed';
  */
 export async function runWithState({
   root, out, state, compression = 'snappy', strict = false, lookback, concurrency: filesAtOnce, workers, onPartition, s3 = {},
-  queue, buckets: _, dedupLanes: __, splitBytes, ...selection
+  queue, buckets: _, dedupLanes: __, splitBytes, memory, ...selection
 }: Omit<JobOptions, 'state'> & { state: string }): Promise<JobResult> {
+  const budget = memoryBudget(memory);
   const concurrency = filesAtOnce ?? DEFAULT_CONCURRENCY; // listings and the state's objects
   const usesS3 = [root, state, out ?? ''].some(isS3Url);
   const s3Settings: S3Options = usesS3 && !s3.client ? { ...s3, client: (await import('../s3/createS3Client.ts')).createS3Client(s3) } : s3;
@@ -83,7 +85,8 @@ export async function runWithState({
     outputModule.catch(() => {}); // awaited below
     // While the first partition is read: the reused partitions' ids (for deduplication), and the rows
     // of those the run gives back (its selection) or may write; not every hour of the history.
-    const loadingEarlier = loadEarlierIds(store, plan, lookback, concurrency);
+    const earlierBytes = Math.floor(budget * EARLIER_IDS_SHARE);
+    const loadingEarlier = loadEarlierIds(store, plan, lookback, concurrency, earlierBytes);
     loadingEarlier.catch(() => {}); // awaited in the loop
     const chosen = new Set(selected.map((partition) => partition.datehour));
     const rewritesFile = target !== undefined && !target.byDatehour && (plan.first < plan.partitions.length || plan.removed.length > 0 || !sameOutput);
@@ -93,11 +96,14 @@ export async function runWithState({
       return [datehour, tableFromIPC(bytes)] as const;
     }, { concurrency });
     reusedMetrics.catch(() => {}); // awaited for the output
+    // Earlier partitions' id bytes, kept for later lookups while they fit in a share of the earlier ids' room.
     const idsLoaded = new Map<number, Promise<IdColumn>>();
+    let idBytesKept = 0;
     const loadIds = (index: number) => {
       const old = plan.partitions[index]!.old!;
-      if (!idsLoaded.has(index)) idsLoaded.set(index, getObject(store, old.ids).then((bytes) => decodeIds(bytes, old, old.ids.key)));
-      return idsLoaded.get(index)!;
+      const loading = idsLoaded.get(index) ?? getObject(store, old.ids).then((bytes) => decodeIds(bytes, old, old.ids.key));
+      if (!idsLoaded.has(index) && (idBytesKept += 4 * old.ids.bytes) <= earlierBytes / 4) idsLoaded.set(index, loading); // packed: ~4x once decoded
+      return loading;
     };
     // The hour before the first one counted holds most of the copies found (retries that crossed the
     // hour): its id bytes are fetched while that hour is read, not after the hashes matched.
@@ -231,7 +237,8 @@ export async function runWithState({
       generation: idle ? manifest!.generation : generation,
     };
     const given = datehours.filter((datehour) => chosen.has(datehour));
-    return { metrics: times.measure('result', () => resultTable(rowsOf(given))), report: { ...report, state: stateReport }, written, times };
+    const memoryReport = { budget, peak: process.resourceUsage().maxRSS * 1024, spilled: 0, read_back: (await loadingEarlier).fetchedAgain };
+    return { metrics: times.measure('result', () => resultTable(rowsOf(given))), report: { ...report, state: stateReport, memory: memoryReport }, written, times };
   } finally {
     await lock.release();
   }
@@ -325,22 +332,30 @@ function readReason(old: PartitionState | undefined, files: InputFile[]): ReadRe
   return undefined;
 }
 
-/** The kept ids of the partitions reused, inside the lookback window of the first one counted, as their hashes. */
-async function loadEarlierIds(store: StateStore, plan: Awaited<ReturnType<typeof planRun>>, lookback: number | undefined, concurrency: number): Promise<EarlierIds> {
-  const earlier = new EarlierIds();
+/** The share of the memory budget the earlier partitions' ids may take (the rest fetched again at each lookup). */
+const EARLIER_IDS_SHARE = 1 / 4;
+
+/**
+ * The kept ids of the partitions reused, inside the lookback window of the first one counted, as their
+ * hashes: the latest held, up to `holdBytes`.
+ */
+async function loadEarlierIds(store: StateStore, plan: Awaited<ReturnType<typeof planRun>>, lookback: number | undefined, concurrency: number, holdBytes: number): Promise<EarlierIds> {
+  const earlier = new EarlierIds(holdBytes);
   if (plan.first === plan.partitions.length) return earlier;
   const firstHour = hoursSince1970(plan.partitions[plan.first]!.datehour);
   const inWindow = plan.partitions.slice(0, plan.first).map((entry, index) => ({ old: entry.old!, index }))
     .filter(({ old }) => lookback === undefined || hoursSince1970(old.datehour) >= firstHour - lookback);
-  const loaded = await pMap(inWindow, async ({ old, index }) => {
-    const [{ hashes, secondHashes }, duplicates] = await Promise.all([
-      getObject(store, old.hashes).then((bytes) => decodeHashes(bytes, old, old.hashes.key)),
-      lookback === undefined ? undefined : getObject(store, old.counted).then((bytes) => decodeCounted(bytes, old, old.counted.key)),
-    ]);
-    return { index, hour: hoursSince1970(old.datehour), hashes, secondHashes, duplicates };
-  }, { concurrency });
   // Without a lookback, a duplicate row's id is a kept id's: every row can go in, and no marks need reading.
-  for (const { index, hour, hashes, secondHashes, duplicates } of loaded) earlier.add(index, hour, hashes, secondHashes, duplicates);
+  for (const { old, index } of inWindow) {
+    earlier.add(index, hoursSince1970(old.datehour), old.rows, async () => {
+      const [{ hashes, secondHashes }, duplicates] = await Promise.all([
+        getObject(store, old.hashes).then((bytes) => decodeHashes(bytes, old, old.hashes.key)),
+        lookback === undefined ? undefined : getObject(store, old.counted).then((bytes) => decodeCounted(bytes, old, old.counted.key)),
+      ]);
+      return { hashes, secondHashes, duplicates };
+    }, lookback !== undefined);
+  }
+  await earlier.hold(concurrency);
   return earlier;
 }
 

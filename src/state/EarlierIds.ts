@@ -1,4 +1,4 @@
-import { pMapIterable } from 'p-map';
+import pMap, { pMapIterable } from 'p-map';
 import { NO_HOUR } from '../metrics/IdSet.ts';
 import { hashBytes } from '../read/hashBytes.ts';
 
@@ -20,23 +20,50 @@ export interface IdsToLookUp {
 }
 
 /**
- * The kept ids of an incremental run's earlier partitions (those it reuses), held as two 32-bit hashes
+ * One earlier partition's ids as two 32-bit hashes each, and which of its rows were not kept.
+ *
+ * @example
+ * const hashes: EarlierHashes = { hashes, secondHashes, duplicates: Uint8Array.of(0, 1) };
+ */
+export interface EarlierHashes {
+  hashes: Int32Array;
+  secondHashes: Int32Array;
+  /** Rows marked 1 were not kept (duplicates); absent: every row counts (a duplicate's id is a kept id's). */
+  duplicates?: Uint8Array;
+}
+
+/**
+ * The kept ids of an incremental run's earlier partitions (those it reuses), as two 32-bit hashes
  * each, never as bytes: a partition's id bytes are fetched from the state only when an id being
  * deduplicated matches one of its ids on both hashes, and then compared byte for byte, so answers are
  * exact. The earlier partitions' hashes are streamed past a small table of the ids looked up (read in
  * order, they cost ~2 ns an id, where a table of every earlier id would cost a cache miss each to build).
+ * Hashes are held in memory up to `holdBytes` (~9 bytes an id), latest partitions first; the others are
+ * fetched again at each lookup, a few at a time, and let go.
  *
  * @example
- * const earlier = new EarlierIds();
- * earlier.add(0, hoursSince1970('2021-01-23-10'), hashes, secondHashes);
+ * const earlier = new EarlierIds(64 * 2 ** 20);
+ * earlier.add(0, hoursSince1970('2021-01-23-10'), rows, () => loadHashes(0));
+ * await earlier.hold(4);
  * const hours = await earlier.latestHours(partitionIds, (index) => loadIds(index)); // then markDuplicates(..., { earlierHours: hours })
  */
 export class EarlierIds {
-  private readonly partitions: { index: number; hour: number; hashes: Int32Array; secondHashes: Int32Array; duplicates?: Uint8Array }[] = [];
+  private readonly partitions: { index: number; hour: number; bytes: number; load: () => Promise<EarlierHashes>; held?: EarlierHashes }[] = [];
+  /** Bytes of hashes fetched again for lookups (those not held). */
+  fetchedAgain = 0;
 
-  /** Adds partition `index`'s ids, of hour `hour` (hours since 1970), by their two hashes; rows marked 1 in `duplicates` were not kept. */
-  add(index: number, hour: number, hashes: Int32Array, secondHashes: Int32Array, duplicates?: Uint8Array): void {
-    this.partitions.push({ index, hour, hashes, secondHashes, duplicates });
+  constructor(private readonly holdBytes = Infinity) {}
+
+  /** Adds partition `index` of hour `hour` (hours since 1970), of `rows` ids, whose hashes `load` fetches. */
+  add(index: number, hour: number, rows: number, load: () => Promise<EarlierHashes>, withDuplicates = true): void {
+    this.partitions.push({ index, hour, bytes: rows * (withDuplicates ? 9 : 8), load });
+  }
+
+  /** Fetches and holds the latest partitions' hashes that fit in `holdBytes`, `concurrency` at a time. */
+  async hold(concurrency: number): Promise<void> {
+    let room = this.holdBytes;
+    const held = [...this.partitions].sort((a, b) => b.hour - a.hour).filter((partition) => (room -= partition.bytes) >= 0);
+    await pMap(held, async (partition) => void (partition.held = await partition.load()), { concurrency });
   }
 
   /**
@@ -47,7 +74,14 @@ export class EarlierIds {
   async latestHours(ids: IdsToLookUp, loadIds: (index: number) => Promise<IdColumn>): Promise<Int32Array | undefined> {
     if (this.partitions.length === 0) return undefined;
     const lookUp = new RowsByHash(ids);
-    const candidates = this.partitions.map((partition) => lookUp.matches(partition.hashes, partition.secondHashes, partition.duplicates));
+    // Held hashes at once; the others fetched a few at a time, each let go once matched.
+    const hashesOf = pMapIterable(this.partitions, async (partition) => {
+      if (partition.held) return partition.held;
+      this.fetchedAgain += partition.bytes;
+      return partition.load();
+    }, { concurrency: ID_FETCHES, backpressure: ID_FETCHES });
+    const candidates: number[][] = [];
+    for await (const { hashes, secondHashes, duplicates } of hashesOf) candidates.push(lookUp.matches(hashes, secondHashes, duplicates));
     const hours = new Int32Array(ids.rows).fill(NO_HOUR);
     const matched = [...candidates.entries()].filter(([, found]) => found.length > 0);
     // The matched partitions' ids fetched a few at once, compared in order as they come.

@@ -60,8 +60,10 @@ for (const lookback of [undefined, 2]) {
     const { root, state, out } = newCase([]);
     for (const [index, datehour] of HOURS.entries()) {
       copyHour(root, datehour);
-      const result = await runJob({ root, state: { location: state }, out, partitions: [datehour], lookback });
+      const result = await runJob({ root, state: { location: state }, out, partitions: [datehour], lookback, memory: '1GiB' });
       assert.equal(result.report.state!.read, [datehour]);
+      // A budget of 1 GiB holds every earlier id here: none fetched again, nothing spilled.
+      assert.equal({ ...result.report.memory!, peak: 0 }, { budget: 2 ** 30, peak: 0, spilled: 0, read_back: 0 });
       assert.equal(result.report.state!.why, { [datehour]: 'new' });
       assert.equal(result.report.state!.recounted, []);
       assert.is(result.report.state!.reused.length, index);
