@@ -18,6 +18,8 @@ export interface TaskSession {
    * stage, with the results of the tasks before it (`resultsBefore`). `names` name the tasks in errors.
    */
   stage(tasks: Task[], names: string[]): Promise<TaskResult[]>;
+  /** Once the last stage has ended: lets go of what the tasks' side holds (a thread's heap), before the output is made. */
+  release(): Promise<void>;
   /** Waits for tasks still running after a failure (they write until they end), and takes back the rest. */
   settle(): Promise<void>;
   close(): Promise<void>;

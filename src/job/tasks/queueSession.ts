@@ -71,6 +71,8 @@ export async function openQueueSession(url: string, timeout: number, runId: stri
       return results;
     },
 
+    release: async () => {}, // the workers hold nothing of the run's between tasks
+
     /** Takes back the run's tasks, waiting for those still running (they write until they end). */
     async settle(): Promise<void> {
       if (isLost) return;

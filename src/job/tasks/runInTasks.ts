@@ -158,6 +158,7 @@ export async function runInTasks({
     const counting = countTasks(plan, run, reads, dedups, partitionBytes, sizes.countShardBytes);
     const counted = await times.wait('waiting', () => session.stage(counting.tasks, counting.names));
     const countedPartitions = counting.partitionsOf(counted);
+    await session.release();
     const { tables, written, rows } = await makeOutput(plan, store, here, countedPartitions, times, undefined, out === undefined ? Infinity : keepRows);
 
     const report = assembleReport({

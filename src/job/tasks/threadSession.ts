@@ -42,6 +42,7 @@ export function openThreadSession(threads: number, onTask?: TaskProgress): TaskS
       }
       return results;
     },
+    release: () => pool.close(), // each thread's heap, grown by the tasks it ran
     settle: async () => {}, // a stage returns once its tasks have all ended
     close: () => pool.close(),
   };
