@@ -105,8 +105,8 @@ export async function runCli(argv: string[], io: Io = defaultIo): Promise<number
     const started = performance.now();
     const cpuBefore = process.cpuUsage();
     const { queue, state } = flags.job;
-    // Progress by partition where this process takes them (a local run, or one with a state); by task where workers do.
-    const job = { ...flags.job, ...((!queue || state) && { onPartition: progress.update }), ...(queue && { queue: { ...queue, onTask: progress.task } }) };
+    // Progress by partition where this process takes them (a local run, or one with a state); by task where tasks run (workers, or a run that spills).
+    const job = { ...flags.job, ...((!queue || state) && { onPartition: progress.update }), ...(!queue && !state && { onTask: progress.task }), ...(queue && { queue: { ...queue, onTask: progress.task } }) };
     const result = await runJob(job).finally(progress.done);
     const { report, written, times } = result;
     const metrics = () => result.metrics; // a run under --memory whose output did not fit writes the rows without keeping them

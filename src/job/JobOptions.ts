@@ -43,7 +43,7 @@ export interface JobOptions extends PartitionSelection {
    * boundaries, each parsed on its own (on any thread; queued, within each read task). Default: 128 MiB.
    */
   splitBytes?: number;
-  /** Called after each partition is processed, e.g. for progress (local runs). Default: none. */
+  /** Called after each partition is processed, e.g. for progress (local runs; a run that spills under `memory` calls `onTask` instead). Default: none. */
   onPartition?: (done: { datehour: string; files: number; bytes: number; lines: number; events: number; of: number }) => void;
   /**
    * The memory the run may use, in bytes or as a size (`'512MiB'`, `'4GB'`): a run whose input would not
@@ -55,6 +55,11 @@ export interface JobOptions extends PartitionSelection {
   memory?: number | string;
   /** Where a run under `memory` keeps what does not fit: a folder of its own in it, removed at the end. Default: the OS's temporary folder. */
   temp?: string;
+  /**
+   * Called as tasks end in a run that spills under `memory` (it runs in tasks, not a partition at a time:
+   * `onPartition` is not called). Not with `queue` (use `queue.onTask`) or `state`. Default: none.
+   */
+  onTask?: (progress: { done: number; of: number }) => void;
   /** Run as tasks on `consent-metrics worker` processes, through a BullMQ queue (see {@link QueueOptions}). Default: run here. */
   queue?: QueueOptions;
   /**

@@ -62,7 +62,7 @@ export async function runJob(options: JobOptions): Promise<JobResult> {
  * Throws, naming the option as code spells it and the flag as the CLI does, when the run `options`
  * choose would not use one of them, or a nested option is not an object.
  */
-function refuseUnused({ queue, state, buckets, dedupLanes, countShards, onPartition, workers, memory, temp }: JobOptions): void {
+function refuseUnused({ queue, state, buckets, dedupLanes, countShards, onPartition, onTask, workers, memory, temp }: JobOptions): void {
   const nested = (name: string, flag: string, value: unknown, field: string) => {
     if (value !== undefined && (typeof value !== 'object' || value === null || typeof (value as Record<string, unknown>)[field] !== 'string')) {
       throw new OptionError(`${name} (${flag}) must be an object with ${field} as a string, e.g. ${name}: { ${field}: '...' }, got ${JSON.stringify(value)}`);
@@ -73,6 +73,7 @@ function refuseUnused({ queue, state, buckets, dedupLanes, countShards, onPartit
   const refuse = (option: string, why: string) => {
     throw new OptionError(`${option} ${why}`);
   };
+  if (onTask !== undefined && (state !== undefined || queue !== undefined)) refuse('onTask', `is called by a run in this process that spills under memory (--memory) only: ${queue !== undefined ? 'use queue.onTask' : 'a run with state (--state) calls onPartition'}`);
   if (state !== undefined && temp !== undefined) refuse('temp (--temp)', 'does not apply with state (--state): an incremental run keeps what does not fit in memory in the state');
   if (state === undefined && queue !== undefined) {
     for (const [option, value] of [['memory (--memory)', memory], ['temp (--temp)', temp]] as const) {
@@ -100,7 +101,7 @@ function refuseUnused({ queue, state, buckets, dedupLanes, countShards, onPartit
  * process's threads within it (`runBounded`), keeping in `temp` what does not fit.
  */
 async function runLocal(options: Omit<JobOptions, 'queue' | 'state'>): Promise<JobResult> {
-  const { root, out, s3 = {}, concurrency, workers, memory, temp, partitions, from, to } = options;
+  const { root, out, s3 = {}, concurrency, workers, memory, temp, partitions, from, to, onTask } = options;
   const budget = memoryBudget(memory);
   // One client for input and output, made only when either is on S3.
   const usesS3 = isS3Url(root) || (out !== undefined && isS3Url(out));
@@ -119,7 +120,7 @@ async function runLocal(options: Omit<JobOptions, 'queue' | 'state'>): Promise<J
       return result;
     }
     const { runBounded } = await import('./tasks/runBounded.ts');
-    const bounded = await runBounded({ ...options, s3: s3Settings }, { budget, temp, listing }, times);
+    const bounded = await runBounded({ ...options, s3: s3Settings }, { budget, temp, listing, onTask }, times);
     // Not `times.tasks`: a task's CPU and peak, measured on a thread, are the whole process's.
     bounded.report.memory = memoryUse(bounded.work);
     // `metrics` as the run gave it: a getter that throws when the rows were written, not kept.

@@ -91,7 +91,9 @@ const unbounded = await runJob({ root: hour, out: unboundedOut });
 test('runJob under the least budget runs the hour in tasks, spilling; the same bytes as the unbounded run; the report says so', async () => {
   const temp = join(scratch, 'temp-least');
   const out = join(scratch, 'bounded.parquet');
-  const bounded = await runJob({ root: hour, out, memory: MIN_MEMORY, temp });
+  const progress: { done: number; of: number }[] = [];
+  const bounded = await runJob({ root: hour, out, memory: MIN_MEMORY, temp, onTask: (step) => progress.push(step), onPartition: () => assert.unreachable('a run in tasks takes no partition at a time') });
+  assert.ok(progress.length > 3 && progress.every(({ done, of }, at) => done === at + 1 && of === progress.length), `onTask: every task, in order of its end: ${JSON.stringify(progress.slice(0, 3))}...`);
   assert.ok((await readFile(out)).equals(await readFile(unboundedOut)), 'the same Parquet bytes');
   assert.equal(bounded.metrics.objects(), unbounded.metrics.objects());
   assert.equal(withoutMemory(bounded.report), withoutMemory(unbounded.report));

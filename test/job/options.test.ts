@@ -21,6 +21,7 @@ const refusals: [string, Partial<JobOptions> | Record<string, unknown>, string][
   ['onPartition through the queue', { queue, onPartition: () => {} }, 'onPartition is not called with queue (--queue), whose workers count the partitions: use queue.onTask'],
   ['the queue as a URL string', { queue: queue.url }, `queue (--queue) must be an object with url as a string, e.g. queue: { url: '...' }, got "${queue.url}"`],
   ['a temporary folder with a state', { state: { location: 'state/' }, temp: '/tmp' }, 'temp (--temp) does not apply with state (--state): an incremental run keeps what does not fit in memory in the state'],
+  ['onTask through the queue', { queue, onTask: () => {} }, 'onTask is called by a run in this process that spills under memory (--memory) only: use queue.onTask'],
   ['a memory budget through the queue', { queue, memory: '1GiB' }, 'memory (--memory) does not apply with queue (--queue): its tasks run on the workers, sized by the queue'],
   ['a temporary folder through the queue', { queue, temp: '/tmp' }, 'temp (--temp) does not apply with queue (--queue): its tasks run on the workers, sized by the queue'],
   ['a memory budget below the fixed overhead', { root: '/nonexistent/root', memory: '100MiB' }, 'memory (--memory) 100 MiB is below what a run needs before its data: 188 MiB (the runtime and its modules 96 MiB, a thread 12 MiB, the least a task and the output work in)'],

@@ -5,6 +5,7 @@ import { formatBytes } from '../../report/RunReport.ts';
 import { runInTasks, type RunListing, type TaskRunOptions } from './runInTasks.ts';
 import { openSpillFolder } from './spillFolder.ts';
 import { openThreadSession } from './threadSession.ts';
+import type { TaskProgress } from './TaskSession.ts';
 
 /** What a row of the metrics handed back takes: its Arrow columns, then its Arquero copy. */
 const RESULT_ROW_BYTES = 160;
@@ -18,12 +19,12 @@ const RESULT_ROW_BYTES = 160;
  * @example
  * const { metrics, report } = await runBounded({ root: 'data/events', out: 'out/m.parquet' }, { budget: 512 * 2 ** 20 });
  */
-export async function runBounded(options: TaskRunOptions, { budget, temp, listing, cores }: { budget: number; temp?: string; listing?: RunListing; cores?: number }, times?: StageTimes) {
+export async function runBounded(options: TaskRunOptions, { budget, temp, listing, cores, onTask }: { budget: number; temp?: string; listing?: RunListing; cores?: number; onTask?: TaskProgress }, times?: StageTimes) {
   const { threads, sizes, outputBytes } = boundedPlan(budget, cores);
   const folder = openSpillFolder(temp);
   try {
     const keepRows = Math.floor(outputBytes / RESULT_ROW_BYTES);
-    return await runInTasks(options, { work: folder.path, openSession: async () => openThreadSession(threads), readThreads: 0, sizes, keepRows, listing }, times);
+    return await runInTasks(options, { work: folder.path, openSession: async () => openThreadSession(threads, onTask), readThreads: 0, sizes, keepRows, listing }, times);
   } catch (error) {
     const full = /\b(ENOSPC|EFBIG|EDQUOT)\b/.exec((error as Error).message);
     if (full && (error as Error).message.includes(folder.path)) {

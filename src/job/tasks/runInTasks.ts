@@ -31,7 +31,7 @@ import { countingWorkStore, type WorkBytes } from './WorkStore.ts';
  * @example
  * const options: TaskRunOptions = { root: 's3://events/raw', out: 's3://results/m.parquet' };
  */
-export type TaskRunOptions = Omit<JobOptions, 'queue' | 'state' | 'onPartition' | 'dedupLanes' | 'memory' | 'temp'>;
+export type TaskRunOptions = Omit<JobOptions, 'queue' | 'state' | 'onPartition' | 'onTask' | 'dedupLanes' | 'memory' | 'temp'>;
 
 /**
  * Where and how a run's tasks run: the scheduler's part (`runQueuedJob`: workers through Redis;
