@@ -120,6 +120,8 @@ export async function runCli(argv: string[], io: Io = defaultIo): Promise<number
       printed = metrics();
     } catch (error) {
       if (!(error instanceof MetricsNotKeptError)) throw error;
+      // The table is a look at the first rows; csv and json promise every row on stdout, which it cannot give.
+      if (flags.format !== 'table') throw new ConsentMetricsError(`${error.message}; --format ${flags.format} needs them all (give more --memory, or read ${error.written.join(', ')})`);
       io.stderr(`consent-metrics: ${error.rows} rows written, not printed: more than --memory keeps in memory`);
     }
     if (printed) io.stdout(flags.format === 'csv' ? formatCsv(printed) : flags.format === 'json' ? formatJson(printed) : formatTable(printed, { limit: flags.limit }));

@@ -49,8 +49,9 @@ export interface JobOptions extends PartitionSelection {
    * The memory the run may use, in bytes or as a size (`'512MiB'`, `'4GB'`): a run whose input would not
    * fit runs as tasks on this process's threads, each sized to its share, keeping what does not fit in
    * `temp` (README, "Memory"). Its peak stays within this plus a fixed ~100 MiB (the runtime, threads and
-   * WebAssembly). Below 188 MiB it is refused. Not with `queue` or `state`. Default: 80% of the machine's
-   * memory, or of its container's limit.
+   * WebAssembly). Below 188 MiB it is refused. With `state`, it bounds the earlier partitions' ids; not with
+   * `queue` alone. A run that spills takes `workers` as its most threads, and ignores `dedupLanes` (its dedup
+   * tasks take a bucket each). Default: 80% of the machine's memory, or of its container's limit.
    */
   memory?: number | string;
   /** Where a run under `memory` keeps what does not fit: a folder of its own in it, removed at the end. Default: the OS's temporary folder. */

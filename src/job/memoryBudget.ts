@@ -5,6 +5,7 @@ import { availableParallelism, totalmem } from 'node:os';
 import { OptionError } from '../errors.ts';
 import { DEFAULT_SPLIT_BYTES } from '../read/planSplits.ts';
 import { formatBytes } from '../report/RunReport.ts';
+import type { Source } from '../source/Source.ts';
 
 const MiB = 2 ** 20;
 
@@ -72,14 +73,16 @@ export function availableMemory(read: (path: string) => string = (path) => readF
 
 /**
  * The budget of a run: `memory` as given (bytes or a size such as `'4GiB'`), else
- * {@link DEFAULT_MEMORY_SHARE} of {@link availableMemory}. A budget below {@link MIN_MEMORY} is
- * refused with one line.
+ * {@link DEFAULT_MEMORY_SHARE} of {@link availableMemory} (at least {@link MIN_MEMORY}). A budget
+ * given below {@link MIN_MEMORY} is refused with one line.
  *
  * @example
  * memoryBudget('512MiB'); // 536870912
  */
 export function memoryBudget(memory: number | string | undefined, available = availableMemory): number {
-  const budget = memory === undefined ? Math.floor(DEFAULT_MEMORY_SHARE * available()) : parseSize(memory, 'memory (--memory)');
+  // A default below the least (a container of under ~235 MiB) is taken as the least: small runs still fit.
+  if (memory === undefined) return Math.max(MIN_MEMORY, Math.floor(DEFAULT_MEMORY_SHARE * available()));
+  const budget = parseSize(memory, 'memory (--memory)');
   if (budget < MIN_MEMORY) {
     throw new OptionError(`memory (--memory) ${formatBytes(budget)} is below what a run needs before its data: ${formatBytes(MIN_MEMORY)} (the runtime and its modules ${formatBytes(FIXED_BYTES)}, a thread ${formatBytes(THREAD_BYTES)}, the least a task and the output work in)`);
   }
@@ -99,6 +102,23 @@ export function memoryBudget(memory: number | string | undefined, available = av
 export function inProcessPeak({ bytes, largestPartition, partitions, threads }: { bytes: number; largestPartition: number; partitions: number; threads: number }): number {
   const inFlight = Math.min(partitions, 2 * threads + 2);
   return FIXED_BYTES + threads * THREAD_BYTES + IDS_PER_INPUT_BYTE * bytes + PARTITION_PER_INPUT_BYTE * inFlight * largestPartition;
+}
+
+/**
+ * The bytes of JSON `keys` hold, as far as the listing tells: gzip files (by name) at
+ * {@link GZIP_RATIO} their size; undefined when the source lists no size for one of them.
+ *
+ * @example
+ * jsonBytesOf(source, ['datehour=2021-01-23-10/part-0.json.gz']); // 8x its size
+ */
+export function jsonBytesOf(source: Source, keys: readonly string[]): number | undefined {
+  let sum = 0;
+  for (const key of keys) {
+    const size = source.sizeOf?.(key);
+    if (size === undefined) return undefined;
+    sum += /\.gz$/i.test(key) ? size * GZIP_RATIO : size;
+  }
+  return sum;
 }
 
 const IDS_PER_INPUT_BYTE = 0.2;

@@ -13,11 +13,11 @@ import { validateBuckets } from '../metrics/idBuckets.ts';
 import { hoursSince1970 } from '../partitions/parseDatehour.ts';
 import type { ParsedFile } from '../read/ParsedFile.ts';
 import { defaultWorkers, parserPoolFor, readPartitionFiles, threadsToParse, type PartitionFiles } from '../read/readPartitionFiles.ts';
-import { GZIP_RATIO, inProcessPeak, memoryBudget } from './memoryBudget.ts';
+import { inProcessPeak, jsonBytesOf, memoryBudget } from './memoryBudget.ts';
 import { listRun, type RunListing } from './tasks/runInTasks.ts';
 import type { Source } from '../source/Source.ts';
 import type { RetryCounts } from '../s3/retryKinds.ts';
-import { assembleReport, type MemoryReport } from '../report/RunReport.ts';
+import { assembleReport, memoryReport } from '../report/RunReport.ts';
 import { StageTimes } from '../report/StageTimes.ts';
 import { Tally } from '../report/Tally.ts';
 import type { S3Options } from '../s3/createS3Client.ts';
@@ -113,16 +113,17 @@ async function runLocal(options: Omit<JobOptions, 'queue' | 'state'>): Promise<J
     const source = await openSource(root, s3Settings);
     const times = new StageTimes();
     const listing = await times.wait('list', () => listRun(source, { partitions, from, to }, concurrency));
-    const memoryUse = (work = { written: 0, read: 0 }): MemoryReport => ({ budget, peak: process.resourceUsage().maxRSS * 1024, spilled: work.written, read_back: work.read });
-    if (fitsInProcess(source, listing.listed, budget, workers)) {
+    // A client given ready-made cannot be made again on the task threads: such a run stays in-process.
+    const clientOfItsOwn = s3.client !== undefined && !(await import('../s3/createS3Client.ts')).settingsOf(s3.client);
+    if (clientOfItsOwn || fitsInProcess(source, listing.listed, budget, workers)) {
       const result = await runHere({ ...options, s3: s3Settings }, { source, listing, times, retriesSoFar, retriesBefore });
-      result.report.memory = memoryUse();
+      result.report.memory = memoryReport(budget, { written: 0, read: 0 });
       return result;
     }
     const { runBounded } = await import('./tasks/runBounded.ts');
-    const bounded = await runBounded({ ...options, s3: s3Settings }, { budget, temp, listing, onTask }, times);
+    const bounded = await runBounded({ ...options, s3: s3Settings }, { budget, temp, listing, onTask, cores: workers === undefined ? undefined : Math.max(1, workers) }, times);
     // Not `times.tasks`: a task's CPU and peak, measured on a thread, are the whole process's.
-    bounded.report.memory = memoryUse(bounded.work);
+    bounded.report.memory = memoryReport(budget, bounded.work);
     // `metrics` as the run gave it: a getter that throws when the rows were written, not kept.
     return Object.defineProperty({ report: bounded.report, written: bounded.written, times }, 'metrics', Object.getOwnPropertyDescriptor(bounded, 'metrics')!) as JobResult;
   } finally {
@@ -135,11 +136,11 @@ async function runLocal(options: Omit<JobOptions, 'queue' | 'state'>): Promise<J
  * source that lists no sizes runs in-process.
  */
 function fitsInProcess(source: Source, listed: readonly string[][], budget: number, workers: number | undefined): boolean {
-  const bytes = listed.map((keys) => keys.reduce((sum, key) => sum + (source.sizeOf?.(key) ?? NaN) * (/\.gz$/i.test(key) ? GZIP_RATIO : 1), 0));
-  if (bytes.some(Number.isNaN)) return true;
-  const total = bytes.reduce((sum, size) => sum + size, 0);
+  const bytes = listed.map((keys) => jsonBytesOf(source, keys));
+  if (bytes.some((size) => size === undefined)) return true;
+  const total = bytes.reduce((sum: number, size) => sum + size!, 0);
   const threads = workers ?? (source.localPath ? threadsToParse(total) : defaultWorkers());
-  return inProcessPeak({ bytes: total, largestPartition: Math.max(0, ...bytes), partitions: listed.length, threads }) <= budget;
+  return inProcessPeak({ bytes: total, largestPartition: Math.max(0, ...(bytes as number[])), partitions: listed.length, threads }) <= budget;
 }
 
 async function runHere({

@@ -8,7 +8,7 @@ import { METRIC_COLUMNS } from '../metrics/metricDefinitions.ts';
 import { hoursSince1970 } from '../partitions/parseDatehour.ts';
 import { selectPartitions, type Partition } from '../partitions/selectPartitions.ts';
 import { DEFAULT_CONCURRENCY, listDataFiles, parserPoolFor, readPartitionFiles } from '../read/readPartitionFiles.ts';
-import { assembleReport, type StateReport } from '../report/RunReport.ts';
+import { assembleReport, memoryReport, type StateReport } from '../report/RunReport.ts';
 import { StageTimes } from '../report/StageTimes.ts';
 import { Tally } from '../report/Tally.ts';
 import type { S3Options } from '../s3/createS3Client.ts';
@@ -237,8 +237,8 @@ export async function runWithState({
       generation: idle ? manifest!.generation : generation,
     };
     const given = datehours.filter((datehour) => chosen.has(datehour));
-    const memoryReport = { budget, peak: process.resourceUsage().maxRSS * 1024, spilled: 0, read_back: (await loadingEarlier).fetchedAgain };
-    return { metrics: times.measure('result', () => resultTable(rowsOf(given))), report: { ...report, state: stateReport, memory: memoryReport }, written, times };
+    const memory = memoryReport(budget, { written: 0, read: (await loadingEarlier).fetchedAgain });
+    return { metrics: times.measure('result', () => resultTable(rowsOf(given))), report: { ...report, state: stateReport, memory }, written, times };
   } finally {
     await lock.release();
   }

@@ -50,7 +50,7 @@ export interface MemoryReport {
   peak: number;
   /** Bytes written to the temporary folder (0 when the run fitted in memory). */
   spilled: number;
-  /** Bytes read back from it. */
+  /** Bytes read back from it; with a state, the earlier ids read again from the state (those not held). */
   read_back: number;
 }
 
@@ -114,9 +114,20 @@ function retriesLine(retries: RetryCounts): string[] {
   return [`retried ${total} S3 request(s) after network faults: ${kinds.map((kind) => `${retries[kind]} ${kind}`).join(', ')}`];
 }
 
-/** `memory: peak 402 MiB of a budget of 512 MiB; spilled 2.1 GiB ...` for a run that spilled (`--profile` prints it for every run). */
+/**
+ * A run's memory report now: `budget`, the process's peak so far, and the bytes it wrote to its
+ * temporary folder and read back (`work`).
+ *
+ * @example
+ * report.memory = memoryReport(budget, { written: 0, read: 0 });
+ */
+export function memoryReport(budget: number, { written, read }: { written: number; read: number }): MemoryReport {
+  return { budget, peak: process.resourceUsage().maxRSS * 1024, spilled: written, read_back: read };
+}
+
+/** `memory: peak 402 MiB of a budget of 512 MiB; spilled 2.1 GiB ...` for a run that spilled or read back (`--profile` prints it for every run). */
 function memoryLine(memory: MemoryReport | undefined): string[] {
-  return memory && memory.spilled > 0 ? [formatMemory(memory)] : [];
+  return memory && memory.spilled + memory.read_back > 0 ? [formatMemory(memory)] : [];
 }
 
 /**
@@ -126,7 +137,8 @@ function memoryLine(memory: MemoryReport | undefined): string[] {
  * formatMemory(report.memory!); // 'memory: peak 402 MiB of a budget of 512 MiB; spilled 2.1 GiB to the temporary folder, read back 2.3 GiB'
  */
 export function formatMemory(memory: MemoryReport): string {
-  const spilled = memory.spilled === 0 ? '; nothing spilled' : `; spilled ${formatBytes(memory.spilled)} to the temporary folder, read back ${formatBytes(memory.read_back)}`;
+  const spilled = memory.spilled > 0 ? `; spilled ${formatBytes(memory.spilled)} to the temporary folder, read back ${formatBytes(memory.read_back)}`
+    : memory.read_back > 0 ? `; nothing spilled, ${formatBytes(memory.read_back)} read back from the state` : '; nothing spilled';
   return `memory: peak ${formatBytes(memory.peak)} of a budget of ${formatBytes(memory.budget)}${spilled}`;
 }
 

@@ -26,7 +26,9 @@ export interface IdsToLookUp {
  * const hashes: EarlierHashes = { hashes, secondHashes, duplicates: Uint8Array.of(0, 1) };
  */
 export interface EarlierHashes {
+  /** Each id's hash, seed 0 (`hashBytes`). */
   hashes: Int32Array;
+  /** Each id's hash, seed {@link SECOND_HASH_SEED}. */
   secondHashes: Int32Array;
   /** Rows marked 1 were not kept (duplicates); absent: every row counts (a duplicate's id is a kept id's). */
   duplicates?: Uint8Array;
@@ -49,7 +51,7 @@ export interface EarlierHashes {
  */
 export class EarlierIds {
   private readonly partitions: { index: number; hour: number; bytes: number; load: () => Promise<EarlierHashes>; held?: EarlierHashes }[] = [];
-  /** Bytes of hashes fetched again for lookups (those not held). */
+  /** Bytes of hashes fetched again for lookups (those not held), as decoded. */
   fetchedAgain = 0;
 
   constructor(private readonly holdBytes = Infinity) {}
@@ -77,8 +79,9 @@ export class EarlierIds {
     // Held hashes at once; the others fetched a few at a time, each let go once matched.
     const hashesOf = pMapIterable(this.partitions, async (partition) => {
       if (partition.held) return partition.held;
-      this.fetchedAgain += partition.bytes;
-      return partition.load();
+      const loaded = await partition.load();
+      this.fetchedAgain += loaded.hashes.byteLength + loaded.secondHashes.byteLength + (loaded.duplicates?.byteLength ?? 0);
+      return loaded;
     }, { concurrency: ID_FETCHES, backpressure: ID_FETCHES });
     const candidates: number[][] = [];
     for await (const { hashes, secondHashes, duplicates } of hashesOf) candidates.push(lookUp.matches(hashes, secondHashes, duplicates));

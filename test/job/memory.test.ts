@@ -5,14 +5,15 @@
 // SIGTERM mid-spill.
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
-import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir, totalmem } from 'node:os';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { gzipSync } from 'node:zlib';
+import { hostname, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { METRIC_COLUMNS, MetricsNotKeptError, OptionError, runJob } from '../../src/index.ts';
-import { availableMemory, boundedPlan, DEFAULT_MEMORY_SHARE, inProcessPeak, memoryBudget, MIN_MEMORY, parseSize, QUEUE_TASK_SIZES } from '../../src/job/memoryBudget.ts';
+import { availableMemory, boundedPlan, DEFAULT_MEMORY_SHARE, FIXED_BYTES, inProcessPeak, memoryBudget, MIN_MEMORY, parseSize, QUEUE_TASK_SIZES } from '../../src/job/memoryBudget.ts';
 import { runBounded } from '../../src/job/tasks/runBounded.ts';
 import { runInTasks } from '../../src/job/tasks/runInTasks.ts';
 import { openThreadSession } from '../../src/job/tasks/threadSession.ts';
@@ -43,7 +44,8 @@ test("the default budget: 80% of the machine's memory, or of its container's lim
   assert.is(availableMemory(files({ '/sys/fs/cgroup/memory/memory.limit_in_bytes': '9223372036854771712\n' })), totalmem(), 'v1 without a limit');
   assert.is(memoryBudget(undefined, () => 10 * 2 ** 30), Math.floor(DEFAULT_MEMORY_SHARE * 10 * 2 ** 30));
   assert.is(memoryBudget('1GiB'), 2 ** 30);
-  assert.throws(() => memoryBudget(undefined, () => 200 * MiB), /below what a run needs before its data: 188 MiB/, 'a container of 200 MiB leaves 160: refused, not run to be killed');
+  assert.is(memoryBudget(undefined, () => 200 * MiB), MIN_MEMORY, 'a container of 200 MiB: 80% is below the least, taken as the least (small runs fit)');
+  assert.throws(() => memoryBudget(160 * MiB), /below what a run needs before its data: 188 MiB/, 'given below the least: refused');
   assert.throws(() => memoryBudget(MIN_MEMORY - 1), (error: Error) => error instanceof OptionError);
   assert.is(memoryBudget(MIN_MEMORY), MIN_MEMORY);
 });
@@ -144,7 +146,7 @@ test('the temporary folder full (a file-size limit): one line naming it, exit 1,
   const out = join(scratch, 'full.parquet');
   const { code, stderr } = await spawnBounded(temp, out, 'ulimit -f 1024; ').exit; // 1 MiB a file: the first ids or rows file is larger
   assert.is(code, 1, stderr);
-  assert.match(stderr, new RegExp(`^consent-metrics: the temporary folder ${temp} \\(temp, --temp\\) is full \\(EFBIG\\)`));
+  assert.match(stderr, new RegExp(`^consent-metrics: the temporary folder ${temp} \\(temp, --temp\\) takes no file that large \\(a file-size limit\\) \\(EFBIG\\)`));
   assert.is(stderr.trim().split('\n').length, 1, stderr);
   assert.not.ok(existsSync(out), 'nothing written at --out');
   assert.equal(readdirSync(temp), [], 'its folder removed');
@@ -165,25 +167,78 @@ test('killed with SIGKILL mid-spill: its folder is left; the next run removes it
   assert.equal(readdirSync(temp), [], 'the killed run\'s folder removed by the next, the next\'s own at its end');
 });
 
-test('SIGTERM mid-spill: the folder removed, the process ended by the signal, nothing at --out', async () => {
+test('SIGTERM mid-spill: the task threads stopped, the folder removed, the process ended by the signal, nothing at --out', async () => {
   const temp = join(scratch, 'temp-terminated');
   const out = join(scratch, 'terminated.parquet');
   const run = spawnBounded(temp, out);
   await spilling(temp);
   run.child.kill('SIGTERM');
-  assert.is((await run.exit).signal, 'SIGTERM');
-  assert.equal(readdirSync(temp), []);
+  const { code, signal, stderr } = await run.exit;
+  assert.is(signal, 'SIGTERM', `exit ${code}: ${stderr}`);
+  assert.equal(readdirSync(temp), [], stderr);
   assert.not.ok(existsSync(out));
 });
 
-test("removeAbandoned removes the folders of processes that are gone, never a live one's", async () => {
+test("SIGINT mid-spill in a program with its own handler: the program's to decide; the run goes on, exact, and removes its folder", async () => {
+  const temp = join(scratch, 'temp-own-handler');
+  const out = join(scratch, 'own-handler.parquet');
+  const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('../support/spillUnderOwnHandler.ts', import.meta.url)), hour, out, temp, String(MIN_MEMORY)], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  child.stdout!.on('data', (chunk: Buffer) => (output += chunk));
+  child.stderr!.on('data', (chunk: Buffer) => (output += chunk));
+  const exit = new Promise<number | null>((resolve) => child.once('exit', resolve));
+  await spilling(temp);
+  child.kill('SIGINT');
+  assert.is(await exit, 0, output);
+  assert.equal(output.trim().split('\n'), ['interrupted', 'done']);
+  assert.ok((await readFile(out)).equals(await readFile(unboundedOut)), 'the same Parquet bytes');
+  assert.equal(readdirSync(temp), []);
+});
+
+test('a run that spills stays within its budget plus the fixed part (its --report, a child process)', async () => {
+  const temp = join(scratch, 'temp-peak');
+  const out = join(scratch, 'peak.parquet');
+  const report = join(scratch, 'peak.json');
+  const { code, stderr } = await new Promise<{ code: number | null; stderr: string }>((resolve) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', MAIN, hour, '--out', out, '--memory', String(MIN_MEMORY), '--temp', temp, '--report', report, '--quiet', '--limit', '0'], { stdio: ['ignore', 'ignore', 'pipe'] });
+    let text = '';
+    child.stderr!.on('data', (chunk: Buffer) => (text += chunk));
+    child.once('exit', (exitCode) => resolve({ code: exitCode, stderr: text }));
+  });
+  assert.is(code, 0, stderr);
+  const { memory } = JSON.parse(await readFile(report, 'utf8'));
+  assert.ok(memory.spilled > 0, 'it spilled');
+  assert.ok(memory.peak <= MIN_MEMORY + FIXED_BYTES, `peak ${(memory.peak / MiB).toFixed(0)} MiB, at most ${((MIN_MEMORY + FIXED_BYTES) / MiB).toFixed(0)}`);
+});
+
+test('gzip files are sized as the JSON they hold: a bounded run of the hour gzipped is exact', async () => {
+  const gzipped = join(scratch, 'hour-gz');
+  for (const folder of readdirSync(hour)) {
+    await mkdir(join(gzipped, folder), { recursive: true });
+    for (const file of readdirSync(join(hour, folder))) await writeFile(join(gzipped, folder, `${file}.gz`), gzipSync(await readFile(join(hour, folder, file))));
+  }
+  const temp = join(scratch, 'temp-gz');
+  const bounded = await runJob({ root: gzipped, memory: MIN_MEMORY, temp });
+  assert.ok(bounded.report.memory!.spilled > 0, 'its listed bytes are an eighth of its JSON: still too much for an in-process run');
+  assert.equal(bounded.metrics.objects(), unbounded.metrics.objects());
+  assert.equal(readdirSync(temp), []);
+});
+
+test("removeAbandoned removes this host's folders of processes that are gone (or of this one, with no run open), never a live one's or another host's", async () => {
   const temp = join(scratch, 'temp-abandoned');
+  const host = hostname().replace(/[^A-Za-z0-9.]/g, '_');
   const gone = spawn(process.execPath, ['-e', '0']);
   await new Promise((resolve) => gone.once('exit', resolve));
-  const names = [`consent-metrics-spill-${gone.pid}-0badc0de`, `consent-metrics-spill-${process.pid}-00c0ffee`, 'consent-metrics-spill-notapid', 'other'];
-  for (const name of names) await mkdir(join(temp, name, 'ids'), { recursive: true });
-  assert.equal(removeAbandoned(temp), [join(temp, names[0]!)]);
-  assert.equal(readdirSync(temp).sort(), names.slice(1).sort());
+  const live = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 30000)']);
+  try {
+    const abandoned = [`consent-metrics-spill-${host}-${gone.pid}-0badc0de`, `consent-metrics-spill-${host}-${process.pid}-00c0ffee`];
+    const kept = [`consent-metrics-spill-${host}-${live.pid}-1234abcd`, `consent-metrics-spill-elsewhere-${gone.pid}-0badc0de`, 'consent-metrics-spill-notapid', 'other'];
+    for (const name of [...abandoned, ...kept]) await mkdir(join(temp, name, 'ids'), { recursive: true });
+    assert.equal(removeAbandoned(temp).sort(), abandoned.map((name) => join(temp, name)).sort());
+    assert.equal(readdirSync(temp).sort(), kept.sort());
+  } finally {
+    live.kill();
+  }
 });
 
 test.after(() => rm(scratch, { recursive: true, force: true }));

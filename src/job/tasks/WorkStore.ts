@@ -128,6 +128,8 @@ export function countingWorkStore(store: WorkStore): WorkStore & { bytes: WorkBy
  * const bytes: WorkBytes = { written: 1_048_576, read: 2_097_152 };
  */
 export interface WorkBytes {
+  /** Bytes written (whole files). */
   written: number;
+  /** Bytes read (whole files and ranges). */
   read: number;
 }

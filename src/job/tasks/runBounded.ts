@@ -5,7 +5,7 @@ import { formatBytes } from '../../report/RunReport.ts';
 import { runInTasks, type RunListing, type TaskRunOptions } from './runInTasks.ts';
 import { openSpillFolder } from './spillFolder.ts';
 import { openThreadSession } from './threadSession.ts';
-import type { TaskProgress } from './TaskSession.ts';
+import type { TaskProgress, TaskSession } from './TaskSession.ts';
 
 /** What a row of the metrics handed back takes: its Arrow columns, then its Arquero copy. */
 const RESULT_ROW_BYTES = 160;
@@ -21,14 +21,18 @@ const RESULT_ROW_BYTES = 160;
  */
 export async function runBounded(options: TaskRunOptions, { budget, temp, listing, cores, onTask }: { budget: number; temp?: string; listing?: RunListing; cores?: number; onTask?: TaskProgress }, times?: StageTimes) {
   const { threads, sizes, outputBytes } = boundedPlan(budget, cores);
-  const folder = openSpillFolder(temp);
+  let session: TaskSession | undefined;
+  // On a signal: the task threads stopped before the folder they write into is removed.
+  const folder = openSpillFolder(temp, async () => session?.close());
   try {
     const keepRows = Math.floor(outputBytes / RESULT_ROW_BYTES);
-    return await runInTasks(options, { work: folder.path, openSession: async () => openThreadSession(threads, onTask), readThreads: 0, sizes, keepRows, listing }, times);
+    const openSession = async () => (session = openThreadSession(threads, onTask));
+    return await runInTasks(options, { work: folder.path, openSession, readThreads: 0, sizes, keepRows, listing, sameProcess: true }, times);
   } catch (error) {
     const full = /\b(ENOSPC|EFBIG|EDQUOT)\b/.exec((error as Error).message);
     if (full && (error as Error).message.includes(folder.path)) {
-      throw new ConsentMetricsError(`the temporary folder ${folder.path.replace(/\/[^/]+$/, '')} (temp, --temp) is full (${full[1]}): a run under memory ${formatBytes(budget)} keeps there what does not fit; give it a folder with more room`);
+      const why = { ENOSPC: 'is full', EFBIG: 'takes no file that large (a file-size limit)', EDQUOT: 'is over its disk quota' }[full[1] as 'ENOSPC' | 'EFBIG' | 'EDQUOT'];
+      throw new ConsentMetricsError(`the temporary folder ${folder.parent} (temp, --temp) ${why} (${full[1]}): a run under memory ${formatBytes(budget)} keeps there what does not fit; give it a folder with more room`);
     }
     throw error;
   } finally {

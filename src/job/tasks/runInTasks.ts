@@ -4,7 +4,7 @@ import type { JobOptions, JobResult } from '../JobOptions.ts';
 import { selectPartitions, type SelectedPartitions } from '../../partitions/selectPartitions.ts';
 import pMap from 'p-map';
 import { DEFAULT_CONCURRENCY, validateConcurrency } from '../../read/readPartitions.ts';
-import { listDataFiles, sumOfSizes } from '../../read/readPartitionFiles.ts';
+import { listDataFiles } from '../../read/readPartitionFiles.ts';
 import { runsOf, splitsOf, validateSplitBytes } from '../../read/planSplits.ts';
 import { validateBuckets } from '../../metrics/idBuckets.ts';
 import { validateCountShards } from '../../metrics/countInShards.ts';
@@ -17,7 +17,7 @@ import { isS3Url } from '../../s3/parseS3Url.ts';
 import { noRetries, retriesBetween, RETRY_KINDS, type RetryCounts } from '../../s3/retryKinds.ts';
 import { openSource } from '../../source/openSource.ts';
 import { joinMetrics, resultTable } from '../jobOutput.ts';
-import { QUEUE_TASK_SIZES, type TaskSizes } from '../memoryBudget.ts';
+import { jsonBytesOf, QUEUE_TASK_SIZES, type TaskSizes } from '../memoryBudget.ts';
 import { makeOutput, type CountedPartition } from './makeOutput.ts';
 import { resultsBefore, type TaskSession } from './TaskSession.ts';
 import { writePlan, type PlannedRead, type RunPlan, type RunRef, type Task, type TaskResult } from './tasks.ts';
@@ -54,6 +54,11 @@ export interface TaskRunSetup {
    * and reading `metrics` throws a {@link MetricsNotKeptError}. Default: every row.
    */
   keepRows?: number;
+  /**
+   * The tasks run in this process (on its threads): they get the S3 client's settings with its
+   * credentials (through Redis they never travel: workers take theirs from their environment).
+   */
+  sameProcess?: boolean;
   /** The partitions and their files, when the caller listed them already (its source made with the run's `s3`). */
   listing?: RunListing;
 }
@@ -99,7 +104,7 @@ export async function listRun(source: Source, selection: Parameters<typeof selec
 export async function runInTasks({
   root, out, s3 = {}, compression = 'snappy', strict = false, lookback, concurrency = DEFAULT_CONCURRENCY, workers: _,
   buckets: bucketsGiven, countShards, splitBytes: splitBytesGiven, ...selection
-}: TaskRunOptions, { work, openSession, readThreads, sizes = QUEUE_TASK_SIZES, keepRows = Infinity, listing }: TaskRunSetup, times = new StageTimes()): Promise<Omit<JobResult, 'times'> & { tasks: Record<string, TaskKindUsage>; work: WorkBytes }> {
+}: TaskRunOptions, { work, openSession, readThreads, sizes = QUEUE_TASK_SIZES, keepRows = Infinity, listing, sameProcess = false }: TaskRunSetup, times = new StageTimes()): Promise<Omit<JobResult, 'times'> & { tasks: Record<string, TaskKindUsage>; work: WorkBytes }> {
   validateConcurrency(concurrency);
   if (bucketsGiven !== undefined) validateBuckets(bucketsGiven);
   if (countShards !== undefined) validateCountShards(countShards);
@@ -112,8 +117,8 @@ export async function runInTasks({
   const here: S3Options = usesS3 ? { ...s3, client: client ?? (await import('../../s3/createS3Client.ts')).createS3Client(s3) } : {};
   const retriesSoFar = async () => (here.client ? (await import('../../s3/retries.ts')).retryCountsOf(here.client) : undefined);
   const { source, partitions, warnings, listed } = listing ?? await times.wait('list', async () => listRun(await openSource(root, here), selection, concurrency));
-  // Each partition's listed bytes (undefined when the source lists no sizes): the buckets, count shards and count tasks follow them.
-  const partitionBytes = listed.map((keys) => sumOfSizes(source, keys));
+  // Each partition's bytes of JSON (gzip weighted; undefined when the source lists no sizes): the buckets, count shards and count tasks follow them.
+  const partitionBytes = listed.map((keys) => jsonBytesOf(source, keys));
   const listedBytes = partitionBytes.some((bytes) => bytes === undefined) ? undefined : partitionBytes.reduce((sum: number, bytes) => sum + bytes!, 0);
   const buckets = bucketsGiven ?? bucketsFor(listedBytes, sizes.bucketBytes);
   const runId = randomUUID();
@@ -136,7 +141,8 @@ export async function runInTasks({
 
   try {
     await writePlan(plan, store);
-    const run: RunRef = { runId, work: plan.work, ...(usesS3 && { s3: forTasks }) };
+    const withCredentials = sameProcess && here.client ? (await import('../../s3/createS3Client.ts')).settingsOf(here.client) : undefined;
+    const run: RunRef = { runId, work: plan.work, ...(usesS3 && { s3: withCredentials ?? forTasks }) };
     const dates = partitions.map((partition) => partition.datehour);
     let readOfPartition = 0;
     const readNames = plan.reads.map(({ partition }, read) => `${dates[partition]}.${read > 0 && plan.reads[read - 1]!.partition === partition ? ++readOfPartition : (readOfPartition = 0)}`);
