@@ -14,6 +14,7 @@ import { hoursSince1970 } from '../partitions/parseDatehour.ts';
 import type { ParsedFile } from '../read/ParsedFile.ts';
 import { defaultWorkers, parserPoolFor, readPartitionFiles, threadsToParse, type PartitionFiles } from '../read/readPartitionFiles.ts';
 import { inProcessPeak, jsonBytesOf, memoryBudget } from './memoryBudget.ts';
+import { checkOptions } from './checkOptions.ts';
 import { listRun, type RunListing } from './tasks/runInTasks.ts';
 import type { Source } from '../source/Source.ts';
 import type { RetryCounts } from '../s3/retryKinds.ts';
@@ -44,6 +45,7 @@ export type { JobOptions, JobResult, QueueOptions, StateOptions } from './JobOpt
  * metrics.print();
  */
 export async function runJob(options: JobOptions): Promise<JobResult> {
+  checkOptions(options);
   refuseUnused(options);
   const { queue, state, ...here } = options;
   if (state !== undefined) {

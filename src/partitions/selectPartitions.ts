@@ -1,4 +1,4 @@
-import { ConsentMetricsError } from '../errors.ts';
+import { ConsentMetricsError, OptionError } from '../errors.ts';
 import type { Source } from '../source/Source.ts';
 import { datehourFromFolder, parseDatehour } from './parseDatehour.ts';
 
@@ -53,18 +53,21 @@ export interface SelectedPartitions {
  */
 export async function selectPartitions(source: Source, selection: PartitionSelection = {}): Promise<SelectedPartitions> {
   const { partitions: wanted, from, to } = selection;
-  for (const [flag, value] of [['from', from], ['to', to]] as const) {
-    if (value !== undefined && parseDatehour(value) === null) {
-      throw new ConsentMetricsError(`--${flag} expects a datehour YYYY-MM-DD-HH, got '${value}'`);
+  for (const [name, value] of [['from', from], ['to', to]] as const) {
+    if (value !== undefined && (typeof value !== 'string' || parseDatehour(value) === null)) {
+      throw new OptionError(`${name} (--${name}) expects a datehour YYYY-MM-DD-HH, got ${JSON.stringify(value)}`);
     }
   }
+  if (wanted !== undefined && !Array.isArray(wanted)) {
+    throw new OptionError(`partitions (--partitions) expects a list of datehours, e.g. ['2021-01-23-10'], got ${JSON.stringify(wanted)}`);
+  }
   for (const value of wanted ?? []) {
-    if (parseDatehour(value) === null) {
-      throw new ConsentMetricsError(`--partitions expects datehours YYYY-MM-DD-HH, got '${value}'`);
+    if (typeof value !== 'string' || parseDatehour(value) === null) {
+      throw new OptionError(`partitions (--partitions) expects datehours YYYY-MM-DD-HH, got ${JSON.stringify(value)}`);
     }
   }
   if (from !== undefined && to !== undefined && from > to) {
-    throw new ConsentMetricsError(`--from ${from} is after --to ${to}`);
+    throw new OptionError(`from (--from) ${from} is after to (--to) ${to}`);
   }
 
   const warnings: string[] = [];

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { statSync } from 'node:fs';
 import { mkdir, open, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { ConsentMetricsError } from '../errors.ts';
@@ -40,8 +41,9 @@ export function localSink(root: string): Sink {
     } catch (error) {
       await Promise.all(staged.map(({ temporary }) => rm(temporary, { force: true })));
       if (error instanceof SourceFailure) throw error.cause;
-      const reason = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
-      throw new ConsentMetricsError(`cannot write ${current}: ${reason}`);
+      const code = (error as NodeJS.ErrnoException).code;
+      const file = code === 'ENOTDIR' || code === 'EEXIST' ? fileAbove(current) : undefined;
+      throw new ConsentMetricsError(`cannot write ${current}: ${file ? `${file} is a file, not a folder` : code ?? (error as Error).message}`);
     }
   }
 
@@ -68,4 +70,16 @@ export function localSink(root: string): Sink {
 /** The bytes' own failure, given on as it is (not as a failure to write). */
 class SourceFailure {
   constructor(readonly cause: unknown) {}
+}
+
+/** The nearest folder above `path` that is a file instead (what a write below it stumbles on), if any. */
+function fileAbove(path: string): string | undefined {
+  for (let folder = dirname(path); folder !== dirname(folder); folder = dirname(folder)) {
+    try {
+      if (statSync(folder).isFile()) return folder;
+    } catch {
+      // not there: look further up
+    }
+  }
+  return undefined;
 }

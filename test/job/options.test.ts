@@ -25,6 +25,11 @@ const refusals: [string, Partial<JobOptions> | Record<string, unknown>, string][
   ['a memory budget through the queue', { queue, memory: '1GiB' }, 'memory (--memory) does not apply with queue (--queue): its tasks run on the workers, sized by the queue'],
   ['a temporary folder through the queue', { queue, temp: '/tmp' }, 'temp (--temp) does not apply with queue (--queue): its tasks run on the workers, sized by the queue'],
   ['a memory budget below the fixed overhead', { root: '/nonexistent/root', memory: '100MiB' }, 'memory (--memory) 100 MiB is below what a run needs before its data: 188 MiB (the runtime and its modules 96 MiB, a thread 12 MiB, the least a task and the output work in)'],
+  ['an unknown compression', { compression: 'gzip' }, 'compression (--compression) must be one of snappy, zstd, none, got "gzip"'],
+  ['a datehour where a list belongs', { partitions: '2021-02-01-09' }, `partitions (--partitions) must be a list of datehours, e.g. ['2021-01-23-10'], got "2021-02-01-09"`],
+  ['an option misspelt', { lookbak: 3 }, 'unknown option lookbak (did you mean lookback?); runJob takes root, out, partitions, from, to, s3, compression, lookback, state, strict, concurrency, workers, splitBytes, onPartition, onTask, queue, buckets, dedupLanes, countShards, memory, temp'],
+  ['a number where a flag is a boolean', { strict: 1 }, 'strict (--strict) must be true or false, got 1'],
+  ['a bad lookback', { lookback: -1 }, 'lookback (--lookback) must be a whole number of hours from 0, got -1'],
   ['the state as a path string', { state: 'state/' }, 'state (--state) must be an object with location as a string, e.g. state: { location: \'...\' }, got "state/"'],
 ];
 for (const [what, options, message] of refusals) {

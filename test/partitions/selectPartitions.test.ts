@@ -47,9 +47,10 @@ test('a listed partition that does not exist fails, naming it', () =>
   rejects({ partitions: ['2021-01-23-10', '2021-01-23-12'] }, /partition not found: mem:\/\/datehour=2021-01-23-12$/));
 test('a range that matches nothing fails', () => rejects({ from: '2021-01-24-00' }, /no datehour= partitions between 2021-01-24-00 and the last/));
 test('malformed bounds and a reversed range fail', async () => {
-  await rejects({ from: '2021-01-23' }, /--from expects a datehour YYYY-MM-DD-HH, got '2021-01-23'/);
-  await rejects({ partitions: ['yesterday'] }, /--partitions expects datehours YYYY-MM-DD-HH, got 'yesterday'/);
-  await rejects({ from: '2021-01-23-11', to: '2021-01-23-10' }, /--from 2021-01-23-11 is after --to 2021-01-23-10/);
+  await rejects({ from: '2021-01-23' }, /^from \(--from\) expects a datehour YYYY-MM-DD-HH, got "2021-01-23"$/);
+  await rejects({ partitions: ['yesterday'] }, /^partitions \(--partitions\) expects datehours YYYY-MM-DD-HH, got "yesterday"$/);
+  await rejects({ partitions: '2021-02-01-09' as unknown as string[] }, /^partitions \(--partitions\) expects a list of datehours, e.g. \['2021-01-23-10'\], got "2021-02-01-09"$/);
+  await rejects({ from: '2021-01-23-11', to: '2021-01-23-10' }, /^from \(--from\) 2021-01-23-11 is after to \(--to\) 2021-01-23-10$/);
 });
 
 test.run();
