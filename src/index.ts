@@ -37,6 +37,9 @@ export { localSink } from './write/localSink.ts';
 export { s3Sink, type S3SinkOptions } from './write/s3Sink.ts';
 export { openSink, type OutputTarget } from './write/openSink.ts';
 export { writeParquet, type WriteOptions } from './write/writeParquet.ts';
+export { writeTable } from './write/writeTable.ts';
+export { readMetrics } from './write/readMetrics.ts';
+export { aq, op } from './display/arquero.ts';
 export { metricsToArrow, metricsToArrowIPC } from './write/metricsToArrow.ts';
 export { encodeParquet, COMPRESSIONS, type CompressionName } from './write/encodeParquet.ts';
 
@@ -49,5 +52,5 @@ export type { JobOptions, JobResult, QueueOptions, StateOptions } from './job/ru
 
 // The stages a notebook shows, as they return results that display themselves.
 export { runJob, readPartitions, readPartition } from './display/displayingStages.ts';
-export { show, JUPYTER_DISPLAY, type Displayable, type ShowOptions } from './display/show.ts';
+export { show, displayTable, JUPYTER_DISPLAY, type Displayable, type ShowOptions } from './display/show.ts';
 export { consentRateChart, type ChartOptions } from './display/consentRateChart.ts';

@@ -5,7 +5,7 @@ import { readPartitions as readPartitionsData, type PartitionEvents, type ReadOp
 import { summarizeReport } from '../report/RunReport.ts';
 import { runJob as runJobData, type JobOptions, type JobResult } from '../job/runJob.ts';
 import type { Source } from '../source/Source.ts';
-import { escapeHtml, JUPYTER_DISPLAY, show, type Displayable } from './show.ts';
+import { displayTable, escapeHtml, JUPYTER_DISPLAY, type Displayable } from './show.ts';
 
 /**
  * Runs the whole job: select partitions, read each (files in parallel, parsed by worker threads),
@@ -21,7 +21,7 @@ export async function runJob(options: JobOptions): Promise<JobResult & Displayab
   const result = await runJobData(options);
   return Object.assign(result, {
     [JUPYTER_DISPLAY]: () => {
-      const table = show(result.metrics, { title: 'Metrics' })[JUPYTER_DISPLAY]();
+      const table = displayTable(result.metrics, { title: 'Metrics' })[JUPYTER_DISPLAY]();
       const summary = summarizeReport(result.report);
       return {
         'text/html': `${table['text/html']}\n<pre>${escapeHtml(summary)}</pre>`,
@@ -63,5 +63,5 @@ export async function readPartition(source: Source, partition: Partition, option
 
 function displayPartition(events: PartitionEvents): PartitionEvents & Displayable {
   const title = `datehour=${events.partition.datehour}: ${events.files} file(s), ${events.tally.lines} line(s)`;
-  return Object.assign(events, { [JUPYTER_DISPLAY]: () => show(events.table, { title, limit: 10 })[JUPYTER_DISPLAY]() });
+  return Object.assign(events, { [JUPYTER_DISPLAY]: () => displayTable(events.table, { title, limit: 10 })[JUPYTER_DISPLAY]() });
 }

@@ -1,5 +1,6 @@
 import type { ColumnTable } from 'arquero';
-import { Table } from 'apache-arrow';
+import type { Table } from 'apache-arrow';
+import { formatCell, formatTable, preview } from './formatTable.ts';
 
 /**
  * What Jupyter kernels (Deno's among them) call to render a value: MIME type -> content.
@@ -35,36 +36,45 @@ export interface ShowOptions {
 }
 
 /**
- * A table (Arquero or Apache Arrow) as a notebook display: an HTML table of the first `limit` rows
- * with the row and column counts, and the same as plain text for terminals. Millions of rows cost
- * no more than `limit`.
+ * A table (Arquero or Apache Arrow) shown: in a notebook (a Jupyter kernel: Deno's), an HTML table of
+ * the first `limit` rows with the row and column counts; in a terminal or a script, the same rows as an
+ * aligned text table with a header row, printed at once. Millions of rows cost no more than `limit`.
  *
  * @example
- * show(result.metrics, { limit: 10 }); // the last expression of a cell renders as a table
+ * show(result.metrics, { limit: 10 }); // the last expression of a cell renders as a table; a script prints it
  */
-export function show(table: ColumnTable | Table, { limit = 20, title }: ShowOptions = {}): Displayable {
+export function show(table: ColumnTable | Table, options: ShowOptions = {}): Displayable {
+  const shown = displayTable(table, options);
+  if (!inNotebook()) console.log(String(shown));
+  return shown;
+}
+
+/**
+ * `show`'s renderings of a table, printed nowhere: for values that display themselves in a notebook.
+ *
+ * @example
+ * const html = displayTable(metrics, { limit: 5 })[JUPYTER_DISPLAY]()['text/html'];
+ */
+export function displayTable(table: ColumnTable | Table, { limit = 20, title }: ShowOptions = {}): Displayable {
   const { names, rows, total } = preview(table, limit);
   const counts = `${total.toLocaleString('en')} row${total === 1 ? '' : 's'} × ${names.length} columns` +
     (total > rows.length ? `, first ${rows.length} shown` : '');
+  const text = [title, formatTable(table, { limit })].filter(Boolean).join('\n');
   return {
-    [JUPYTER_DISPLAY]: () => ({
-      'text/html': htmlTable(names, rows, counts, title),
-      'text/plain': [title, counts, ...rows.slice(0, 10).map((row) => row.map(formatCell).join('\t'))].filter(Boolean).join('\n'),
-    }),
-  };
+    [JUPYTER_DISPLAY]: () => ({ 'text/html': htmlTable(names, rows, counts, title), 'text/plain': text }),
+    // `show` printed it already: a REPL echoing the value adds one line, not the table again.
+    [Symbol.for('nodejs.util.inspect.custom')]: () => `[shown: ${counts}]`,
+    toString: () => text,
+  } as Displayable;
 }
 
-/** The first rows of a table as arrays of values, without materializing the rest. */
-function preview(table: ColumnTable | Table, limit: number) {
-  if (table instanceof Table) {
-    const names = table.schema.fields.map((field) => field.name);
-    const shown = table.slice(0, limit);
-    const columns = names.map((name) => [...(shown.getChild(name) ?? [])]);
-    return { names, total: table.numRows, rows: Array.from({ length: shown.numRows }, (_, row) => columns.map((column) => column[row])) };
+/** Whether this runs in a Jupyter kernel, which renders what a cell returns (Deno's sets `Deno.jupyter`). */
+function inNotebook(): boolean {
+  try {
+    return (globalThis as { Deno?: { jupyter?: unknown } }).Deno?.jupyter !== undefined;
+  } catch {
+    return false; // Deno outside `deno jupyter` throws on the name
   }
-  const names = table.columnNames();
-  const shown = (table as ColumnTable).slice(0, limit).objects() as Record<string, unknown>[];
-  return { names, total: table.numRows(), rows: shown.map((row) => names.map((name) => row[name])) };
 }
 
 function htmlTable(names: string[], rows: unknown[][], counts: string, title?: string): string {
@@ -77,13 +87,6 @@ function htmlTable(names: string[], rows: unknown[][], counts: string, title?: s
     `<table><thead><tr>${head}</tr></thead><tbody>\n${body}\n</tbody></table>`,
     `<p style="color:gray">${escapeHtml(counts)}</p>`,
   ].join('\n');
-}
-
-function formatCell(value: unknown): string {
-  if (value === null || value === undefined) return 'null';
-  if (typeof value === 'number' && !Number.isInteger(value)) return String(Number(value.toFixed(4)));
-  if (value instanceof Uint8Array) return `<${value.length} bytes>`;
-  return String(value);
 }
 
 export function escapeHtml(text: string): string {

@@ -8,7 +8,7 @@ export { COMPRESSIONS, type CompressionName } from './compressions.ts';
 
 // parquet-wasm's Node build is CommonJS. Node's `import` of CommonJS first scans its 100 KB for export names
 // (~30 ms of CPU, and TurboFan compiling the scanner); `require` loads it as is. Deno imports it.
-const { Compression, Encoding, Table, WriterPropertiesBuilder, transformParquetStream, writeParquet }: typeof ParquetWasm =
+const { Compression, Encoding, Table, WriterPropertiesBuilder, readParquet, transformParquetStream, writeParquet }: typeof ParquetWasm =
   'Deno' in globalThis ? await import('parquet-wasm') : createRequire(import.meta.url)('parquet-wasm');
 
 const CODECS: Record<CompressionName, ParquetWasm.Compression> = {
@@ -23,6 +23,17 @@ function writerProperties(compression: CompressionName): ParquetWasm.WriterPrope
   // encodes in a third less time (the write is at the run's end, with a core idle).
   for (const name of COUNT_METRICS) properties = properties.setColumnDictionaryEnabled(name, false).setColumnEncoding(name, Encoding.DELTA_BINARY_PACKED);
   return properties.build();
+}
+
+/**
+ * Arrow IPC stream bytes from Parquet file bytes, with parquet-wasm (`tableFromIPC` or Arquero's
+ * `fromArrow` read them).
+ *
+ * @example
+ * const table = tableFromIPC(parquetToIPC(await readFile('out/m.parquet')));
+ */
+export function parquetToIPC(parquet: Uint8Array): Uint8Array {
+  return readParquet(parquet).intoIPCStream();
 }
 
 /**

@@ -1,3 +1,4 @@
+import { inspect } from 'node:util';
 import * as aq from 'arquero';
 import { tableFromArrays } from 'apache-arrow';
 import { test } from 'uvu';
@@ -5,9 +6,31 @@ import * as assert from 'uvu/assert';
 import { consentRateChart, JUPYTER_DISPLAY, readPartition, runJob, show, localSource } from '../../src/index.ts';
 import { FIXTURES } from '../support/fixtures.ts';
 
+/** What `work` printed with console.log, and what it returned. */
+function printed<T>(work: () => T): { value: T; lines: string[] } {
+  const lines: string[] = [];
+  const log = console.log;
+  console.log = (...parts: unknown[]) => void lines.push(parts.join(' '));
+  try {
+    return { value: work(), lines };
+  } finally {
+    console.log = log;
+  }
+}
+
+test('outside a notebook, show prints an aligned text table with a header row, once', () => {
+  const table = aq.table({ name: ['a', null, 'ccc'], n: [1, 2.123456, 30] });
+  const { value, lines } = printed(() => show(table, { limit: 2, title: 'T' }));
+  // Strings left-aligned, numbers right-aligned to the widest of the column's shown values and its name.
+  assert.equal(lines, [['T', 'name       n', '----  ------', 'a          1', 'null  2.1235', '... 1 more row(s), 3 in all'].join('\n')]);
+  assert.is(String(value), lines[0], 'its text, for string contexts');
+  assert.is(inspect(value), '[shown: 3 rows × 2 columns, first 2 shown]', 'a REPL echoing it does not print the table twice');
+  assert.is(value[JUPYTER_DISPLAY]()['text/plain'], lines[0]);
+});
+
 test('show renders the first rows as an HTML table with counts, escaping values', () => {
   const table = aq.table({ name: ['<b>&', null, 'c'], n: [1, 2.123456, 3] });
-  const html = show(table, { limit: 2, title: 'T' })[JUPYTER_DISPLAY]()['text/html'] as string;
+  const html = printed(() => show(table, { limit: 2, title: 'T' })).value[JUPYTER_DISPLAY]()['text/html'] as string;
   assert.match(html, '<th>name</th><th>n</th>');
   assert.match(html, '<td>&lt;b&gt;&amp;</td><td style="text-align:right">1</td>');
   assert.match(html, '<td>null</td><td style="text-align:right">2.1235</td>');
@@ -17,7 +40,7 @@ test('show renders the first rows as an HTML table with counts, escaping values'
 
 test('show takes Apache Arrow tables and never renders more than the limit', () => {
   const table = tableFromArrays({ x: Int32Array.from({ length: 100_000 }, (_, i) => i) });
-  const html = show(table, { limit: 3 })[JUPYTER_DISPLAY]()['text/html'] as string;
+  const html = printed(() => show(table, { limit: 3 })).value[JUPYTER_DISPLAY]()['text/html'] as string;
   assert.is((html.match(/<tr>/g) ?? []).length, 4, 'a header row and three rows');
   assert.match(html, '100,000 rows × 1 columns, first 3 shown');
 });

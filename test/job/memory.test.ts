@@ -209,8 +209,10 @@ async function cliReport(args: string[]): Promise<{ code: number | null; stderr:
 }
 
 test('a run that spills stays within its budget plus the fixed part, on data whose unbounded run does not (child processes, their --report)', async () => {
-  // The fixed part here: the CLI through tsx (which adds its compiler) on the 62-line example.
-  const fixed = (await cliReport([join(FIXTURES, 'example', 'input'), '--out', join(scratch, 'example.parquet')])).report.memory!.peak;
+  // The fixed part here: the CLI through tsx (~170 MiB, its compiler included) on the 62-line example; the
+  // least of two runs (one CI run saw 288 MiB once, which no run here repeated).
+  const example = async () => (await cliReport([join(FIXTURES, 'example', 'input'), '--out', join(scratch, 'example.parquet')])).report.memory!.peak;
+  const fixed = Math.min(await example(), await example());
   const big = join(scratch, 'big-hour');
   execFileSync(process.execPath, ['--import', 'tsx', 'bench/generate.ts', '--events', '1000000', '--hours', '1', '--files', '4', '--seed', '12', '--out', big]);
   const bound = MIN_MEMORY + fixed;

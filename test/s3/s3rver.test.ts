@@ -7,7 +7,7 @@ import { join, relative } from 'node:path';
 import pMap from 'p-map';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { runJob } from '../../src/index.ts';
+import { readMetrics, runJob } from '../../src/index.ts';
 import { FIXTURES, goldenCases } from '../support/fixtures.ts';
 import { readParquetBack } from '../support/readParquetBack.ts';
 import { runCliProcess } from '../support/runCliProcess.ts';
@@ -55,6 +55,16 @@ for (const golden of cases) {
     assert.equal(fromS3, fromLocal);
   });
 }
+
+test('readMetrics reads back from S3 what a run wrote there: one file, and a folder of datehour files', async () => {
+  const root = join(FIXTURES, 'example', 'input');
+  const local = await runJob({ root });
+  await runJob({ root, out: 's3://results/readback/one.parquet', s3 });
+  await runJob({ root, out: 's3://results/readback/by-hour/', s3 });
+  for (const path of ['s3://results/readback/one.parquet', 's3://results/readback/by-hour/']) {
+    assert.equal((await readMetrics(path, { s3 })).objects(), local.metrics.objects(), path);
+  }
+});
 
 test('a partition of 1,050 objects: every listing page read, the result equal to local', async () => {
   const folder = join(scratch, 'big', 'datehour=2021-01-23-10');
