@@ -4,7 +4,7 @@ import { formatMemory, summarizeReport } from '../report/RunReport.ts';
 import { formatStageTimes } from '../report/StageTimes.ts';
 import { runJob } from '../job/runJob.ts';
 import { openSink } from '../write/openSink.ts';
-import { formatTable } from '../display/formatTable.ts';
+import { formatTable } from '../write/formatTable.ts';
 import { milliseconds, parseCliArgs, wholeNumber } from './parseCliArgs.ts';
 import { formatCsv, formatJson } from './formatRows.ts';
 import { createProgress, type ProgressStream } from './progress.ts';

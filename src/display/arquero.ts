@@ -6,7 +6,7 @@ import * as arquero from 'arquero';
  * Arquero's API (tables, verbs, `from`, `fromArrow`, `desc`...), the copy consent-metrics uses.
  *
  * @example
- * const byCountry = aq.from(metrics).groupby('country').rollup({ pageviews: op.sum('pageviews') });
+ * const byCountry = aq.table({ country: ['FR', 'DE', 'FR'], pageviews: [3, 1, 2] }).groupby('country').rollup({ pageviews: op.sum('pageviews') });
  */
 export const aq: typeof arquero = arquero;
 
@@ -14,6 +14,6 @@ export const aq: typeof arquero = arquero;
  * Arquero's expression functions (`op.sum`, `op.mean`, `op.parse_json`...), for verbs' expressions.
  *
  * @example
- * metrics.rollup({ consent_rate: op.sum('pageviews_with_consent') / op.sum('pageviews') });
+ * metrics.rollup({ consent_rate: (d) => op.sum(d.pageviews_with_consent) / op.sum(d.pageviews) });
  */
 export const op: typeof arquero.op = arquero.op;

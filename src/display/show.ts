@@ -1,6 +1,6 @@
 import type { ColumnTable } from 'arquero';
 import type { Table } from 'apache-arrow';
-import { formatCell, formatTable, preview } from './formatTable.ts';
+import { formatCell, formatTable, preview } from '../write/formatTable.ts';
 
 /**
  * What Jupyter kernels (Deno's among them) call to render a value: MIME type -> content.

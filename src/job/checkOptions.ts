@@ -1,6 +1,7 @@
 // runJob's options checked as the CLI checks its flags: every option by name and kind, before anything
 // is read, with an OptionError that names the option as code spells it and the flag as the CLI does.
 import { OptionError } from '../errors.ts';
+import { parseDatehour } from '../partitions/parseDatehour.ts';
 import { COMPRESSIONS } from '../write/compressions.ts';
 import type { JobOptions } from './JobOptions.ts';
 
@@ -8,9 +9,9 @@ import type { JobOptions } from './JobOptions.ts';
 const OPTIONS: Record<keyof JobOptions, { flag?: string; is: (value: unknown) => boolean; expected: string }> = {
   root: { is: isText, expected: 'a folder or s3://bucket/prefix, as a string' },
   out: { flag: '--out', is: isText, expected: 'a path or s3:// location, as a string' },
-  partitions: { flag: '--partitions', is: (value) => Array.isArray(value) && value.every(isText), expected: "a list of datehours, e.g. ['2021-01-23-10']" },
-  from: { flag: '--from', is: isText, expected: 'a datehour YYYY-MM-DD-HH, as a string' },
-  to: { flag: '--to', is: isText, expected: 'a datehour YYYY-MM-DD-HH, as a string' },
+  partitions: { flag: '--partitions', is: (value) => Array.isArray(value) && value.length > 0 && value.every(isDatehour), expected: "a list of datehours YYYY-MM-DD-HH, e.g. ['2021-01-23-10']" },
+  from: { flag: '--from', is: isDatehour, expected: 'a datehour YYYY-MM-DD-HH' },
+  to: { flag: '--to', is: isDatehour, expected: 'a datehour YYYY-MM-DD-HH' },
   s3: { flag: '--endpoint', is: (value) => typeof value === 'object' && value !== null, expected: 'an object of S3 settings' },
   compression: { flag: '--compression', is: (value) => COMPRESSIONS.includes(value as never), expected: `one of ${COMPRESSIONS.join(', ')}` },
   lookback: { flag: '--lookback', is: (value) => wholeFrom(value, 0), expected: 'a whole number of hours from 0' },
@@ -31,8 +32,8 @@ const OPTIONS: Record<keyof JobOptions, { flag?: string; is: (value: unknown) =>
 
 /**
  * Throws an OptionError unless every option of `options` is one `runJob` knows, of the kind it takes
- * (`undefined` is an option left out). Values are checked further where they are used (a datehour's
- * form, a size, a power of two).
+ * (`undefined` is an option left out), datehours in their form. Values are checked further where they
+ * are used (a size, a power of two, nested options' fields).
  *
  * @example
  * checkOptions({ root: 'data', compression: 'gzip' }); // OptionError: compression (--compression) must be one of snappy, zstd, none, got "gzip"
@@ -40,12 +41,16 @@ const OPTIONS: Record<keyof JobOptions, { flag?: string; is: (value: unknown) =>
 export function checkOptions(options: JobOptions): void {
   if (typeof options !== 'object' || options === null) throw new OptionError(`runJob takes an object of options, e.g. runJob({ root: 'data/events' }), got ${describe(options)}`);
   for (const [name, value] of Object.entries(options)) {
-    const option = OPTIONS[name as keyof JobOptions];
+    const option = Object.hasOwn(OPTIONS, name) ? OPTIONS[name as keyof JobOptions] : undefined;
     if (!option) throw new OptionError(`unknown option ${name}${nearest(name)}; runJob takes ${Object.keys(OPTIONS).join(', ')}`);
     if (value === undefined) continue;
     if (!option.is(value)) throw new OptionError(`${name}${option.flag ? ` (${option.flag})` : ''} must be ${option.expected}, got ${describe(value)}`);
   }
   if (options.root === undefined) throw new OptionError(`root must be ${OPTIONS.root.expected}, got nothing`);
+}
+
+function isDatehour(value: unknown): boolean {
+  return typeof value === 'string' && parseDatehour(value) !== null;
 }
 
 function isText(value: unknown): boolean {
@@ -61,7 +66,13 @@ function wholeFrom(value: unknown, least: number): boolean {
 }
 
 function describe(value: unknown): string {
-  return typeof value === 'function' ? 'a function' : JSON.stringify(value) ?? String(value);
+  if (typeof value === 'function') return 'a function';
+  if (typeof value === 'bigint') return `${value}n`;
+  try {
+    return JSON.stringify(value) ?? String(value);
+  } catch {
+    return String(value); // a value JSON cannot hold (a BigInt inside, a cycle)
+  }
 }
 
 /** `(did you mean lookback?)` for a name one or two letters off a known option, else nothing. */

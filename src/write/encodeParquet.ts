@@ -17,11 +17,11 @@ const CODECS: Record<CompressionName, ParquetWasm.Compression> = {
   none: Compression.UNCOMPRESSED,
 };
 
-function writerProperties(compression: CompressionName): ParquetWasm.WriterProperties {
+function writerProperties(compression: CompressionName, countEncodings = true): ParquetWasm.WriterProperties {
   let properties = new WriterPropertiesBuilder().setCompression(CODECS[compression]).setCreatedBy('consent-metrics');
   // Counts are small integers: delta encoding packs them as tightly as a dictionary does here, and
   // encodes in a third less time (the write is at the run's end, with a core idle).
-  for (const name of COUNT_METRICS) properties = properties.setColumnDictionaryEnabled(name, false).setColumnEncoding(name, Encoding.DELTA_BINARY_PACKED);
+  if (countEncodings) for (const name of COUNT_METRICS) properties = properties.setColumnDictionaryEnabled(name, false).setColumnEncoding(name, Encoding.DELTA_BINARY_PACKED);
   return properties.build();
 }
 
@@ -37,13 +37,14 @@ export function parquetToIPC(parquet: Uint8Array): Uint8Array {
 }
 
 /**
- * Parquet file bytes from Arrow IPC stream bytes, with parquet-wasm.
+ * Parquet file bytes from Arrow IPC stream bytes, with parquet-wasm. `countEncodings`: the metrics'
+ * count columns delta-encoded, for tables in the output schema (false for any other table).
  *
  * @example
  * const bytes = encodeParquet(metricsToArrowIPC(metrics), 'zstd');
  */
-export function encodeParquet(arrowIPC: Uint8Array, compression: CompressionName = 'snappy'): Uint8Array {
-  return writeParquet(Table.fromIPCStream(arrowIPC), writerProperties(compression));
+export function encodeParquet(arrowIPC: Uint8Array, compression: CompressionName = 'snappy', { countEncodings = true }: { countEncodings?: boolean } = {}): Uint8Array {
+  return writeParquet(Table.fromIPCStream(arrowIPC), writerProperties(compression, countEncodings));
 }
 
 /**

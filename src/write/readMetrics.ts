@@ -4,6 +4,8 @@ import { ConsentMetricsError } from '../errors.ts';
 import type { S3Options } from '../s3/createS3Client.ts';
 import { openSource } from '../source/openSource.ts';
 import { parquetToIPC } from './encodeParquet.ts';
+import { basename, dirname } from 'node:path';
+import { isS3Url } from '../s3/parseS3Url.ts';
 
 /**
  * Reads back what the job wrote: one Parquet file, a folder ending in `/` of one file per datehour
@@ -16,21 +18,26 @@ import { parquetToIPC } from './encodeParquet.ts';
  */
 export async function readMetrics(path: string, { s3 = {} }: { s3?: S3Options } = {}): Promise<ColumnTable> {
   const folder = path.endsWith('/');
-  const root = folder ? path.replace(/\/+$/, '') : path.slice(0, Math.max(0, path.lastIndexOf('/'))) || '.';
+  const [root, name] = folder ? [path.replace(/\/+$/, ''), ''] : isS3Url(path) ? [path.slice(0, path.lastIndexOf('/')), path.slice(path.lastIndexOf('/') + 1)] : [dirname(path), basename(path)];
   const source = await openSource(root, s3);
-  const keys = folder ? await datehourFiles(source, path) : [path.slice(path.lastIndexOf('/') + 1)];
+  const keys = folder ? await datehourFiles(source, path) : [name];
   const tables: ColumnTable[] = [];
   for (const key of keys) {
     const chunks: Uint8Array[] = [];
     for await (const chunk of await source.open(key)) chunks.push(chunk);
-    const bytes = Buffer.concat(chunks);
+    let ipc: Uint8Array;
     try {
-      tables.push(aq.fromArrow(parquetToIPC(bytes)));
+      ipc = parquetToIPC(Buffer.concat(chunks));
     } catch (error) {
       throw new ConsentMetricsError(`${source.describe(key)} is not a Parquet file we can read: ${(error as Error).message ?? error}`);
     }
+    const table = aq.fromArrow(ipc);
+    if (tables.length > 0 && table.columnNames().join() !== tables[0]!.columnNames().join()) {
+      throw new ConsentMetricsError(`${source.describe(key)} has the columns ${table.columnNames().join(', ')}, not those of ${source.describe(keys[0]!)}: ${tables[0]!.columnNames().join(', ')}`);
+    }
+    tables.push(table);
   }
-  return tables.length === 1 ? tables[0]! : tables.slice(1).reduce((all, table) => all.concat(table), tables[0]!);
+  return tables.length === 1 ? tables[0]! : tables[0]!.concat(...tables.slice(1));
 }
 
 /** The `datehour=.../*.parquet` files under a folder, in datehour then name order. */

@@ -3,7 +3,9 @@ import type { ColumnTable } from 'arquero';
 import { Table, tableToIPC } from 'apache-arrow';
 import { OptionError } from '../errors.ts';
 import type { S3Options } from '../s3/createS3Client.ts';
-import { encodeParquet, type CompressionName } from './encodeParquet.ts';
+import { COMPRESSIONS, encodeParquet, type CompressionName } from './encodeParquet.ts';
+import { METRIC_COLUMNS } from '../metrics/metricDefinitions.ts';
+import { metricsToArrow } from './metricsToArrow.ts';
 import { openSink } from './openSink.ts';
 
 /** The formats `writeTable` writes, by the path's extension. */
@@ -21,6 +23,7 @@ const FORMATS = { parquet: ['.parquet'], csv: ['.csv'], jsonl: ['.jsonl', '.ndjs
  * await writeTable(eventsTable, 's3://results/events.parquet', { compression: 'zstd' });
  */
 export async function writeTable(table: ColumnTable | Table, path: string, { s3, compression = 'snappy' }: { s3?: S3Options; compression?: CompressionName } = {}): Promise<string> {
+  if (!COMPRESSIONS.includes(compression)) throw new OptionError(`compression must be one of ${COMPRESSIONS.join(', ')}, got ${JSON.stringify(compression)}`);
   if (path.endsWith('/')) throw new OptionError(`writeTable writes one file, got a folder: ${path}`);
   const format = (Object.keys(FORMATS) as (keyof typeof FORMATS)[]).find((name) => FORMATS[name].some((extension) => path.toLowerCase().endsWith(extension)));
   if (!format) throw new OptionError(`writeTable writes ${Object.values(FORMATS).flat().join(', ')} files, by the path's extension; got ${path}`);
@@ -29,14 +32,22 @@ export async function writeTable(table: ColumnTable | Table, path: string, { s3,
   return sink.describe(key);
 }
 
+/** Whether an Arquero table holds the job's metrics, column for column: written in the output schema. */
+const isMetrics = (table: ColumnTable) => table.columnNames().join() === METRIC_COLUMNS.join();
+
 function encode(table: ColumnTable | Table, format: keyof typeof FORMATS, compression: CompressionName): Uint8Array {
-  const arrow = () => (table instanceof Table ? tableToIPC(table, 'stream') : aq.toArrowIPC(table, { format: 'stream' }));
+  // Arquero's metrics go through the output schema (int64 counts); other Arquero tables as Arquero types them.
+  const asArrow = () => (table instanceof Table ? table : isMetrics(table) ? metricsToArrow(table) : undefined);
+  const arrowIPC = (ipcFormat: 'stream' | 'file') => {
+    const arrow = asArrow();
+    return arrow ? tableToIPC(arrow, ipcFormat) : aq.toArrowIPC(table as ColumnTable, { format: ipcFormat });
+  };
   const arquero = () => (table instanceof Table ? aq.fromArrow(tableToIPC(table, 'stream')) : table);
   switch (format) {
     case 'parquet':
-      return encodeParquet(arrow(), compression);
+      return encodeParquet(arrowIPC('stream'), compression, { countEncodings: !(table instanceof Table) && isMetrics(table) });
     case 'arrow':
-      return table instanceof Table ? tableToIPC(table, 'file') : aq.toArrowIPC(table, { format: 'file' });
+      return arrowIPC('file');
     case 'csv':
       return new TextEncoder().encode(arquero().toCSV());
     case 'jsonl': {

@@ -1,6 +1,7 @@
 // Reading back what the job wrote (readMetrics), and writing any table (writeTable), each checked with a
 // reader other than the one it uses: hyparquet for Parquet, apache-arrow for IPC, plain parsing for CSV
 // and JSON Lines.
+import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -58,13 +59,36 @@ test('writeTable: an Apache Arrow table keeps its types; 64-bit integers become 
   assert.equal(jsonl, [{ id: 1, x: 0.25 }, { id: 2, x: 2 }]);
 });
 
-test('writeTable refuses a path it cannot tell the format of, or a folder, with one line; writes nothing', async () => {
+test('writeTable refuses a path it cannot tell the format of, a folder, or an unknown compression, with one line; writes nothing', async () => {
   const table = aq.table({ x: [1] });
-  for (const [path, message] of [[join(scratch, 'out.xlsx'), /^writeTable writes \.parquet, \.csv, \.jsonl, \.ndjson, \.arrow, \.feather, \.ipc files, by the path's extension; got /], [join(scratch, 'dir.parquet') + '/', /^writeTable writes one file, got a folder: /]] as const) {
-    const error = await writeTable(table, path).catch((failure: Error) => failure);
+  const cases = [
+    [join(scratch, 'out.xlsx'), {}, /^writeTable writes \.parquet, \.csv, \.jsonl, \.ndjson, \.arrow, \.feather, \.ipc files, by the path's extension; got /],
+    [join(scratch, 'dir.parquet') + '/', {}, /^writeTable writes one file, got a folder: /],
+    [join(scratch, 'gzip.parquet'), { compression: 'gzip' }, /^compression must be one of snappy, zstd, none, got "gzip"$/],
+  ] as const;
+  for (const [path, options, message] of cases) {
+    const error = await writeTable(table, path, options as { compression?: 'snappy' }).catch((failure: Error) => failure);
     assert.instance(error, OptionError);
     assert.match((error as Error).message, message);
+    assert.not.ok(existsSync(path.replace(/\/$/, '')), `nothing at ${path}`);
   }
+});
+
+test("writeTable of the job's metrics (Arquero, as runJob or readMetrics gives them): the output schema, int64 counts, the same bytes as the job's", async () => {
+  const path = await writeTable(result.metrics, join(scratch, 'again.parquet'));
+  const back = await readParquetBack(path);
+  assert.equal(back.schema, (await readParquetBack(join(scratch, 'metrics.parquet'))).schema, 'the output schema');
+  assert.ok(back.schema.includes('pageviews: INT64'));
+  assert.ok((await readFile(path)).equals(await readFile(join(scratch, 'metrics.parquet'))), 'the job\'s own bytes');
+  assert.equal((await readMetrics(await writeTable(await readMetrics(path), join(scratch, 'twice.parquet')))).objects(), expected, 'read, written, read again');
+});
+
+test('readMetrics refuses a folder whose files do not share their columns, naming the file', async () => {
+  const folder = join(scratch, 'mixed');
+  await writeTable(aq.table({ a: [1] }), join(folder, 'datehour=2021-01-23-10', 'part-0.parquet'));
+  await writeTable(aq.table({ b: [2] }), join(folder, 'datehour=2021-01-23-11', 'part-0.parquet'));
+  const error = await readMetrics(folder + '/').catch((failure: Error) => failure);
+  assert.match((error as Error).message, /datehour=2021-01-23-11\/part-0\.parquet has the columns b, not those of .*datehour=2021-01-23-10\/part-0\.parquet: a$/);
 });
 
 test.after(() => rm(scratch, { recursive: true, force: true }));
