@@ -80,6 +80,7 @@ const userMistakes: [string, string[], number, RegExp][] = [
   ['--buckets with --state', ['--state', join(scratch, 'state'), '--buckets', '8'], 2, /^consent-metrics: buckets \(--buckets\) does not apply with state \(--state\): an incremental run deduplicates in one set$/],
   ['a memory budget below the fixed overhead', [BAD_LINES, '--memory', '64MiB'], 2, /^consent-metrics: memory \(--memory\) 64 MiB is below what a run needs before its data: 188 MiB \(/],
   ['a memory budget that is not a size', ['--memory', 'lots'], 2, /^consent-metrics: memory \(--memory\) must be a size such as 512MiB, 4GB or a number of bytes, got "lots"$/],
+  ['a queue URL that is not Redis\'s', ['--queue', 'http://10.0.0.5:6379', '--work', join(scratch, 'work')], 2, /^consent-metrics: queue\.url \(--queue\) must be a redis:\/\/ or rediss:\/\/ URL, got "http:\/\/10\.0\.0\.5:6379"$/],
   ['--temp with --state', ['--state', join(scratch, 'state'), '--temp', join(scratch, 'temp')], 2, /^consent-metrics: temp \(--temp\) does not apply with state \(--state\): an incremental run keeps what does not fit in memory in the state$/],
   ['an output below a file', [BAD_LINES, '--out', join(scratch, 'a-file', 'm.parquet')], 1, /^consent-metrics: cannot write .*a-file\/m\.parquet: .*a-file is a file, not a folder$/],
 ];

@@ -6,28 +6,51 @@ import { COMPRESSIONS } from '../write/compressions.ts';
 import type { JobOptions } from './JobOptions.ts';
 
 /** Each option: its flag (or none), and what it must be, as a check and as words. */
-const OPTIONS: Record<keyof JobOptions, { flag?: string; is: (value: unknown) => boolean; expected: string }> = {
+const OPTIONS: Record<keyof JobOptions, { flag?: string; is: (value: unknown) => boolean; expected: string }> & Checks = {
   root: { is: isText, expected: 'a folder or s3://bucket/prefix, as a string' },
   out: { flag: '--out', is: isText, expected: 'a path or s3:// location, as a string' },
   partitions: { flag: '--partitions', is: (value) => Array.isArray(value) && value.length > 0 && value.every(isDatehour), expected: "a list of datehours YYYY-MM-DD-HH, e.g. ['2021-01-23-10']" },
   from: { flag: '--from', is: isDatehour, expected: 'a datehour YYYY-MM-DD-HH' },
   to: { flag: '--to', is: isDatehour, expected: 'a datehour YYYY-MM-DD-HH' },
-  s3: { flag: '--endpoint', is: (value) => typeof value === 'object' && value !== null, expected: 'an object of S3 settings' },
+  s3: { is: isObject, expected: 'an object of S3 settings, e.g. s3: { endpoint: \'http://127.0.0.1:9000\' }' },
   compression: { flag: '--compression', is: (value) => COMPRESSIONS.includes(value as never), expected: `one of ${COMPRESSIONS.join(', ')}` },
   lookback: { flag: '--lookback', is: (value) => wholeFrom(value, 0), expected: 'a whole number of hours from 0' },
-  state: { flag: '--state', is: () => true, expected: '' }, // nested: runJob checks its fields (refuseUnused)
+  state: { flag: '--state', is: isObject, expected: "an object with location as a string, e.g. state: { location: '...' }" },
   strict: { flag: '--strict', is: (value) => typeof value === 'boolean', expected: 'true or false' },
   concurrency: { flag: '--concurrency', is: (value) => wholeFrom(value, 1), expected: 'a whole number from 1' },
   workers: { flag: '--workers', is: (value) => wholeFrom(value, 0), expected: 'a whole number from 0' },
   splitBytes: { is: (value) => wholeFrom(value, 1), expected: 'a whole number of bytes from 1' },
   onPartition: { is: isFunction, expected: 'a function' },
   onTask: { is: isFunction, expected: 'a function' },
-  queue: { flag: '--queue', is: () => true, expected: '' }, // nested: runJob checks its fields (refuseUnused)
+  queue: { flag: '--queue', is: isObject, expected: "an object with url as a string, e.g. queue: { url: '...' }" },
   buckets: { flag: '--buckets', is: (value) => wholeFrom(value, 1), expected: 'a whole number from 1' },
   dedupLanes: { is: (value) => wholeFrom(value, 1), expected: 'a whole number from 1' },
   countShards: { is: (value) => wholeFrom(value, 1), expected: 'a whole number from 1' },
   memory: { flag: '--memory', is: (value) => typeof value === 'number' || isText(value), expected: 'a size such as 512MiB, 4GB or a number of bytes' },
   temp: { flag: '--temp', is: isText, expected: 'a folder, as a string' },
+};
+
+type Checks = Record<string, { flag?: string; is: (value: unknown) => boolean; expected: string }>;
+
+/** The fields of the nested options, checked as the top-level ones, named `s3.endpoint` and so on. */
+const NESTED: Record<'s3' | 'queue' | 'state', Checks> = {
+  s3: {
+    client: { is: isObject, expected: 'an S3Client' },
+    endpoint: { flag: '--endpoint', is: isText, expected: 'a URL, as a string' },
+    region: { is: isText, expected: 'a region name, as a string' },
+    credentials: { is: isObject, expected: 'an object of accessKeyId and secretAccessKey' },
+    maxAttempts: { flag: '--attempts', is: (value) => wholeFrom(value, 1), expected: 'a whole number from 1' },
+    connectTimeout: { flag: '--connect-timeout', is: isPositive, expected: 'a number of milliseconds above 0' },
+    idleTimeout: { flag: '--idle-timeout', is: isPositive, expected: 'a number of milliseconds above 0' },
+    stallTimeout: { flag: '--stall-timeout', is: isPositive, expected: 'a number of milliseconds above 0' },
+  },
+  queue: {
+    url: { flag: '--queue', is: (value) => typeof value === 'string' && /^rediss?:\/\//.test(value), expected: 'a redis:// or rediss:// URL' },
+    work: { flag: '--work', is: isText, expected: 'a folder or s3:// prefix, as a string' },
+    timeout: { is: isPositive, expected: 'a number of milliseconds above 0' },
+    onTask: { is: isFunction, expected: 'a function' },
+  },
+  state: { location: { flag: '--state', is: isText, expected: 'a folder or s3:// prefix, as a string' } },
 };
 
 /**
@@ -40,13 +63,29 @@ const OPTIONS: Record<keyof JobOptions, { flag?: string; is: (value: unknown) =>
  */
 export function checkOptions(options: JobOptions): void {
   if (typeof options !== 'object' || options === null) throw new OptionError(`runJob takes an object of options, e.g. runJob({ root: 'data/events' }), got ${describe(options)}`);
-  for (const [name, value] of Object.entries(options)) {
-    const option = Object.hasOwn(OPTIONS, name) ? OPTIONS[name as keyof JobOptions] : undefined;
-    if (!option) throw new OptionError(`unknown option ${name}${nearest(name)}; runJob takes ${Object.keys(OPTIONS).join(', ')}`);
-    if (value === undefined) continue;
-    if (!option.is(value)) throw new OptionError(`${name}${option.flag ? ` (${option.flag})` : ''} must be ${option.expected}, got ${describe(value)}`);
+  checkFields(options as unknown as Record<string, unknown>, OPTIONS, '', 'runJob takes');
+  for (const name of ['s3', 'queue', 'state'] as const) {
+    if (options[name] !== undefined) checkFields(options[name] as Record<string, unknown>, NESTED[name], `${name}.`, `${name} takes`);
   }
   if (options.root === undefined) throw new OptionError(`root must be ${OPTIONS.root.expected}, got nothing`);
+}
+
+/** Each field of `values` known to `checks` and of its kind; `prefix` names a nested option's fields (`s3.`). */
+function checkFields(values: Record<string, unknown>, checks: Checks, prefix: string, takes: string): void {
+  for (const [name, value] of Object.entries(values)) {
+    const check = Object.hasOwn(checks, name) ? checks[name] : undefined;
+    if (!check) throw new OptionError(`unknown option ${prefix}${name}${nearest(name, Object.keys(checks), prefix)}; ${takes} ${Object.keys(checks).join(', ')}`);
+    if (value === undefined) continue;
+    if (!check.is(value)) throw new OptionError(`${prefix}${name}${check.flag ? ` (${check.flag})` : ''} must be ${check.expected}, got ${describe(value)}`);
+  }
+}
+
+function isObject(value: unknown): boolean {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function isPositive(value: unknown): boolean {
+  return typeof value === 'number' && Number.isFinite(value) && value > 0;
 }
 
 function isDatehour(value: unknown): boolean {
@@ -75,10 +114,10 @@ function describe(value: unknown): string {
   }
 }
 
-/** `(did you mean lookback?)` for a name one or two letters off a known option, else nothing. */
-function nearest(name: string): string {
-  const close = Object.keys(OPTIONS).find((known) => known.toLowerCase() === name.toLowerCase() || distance(known, name) <= 2);
-  return close ? ` (did you mean ${close}?)` : '';
+/** `(did you mean lookback?)` for a name one or two letters off a known one, else nothing. */
+function nearest(name: string, known: readonly string[], prefix: string): string {
+  const close = known.find((candidate) => candidate.toLowerCase() === name.toLowerCase() || distance(candidate, name) <= 2);
+  return close ? ` (did you mean ${prefix}${close}?)` : '';
 }
 
 /** Edits (insert, delete, replace) from `a` to `b`. */
