@@ -14,7 +14,8 @@ const FORMATS = { parquet: ['.parquet'], csv: ['.csv'], jsonl: ['.jsonl', '.ndjs
 /**
  * Writes any table, Arquero or Apache Arrow, as one file whose format the path's extension gives:
  * `.parquet` (its Arrow types kept; `compression`), `.csv` (a header row), `.jsonl` or `.ndjson` (an
- * object a line; 64-bit integers as numbers) or `.arrow`, `.feather`, `.ipc` (Arrow IPC file). Local or
+ * object a line; 64-bit integers as numbers, or as strings of their digits past 2^53, where a number would
+ * round them) or `.arrow`, `.feather`, `.ipc` (Arrow IPC file). Local or
  * `s3://`, atomically like the job's output: written whole under a temporary name, then renamed (a
  * local file), or put whole (S3). Returns where it wrote.
  *
@@ -42,7 +43,8 @@ function encode(table: ColumnTable | Table, format: keyof typeof FORMATS, compre
     const arrow = asArrow();
     return arrow ? tableToIPC(arrow, ipcFormat) : aq.toArrowIPC(table as ColumnTable, { format: ipcFormat });
   };
-  const arquero = () => (table instanceof Table ? aq.fromArrow(tableToIPC(table, 'stream')) : table);
+  // 64-bit integers of an Arrow table stay BigInts on the way to text: past 2^53 a number would round them.
+  const arquero = () => (table instanceof Table ? aq.fromArrow(tableToIPC(table, 'stream'), { useBigInt: true }) : table);
   switch (format) {
     case 'parquet':
       return encodeParquet(arrowIPC('stream'), compression, { countEncodings: !(table instanceof Table) && isMetrics(table) });
@@ -51,8 +53,13 @@ function encode(table: ColumnTable | Table, format: keyof typeof FORMATS, compre
     case 'csv':
       return new TextEncoder().encode(arquero().toCSV());
     case 'jsonl': {
-      const rows = arquero().objects().map((row) => JSON.stringify(row, (_, value) => (typeof value === 'bigint' ? Number(value) : value)));
+      const rows = arquero().objects().map((row) => JSON.stringify(row, (_, value) => (typeof value === 'bigint' ? exactNumber(value) : value)));
       return new TextEncoder().encode(rows.map((row) => `${row}\n`).join(''));
     }
   }
+}
+
+/** A 64-bit integer as a JSON number when it is one exactly, else as its digits in a string. */
+function exactNumber(value: bigint): number | string {
+  return Number.isSafeInteger(Number(value)) ? Number(value) : String(value);
 }

@@ -59,6 +59,14 @@ test('writeTable: an Apache Arrow table keeps its types; 64-bit integers become 
   assert.equal(jsonl, [{ id: 1, x: 0.25 }, { id: 2, x: 2 }]);
 });
 
+test('writeTable: 64-bit integers past 2^53 keep every digit in CSV and JSON Lines (strings in JSON, where a number would round them)', async () => {
+  const big = 2n ** 60n + 1n;
+  const table = tableFromArrays({ id: BigInt64Array.from([big, 7n]) });
+  assert.equal((await readFile(await writeTable(table, join(scratch, 'big.csv')), 'utf8')).trim().split('\n'), ['id', '1152921504606846977', '7']);
+  const jsonl = (await readFile(await writeTable(table, join(scratch, 'big.jsonl')), 'utf8')).trim().split('\n').map((line) => JSON.parse(line));
+  assert.equal(jsonl, [{ id: '1152921504606846977' }, { id: 7 }]);
+});
+
 test('writeTable refuses a path it cannot tell the format of, a folder, or an unknown compression, with one line; writes nothing', async () => {
   const table = aq.table({ x: [1] });
   const cases = [
