@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { RETRY_KINDS, type RetryCounts } from '../s3/retryKinds.ts';
 import type { Problem, RejectReason, TallyCounts } from './Tally.ts';
 
@@ -46,7 +47,7 @@ export interface RunReport {
 export interface MemoryReport {
   /** The budget (`--memory`, or its default). */
   budget: number;
-  /** The process's peak resident memory when the run ended (its peak so far: in a process that ran more before, theirs too). */
+  /** The process's peak resident memory when the run ended (its peak so far: in a process that ran more before, theirs too; Linux's VmHWM). */
   peak: number;
   /** Bytes written to the temporary folder (0 when the run fitted in memory). */
   spilled: number;
@@ -122,7 +123,22 @@ function retriesLine(retries: RetryCounts): string[] {
  * report.memory = memoryReport(budget, { written: 0, read: 0 });
  */
 export function memoryReport(budget: number, { written, read }: { written: number; read: number }): MemoryReport {
-  return { budget, peak: process.resourceUsage().maxRSS * 1024, spilled: written, read_back: read };
+  return { budget, peak: peakResident(), spilled: written, read_back: read };
+}
+
+/**
+ * This process's peak resident memory, in bytes: Linux's `VmHWM`, its own since it started. Not
+ * `getrusage`'s maxrss, which in a process started by a larger one (a test runner, a notebook) keeps
+ * that one's size at the fork.
+ */
+function peakResident(): number {
+  try {
+    const kib = /^VmHWM:\s+(\d+) kB$/m.exec(readFileSync('/proc/self/status', 'utf8'))?.[1];
+    if (kib !== undefined) return Number(kib) * 1024;
+  } catch {
+    // not Linux: getrusage's figure
+  }
+  return process.resourceUsage().maxRSS * 1024;
 }
 
 /** `memory: peak 402 MiB of a budget of 512 MiB; spilled 2.1 GiB ...` for a run that spilled or read back (`--profile` prints it for every run). */
