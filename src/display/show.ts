@@ -1,6 +1,6 @@
 import type { ColumnTable } from 'arquero';
 import type { Table } from 'apache-arrow';
-import { formatCell, formatTable, preview } from '../write/formatTable.ts';
+import { formatCell, formatPreview, preview } from '../write/formatTable.ts';
 
 /**
  * What Jupyter kernels (Deno's among them) call to render a value: MIME type -> content.
@@ -56,10 +56,11 @@ export function show(table: ColumnTable | Table, options: ShowOptions = {}): Dis
  * const html = displayTable(metrics, { limit: 5 })[JUPYTER_DISPLAY]()['text/html'];
  */
 export function displayTable(table: ColumnTable | Table, { limit = 20, title }: ShowOptions = {}): Displayable {
-  const { names, rows, total } = preview(table, limit);
+  const shown = preview(table, limit);
+  const { names, rows, total } = shown;
   const counts = `${total.toLocaleString('en')} row${total === 1 ? '' : 's'} × ${names.length} columns` +
     (total > rows.length ? `, first ${rows.length} shown` : '');
-  const text = [title, formatTable(table, { limit })].filter(Boolean).join('\n');
+  const text = [title, formatPreview(shown)].filter(Boolean).join('\n');
   return {
     [JUPYTER_DISPLAY]: () => ({ 'text/html': htmlTable(names, rows, counts, title), 'text/plain': text }),
     // `show` printed it already: a REPL echoing the value adds one line, not the table again.

@@ -10,7 +10,16 @@ import { Table } from 'apache-arrow';
  * console.log(formatTable(metrics, { limit: 50 }));
  */
 export function formatTable(table: ColumnTable | Table, { limit = 50 }: { limit?: number } = {}): string {
-  const { names, rows, total } = preview(table, limit);
+  return formatPreview(preview(table, limit));
+}
+
+/**
+ * {@link formatTable} of rows already taken (`preview`): for a caller that renders them other ways too.
+ *
+ * @example
+ * const shown = preview(metrics, 20); console.log(formatPreview(shown));
+ */
+export function formatPreview({ names, rows, total }: { names: string[]; rows: unknown[][]; total: number }): string {
   const cells = names.map((name, column) => {
     const values = rows.map((row) => formatCell(row[column]));
     const first = rows[0]?.[column];
