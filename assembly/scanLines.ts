@@ -2,7 +2,7 @@
 //
 // Scans complete JSON Lines in this module's memory and writes, per accepted event, the columns the
 // parser keeps: id and user id bytes (copied into arenas, with their hashes), the type code, and
-// dictionary entries for domain, country and token (interned here, by bytes; a new token is judged
+// dictionary entries for domain, country, token and (when kept) datetime (interned here, by bytes; a new token is judged
 // too: consent or not, see judgeToken). The same rules as
 // src/read/scanEvent.ts, which stays the fallback: any key order, any JSON whitespace, extra
 // fields (validated, skipped). A line this scan does not take (escapes or non-ASCII in a field it
@@ -25,6 +25,7 @@ const MAX_DEPTH: i32 = 64;
 export const DOMAIN: i32 = 0;
 export const COUNTRY: i32 = 1;
 export const TOKEN: i32 = 2;
+export const DATETIME: i32 = 3;
 
 /** Why `scan` returned. */
 export const STOP_END: i32 = 0; // every complete line is consumed; `resumeAt` is where an unfinished one starts
@@ -43,6 +44,7 @@ let domainEntries: usize = 0;
 let countryEntries: usize = 0;
 let tokenEntries: usize = 0;
 let lines: usize = 0;
+let datetimeEntries: usize = 0;
 let idArena: usize = 0;
 let userIdArena: usize = 0;
 let arenaCapacity: i32 = 0;
@@ -58,6 +60,14 @@ let entryCount: i32 = 0;
 let storage: usize = 0;
 let storageCapacity: i32 = 0;
 let storageUsed: i32 = 0;
+
+/** Whether a scan keeps each event's `datetime` (a dictionary entry per row); off, it is skipped like any other field. */
+let keepDatetime: bool = false;
+
+/** Turns keeping `datetime` on or off for the scans that follow. */
+export function setKeepDatetime(keep: bool): void {
+  keepDatetime = keep;
+}
 
 /** After `scan`: where to go on, why it stopped, and the lines it consumed (blank ones included). */
 export let resumeAt: i32 = 0;
@@ -83,6 +93,7 @@ export function layout(rows: i32, arenaBytes: i32, entries: i32, storageBytes: i
   countryEntries = at; at += column;
   tokenEntries = at; at += column;
   lines = at; at += column;
+  datetimeEntries = at; at += column;
   arenaCapacity = arenaBytes;
   idArena = at; at += <usize>arenaBytes + 64;
   userIdArena = at; at += <usize>arenaBytes + 64;
@@ -120,6 +131,7 @@ export function region(index: i32): usize {
     case 13: return entryLengths;
     case 14: return storage;
     case 15: return entryVerdicts;
+    case 16: return datetimeEntries;
     default: return 0;
   }
 }
@@ -205,6 +217,7 @@ const KEY_USER: i32 = 8;
 const KEY_USER_ID: i32 = 16;
 const KEY_COUNTRY: i32 = 32;
 const KEY_TOKEN: i32 = 64;
+const KEY_DATETIME: i32 = 128;
 
 // Spans of the line being scanned (string bodies, without quotes); start -1 = absent or null.
 let idStart: usize = 0;
@@ -218,13 +231,15 @@ let countryStart: isize = -1;
 let countryEnd: usize = 0;
 let tokenStart: isize = -1;
 let tokenEnd: usize = 0;
+let datetimeStart: isize = -1;
+let datetimeEnd: usize = 0;
 
 /** Where the last line taken ends: its newline (or the caller's, at the input's end). */
 let lineEndAt: usize = 0;
 
 /** Scans the line at `at` and, if it is taken, writes row `row` (all but the ends and line number). */
 function scanLine(at: usize, row: i32, idUsed: i32, userIdUsed: i32): i32 {
-  domainStart = userIdStart = countryStart = tokenStart = -1;
+  domainStart = userIdStart = countryStart = tokenStart = datetimeStart = -1;
   typeCode = -1;
   userIdLength = 0;
   let seen: i32 = 0;
@@ -264,6 +279,12 @@ function scanLine(at: usize, row: i32, idUsed: i32, userIdUsed: i32): i32 {
       domainStart = p + 1;
       domainEnd = <usize>next;
       next++;
+    } else if (key == KEY_DATETIME && first == QUOTE && keepDatetime) {
+      next = stringEnd(p + 1);
+      if (next < 0 || stringFlags != 0) return DECLINED;
+      datetimeStart = p + 1;
+      datetimeEnd = <usize>next;
+      next++;
     } else if (key == KEY_USER && first == OPEN_BRACE) {
       next = scanUser(p);
     } else {
@@ -292,6 +313,11 @@ function scanLine(at: usize, row: i32, idUsed: i32, userIdUsed: i32): i32 {
   if (countryStart >= 0 && (country = internCountry(<usize>countryStart, countryEnd - <usize>countryStart)) < 0) return DECLINED;
   if (tokenStart >= 0 && (token = intern(TOKEN, <usize>tokenStart, tokenEnd - <usize>tokenStart)) < 0) return DECLINED;
   const offset = <usize>row << 2;
+  if (keepDatetime) {
+    let datetime: i32 = -1;
+    if (datetimeStart >= 0 && (datetime = intern(DATETIME, <usize>datetimeStart, datetimeEnd - <usize>datetimeStart)) < 0) return DECLINED;
+    store<i32>(datetimeEntries + offset, datetime);
+  }
   copyShort(idArena + idUsed, idStart, idLength);
   store<i32>(idHashes + offset, idHash(idStart, idLength));
   store<i32>(types + offset, typeCode);
@@ -560,7 +586,7 @@ const QUOTED_ID: u64 = 0x226469; // id"
 const QUOTED_TYPE: u64 = 0x2265707974; // type"
 const QUOTED_USER: u64 = 0x2272657375; // user"
 const QUOTED_DOMAIN: u64 = 0x226e69616d6f64; // domain"
-const DATETIME: u64 = 0x656d697465746164; // datetime (its quote is the 9th byte)
+const WORD_DATETIME: u64 = 0x656d697465746164; // datetime (its quote is the 9th byte)
 const QUOTED_COUNTRY: u64 = 0x227972746e756f63; // country"
 const QUOTED_TOKEN: u64 = 0x226e656b6f74; // token"
 
@@ -579,7 +605,7 @@ function topLevelKeyEnd(at: usize): isize {
   if ((word & 0xffffffffff) == QUOTED_TYPE) return known(KEY_TYPE, at + 4);
   if ((word & 0xffffffffff) == QUOTED_USER) return known(KEY_USER, at + 4);
   if ((word & 0xffffffffffffff) == QUOTED_DOMAIN) return known(KEY_DOMAIN, at + 6);
-  if (word == DATETIME && load<u8>(at + 8) == QUOTE) return known(0, at + 8);
+  if (word == WORD_DATETIME && load<u8>(at + 8) == QUOTE) return known(KEY_DATETIME, at + 8);
   return otherKeyEnd(at);
 }
 

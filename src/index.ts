@@ -49,6 +49,11 @@ export { StageTimes, STAGES, formatStageTimes, type Stage } from './report/Stage
 export type { TaskKindUsage, TaskUsage } from './report/TaskUsage.ts';
 
 export type { JobOptions, JobResult, QueueOptions, StateOptions } from './job/runJob.ts';
+export { readEvents, eventBatches, writeEvents, eventsOfRun, type EventsOptions, type EventsWritten, type PartitionEventsTable } from './job/readEvents.ts';
+export { eventsTable, EVENT_COLUMNS, type EventsTableOptions, type TokenReading } from './expand/eventsTable.ts';
+export { tokenLists, LIST_COLUMNS, type ListColumn, type TokenLists } from './expand/tokenLists.ts';
+export { countBreakdown, type BreakdownPart, type BreakdownRows } from './metrics/countBreakdown.ts';
+export { BREAKDOWNS, GRAINS, GROUP_KEY_NAMES, BREAKDOWN_COUNTS, breakdownColumns, isStandard, keptKeys, timeColumn, timeOf, type Breakdown, type Grain, type GroupKeyName, type Grouping } from './metrics/grouping.ts';
 
 // The stages a notebook shows, as they return results that display themselves.
 export { runJob, readPartitions, readPartition } from './display/displayingStages.ts';

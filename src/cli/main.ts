@@ -31,7 +31,7 @@ process.exitCode = code;
  * queued run, not help, not `--workers 0`, not a mistake (the command then says what is wrong).
  */
 function runsJobHere(argv: string[]): boolean {
-  if (argv[0] === 'worker') return false;
+  if (argv[0] === 'worker' || argv[0] === 'events') return false; // a worker runs tasks; events parse on plain parser threads
   try {
     const { help, job } = parseCliArgs(argv);
     return !help && job.queue === undefined && job.workers !== 0;

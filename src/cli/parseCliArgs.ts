@@ -2,6 +2,7 @@
 // loads the rest of the command (main.ts).
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import type { JobOptions } from '../job/JobOptions.ts';
 import { COMPRESSIONS, type CompressionName } from '../write/compressions.ts';
 
 /** The bundled example data, run when no root is given. */
@@ -37,6 +38,9 @@ export function parseCliArgs(argv: string[]) {
       buckets: { type: 'string' },
       memory: { type: 'string' },
       temp: { type: 'string' },
+      by: { type: 'string' },
+      grain: { type: 'string' },
+      keys: { type: 'string' },
       limit: { type: 'string', default: '50' },
       format: { type: 'string', default: 'table' },
       quiet: { type: 'boolean', default: false },
@@ -75,6 +79,10 @@ export function parseCliArgs(argv: string[]) {
       buckets: values.buckets === undefined ? undefined : wholeNumber('buckets', values.buckets, 1),
       memory: values.memory,
       temp: values.temp,
+      // Checked with the other options (checkOptions): a bad value exits 2 naming the flag.
+      by: values.by as JobOptions['by'],
+      grain: values.grain as JobOptions['grain'],
+      keys: values.keys?.split(',').map((key) => key.trim()) as JobOptions['keys'],
       s3: {
         endpoint: values.endpoint,
         maxAttempts: values.attempts === undefined ? undefined : wholeNumber('attempts', values.attempts, 1),

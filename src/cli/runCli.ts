@@ -3,6 +3,7 @@ import { ConsentMetricsError, MetricsNotKeptError, OptionError } from '../errors
 import { formatMemory, summarizeReport } from '../report/RunReport.ts';
 import { formatStageTimes } from '../report/StageTimes.ts';
 import { runJob } from '../job/runJob.ts';
+import { writeEvents } from '../job/readEvents.ts';
 import { openSink } from '../write/openSink.ts';
 import { formatTable } from '../write/formatTable.ts';
 import { milliseconds, parseCliArgs, wholeNumber } from './parseCliArgs.ts';
@@ -11,6 +12,7 @@ import { createProgress, type ProgressStream } from './progress.ts';
 
 
 export const USAGE = `Usage: consent-metrics [ROOT] [options]
+       consent-metrics events [ROOT] [--out FILE.parquet|DIR/] [selection, --lookback, --strict, S3 options]
        consent-metrics worker --queue redis://HOST:PORT [--concurrency N] [--lock-duration SECONDS]
 
 Consent metrics per hour, domain and country from JSON Lines events in datehour=YYYY-MM-DD-HH/ folders.
@@ -45,6 +47,10 @@ Options:
                             container's limit); input that would not fit runs in tasks sized to it, keeping
                             the rest in --temp
   --temp DIR                where a run under --memory keeps what does not fit (default: the OS's temporary folder)
+  --by purpose|vendor       a breakdown in place of the metrics: per group, type and name, the events and
+                            those whose token lists the name enabled or disabled
+  --grain hour|day          rows per datehour (default) or per date, users distinct over the day
+  --keys domain,country     the keys besides time (default both; domain or country alone merges the other's groups)
   --buckets N               id buckets, shared out among the dedup lanes (default 64); with --queue, each one dedup
                             task's share (default: one per 176 MiB of input, at least 4)
   --format FORMAT           stdout: table (default, the first --limit rows), csv or json (every row)
@@ -52,6 +58,9 @@ Options:
   --quiet                   no report summary or progress on stderr (errors still are)
   --profile                 print where the time went, by stage, on stderr
   -h, --help                show this help
+
+Events: the deduplicated events, one row each, with the token's purposes and vendors as lists; as Parquet to
+--out (DIR/ writes one file per datehour), else the first --limit rows to stdout.
 
 Worker: takes tasks of queued runs until SIGTERM or SIGINT, then finishes the tasks in hand and exits 0.
   --concurrency N           tasks at once, each on one core (default 1: run a worker per core, or set the cores)
@@ -62,6 +71,8 @@ Examples:
   consent-metrics data/events --from 2021-01-23-10 --to 2021-01-23-11 --report out/report.json
   consent-metrics data/events --partitions 2021-01-23-10 --strict --out out/by-hour/
   consent-metrics s3://events/raw --out s3://results/consent-metrics/ --endpoint http://127.0.0.1:9000
+  consent-metrics data/events --by purpose --grain day --keys domain --format csv
+  consent-metrics events data/events --from 2021-01-23-00 --to 2021-01-23-23 --out out/events.parquet
   consent-metrics worker --queue redis://10.0.0.5:6379
   consent-metrics s3://events/raw --out s3://results/m.parquet --queue redis://10.0.0.5:6379 --work s3://scratch/cm
 
@@ -89,9 +100,11 @@ const defaultIo: Io = {
  */
 export async function runCli(argv: string[], io: Io = defaultIo): Promise<number> {
   if (argv[0] === 'worker') return runWorkerCli(argv.slice(1), io);
+  const events = argv[0] === 'events';
   let flags;
   try {
-    flags = parseCliArgs(argv);
+    flags = parseCliArgs(events ? argv.slice(1) : argv);
+    if (events) refuseForEvents(flags.job);
   } catch (error) {
     io.stderr(`consent-metrics: ${(error as Error).message.split('. ')[0]}\nTry 'consent-metrics --help'.`);
     return 2;
@@ -100,6 +113,7 @@ export async function runCli(argv: string[], io: Io = defaultIo): Promise<number
     io.stdout(USAGE);
     return 0;
   }
+  if (events) return runEventsCli(flags, io);
   const progress = createProgress(flags.quiet ? {} as ProgressStream : io.progress);
   try {
     const started = performance.now();
@@ -134,6 +148,48 @@ export async function runCli(argv: string[], io: Io = defaultIo): Promise<number
       io.stderr(formatStageTimes(times, wall, (user + system) / 1000));
       if (report.memory && (flags.quiet || report.memory.spilled === 0)) io.stderr(formatMemory(report.memory)); // else in the summary
     }
+    return 0;
+  } catch (error) {
+    if (error instanceof ConsentMetricsError) {
+      io.stderr(`consent-metrics: ${error.message}`);
+      return error instanceof OptionError ? 2 : 1;
+    }
+    throw error;
+  }
+}
+
+/** The flags of a metrics run that `consent-metrics events` has no use for: refused, never ignored. */
+function refuseForEvents(job: ReturnType<typeof parseCliArgs>['job']): void {
+  const unused = (['state', 'queue', 'buckets', 'memory', 'temp', 'by', 'grain', 'keys'] as const).filter((name) => job[name] !== undefined);
+  if (unused.length > 0) throw new Error(`events does not take ${unused.map((name) => `--${name}`).join(', ')}: it writes every deduplicated event, in this process`);
+}
+
+/** `consent-metrics events`: the deduplicated events to `--out` as Parquet, or their first rows to stdout. */
+async function runEventsCli(flags: ReturnType<typeof parseCliArgs>, io: Io): Promise<number> {
+  const { root, out, compression, partitions, from, to, lookback, strict, concurrency, workers, s3 } = flags.job;
+  const reading = { root, partitions, from, to, lookback, strict, concurrency, workers, s3 };
+  try {
+    let report;
+    if (out !== undefined) {
+      const result = await writeEvents({ ...reading, out, compression });
+      report = result.report;
+      if (!flags.quiet) for (const location of result.written) io.stderr(`wrote ${location}`);
+    } else {
+      const { eventsOfRun } = await import('../job/readEvents.ts');
+      const { eventsToArquero } = await import('../job/eventsOutput.ts');
+      const tables = [];
+      for await (const partition of eventsOfRun(reading)) {
+        tables.push(partition.events);
+        report = partition.report();
+      }
+      const table = eventsToArquero(tables);
+      io.stdout(flags.format === 'csv' ? formatCsv(table) : flags.format === 'json' ? formatJson(table) : formatTable(table, { limit: flags.limit }));
+    }
+    if (flags.reportPath && report) {
+      const { sink, key } = await openSink(flags.reportPath, s3);
+      await sink.write([{ key, bytes: Buffer.from(JSON.stringify(report, null, 2) + '\n') }]);
+    }
+    if (!flags.quiet && report) io.stderr(summarizeReport(report));
     return 0;
   } catch (error) {
     if (error instanceof ConsentMetricsError) {

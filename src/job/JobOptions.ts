@@ -4,6 +4,7 @@ import type { RunReport } from '../report/RunReport.ts';
 import type { StageTimes } from '../report/StageTimes.ts';
 import type { S3Options } from '../s3/createS3Client.ts';
 import type { CompressionName } from '../write/compressions.ts';
+import type { Breakdown, Grain, GroupKeyName } from '../metrics/grouping.ts';
 
 /**
  * What the whole job reads, how, and where it writes: every CLI flag has its option here.
@@ -81,6 +82,23 @@ export interface JobOptions extends PartitionSelection {
    * (rounded up to a power of two), smaller ones whole; queued, one per 256 MiB of the partition's input.
    */
   countShards?: number;
+  /**
+   * A breakdown by `'purpose'` or `'vendor'` in place of the metrics (SPEC.md, "Breakdown by purpose or by
+   * vendor"): per group, type and name, the events and those whose token lists the name enabled or disabled.
+   * In-process only: not with `queue` or `state`, nor a run whose input exceeds `memory`. Default: the metrics.
+   */
+  by?: Breakdown;
+  /**
+   * `'hour'` (a `datehour` column) or `'day'` (a `date` column, counts over the day's events, users distinct
+   * over the day), for the metrics and breakdowns. In-process only, as `by`. Default: `'hour'`.
+   */
+  grain?: Grain;
+  /**
+   * The keys rows are grouped by besides time: `['domain', 'country']`, `['domain']` or `['country']`; a key left
+   * out is not a column and its groups merge (users distinct over the merged group). In-process only, as `by`.
+   * Default: both.
+   */
+  keys?: GroupKeyName[];
 }
 
 /**

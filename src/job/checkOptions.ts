@@ -3,6 +3,7 @@
 import { OptionError } from '../errors.ts';
 import { parseDatehour } from '../partitions/parseDatehour.ts';
 import { COMPRESSIONS } from '../write/compressions.ts';
+import { BREAKDOWNS, GRAINS, GROUP_KEY_NAMES } from '../metrics/grouping.ts';
 import type { JobOptions } from './JobOptions.ts';
 
 /** Each option: its flag (or none), and what it must be, as a check and as words. */
@@ -28,6 +29,13 @@ const OPTIONS: Record<keyof JobOptions, { flag?: string; is: (value: unknown) =>
   countShards: { is: (value) => wholeFrom(value, 1), expected: 'a whole number from 1' },
   memory: { flag: '--memory', is: (value) => typeof value === 'number' || isText(value), expected: 'a size such as 512MiB, 4GB or a number of bytes' },
   temp: { flag: '--temp', is: isText, expected: 'a folder, as a string' },
+  by: { flag: '--by', is: (value) => BREAKDOWNS.includes(value as never), expected: `one of ${BREAKDOWNS.join(', ')}` },
+  grain: { flag: '--grain', is: (value) => GRAINS.includes(value as never), expected: `one of ${GRAINS.join(', ')}` },
+  keys: {
+    flag: '--keys',
+    is: (value) => Array.isArray(value) && value.length > 0 && value.every((key) => GROUP_KEY_NAMES.includes(key)) && new Set(value).size === value.length,
+    expected: `a list of ${GROUP_KEY_NAMES.join(' and/or ')}, each once, e.g. ['domain']`,
+  },
 };
 
 type Checks = Record<string, { flag?: string; is: (value: unknown) => boolean; expected: string }>;
@@ -61,9 +69,10 @@ const NESTED: Record<'s3' | 'queue' | 'state', Checks> = {
  * @example
  * checkOptions({ root: 'data', compression: 'gzip' }); // OptionError: compression (--compression) must be one of snappy, zstd, none, got "gzip"
  */
-export function checkOptions(options: JobOptions): void {
-  if (typeof options !== 'object' || options === null) throw new OptionError(`runJob takes an object of options, e.g. runJob({ root: 'data/events' }), got ${describe(options)}`);
-  checkFields(options as unknown as Record<string, unknown>, OPTIONS, '', 'runJob takes');
+export function checkOptions(options: Partial<JobOptions>, { caller = 'runJob', only }: { caller?: string; only?: readonly (keyof JobOptions)[] } = {}): void {
+  if (typeof options !== 'object' || options === null) throw new OptionError(`${caller} takes an object of options, e.g. ${caller}({ root: 'data/events' }), got ${describe(options)}`);
+  const known = only ? Object.fromEntries(only.map((name) => [name, OPTIONS[name]])) : OPTIONS;
+  checkFields(options as unknown as Record<string, unknown>, known, '', `${caller} takes`);
   for (const name of ['s3', 'queue', 'state'] as const) {
     if (options[name] !== undefined) checkFields(options[name] as Record<string, unknown>, NESTED[name], `${name}.`, `${name} takes`);
   }
@@ -116,7 +125,10 @@ function describe(value: unknown): string {
 
 /** `(did you mean lookback?)` for a name one or two letters off a known one, else nothing. */
 function nearest(name: string, known: readonly string[], prefix: string): string {
-  const close = known.find((candidate) => candidate.toLowerCase() === name.toLowerCase() || distance(candidate, name) <= 2);
+  // At most 2 edits, and fewer than half the name's letters: a short name is not near every other one (`by` is not `to`).
+  const most = Math.min(2, Math.floor((name.length - 1) / 2));
+  const close = known.find((candidate) => candidate.toLowerCase() === name.toLowerCase())
+    ?? known.map((candidate) => ({ candidate, edits: distance(candidate, name) })).filter(({ edits }) => edits <= most).sort((a, b) => a.edits - b.edits)[0]?.candidate;
   return close ? ` (did you mean ${prefix}${close}?)` : '';
 }
 

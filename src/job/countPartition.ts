@@ -1,5 +1,9 @@
 import { parseToken, type TokenFacts } from '../expand/parseToken.ts';
+import { countBreakdown, type BreakdownRows } from '../metrics/countBreakdown.ts';
 import { countRowParts, type GroupCounts } from '../metrics/countRows.ts';
+import { emptyCounts } from '../metrics/groupCounts.ts';
+import type { Grouping } from '../metrics/grouping.ts';
+import type { DictionaryColumn } from '../read/ParsedFile.ts';
 import type { ParsedFile } from '../read/ParsedFile.ts';
 import { shiftLines } from '../read/planSplits.ts';
 import { StageTimes, type Stage } from '../report/StageTimes.ts';
@@ -15,8 +19,10 @@ import { Tally, type TallyCounts } from '../report/Tally.ts';
  * const { counts }: PartitionCounts = countPartition('2021-01-23-10', files, duplicates);
  */
 export interface PartitionCounts {
-  /** Events and users per group and cell (`groupCountTables` makes the tables `metricsFromCounts` takes). */
+  /** Events and users per group and cell (`groupCountTables` makes the tables `metricsFromCounts` takes); with `by`, no group, only `kept`. */
   counts: GroupCounts;
+  /** With `by`: the breakdown's rows. */
+  breakdown?: BreakdownRows;
   /** Milliseconds spent in each step, on the thread that counted. */
   milliseconds: Record<CountStage, number>;
 }
@@ -34,6 +40,8 @@ type CountStage = (typeof COUNT_STAGES)[number];
  * const expanded: ExpandedFile = expandFile(parsed, new Map());
  */
 export interface ExpandedFile extends Omit<ParsedFile, 'token' | 'tokenVerdicts'> {
+  /** With `keepTokens`: the token texts (a breakdown reads their lists). */
+  token?: DictionaryColumn;
   /** 1 where the row's token gives consent. */
   consent: Uint8Array;
   /** The file's invalid tokens (kept without consent), with examples. */
@@ -74,7 +82,7 @@ export function withoutIds({ idBytes, idOffsets, idHashes, ...rest }: ExpandedFi
  * @example
  * const { consent, tokens } = expandFile(parsed, tokenCache);
  */
-export function expandFile(file: ParsedFile, tokenCache: Map<string, TokenFacts>): ExpandedFile {
+export function expandFile(file: ParsedFile, tokenCache: Map<string, TokenFacts>, { keepTokens = false }: { keepTokens?: boolean } = {}): ExpandedFile {
   const started = performance.now();
   const { token, tokenVerdicts, ...rest } = file;
   const tally = new Tally();
@@ -97,7 +105,7 @@ export function expandFile(file: ParsedFile, tokenCache: Map<string, TokenFacts>
     }
   }
   const { lines, rejected, invalidTokens, examples } = tally;
-  return { ...rest, consent, tokens: { lines, rejected, invalidTokens, examples }, expandMilliseconds: performance.now() - started };
+  return { ...rest, ...(keepTokens ? { token } : {}), consent, tokens: { lines, rejected, invalidTokens, examples }, expandMilliseconds: performance.now() - started };
 }
 
 /** Writes each row's consent from its token code (none without a token); returns the rows with an invalid token. */
@@ -128,15 +136,27 @@ const TOKEN_CACHE_LIMIT = 100_000;
  * @example
  * const { counts } = countPartition(read.partition.datehour, files.map(withoutIds), duplicates);
  */
-export function countPartition(datehour: string, files: readonly CountingFile[], duplicates: Uint8Array): PartitionCounts {
+export function countPartition(datehour: string, files: readonly CountingFile[], duplicates: Uint8Array, { by, keys }: Grouping = {}): PartitionCounts {
   const times = new StageTimes();
-  const counts = times.measure('count', () => countRowParts(datehour, files, duplicates));
+  // A key left out is one null value for every row: its groups merge.
+  const merged = files.map((file) => ({
+    ...file,
+    ...(keys && !keys.includes('domain') ? { domain: { codes: new Int32Array(file.rows).fill(-1), values: [] } } : {}),
+    ...(keys && !keys.includes('country') ? { country: { codes: new Int32Array(file.rows).fill(-1), values: [] } } : {}),
+  }));
+  if (by !== undefined) {
+    if (merged.some((file) => !file.token)) throw new Error(`a breakdown of ${datehour} needs its files' tokens (keepTokens)`);
+    const breakdown = times.measure('count', () => countBreakdown(datehour, merged as (CountingFile & { token: DictionaryColumn })[], duplicates, by));
+    const kept = duplicates.reduce((sum, mark) => sum + (mark ? 0 : 1), 0);
+    return { counts: emptyCounts(datehour, kept), breakdown, milliseconds: { count: times.milliseconds.count } };
+  }
+  const counts = times.measure('count', () => countRowParts(datehour, merged, duplicates));
   const milliseconds = Object.fromEntries(COUNT_STAGES.map((stage) => [stage, times.milliseconds[stage]])) as Record<CountStage, number>;
   return { counts, milliseconds };
 }
 
 /** The buffers of a file that counting reads, to transfer to the thread that counts. */
 export function countingBuffers(file: CountingFile): ArrayBuffer[] {
-  return [file.type, file.line, file.domain.codes, file.country.codes, file.consent, file.userIdBytes, file.userIdOffsets, file.userIdHashes, file.userIdNull]
-    .map((array) => array.buffer as ArrayBuffer);
+  return [file.type, file.line, file.domain.codes, file.country.codes, file.consent, file.userIdBytes, file.userIdOffsets, file.userIdHashes, file.userIdNull,
+    ...(file.token ? [file.token.codes] : [])].map((array) => array.buffer as ArrayBuffer);
 }

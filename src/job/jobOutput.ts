@@ -9,10 +9,12 @@ import type { CountedGroups } from '../metrics/countRows.ts';
 import { metricValues } from '../metrics/metricsFromCells.ts';
 import { COUNT_METRICS, GROUP_KEYS, RATIO_METRICS } from '../metrics/metricDefinitions.ts';
 import { encodeParquet, type CompressionName } from '../write/encodeParquet.ts';
-import { countedMetricsToArrow, metricsToArrow } from '../write/metricsToArrow.ts';
+import { breakdownToArrow, countedMetricsToArrow, groupedMetrics, joinMetrics, metricsToArrow } from '../write/metricsToArrow.ts';
+import type { Grouping } from '../metrics/grouping.ts';
+import type { PartitionCounts } from './countPartition.ts';
 
-export { joinMetrics } from '../write/metricsToArrow.ts';
 export { batchesOf } from './metricsBatches.ts';
+export { joinMetrics };
 export { tableFromIPC, tableToIPC } from 'apache-arrow'; // an incremental run's stored metrics
 export { writeToTarget } from '../write/writeParquet.ts';
 
@@ -23,6 +25,16 @@ export { writeToTarget } from '../write/writeParquet.ts';
  */
 export function partitionsMetrics(parts: readonly CountedGroups[]): Table {
   return countedMetricsToArrow(parts, metricValues(aq.table(pivotedColumns(parts))));
+}
+
+/**
+ * The output of a run grouped otherwise than the standard metrics, from its units' counts in time order:
+ * the breakdown `by` purpose or vendor, or the metrics with the grain's time column and the keys kept.
+ */
+export function groupedOutput(units: readonly PartitionCounts[], grouping: Grouping): Table {
+  if (grouping.by !== undefined) return breakdownToArrow(units.map((unit) => unit.breakdown!), grouping);
+  const counts = units.map((unit) => unit.counts);
+  return groupedMetrics(counts.length > 0 ? partitionsMetrics(counts) : joinMetrics([]), grouping);
 }
 
 /** The output as an Arquero table for the caller (int64 read back as numbers). */

@@ -12,6 +12,8 @@ import { validateLookback } from '../metrics/IdSet.ts';
 import { validateBuckets } from '../metrics/idBuckets.ts';
 import { hoursSince1970 } from '../partitions/parseDatehour.ts';
 import type { ParsedFile } from '../read/ParsedFile.ts';
+import { GroupingUnits, keptOnly } from './groupingUnits.ts';
+import { isStandard, timeOf, type Grouping } from '../metrics/grouping.ts';
 import { defaultWorkers, parserPoolFor, readPartitionFiles, threadsToParse, type PartitionFiles } from '../read/readPartitionFiles.ts';
 import { inProcessPeak, jsonBytesOf, memoryBudget } from './memoryBudget.ts';
 import { checkOptions } from './checkOptions.ts';
@@ -64,7 +66,7 @@ export async function runJob(options: JobOptions): Promise<JobResult> {
  * Throws, naming the option as code spells it and the flag as the CLI does, when the run `options`
  * choose would not use one of them, or a nested option is not an object.
  */
-function refuseUnused({ queue, state, buckets, dedupLanes, countShards, onPartition, onTask, workers, memory, temp }: JobOptions): void {
+function refuseUnused({ queue, state, buckets, dedupLanes, countShards, onPartition, onTask, workers, memory, temp, by, grain, keys }: JobOptions): void {
   const nested = (name: string, flag: string, value: unknown, field: string) => {
     if (value !== undefined && (typeof value !== 'object' || value === null || typeof (value as Record<string, unknown>)[field] !== 'string')) {
       throw new OptionError(`${name} (${flag}) must be an object with ${field} as a string, e.g. ${name}: { ${field}: '...' }, got ${JSON.stringify(value)}`);
@@ -75,6 +77,10 @@ function refuseUnused({ queue, state, buckets, dedupLanes, countShards, onPartit
   const refuse = (option: string, why: string) => {
     throw new OptionError(`${option} ${why}`);
   };
+  if (!isStandard({ by, grain, keys }) && (state !== undefined || queue !== undefined)) {
+    const given = [by !== undefined && 'by (--by)', grain !== undefined && grain !== 'hour' && 'grain (--grain)', keys !== undefined && 'keys (--keys)'].filter(Boolean).join(', ');
+    refuse(given, `runs in this process only, not with ${state !== undefined ? 'state (--state)' : 'queue (--queue)'}: run it without, or group the metrics it writes (readMetrics)`);
+  }
   if (onTask !== undefined && (state !== undefined || queue !== undefined)) refuse('onTask', `is called by a run in this process that spills under memory (--memory) only: ${queue !== undefined ? 'use queue.onTask' : 'a run with state (--state) calls onPartition'}`);
   if (state !== undefined && temp !== undefined) refuse('temp (--temp)', 'does not apply with state (--state): an incremental run keeps what does not fit in memory in the state');
   if (state === undefined && queue !== undefined) {
@@ -117,7 +123,12 @@ async function runLocal(options: Omit<JobOptions, 'queue' | 'state'>): Promise<J
     const listing = await times.wait('list', () => listRun(source, { partitions, from, to }, concurrency));
     // A client given ready-made cannot be made again on the task threads: such a run stays in-process.
     const clientOfItsOwn = s3.client !== undefined && !(await import('../s3/createS3Client.ts')).settingsOf(s3.client);
-    if (clientOfItsOwn || fitsInProcess(source, listing.listed, budget, workers)) {
+    const fits = fitsInProcess(source, listing.listed, budget, workers);
+    const { by, grain, keys } = options;
+    if (!fits && !clientOfItsOwn && !isStandard({ by, grain, keys })) {
+      throw new ConsentMetricsError(`by, grain and keys run in this process, and this run's input does not fit its memory budget (${(budget / 2 ** 20).toFixed(0)} MiB, --memory): give it more, or select fewer partitions (--from, --to)`);
+    }
+    if (clientOfItsOwn || fits) {
       const result = await runHere({ ...options, s3: s3Settings }, { source, listing, times, retriesSoFar, retriesBefore });
       result.report.memory = memoryReport(budget, { written: 0, read: 0 });
       return result;
@@ -159,6 +170,9 @@ async function runHere({
   buckets = DEDUP_BUCKETS,
   dedupLanes,
   countShards,
+  by,
+  grain,
+  keys,
 }: Omit<JobOptions, 'queue' | 'state'>, { source, listing: { partitions, warnings, listed }, times, retriesSoFar, retriesBefore }: {
   source: Source; listing: RunListing; times: StageTimes; retriesSoFar: () => Promise<RetryCounts | undefined>; retriesBefore: RetryCounts | undefined;
 }): Promise<JobResult> {
@@ -174,7 +188,11 @@ async function runHere({
   // splits the ids it parses into buckets, one share per lane; lane l deduplicates its buckets on
   // thread l % threads, in run order. The pool's threads are all started before the first parse, so
   // every parse request and the run's first partition see the same count, and so the same lanes.
-  const pool = parserPoolFor(source, workers, jobWorkerEntry(), (threads) => ({ idBuckets: buckets, idLanes: lanesFor(threads, dedupLanes).lanes }));
+  // Another grouping counts each time value's files together (a day's hours, keys left out merged), or a breakdown, which reads the tokens' lists.
+  const grouping: Grouping = { by, grain, keys };
+  const standard = isStandard(grouping);
+  const keepTokens = by !== undefined;
+  const pool = parserPoolFor(source, workers, jobWorkerEntry(), (threads) => ({ idBuckets: buckets, idLanes: lanesFor(threads, dedupLanes).lanes, ...(keepTokens ? { keepTokens } : {}) }));
   if (countShards !== undefined && countShards > 1 && !pool) throw new OptionError(`countShards needs worker threads, which this run has none of (workers: 0, or S3 with a client given ready-made)`);
   if (pool) for (const stage of ['expand', ...COUNT_STAGES] as const) times.besideMainThread.add(stage);
   let lanes: { lanes: number; here: LaneTable | null; threads: number } | undefined; // at the first partition
@@ -194,8 +212,18 @@ async function runHere({
   // A partition of more than COUNT_SHARD_BYTES is counted on every thread, a shard of its users each:
   // the threads that parse its pieces split their counting columns by shard.
   const shardsOfPartition = (bytes: number | undefined) => countShards ?? (pool && pool.size > 1 && bytes !== undefined && bytes > COUNT_SHARD_BYTES ? 2 ** Math.ceil(Math.log2(pool.size)) : 1);
-  const parseFieldsFor = (bytes: number | undefined) => (shardsOfPartition(bytes) > 1 ? { countShards: shardsOfPartition(bytes) } : {});
-  const reads = readPartitionFiles(source, partitions, { concurrency, strict: false, workers, times, judgeTokens: true, splitBytes, shiftLines: shiftExpandedLines, parseFieldsFor, listed }, pool ?? undefined)[Symbol.asyncIterator]();
+  const parseFieldsFor = (bytes: number | undefined) => (standard && shardsOfPartition(bytes) > 1 ? { countShards: shardsOfPartition(bytes) } : {});
+  const reads = readPartitionFiles(source, partitions, { concurrency, strict: false, workers, times, judgeTokens: !keepTokens, splitBytes, shiftLines: shiftExpandedLines, parseFieldsFor, listed }, pool ?? undefined)[Symbol.asyncIterator]();
+  // Another grouping's units, each a time value's files and their losers, counted once the next one starts.
+  const units = new GroupingUnits(grouping, (time, files, losers) => {
+    const counts = pool
+      ? pool.run<PartitionCounts>({ kind: 'count', datehour: time, files, losers, grouping }, [...files.flatMap(countingBuffers), ...losers.flat().map((rows) => rows.buffer as ArrayBuffer)], `cannot count ${time}`)
+      : Promise.resolve(countPartition(time, files, marksOf(files.map((file) => file.rows), losers), grouping));
+    return counts.then((counted) => {
+      times.milliseconds.count += counted.milliseconds.count;
+      return counted;
+    });
+  });
   let next = reads.next();
   // Arrow, Arquero and parquet-wasm load while the first files are parsed.
   const outputModule = import('./jobOutput.ts');
@@ -204,6 +232,7 @@ async function runHere({
   // Partitions being counted, oldest first: they are taken in datehour order (tallies, strict mode).
   const counting: { read: PartitionFiles; countingFiles: (CountingFile & { bucketMilliseconds: number })[]; rows: number; counted: Promise<PartitionCounts & { dedupMilliseconds: number }> }[] = [];
   let reserve: number | undefined; // ids each lane makes room for, from the first partition with events
+  let groupedCounts: PartitionCounts[] = [];
   const takeOldest = async () => {
     const { read, countingFiles, rows, counted } = counting.shift()!;
     const { counts, milliseconds, dedupMilliseconds } = await times.wait('waiting', () => counted);
@@ -215,7 +244,7 @@ async function runHere({
     }
     for (const stage of COUNT_STAGES) times.milliseconds[stage] += milliseconds[stage];
     times.milliseconds.dedup += dedupMilliseconds;
-    await makeMetrics(batches.add(counts));
+    if (standard) await makeMetrics(batches.add(counts));
     files += read.files;
     events += counts.kept;
     duplicates += rows - counts.kept;
@@ -237,7 +266,7 @@ async function runHere({
       }
       const { lanes: laneCount, here: laneHere, threads } = lanes;
       // Pieces parsed by the job's worker threads come expanded, their ids in lane shares; pieces parsed on this thread are made so here.
-      const pieces = read.parsed.map((file: ParsedFile | BucketedFile) => (isBucketed(file) ? file : bucketFile(expandFile(file as ParsedFile, tokenCache), buckets, laneCount)));
+      const pieces = read.parsed.map((file: ParsedFile | BucketedFile) => (isBucketed(file) ? file : bucketFile(expandFile(file as ParsedFile, tokenCache, { keepTokens }), buckets, laneCount)));
       const rows = pieces.reduce((sum, piece) => sum + piece.rows, 0);
       if (reserve === undefined && rows > 0) reserve = Math.ceil(expectedIds(read, pieces, partitions.length) / laneCount); // sized once
       const hour = hoursSince1970(read.partition.datehour);
@@ -249,9 +278,14 @@ async function runHere({
           ? Promise.resolve(laneHere.take(request))
           : pool!.runOn<DedupResult>(lane % threads, { kind: 'dedup', ...request }, request.shares.flatMap(shareBuffers), `cannot deduplicate ${datehour}`);
       });
+      if (!standard) {
+        const losers = Promise.all(deduplicated).then((results) => results.map((result) => result.losers));
+        units.add(datehour, countingFiles, losers);
+      }
       const counted = Promise.all(deduplicated).then(async (results) => {
         const losers = results.map((result) => result.losers);
         const dedupMilliseconds = results.reduce((sum, result) => sum + result.milliseconds, 0);
+        if (!standard) return { ...keptOnly(datehour, rows, losers), dedupMilliseconds };
         const shards = pieces[0] && isBucketed(pieces[0]) ? pieces[0].countShards?.length ?? 0 : 0;
         if (shards > 0) return { ...(await countInShardsOnThreads(pool!, datehour, pieces as BucketedFile[], losers, shards)), dedupMilliseconds };
         const partitionCounts = pool
@@ -264,17 +298,19 @@ async function runHere({
       while (counting.length > (pool?.size ?? 0) * 2) await takeOldest();
     }
     while (counting.length > 0) await takeOldest();
-    await makeMetrics(batches.take());
+    if (standard) await makeMetrics(batches.take());
+    else groupedCounts = await times.wait('waiting', () => units.counted());
   } finally {
     next.catch(() => {}); // a run that failed first does not wait for the read in flight, nor its failure
     await pool?.close();
   }
 
   lanes = undefined; // the ids (~70 bytes an event on this thread's lane) are done with: let them go before the output is encoded
-  const { joinMetrics, resultTable, writeToTarget } = await outputModule;
-  const output = joinMetrics(metricsBatches);
+  const { joinMetrics, resultTable, writeToTarget, groupedOutput } = await outputModule;
+  const output = standard ? joinMetrics(metricsBatches) : times.measure('metrics', () => groupedOutput(groupedCounts, grouping));
   const datehours = partitions.map((partition) => partition.datehour);
-  const written = target ? await times.wait('write', () => writeToTarget(output, target, datehours, compression)) : [];
+  const timeValues = [...new Set(datehours.map((datehour) => timeOf(datehour, grain)))];
+  const written = target ? await times.wait('write', () => writeToTarget(output, target, timeValues, compression)) : [];
   const report = assembleReport({
     root, partitions: datehours, files, tally, events, duplicates, warnings,
     retries: retriesBetween(retriesBefore, await retriesSoFar()),

@@ -7,6 +7,7 @@ import { parseHandler, type WorkerHandler } from '../read/workerProtocol.ts';
 import { countingBuffers, countPartition, expandFile, type CountingFile, type ExpandedFile, type PartitionCounts } from './countPartition.ts';
 import { bucketFile, countShardBuffers, dedupHandler, shardCounting } from './dedupLanes.ts';
 import { countShardOfPieces, type RowPart } from '../metrics/countRows.ts';
+import type { Grouping } from '../metrics/grouping.ts';
 import { StageTimes } from '../report/StageTimes.ts';
 import type { Task } from './tasks/taskTypes.ts';
 
@@ -18,7 +19,9 @@ const workerTokenCache = new Map<string, TokenFacts>();
  * the request, the ids come split into one share per lane (`bucketFile`), not as columns.
  */
 export const parseAndExpandHandler: WorkerHandler = async (request) => {
-  const expanded = expandFile((await parseHandler({ ...request, judgeTokens: true })).result as ParsedFile, workerTokenCache);
+  // A breakdown reads every token's lists: its tokens are decoded, not judged, and kept.
+  const keepTokens = request.keepTokens === true;
+  const expanded = expandFile((await parseHandler({ ...request, judgeTokens: !keepTokens })).result as ParsedFile, workerTokenCache, { keepTokens });
   const { idBuckets, idLanes, countShards = 1 } = request as { idBuckets?: number; idLanes?: number; countShards?: number };
   if (idBuckets !== undefined && idLanes !== undefined) {
     const bucketed = countShards > 1 ? shardCounting(bucketFile(expanded, idBuckets, idLanes), countShards) : bucketFile(expanded, idBuckets, idLanes);
@@ -38,8 +41,8 @@ function expandedBuffers(file: ExpandedFile): ArrayBuffer[] {
  * and piece (what the dedup lanes found).
  */
 export const countHandler: WorkerHandler = async (request) => {
-  const { datehour, files, losers } = request as unknown as { datehour: string; files: CountingFile[]; losers: Int32Array[][] };
-  const result = countPartition(datehour, files, marksOf(files.map((file) => file.rows), losers));
+  const { datehour, files, losers, grouping } = request as unknown as { datehour: string; files: CountingFile[]; losers: Int32Array[][]; grouping?: Grouping };
+  const result = countPartition(datehour, files, marksOf(files.map((file) => file.rows), losers), grouping);
   const { domainCodes, countryCodes, n, users } = result.counts;
   return { result, transfer: [domainCodes, countryCodes, n, users].map((array) => array.buffer as ArrayBuffer) };
 };

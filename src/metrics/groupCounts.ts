@@ -11,6 +11,16 @@ import type { DictionaryColumn } from '../read/ParsedFile.ts';
  */
 export const CELL_NAMES: readonly string[] = ['pageviews', 'consents_asked', 'consents_given'].flatMap((metric) => [`${metric}_with`, `${metric}_without`]);
 
+/**
+ * Counts with no group, only how many rows were kept: a partition counted with others, or broken down.
+ *
+ * @example
+ * emptyCounts('2021-01-23-10', 120).groups; // 0
+ */
+export function emptyCounts(datehour: string, kept: number): GroupCounts {
+  return { datehour, groups: 0, domainCodes: new Int32Array(0), countryCodes: new Int32Array(0), domainValues: [], countryValues: [], n: new Int32Array(0), users: new Int32Array(0), kept };
+}
+
 /** Cells per group: the stride of {@link GroupCounts}' `n` and `users`. */
 export const CELLS = CELL_NAMES.length;
 

@@ -19,6 +19,7 @@ export class FileColumns {
   readonly userIdHashes: Int32Builder;
   readonly countryCodes: Int32Builder;
   readonly tokenCodes: Int32Builder;
+  readonly datetimeCodes: Int32Builder;
 
   /** Builders for a file of about `rows` rows, empty (offsets start at 0). */
   static acquire(rows: number): FileColumns {
@@ -37,12 +38,12 @@ export class FileColumns {
     this.id = new ByteBuilder(rows * 40);
     this.userId = new ByteBuilder(rows * 40);
     this.userIdNull = new ByteBuilder(rows);
-    [this.idOffsets, this.idHashes, this.type, this.line, this.domainCodes, this.userIdOffsets, this.userIdHashes, this.countryCodes, this.tokenCodes] =
-      Array.from({ length: 9 }, () => new Int32Builder(rows + 1));
+    [this.idOffsets, this.idHashes, this.type, this.line, this.domainCodes, this.userIdOffsets, this.userIdHashes, this.countryCodes, this.tokenCodes, this.datetimeCodes] =
+      Array.from({ length: 10 }, () => new Int32Builder(rows + 1));
   }
 
   private all(): (ByteBuilder | Int32Builder)[] {
     return [this.id, this.userId, this.userIdNull, this.idOffsets, this.idHashes, this.type, this.line, this.domainCodes, this.userIdOffsets,
-      this.userIdHashes, this.countryCodes, this.tokenCodes];
+      this.userIdHashes, this.countryCodes, this.tokenCodes, this.datetimeCodes];
   }
 }

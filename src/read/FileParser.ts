@@ -8,7 +8,7 @@ import { LineScanner, STOP } from './LineScanner.ts';
 import type { FileParserOptions, ParsedFile, ReservedRoom } from './ParsedFile.ts';
 import { parseEventJson, type EventFields } from './parseEventJson.ts';
 import { ESCAPED, EventSpans, scanEvent } from './scanEvent.ts';
-import { sampledHash, TokenTable } from './TokenTable.ts';
+import { TokenCodes } from './TokenTable.ts';
 
 const NEWLINE = 0x0a;
 const CARRIAGE_RETURN = 0x0d;
@@ -55,10 +55,12 @@ export class FileParser {
   /** With `judgeTokens`: the code shared by the judged tokens of each verdict (no consent, consent). */
   private readonly judgedCodes = [-1, -1];
   private readonly tokenCodes: Int32Builder;
-  /** Raw token bytes already validated -> token code. */
-  private readonly tokenBytes = new TokenTable();
-  /** The same for tokens given as JSON values other than strings (their text is not a string body). */
-  private readonly tokenValues = new TokenTable();
+  /** With the `datetime` option: datetimes by their UTF-8 bytes, and each row's code. */
+  private readonly datetime = new ByteDictionary();
+  private readonly datetimeCodes: Int32Builder;
+  private readonly keepDatetime: boolean;
+  /** Token bytes -> token code, each token decoded and validated the first time. */
+  private readonly tokenTexts = new TokenCodes(this.token);
   /** Where `scanEvent` found the fields of the current line. */
   private readonly spans = new EventSpans();
   // ignoreBOM keeps a byte-order mark in the text: only one at the very start of a file is skipped (below).
@@ -85,8 +87,10 @@ export class FileParser {
     this.columns = FileColumns.acquire(Math.ceil(expectedBytes / 200) + 16); // lines are ~340 bytes: rarely more rows than this
     ({ id: this.id, userId: this.userId, userIdNull: this.userIdNull, idOffsets: this.idOffsets, idHashes: this.idHashes, type: this.type, line: this.line,
       domainCodes: this.domainCodes, userIdOffsets: this.userIdOffsets, userIdHashes: this.userIdHashes, countryCodes: this.countryCodes,
-      tokenCodes: this.tokenCodes } = this.columns);
+      tokenCodes: this.tokenCodes, datetimeCodes: this.datetimeCodes } = this.columns);
     this.carryFrom = this.scanner.inputStart;
+    this.keepDatetime = options.datetime === true;
+    this.scanner.keepDatetime(this.keepDatetime);
   }
 
   /** The memory the lines are in, as a DataView for word-at-a-time token compares. */
@@ -152,6 +156,7 @@ export class FileParser {
       country: { codes: this.countryCodes.finish(), values: this.country.strings() },
       token: { codes: this.tokenCodes.finish(), values: this.token.values },
       tokenVerdicts: Int8Array.from(this.token.values, (_, code) => this.tokenVerdicts[code] ?? -1),
+      ...(this.keepDatetime ? { datetime: { codes: this.datetimeCodes.finish(), values: this.datetime.strings() } } : {}),
       line: this.line.finish(),
       lineCount: this.lineNumber,
       bytes: this.bytes,
@@ -220,6 +225,10 @@ export class FileParser {
     this.domainCodes.pushMapped(domainEntries, rows, entryCodes);
     this.countryCodes.pushMapped(countryEntries, rows, entryCodes);
     this.tokenCodes.pushMapped(tokenEntries, rows, entryCodes);
+    if (this.keepDatetime) {
+      this.resolveNewEntries(scanner.datetimeEntries, rows, this.datetime);
+      this.datetimeCodes.pushMapped(scanner.datetimeEntries, rows, entryCodes);
+    }
     this.tally.lines += rows;
   }
 
@@ -262,7 +271,7 @@ export class FileParser {
     const spans = this.spans;
     if (!scanEvent(bytes, start, end, spans)) return false;
     const { idStart, idEnd, userIdStart, userIdEnd, domainStart, domainEnd, countryStart, countryEnd, tokenStart, tokenEnd, escaped } = spans;
-    const tokenCode = tokenStart < 0 ? -1 : spans.tokenIsValue ? this.tokenValueCode(bytes, tokenStart, tokenEnd) : this.tokenCode(bytes, tokenStart, tokenEnd);
+    const tokenCode = tokenStart < 0 ? -1 : spans.tokenIsValue ? this.tokenTexts.ofValue(this.view, bytes, tokenStart, tokenEnd) : this.tokenTexts.ofString(this.view, bytes, tokenStart, tokenEnd);
     if (tokenStart >= 0 && tokenCode < 0) return false;
 
     const idHash = this.appendString(this.id, bytes, idStart, idEnd, (escaped & ESCAPED.id) !== 0);
@@ -277,6 +286,10 @@ export class FileParser {
       countryStart < 0 ? -1 : this.codeOfSpan(this.country, bytes, countryStart, countryEnd, (escaped & ESCAPED.country) !== 0),
       tokenCode,
     );
+    if (this.keepDatetime) {
+      const { datetimeStart, datetimeEnd } = spans;
+      this.datetimeCodes.push(datetimeStart < 0 ? -1 : this.codeOfSpan(this.datetime, bytes, datetimeStart, datetimeEnd, (escaped & ESCAPED.datetime) !== 0));
+    }
     this.tally.lines++;
     return true;
   }
@@ -295,40 +308,6 @@ export class FileParser {
   /** The dictionary code of a string span: by its bytes, or by its decoded text when it has escapes. */
   private codeOfSpan(dictionary: ByteDictionary, bytes: Buffer, start: number, end: number, escaped: boolean): number {
     return escaped ? this.codeOfString(dictionary, decodeJsonString(bytes, start, end)) : dictionary.code(bytes, start, end, hashBytes(bytes, start, end));
-  }
-
-  /**
-   * The code of a token given as a JSON value other than a string (validated JSON text at
-   * `bytes[start, end)`): re-serialized as the exact path does, JSON.stringify of the parsed value,
-   * once per distinct text.
-   */
-  private tokenValueCode(bytes: Buffer, start: number, end: number): number {
-    const hash = sampledHash(bytes, start, end);
-    const known = this.tokenValues.find(this.view, bytes, start, end, hash);
-    if (known >= 0) return known;
-    const code = this.token.code(JSON.stringify(JSON.parse(this.decoder.decode(bytes.subarray(start, end)))));
-    this.tokenValues.add(bytes, start, end, hash, code);
-    return code;
-  }
-
-  /**
-   * The code of the token whose JSON string body is `bytes[start, end)`: looked up by its bytes, and
-   * decoded (UTF-8, escapes) and validated only the first time. -1 when the bytes are not exactly one
-   * valid JSON string body (an unescaped quote means the line is some other shape).
-   */
-  private tokenCode(bytes: Buffer, start: number, end: number): number {
-    const hash = sampledHash(bytes, start, end);
-    const known = this.tokenBytes.find(this.view, bytes, start, end, hash);
-    if (known >= 0) return known;
-    let text: string;
-    try {
-      text = JSON.parse(`"${this.decoder.decode(bytes.subarray(start, end))}"`);
-    } catch {
-      return -1;
-    }
-    const code = this.token.code(text);
-    this.tokenBytes.add(bytes, start, end, hash, code);
-    return code;
   }
 
   /** The exact path: decode, JSON.parse, the SPEC's rules. */
@@ -362,6 +341,7 @@ export class FileParser {
       event.country === null ? -1 : this.codeOfString(this.country, event.country),
       event.token === null ? -1 : this.token.code(event.token),
     );
+    if (this.keepDatetime) this.datetimeCodes.push(event.datetime === null ? -1 : this.codeOfString(this.datetime, event.datetime));
   }
 
   /** One accepted row, whichever path read it, once its id and user id bytes are appended. */

@@ -6,6 +6,7 @@ interface ScanExports {
   layout(rows: number, arenaBytes: number, entries: number, storageBytes: number): number;
   region(index: number): number;
   resetDictionary(): void;
+  setKeepDatetime(keep: number): void;
   scan(start: number, end: number, final: number, lineBase: number, idBase: number, userIdBase: number): number;
   resumeAt: WasmGlobal;
   stopReason: WasmGlobal;
@@ -19,7 +20,7 @@ export const STOP = { end: 0, declined: 1, full: 2 } as const;
 const ROWS = 8192;
 /** Bytes of ids (and of user ids) a scan copies at most before it returns. */
 const ARENA_BYTES = 1 << 19;
-/** Distinct domains, countries and tokens a file may have on the scan's path (past it, lines go to JS). */
+/** Distinct domains, countries, tokens (and kept datetimes) a file may have on the scan's path (past it, lines go to JS). */
 const DICTIONARY_ENTRIES = 1 << 16;
 const DICTIONARY_BYTES = 8 << 20;
 /** Bytes readable past the input's end: the scan reads 16 at a time. */
@@ -59,6 +60,8 @@ export class LineScanner {
   countryEntries!: Int32Array;
   tokenEntries!: Int32Array;
   lines!: Int32Array;
+  /** With {@link keepDatetime}: each row's datetime entry (-1: none). */
+  datetimeEntries!: Int32Array;
   /** Where each dictionary entry's bytes start (relative to `storage`) and their length. */
   entryStarts!: Int32Array;
   entryLengths!: Int32Array;
@@ -78,9 +81,15 @@ export class LineScanner {
   static acquire(): LineScanner {
     const scanner = LineScanner.free.pop() ?? new LineScanner();
     scanner.exports.resetDictionary();
+    scanner.exports.setKeepDatetime(0);
     scanner.entryCodes.fill(-1);
     scanner.inputEnd = scanner.inputStart;
     return scanner;
+  }
+
+  /** Whether the scans that follow keep each event's `datetime` (in `datetimeEntries`). Reset to false by {@link acquire}. */
+  keepDatetime(keep: boolean): void {
+    this.exports.setKeepDatetime(keep ? 1 : 0);
   }
 
   /** Gives the scanner back for the next file. */
@@ -139,6 +148,7 @@ export class LineScanner {
     this.view = new DataView(buffer);
     [this.idEnds, this.idHashes, this.types, this.userIdEnds, this.userIdHashes, this.userIdNulls, this.domainEntries, this.countryEntries,
       this.tokenEntries, this.lines] = Array.from({ length: 10 }, (_, index) => column(index));
+    this.datetimeEntries = column(16);
     this.idArena = this.exports.region(10);
     this.userIdArena = this.exports.region(11);
     this.entryStarts = new Int32Array(buffer, this.exports.region(12), DICTIONARY_ENTRIES);

@@ -47,6 +47,8 @@ export interface ParsedFile {
    * and the value is then the text to parse.
    */
   tokenVerdicts: Int8Array;
+  /** With the `datetime` option: each row's `datetime` (null when absent or not a string). */
+  datetime?: DictionaryColumn;
   /** 1-based line number of each row (in its file: a split's are shifted by `shiftLines` once the splits before it are read). */
   line: Int32Array;
   /** Lines read, blank ones included: the lines a later split of the same file starts after. */
@@ -74,6 +76,8 @@ export interface ParsedFile {
 export interface FileParserOptions {
   /** Leave the tokens the scan judged undecoded (see {@link ParsedFile.token}): for a caller that wants consent, not texts. Default: false. */
   judgeTokens?: boolean;
+  /** Keep each event's `datetime` ({@link ParsedFile.datetime}); the metrics do not read it. Default: false. */
+  datetime?: boolean;
   /** The bytes start after a line of the file, not at its start: a byte-order mark there is not skipped. Default: false. */
   midFile?: boolean;
 }
@@ -94,6 +98,6 @@ export interface ReservedRoom {
 /** The buffers of a parsed file, for `postMessage(file, transferList(file))`. */
 export function transferList(file: ParsedFile): ArrayBuffer[] {
   return [file.idBytes, file.idOffsets, file.idHashes, file.type, file.line, file.domain.codes, file.country.codes, file.token.codes, file.tokenVerdicts,
-    file.userIdBytes, file.userIdOffsets, file.userIdHashes, file.userIdNull]
+    file.userIdBytes, file.userIdOffsets, file.userIdHashes, file.userIdNull, ...(file.datetime ? [file.datetime.codes] : [])]
     .map((array) => array.buffer as ArrayBuffer);
 }

@@ -1,4 +1,4 @@
-import { rehashPairs, zeroedInt32 } from './columnBuilders.ts';
+import { rehashPairs, zeroedInt32, type StringDictionary } from './columnBuilders.ts';
 
 /**
  * Token bytes already validated -> token code. Tokens are the long field (~140 bytes), compared
@@ -58,6 +58,53 @@ export class TokenTable {
     while (this.slots[slot * 2 + 1] !== 0) slot = (slot + 1) & mask;
     this.slots[slot * 2] = hash;
     this.slots[slot * 2 + 1] = entry + 1;
+  }
+}
+
+/**
+ * Token texts in a line's bytes -> codes in `dictionary`: a token's JSON string body, or a token given as
+ * another JSON value, looked up by its bytes and decoded (UTF-8, escapes) and validated only the first time.
+ */
+export class TokenCodes {
+  /** Raw token bytes already validated -> token code. */
+  private readonly strings = new TokenTable();
+  /** The same for tokens given as JSON values other than strings (their text is not a string body). */
+  private readonly values = new TokenTable();
+  private readonly decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+
+  constructor(private readonly dictionary: StringDictionary) {}
+
+  /**
+   * The code of the token whose JSON string body is `bytes[start, end)` (`view` over the same memory);
+   * -1 when the bytes are not exactly one valid JSON string body (an unescaped quote means the line is
+   * some other shape).
+   */
+  ofString(view: DataView, bytes: Uint8Array, start: number, end: number): number {
+    const hash = sampledHash(bytes, start, end);
+    const known = this.strings.find(view, bytes, start, end, hash);
+    if (known >= 0) return known;
+    let text: string;
+    try {
+      text = JSON.parse(`"${this.decoder.decode(bytes.subarray(start, end))}"`);
+    } catch {
+      return -1;
+    }
+    const code = this.dictionary.code(text);
+    this.strings.add(bytes, start, end, hash, code);
+    return code;
+  }
+
+  /**
+   * The code of a token given as a JSON value other than a string (validated JSON text at
+   * `bytes[start, end)`): re-serialized as the exact path does, JSON.stringify of the parsed value.
+   */
+  ofValue(view: DataView, bytes: Uint8Array, start: number, end: number): number {
+    const hash = sampledHash(bytes, start, end);
+    const known = this.values.find(view, bytes, start, end, hash);
+    if (known >= 0) return known;
+    const code = this.dictionary.code(JSON.stringify(JSON.parse(this.decoder.decode(bytes.subarray(start, end)))));
+    this.values.add(bytes, start, end, hash, code);
+    return code;
   }
 }
 

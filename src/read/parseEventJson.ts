@@ -36,6 +36,8 @@ export interface EventFields {
   country: string | null;
   /** The raw token JSON text. */
   token: string | null;
+  /** The `datetime`, or null when absent or not a string. */
+  datetime: string | null;
 }
 
 /**
@@ -68,7 +70,7 @@ export function parseEventJson(text: string): EventFields | Rejection {
   if (typeof event !== 'object' || event === null || Array.isArray(event)) {
     return { reason: 'invalid_json', detail: `expected a JSON object, found ${describeJson(event)}` };
   }
-  const { id, domain, type, user } = event as Record<string, unknown>;
+  const { id, domain, type, user, datetime } = event as Record<string, unknown>;
   if (typeof id !== 'string' || id === '') {
     return { reason: 'missing_id', detail: `expected a non-empty string "id", found ${describeJson(id)}` };
   }
@@ -84,6 +86,7 @@ export function parseEventJson(text: string): EventFields | Rejection {
     userId: stringOrNull(userFields.id),
     country: stringOrNull(userFields.country),
     token: tokenText(userFields.token),
+    datetime: stringOrNull(datetime),
   };
 }
 

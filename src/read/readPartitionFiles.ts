@@ -6,7 +6,7 @@ import type { Partition } from '../partitions/selectPartitions.ts';
 import { StageTimes } from '../report/StageTimes.ts';
 import { Tally } from '../report/Tally.ts';
 import type { Source } from '../source/Source.ts';
-import type { ParsedFile } from './ParsedFile.ts';
+import type { FileParserOptions, ParsedFile } from './ParsedFile.ts';
 import { ParserPool } from './ParserPool.ts';
 import { parseLocalFileHere } from './parseLocalFile.ts';
 import { DEFAULT_SPLIT_BYTES, shiftLines, splitsOf, unitsOf, validateSplitBytes, type FileSplit } from './planSplits.ts';
@@ -86,6 +86,8 @@ export interface ReadOptions {
  */
 export interface JudgeTokens {
   judgeTokens?: boolean;
+  /** Keep each event's `datetime` (`ParsedFile.datetime`), on any thread: the events table needs it. Default: false. */
+  datetime?: boolean;
   /**
    * How a split's line numbers move to its file's, for a pool whose threads post more than a
    * ParsedFile (a job's expanded files carry their tokens' examples too). Default: `shiftLines`.
@@ -150,7 +152,7 @@ export interface PartitionFiles extends Omit<PartitionEvents, 'table'> {
 export async function* readPartitionFiles(
   source: Source,
   partitions: readonly Partition[],
-  { concurrency: filesAtOnce, strict = false, workers, times = new StageTimes(), judgeTokens = false, splitBytes = DEFAULT_SPLIT_BYTES, shiftLines: shift = shiftLines, parseFieldsFor, listed: given }: ReadOptions & JudgeTokens = {},
+  { concurrency: filesAtOnce, strict = false, workers, times = new StageTimes(), judgeTokens = false, datetime = false, splitBytes = DEFAULT_SPLIT_BYTES, shiftLines: shift = shiftLines, parseFieldsFor, listed: given }: ReadOptions & JudgeTokens = {},
   pool?: ParserPool,
 ): AsyncGenerator<PartitionFiles> {
   if (filesAtOnce !== undefined) validateConcurrency(filesAtOnce);
@@ -167,7 +169,7 @@ export async function* readPartitionFiles(
   const parsers = !threadsCanRead(source) ? null : pool ?? (threads > 0 ? new ParserPool(threads) : null);
   if (parsers) times.besideMainThread.add('parse');
   const concurrency = filesAtOnce ?? (parsers && !source.localPath ? Math.max(DEFAULT_CONCURRENCY, parsers.remoteCapacity) : DEFAULT_CONCURRENCY);
-  const parseUnit = unitParser(source, parsers, judgeTokens);
+  const parseUnit = unitParser(source, parsers, { judgeTokens, datetime });
   try {
     // Files are taken in key order; a remote object that stalls must not stop the others, so remote
     // reads run further ahead (objects, not bytes: an object waiting is its parsed columns, a third of
@@ -207,12 +209,13 @@ export async function* readPartitionFiles(
  * one message, `fields` added to the request), or on this thread when there are none; remote objects'
  * retries are added to the source's.
  */
-function unitParser(source: Source, parsers: ParserPool | null, judgeTokens: boolean): (unit: FileSplit[], fields?: Record<string, unknown>) => Promise<ParsedFile[]> {
-  const parse = async ({ key, range }: FileSplit, fields: Record<string, unknown>): Promise<ParsedFile> => {
+function unitParser(source: Source, parsers: ParserPool | null, options: FileParserOptions): (unit: FileSplit[], fields?: Record<string, unknown>) => Promise<ParsedFile[]> {
+  const parse = async ({ key, range }: FileSplit, given: Record<string, unknown>): Promise<ParsedFile> => {
     if (!parsers) {
-      return source.localPath ? parseLocalFileHere(source.localPath(key), source.describe(key), { judgeTokens }, range)
-        : parseStream(() => source.open(key), source.describe(key), source.sizeOf?.(key), { judgeTokens });
+      return source.localPath ? parseLocalFileHere(source.localPath(key), source.describe(key), options, range)
+        : parseStream(() => source.open(key), source.describe(key), source.sizeOf?.(key), options);
     }
+    const fields = options.datetime ? { ...given, datetime: true } : given;
     if (source.localPath) return parsers.parse(source.localPath(key), source.describe(key), range, fields);
     const { retries, ...parsed } = await parsers.parseRemote(source.remote!(key), source.describe(key), fields);
     await source.addRetries?.(retries);
@@ -220,7 +223,7 @@ function unitParser(source: Source, parsers: ParserPool | null, judgeTokens: boo
   };
   return async (unit, fields = {}) => {
     if (unit.length === 1) return [await parse(unit[0]!, fields)];
-    if (parsers) return parsers.parseGroup(unit.map(({ key, range }) => ({ path: source.localPath!(key), describe: source.describe(key), range })), fields);
+    if (parsers) return parsers.parseGroup(unit.map(({ key, range }) => ({ path: source.localPath!(key), describe: source.describe(key), range })), options.datetime ? { ...fields, datetime: true } : fields);
     const parsed: ParsedFile[] = [];
     for (const split of unit) parsed.push(await parse(split, fields));
     return parsed;
@@ -238,13 +241,13 @@ function unitParser(source: Source, parsers: ParserPool | null, judgeTokens: boo
  * const { parsed, lines } = await readSplits(source, [{ key, range: { start: 134217728, end: Infinity } }]);
  */
 export async function readSplits(
-  source: Source, splits: readonly FileSplit[], { concurrency = DEFAULT_CONCURRENCY, workers = 0, judgeTokens = false, splitBytes = DEFAULT_SPLIT_BYTES, shiftLines: shift = shiftLines }: ReadOptions & JudgeTokens = {},
+  source: Source, splits: readonly FileSplit[], { concurrency = DEFAULT_CONCURRENCY, workers = 0, judgeTokens = false, datetime = false, splitBytes = DEFAULT_SPLIT_BYTES, shiftLines: shift = shiftLines }: ReadOptions & JudgeTokens = {},
   pool?: ParserPool,
 ): Promise<{ parsed: ParsedFile[]; lines: { file: string; lines: number }[] }> {
   validateConcurrency(concurrency);
   const parsers = !threadsCanRead(source) ? null : pool ?? (workers > 0 ? new ParserPool(workers) : null);
   try {
-    const parseUnit = unitParser(source, parsers, judgeTokens);
+    const parseUnit = unitParser(source, parsers, { judgeTokens, datetime });
     const units = await pMap(unitsOf(source, splits, splitBytes), (unit) => parseUnit(unit), { concurrency });
     const parsed = units.flat();
     const lines: { file: string; lines: number }[] = [];

@@ -26,6 +26,9 @@ export class EventSpans {
   tokenEnd = -1;
   /** The token was given as a JSON value other than a string: the SPEC takes it re-serialized. */
   tokenIsValue = false;
+  /** The top-level `datetime` string (the events table keeps it). */
+  datetimeStart = -1;
+  datetimeEnd = -1;
   /** Bits of {@link ESCAPED}: the string fields whose span holds an escape, to be decoded. */
   escaped = 0;
 }
@@ -36,7 +39,7 @@ export class EventSpans {
  * @example
  * if (spans.escaped & ESCAPED.id) console.log('the id holds an escape');
  */
-export const ESCAPED = { id: 1, domain: 2, userId: 4, country: 8 } as const;
+export const ESCAPED = { id: 1, domain: 2, userId: 4, country: 8, datetime: 16 } as const;
 
 const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
@@ -49,12 +52,12 @@ const CLOSE_BRACKET = 0x5d;
 /** Deeper extra values go to the exact path (JSON.parse), which has no such limit. */
 const MAX_DEPTH = 64;
 
-const [KEY_ID, KEY_DOMAIN, KEY_TYPE, KEY_USER, KEY_COUNTRY, KEY_TOKEN] = ['id', 'domain', 'type', 'user', 'country', 'token'].map(ascii) as Uint8Array[];
+const [KEY_ID, KEY_DOMAIN, KEY_TYPE, KEY_USER, KEY_COUNTRY, KEY_TOKEN, KEY_DATETIME] = ['id', 'domain', 'type', 'user', 'country', 'token', 'datetime'].map(ascii) as Uint8Array[];
 const [TRUE, FALSE, NULL] = ['true', 'false', 'null'].map(ascii) as Uint8Array[];
 
 /**
  * Scans one line as a JSON object, in any key order and with any JSON whitespace, and records in
- * `spans` where the fields the job reads are: top-level `id`, `domain`, `type`, and `user.id`,
+ * `spans` where the fields the job reads are: top-level `id`, `domain`, `type`, `datetime`, and `user.id`,
  * `user.country`, `user.token`. Every other value, however nested (decoy `id` or `type` keys
  * included), is validated as JSON and skipped. Returns true only for a line that is valid JSON and
  * an event the SPEC accepts (a non-empty string id, a known type); false sends the line to the exact
@@ -70,7 +73,7 @@ const [TRUE, FALSE, NULL] = ['true', 'false', 'null'].map(ascii) as Uint8Array[]
  * scanEvent(new TextEncoder().encode('{"type": "pageview", "x": [1], "id": "a"}'), 0, 41, spans); // true
  */
 export function scanEvent(bytes: Uint8Array, start: number, end: number, spans: EventSpans): boolean {
-  spans.idStart = spans.domainStart = spans.type = -1;
+  spans.idStart = spans.domainStart = spans.type = spans.datetimeStart = -1;
   clearUser(spans);
   spans.escaped = 0;
   let at = skipSpace(bytes, start);
@@ -109,6 +112,15 @@ export function scanEvent(bytes: Uint8Array, start: number, end: number, spans: 
           spans.domainStart = valueStart;
           spans.domainEnd = at - 1;
           if (sawEscape) spans.escaped |= ESCAPED.domain;
+        }
+      } else if (key === DATETIME) {
+        spans.escaped &= ~ESCAPED.datetime;
+        spans.datetimeStart = -1;
+        if ((at = isString ? validStringEnd(bytes, valueStart) : skipValue(bytes, at, 0)) < 0) return false;
+        if (isString) {
+          spans.datetimeStart = valueStart;
+          spans.datetimeEnd = at - 1;
+          if (sawEscape) spans.escaped |= ESCAPED.datetime;
         }
       } else if (key === USER) {
         clearUser(spans);
@@ -156,6 +168,7 @@ const USER = 8;
 const USER_ID = 16;
 const COUNTRY = 32;
 const TOKEN = 64;
+const DATETIME = 128;
 
 /** The `user` object at `at`: its id, country and token (a repeated key's last value wins); position after it, or -1. */
 function scanUser(bytes: Uint8Array, at: number, spans: EventSpans): number {
@@ -349,6 +362,7 @@ function topLevelKey(bytes: Uint8Array, start: number, end: number): number {
   if (equalsBytes(bytes, start, end, KEY_TYPE)) return TYPE;
   if (equalsBytes(bytes, start, end, KEY_DOMAIN)) return DOMAIN;
   if (equalsBytes(bytes, start, end, KEY_USER)) return USER;
+  if (equalsBytes(bytes, start, end, KEY_DATETIME)) return DATETIME;
   return 0;
 }
 

@@ -44,7 +44,7 @@ export interface WorkerHandler {
  * columns by transfer.
  */
 export const parseHandler: WorkerHandler = async (request) => {
-  const options = { judgeTokens: request.judgeTokens === true };
+  const options = { judgeTokens: request.judgeTokens === true, datetime: request.datetime === true };
   const parsed = request.remote
     ? await parseRemoteObject(request.remote as RemoteObject, request.describe as string, options)
     : await parseLocalFile(request.path as string, request.describe as string, options, request.range as ByteRange | undefined);

@@ -51,12 +51,15 @@ export function encodeParquet(arrowIPC: Uint8Array, compression: CompressionName
  * Parquet file bytes, given as they are made, from Arrow tables that come one after another (each
  * table's record batches, in order). A row group leaves as soon as it is full, so memory holds one row
  * group, not the file. The bytes equal `encodeParquet` of all the batches in one table. `empty` is a
- * table of the same schema and no rows: it gives the file its schema when no table comes.
+ * table of the same schema and no rows: it gives the file its schema when no table comes. `countEncodings`
+ * as for {@link encodeParquet}.
  *
  * @example
  * for await (const chunk of encodeParquetStream(metricsToArrow(emptyMetrics()), batches())) await file.write(chunk);
  */
-export async function* encodeParquetStream(empty: ArrowTable, tables: AsyncIterable<ArrowTable>, compression: CompressionName = 'snappy'): AsyncGenerator<Uint8Array> {
+export async function* encodeParquetStream(
+  empty: ArrowTable, tables: AsyncIterable<ArrowTable>, compression: CompressionName = 'snappy', { countEncodings = true }: { countEncodings?: boolean } = {},
+): AsyncGenerator<Uint8Array> {
   const source = tables[Symbol.asyncIterator]();
   let failure: unknown;
   let pending: ParquetWasm.RecordBatch[] = toWasmBatches(empty.slice(0, 0)).slice(0, 1); // a batch of no rows changes no byte
@@ -73,7 +76,7 @@ export async function* encodeParquetStream(empty: ArrowTable, tables: AsyncItera
       await source.return?.();
     },
   });
-  const bytes: ReadableStream<Uint8Array> = await transformParquetStream(batches, writerProperties(compression));
+  const bytes: ReadableStream<Uint8Array> = await transformParquetStream(batches, writerProperties(compression, countEncodings));
   const reader = bytes.getReader();
   try {
     for (let chunk = await reader.read(); !chunk.done; chunk = await reader.read()) yield chunk.value;

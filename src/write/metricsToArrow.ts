@@ -1,6 +1,8 @@
 import type { ColumnTable } from 'arquero';
 import { Float64, Int64, Table, makeData, makeVector, tableToIPC, type Vector } from 'apache-arrow';
+import type { BreakdownRows } from '../metrics/countBreakdown.ts';
 import type { CountedGroups } from '../metrics/countRows.ts';
+import { BREAKDOWN_COUNTS, keptKeys, timeColumn, type Grouping } from '../metrics/grouping.ts';
 import { emptyMetrics } from '../metrics/metricsFromCells.ts';
 import { GROUP_KEYS, METRIC_DEFINITIONS } from '../metrics/metricDefinitions.ts';
 import { utf8Vector } from '../read/dictionaryVector.ts';
@@ -184,4 +186,36 @@ function int64FromNumbers(values: ArrayLike<number>): Vector {
 /** Partitions' metrics (from `metricsToArrow`, in datehour order) as one table; the empty table when there are none. */
 export function joinMetrics(tables: readonly Table[]): Table {
   return tables.length > 0 ? tables[0]!.concat(...tables.slice(1)) : metricsToArrow(emptyMetrics());
+}
+
+/**
+ * Metrics counted under another grouping (`grain`, `keys`) in the output's columns for it: the time
+ * column named for the grain (`date` for a day), then the keys kept, then the metrics. `metrics` is the
+ * standard schema, its `datehour` holding the time values and a key left out all null.
+ *
+ * @example
+ * groupedMetrics(partitionsMetrics(counts), { grain: 'day', keys: ['domain'] }).schema.names; // date, domain, pageviews, ...
+ */
+export function groupedMetrics(metrics: Table, { grain, keys }: Grouping): Table {
+  const columns: Record<string, Vector> = { [timeColumn(grain)]: metrics.getChild('datehour')! };
+  for (const key of keptKeys(keys)) columns[key] = metrics.getChild(key)!;
+  for (const name of Object.keys(METRIC_DEFINITIONS)) columns[name] = metrics.getChild(name)!;
+  return new Table(columns);
+}
+
+/**
+ * A breakdown's rows (each time value's, in time order) as Arrow: the time column for the grain, the keys
+ * kept, `type`, the name (`purpose` or `vendor`) as utf8, and `events`, `enabled`, `disabled` as int64.
+ *
+ * @example
+ * breakdownToArrow([countBreakdown('2021-01-23-10', parts, duplicates, 'purpose')], { by: 'purpose' });
+ */
+export function breakdownToArrow(parts: readonly BreakdownRows[], { by = 'purpose', grain, keys }: Grouping): Table {
+  const all = (field: Exclude<keyof BreakdownRows, 'time'>) => parts.flatMap((part): (string | number | null)[] => part[field]);
+  const columns: Record<string, Vector> = { [timeColumn(grain)]: utf8FromStrings(parts.flatMap((part) => part.name.map(() => part.time))) };
+  for (const key of keptKeys(keys)) columns[key] = utf8FromStrings(all(key) as (string | null)[]);
+  columns.type = utf8FromStrings(all('type') as string[]);
+  columns[by] = utf8FromStrings(all('name') as string[]);
+  for (const count of BREAKDOWN_COUNTS) columns[count] = int64FromNumbers(all(count) as number[]);
+  return new Table(columns);
 }

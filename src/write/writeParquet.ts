@@ -15,7 +15,8 @@ export interface WriteOptions {
   /** Parquet compression. Default: `'snappy'`. */
   compression?: CompressionName;
   /**
-   * Write one file per datehour, `datehour=<value>/part-0.parquet`, instead of one file at `key`.
+   * Write one file per datehour, `datehour=<value>/part-0.parquet` (per date, `date=<value>/`, for a day's
+   * rows: the table's first column names the folders), instead of one file at `key`.
    * List the datehours the run read: each gets a file, an empty one if it has no rows, so a rerun of
    * some partitions replaces exactly their files. Default: one file.
    */
@@ -42,7 +43,7 @@ export async function writeParquet(
   const encode = (ranges: DatehourRange[]) => encodeParquet(tableToIPC(batchPerDatehour(table, ranges), 'stream'), compression);
   const files: OutputFile[] = byDatehour
     ? byDatehour.map((datehour) => ({
-        key: [key.replace(/\/+$/, ''), `datehour=${datehour}`, 'part-0.parquet'].filter(Boolean).join('/'),
+        key: [key.replace(/\/+$/, ''), `${table.schema.fields[0]!.name}=${datehour}`, 'part-0.parquet'].filter(Boolean).join('/'),
         bytes: encode(hours.filter((range) => range.datehour === datehour)),
       }))
     : [{ key, bytes: encode(hours) }];
@@ -93,8 +94,13 @@ export async function writeBatchesToTarget(batches: AsyncIterable<MetricsBatch>,
   return [sink.describe(key)];
 }
 
-/** Chunks joined into one array (`Array.fromAsync` is not in Node 20). */
-async function gathered(chunks: AsyncIterable<Uint8Array>): Promise<Uint8Array> {
+/**
+ * Chunks joined into one array (`Array.fromAsync` is not in Node 20).
+ *
+ * @example
+ * const bytes = await gathered(encodeParquetStream(empty, tables()));
+ */
+export async function gathered(chunks: AsyncIterable<Uint8Array>): Promise<Uint8Array> {
   const parts: Uint8Array[] = [];
   for await (const chunk of chunks) parts.push(chunk);
   const bytes = new Uint8Array(parts.reduce((sum, part) => sum + part.length, 0));
@@ -116,9 +122,12 @@ interface DatehourRange {
   end: number;
 }
 
-/** The rows of each datehour: contiguous ranges, since metrics are sorted by datehour (found by binary search). */
+/**
+ * The rows of each time value (the first column: `datehour`, or `date` for a day's rows): contiguous
+ * ranges, since rows are sorted by it (found by binary search).
+ */
 function datehourRanges(table: Table): DatehourRange[] {
-  const datehours = table.getChild('datehour')!;
+  const datehours = table.getChildAt(0)!;
   const ranges: DatehourRange[] = [];
   for (let begin = 0; begin < table.numRows; ) {
     const datehour = datehours.get(begin) as string;

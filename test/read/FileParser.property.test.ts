@@ -3,7 +3,7 @@
 // orders, whitespace, decoy fields, nulls, wrong types, malformed JSON and invalid UTF-8.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { FileParser, type ParsedFile } from '../../src/index.ts';
+import { FileParser, type FileParserOptions, type ParsedFile } from '../../src/index.ts';
 import { hashBytes } from '../../src/read/hashBytes.ts';
 import { seededRandom } from '../support/random.ts';
 import { expectedOf, LAYOUTS, randomLines, rowsOf, spacedJson } from '../support/randomEvents.ts';
@@ -24,9 +24,9 @@ function firstWrongHash(parsed: ParsedFile): string | null {
 }
 
 /** Parses the lines as one file fed in chunks of `nextSize()` bytes. */
-function parseInChunks(lines: string[], nextSize: () => number): ParsedFile {
+function parseInChunks(lines: string[], nextSize: () => number, options: FileParserOptions = {}): ParsedFile {
   const bytes = new TextEncoder().encode(lines.join('\n'));
-  const parser = new FileParser('random.json');
+  const parser = new FileParser('random.json', 0, options);
   for (let at = 0; at < bytes.length; ) {
     const size = nextSize();
     parser.push(bytes.slice(at, at + size));
@@ -71,6 +71,33 @@ for (const seed of [1, 2, 3, 4, 5, 6, 7, 8]) {
     assert.is(parsed.lines, expected.rows.length + Object.values(expected.rejected).reduce((a, b) => a + b, 0));
   });
 }
+
+for (const seed of [21, 22, 23]) {
+  test(`seed ${seed}: with datetime kept, every path reads it as JSON.parse does (a string, else null), and the rest is unchanged`, () => {
+    const r = seededRandom(seed * 1000);
+    const lines = randomLines(seed, 2000);
+    const parsed = parseInChunks(lines, () => r.pick([1, 7, 64, 4096, 1 << 20]), { datetime: true });
+    const expected = expectedOf(lines, { datetime: true });
+    assert.equal(parsed.rejected, expected.rejected);
+    assert.equal(rowsOf(parsed), expected.rows);
+    assert.ok(expected.rows.some((row) => row[7] === null) && expected.rows.some((row) => row[7] !== null), 'both nulls and strings drawn');
+    assert.is(parseInChunks(lines, () => 4096).datetime, undefined, 'not kept unless asked');
+  });
+}
+
+test('datetime on the WebAssembly path: a plain file is read without JS, and escaped or repeated datetimes take the other paths', () => {
+  const lines = Array.from({ length: 300 }, (_, i) => JSON.stringify({ id: `e${i}`, datetime: `2021-01-23 10:${String(i % 60).padStart(2, '0')}:00`, type: 'pageview', domain: 'a.com' }));
+  const parser = new FileParser('f', 0, { datetime: true });
+  parser.push(new TextEncoder().encode(lines.join('\n')));
+  assert.is(parser.linesLeftToJs, 0);
+  const parsed = parser.finish();
+  assert.is(parsed.datetime!.values.length, 60);
+  assert.equal(rowsOf(parsed), expectedOf(lines, { datetime: true }).rows);
+  const odd = ['{"id":"a","datetime":"2021\\u002d01","type":"pageview"}', '{"id":"b","datetime":"x","datetime":"y","type":"pageview"}', '{"id":"c","datetime":7,"type":"pageview"}'];
+  const oddParser = new FileParser('g', 0, { datetime: true });
+  oddParser.push(new TextEncoder().encode(odd.join('\n')));
+  assert.equal(rowsOf(oddParser.finish()).map((row) => row[7]), ['2021-01', 'y', null]);
+});
 
 /**
  * Lines whose strings stress the WebAssembly scan's 64-byte blocks: runs of backslashes and quotes,

@@ -7,7 +7,8 @@ import { join, relative } from 'node:path';
 import pMap from 'p-map';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { readMetrics, runJob } from '../../src/index.ts';
+import { readEvents, readMetrics, runJob } from '../../src/index.ts';
+import { referenceBreakdown, referenceEvents } from '../support/referenceAnalysis.ts';
 import { FIXTURES, goldenCases } from '../support/fixtures.ts';
 import { readParquetBack } from '../support/readParquetBack.ts';
 import { runCliProcess } from '../support/runCliProcess.ts';
@@ -63,6 +64,23 @@ test('readMetrics reads back from S3 what a run wrote there: one file, and a fol
   await runJob({ root, out: 's3://results/readback/by-hour/', s3 });
   for (const path of ['s3://results/readback/one.parquet', 's3://results/readback/by-hour/']) {
     assert.equal((await readMetrics(path, { s3 })).objects(), local.metrics.objects(), path);
+  }
+});
+
+test('the analyst views from S3: readEvents, a breakdown by day, and events written to S3 by the CLI, as the reference gives them', async () => {
+  const local = join(FIXTURES, 'analyst-tokens', 'input');
+  const root = 's3://events/golden/analyst-tokens/input';
+  const expected = referenceEvents(local);
+  assert.equal((await readEvents({ root, s3 })).objects(), expected.map((event) => ({ ...event })));
+  const { metrics } = await runJob({ root, s3, by: 'vendor', grain: 'day' });
+  assert.equal(metrics.objects().map((row) => Object.values(row)), referenceBreakdown(expected, 'vendor', { grain: 'day' }));
+  const { code, stderr } = await runCliProcess(['events', root, '--out', 's3://results/events/'], cliEnv);
+  assert.is(code, 0, stderr);
+  const hours = [...new Set(expected.map((event) => event.datehour))];
+  for (const datehour of hours) {
+    const path = await download('results', `events/datehour=${datehour}/part-0.parquet`, join(scratch, `events-${datehour}.parquet`));
+    const { rows } = await readParquetBack(path);
+    assert.is(rows.length, expected.filter((event) => event.datehour === datehour).length, datehour);
   }
 });
 

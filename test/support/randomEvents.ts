@@ -13,11 +13,12 @@ export function rowsOf(parsed: ParsedFile): unknown[][] {
   return Array.from({ length: parsed.rows }, (_, row) => [
     parsed.line[row], decode(parsed.idBytes, parsed.idOffsets, row), value(parsed.domain, row), parsed.type[row],
     parsed.userIdNull[row] ? null : decode(parsed.userIdBytes, parsed.userIdOffsets, row), value(parsed.country, row), value(parsed.token, row),
+    ...(parsed.datetime ? [value(parsed.datetime, row)] : []),
   ]);
 }
 
 /** What JSON.parse says of the same lines: accepted rows and rejection counts. A byte-order mark is skipped at the start of the file only. */
-export function expectedOf(lines: string[]) {
+export function expectedOf(lines: string[], { datetime = false } = {}) {
   const rows: unknown[][] = [];
   const rejected = { invalid_json: 0, missing_id: 0, unknown_type: 0 };
   lines.forEach((line, index) => {
@@ -26,7 +27,7 @@ export function expectedOf(lines: string[]) {
     if (text.trim() === '') return;
     const event = parseEventJson(text);
     if ('reason' in event) rejected[event.reason]++;
-    else rows.push([index + 1, event.id, event.domain, event.type, event.userId, event.country, event.token]);
+    else rows.push([index + 1, event.id, event.domain, event.type, event.userId, event.country, event.token, ...(datetime ? [event.datetime] : [])]);
   });
   return { rows, rejected };
 }
@@ -64,7 +65,7 @@ export function randomLines(seed: number, count: number): string[] {
     if (r.chance(0.05)) delete user.token;
     const event: Record<string, unknown> = {
       id: r.chance(0.95) ? `id-${r.int(count / 2)}${r.chance(0.1) ? text() : ''}` : r.pick([null, '', 42, undefined]),
-      datetime: r.chance(0.9) ? '2021-01-23 10:00:00' : text(),
+      datetime: r.chance(0.9) ? `2021-01-23 10:00:0${r.int(10)}` : r.pick([text(), null, 5]),
       domain: r.chance(0.9) ? r.pick(['a.com', 'b.fr']) : r.pick([null, text(), 1]),
       type: r.chance(0.9) ? r.pick(['pageview', 'consent.asked', 'consent.given']) : r.pick(['click', 'PAGEVIEW', null, 'pageview ', 'pageviews', 'consent.aske', 'consent.givenx']),
       user: r.chance(0.95) ? user : r.pick([null, 'user', []]),

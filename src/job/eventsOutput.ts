@@ -1,0 +1,47 @@
+// What the events table needs from Arquero and parquet-wasm, loaded only when events are made into an
+// Arquero table or written.
+import * as aq from 'arquero';
+import type { ColumnTable } from 'arquero';
+import { Table, tableToIPC } from 'apache-arrow';
+import { eventsTable } from '../expand/eventsTable.ts';
+import type { S3Options } from '../s3/createS3Client.ts';
+import type { CompressionName } from '../write/compressions.ts';
+import { encodeParquet, encodeParquetStream } from '../write/encodeParquet.ts';
+import { openSink } from '../write/openSink.ts';
+import { gathered } from '../write/writeParquet.ts';
+
+/** The events tables of a run as one Arquero table: lists as arrays, `line` as a number. */
+export function eventsToArquero(batches: readonly Table[]): ColumnTable {
+  const schema = (batches[0] ?? emptyEvents()).schema;
+  return aq.fromArrow(tableToIPC(new Table(schema, batches.flatMap((batch) => batch.batches)), 'stream'));
+}
+
+/** An events table without rows: the schema of a file that gets none. */
+function emptyEvents(): Table {
+  return eventsTable('', [], new Uint8Array(0));
+}
+
+/**
+ * Writes events tables that come partition after partition to `out`: one Parquet file, encoded as they
+ * come (a row group at a time), or, with `out` ending in `/`, a file per datehour
+ * (`datehour=.../part-0.parquet`). Returns the locations written.
+ */
+export async function writeEventBatches(partitions: AsyncIterable<{ datehour: string; events: Table }>, out: string, { s3, compression = 'snappy' }: { s3?: S3Options; compression?: CompressionName }): Promise<string[]> {
+  const { sink, key, byDatehour } = await openSink(out, s3);
+  if (byDatehour) {
+    const written: string[] = [];
+    for await (const { datehour, events } of partitions) {
+      const file = { key: `datehour=${datehour}/part-0.parquet`, bytes: encodeParquet(tableToIPC(events, 'stream'), compression, { countEncodings: false }) };
+      await sink.write([file]);
+      written.push(sink.describe(file.key));
+    }
+    return written;
+  }
+  const tables = (async function* () {
+    for await (const { events } of partitions) yield events;
+  })();
+  const chunks = encodeParquetStream(emptyEvents(), tables, compression, { countEncodings: false });
+  if (sink.writeFrom) await sink.writeFrom(key, chunks);
+  else await sink.write([{ key, bytes: await gathered(chunks) }]);
+  return [sink.describe(key)];
+}
