@@ -41,7 +41,7 @@ export { writeTable } from './write/writeTable.ts';
 export { readMetrics } from './write/readMetrics.ts';
 export { aq, op } from './display/arquero.ts';
 export { metricsToArrow, metricsToArrowIPC } from './write/metricsToArrow.ts';
-export { encodeParquet, COMPRESSIONS, type CompressionName } from './write/encodeParquet.ts';
+export { encodeParquet, COMPRESSIONS, type ColumnEncodings, type CompressionName } from './write/encodeParquet.ts';
 
 export { Tally, REJECT_REASONS, type Problem, type RejectReason, type TallyCounts } from './report/Tally.ts';
 export { summarizeReport, type MemoryReport, type RunReport, type StateReport } from './report/RunReport.ts';
@@ -49,7 +49,7 @@ export { StageTimes, STAGES, formatStageTimes, type Stage } from './report/Stage
 export type { TaskKindUsage, TaskUsage } from './report/TaskUsage.ts';
 
 export type { JobOptions, JobResult, QueueOptions, StateOptions } from './job/runJob.ts';
-export { readEvents, eventBatches, writeEvents, eventsOfRun, type EventsOptions, type EventsWritten, type PartitionEventsTable } from './job/readEvents.ts';
+export { readEvents, eventBatches, writeEvents, type EventsOptions, type EventsWritten } from './job/readEvents.ts';
 export { eventsTable, EVENT_COLUMNS, type EventsTableOptions, type TokenReading } from './expand/eventsTable.ts';
 export { tokenLists, LIST_COLUMNS, type ListColumn, type TokenLists } from './expand/tokenLists.ts';
 export { countBreakdown, type BreakdownPart, type BreakdownRows } from './metrics/countBreakdown.ts';

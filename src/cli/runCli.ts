@@ -179,7 +179,7 @@ async function runEventsCli(flags: ReturnType<typeof parseCliArgs>, io: Io): Pro
       const { eventsToArquero } = await import('../job/eventsOutput.ts');
       const tables = [];
       for await (const partition of eventsOfRun(reading)) {
-        tables.push(partition.events);
+        tables.push(partition.events!);
         report = partition.report();
       }
       const table = eventsToArquero(tables);

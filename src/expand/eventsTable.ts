@@ -1,9 +1,11 @@
-import { Bool, Field, Int64, List, Table, Utf8, makeData, makeVector, type Data } from 'apache-arrow';
+import { Bool, Field, Int64, List, Table, Utf8, makeData, makeVector } from 'apache-arrow';
+import { StringDictionary } from '../read/columnBuilders.ts';
+import { utf8FromCodes, validityOf } from '../read/dictionaryVector.ts';
 import type { DictionaryColumn, ParsedFile } from '../read/ParsedFile.ts';
 import { EVENT_TYPES } from '../read/parseEventJson.ts';
 import type { Tally } from '../report/Tally.ts';
-import { parseToken, type TokenFacts } from './parseToken.ts';
-import { LIST_COLUMNS, tokenLists, type TokenLists } from './tokenLists.ts';
+import { parseToken, tokenFactsOf, type TokenFacts } from './parseToken.ts';
+import { LIST_COLUMNS, tokenListsOf, type TokenLists } from './tokenLists.ts';
 
 /**
  * The columns of the deduplicated events table (SPEC.md, "Events, breakdowns and grain"), in order.
@@ -13,6 +15,15 @@ import { LIST_COLUMNS, tokenLists, type TokenLists } from './tokenLists.ts';
  */
 export const EVENT_COLUMNS = ['id', 'datehour', 'datetime', 'domain', 'type', 'user_id', 'country', 'consent',
   ...LIST_COLUMNS.map(({ column }) => column), 'file', 'line'] as const;
+
+/**
+ * The events' columns whose values are nearly all distinct: a Parquet writer gains nothing by building them
+ * a dictionary (`ColumnEncodings.distinctColumns`).
+ *
+ * @example
+ * encodeParquet(ipc, 'snappy', { countEncodings: false, distinctColumns: EVENT_DISTINCT_COLUMNS });
+ */
+export const EVENT_DISTINCT_COLUMNS: readonly string[] = ['id', 'user_id', 'line'];
 
 /**
  * What a token says, for the events table: its consent and validity (`parseToken`) and its lists (`tokenLists`).
@@ -44,174 +55,175 @@ export interface EventsTableOptions {
 
 /**
  * One partition's deduplicated events as an Arrow table of {@link EVENT_COLUMNS}, from its files parsed
- * with `datetime` kept (in key order) and the rows `duplicates` marks (1) left out. Each distinct token is
- * parsed once (cached across calls) and every row gathers its consent and lists by token code; strings
- * are copied as UTF-8 bytes, never made into JS strings per row. `line` is int64, the lists are
- * list<utf8>, the rest utf8 or bool.
+ * with `datetime` kept (in key order) and the rows `duplicates` marks (1) left out. Built a column at a
+ * time: each distinct token is parsed once (cached across calls) and rows gather its consent and lists by
+ * token code; dictionary columns become utf8 from their codes, ids are copied a run of kept rows at a
+ * time; no string is made per row. `line` is int64, the lists are list<utf8>, the rest utf8 or bool.
  *
  * @example
  * const events = eventsTable('2021-01-23-10', parsed, markDuplicates(parsed, seenIds), { tally });
  */
 export function eventsTable(datehour: string, files: readonly ParsedFile[], duplicates: Uint8Array, { tally, tokens = new Map(), fileKey = (file) => file }: EventsTableOptions = {}): Table {
-  const kept = duplicates.reduce((sum, mark) => sum + (mark ? 0 : 1), 0);
-  const id = new Utf8Column(kept);
-  const userId = new Utf8Column(kept);
-  const strings = { datehour: new Utf8Column(kept), datetime: new Utf8Column(kept), domain: new Utf8Column(kept), type: new Utf8Column(kept), country: new Utf8Column(kept), file: new Utf8Column(kept) };
-  const lists = LIST_COLUMNS.map(() => new ListColumn(kept));
-  const consent = new Uint8Array((kept + 7) >> 3);
-  const line = new BigInt64Array(kept);
-  const datehourBytes = [encoder.encode(datehour)];
-  const typeBytes = EVENT_TYPES.map((type) => encoder.encode(type));
-  let row = 0; // of the partition
-  let out = 0; // of the table
-  for (const file of files) {
+  let row = 0;
+  const keptOf = files.map((file) => {
     if (!file.datetime) throw new Error(`eventsTable needs files parsed with datetime kept: ${file.file} was not`);
-    const readings = file.token.values.map((text) => {
-      let reading = tokens.get(text);
-      if (!reading) tokens.set(text, (reading = { facts: parseToken(text), lists: tokenLists(text) }));
-      return reading;
-    });
-    const listBytes = readings.map((reading) => LIST_COLUMNS.map(({ field }) => reading.lists[field]?.map(bytesOf) ?? null));
-    const [domainBytes, countryBytes, datetimeBytes] = [file.domain, file.country, file.datetime].map(valueBytes);
-    const fileBytes = [encoder.encode(fileKey(file.file))];
-    for (let at = 0; at < file.rows; at++, row++) {
-      const tokenCode = file.token.codes[at]!;
-      if (tally && tokenCode >= 0 && !readings[tokenCode]!.facts.valid) {
-        tally.report({ reason: 'invalid_token', file: file.file, line: file.line[at]!, detail: readings[tokenCode]!.facts.problem ?? 'invalid token' });
-      }
-      if (duplicates[row]) continue;
-      id.append(file.idBytes, file.idOffsets[at]!, file.idOffsets[at + 1]!);
-      if (file.userIdNull[at]) userId.appendNull();
-      else userId.append(file.userIdBytes, file.userIdOffsets[at]!, file.userIdOffsets[at + 1]!);
-      strings.datehour.appendCode(0, datehourBytes);
-      strings.datetime.appendCode(file.datetime.codes[at]!, datetimeBytes);
-      strings.domain.appendCode(file.domain.codes[at]!, domainBytes);
-      strings.type.appendCode(file.type[at]!, typeBytes);
-      strings.country.appendCode(file.country.codes[at]!, countryBytes);
-      strings.file.appendCode(0, fileBytes);
-      if (tokenCode >= 0 && readings[tokenCode]!.facts.consent) consent[out >> 3]! |= 1 << (out & 7);
-      lists.forEach((list, index) => list.append(tokenCode < 0 ? null : listBytes[tokenCode]![index]!));
-      line[out] = BigInt(file.line[at]!);
-      out++;
-    }
-  }
+    const kept = keptRows(duplicates, row, file.rows);
+    row += file.rows;
+    return kept;
+  });
+  const kept = keptOf.reduce((sum, rows) => sum + rows.length, 0);
+  const readings = files.map((file) => file.token.values.map((text) => {
+    let reading = tokens.get(text);
+    if (!reading) tokens.set(text, (reading = readToken(text)));
+    return reading;
+  }));
+  if (tally) files.forEach((file, index) => reportInvalidTokens(file, readings[index]!, tally));
+  const coded = (column: (file: ParsedFile) => DictionaryColumn) =>
+    utf8FromCodes(files.map((file, index) => ({ codes: gather(column(file).codes, keptOf[index]!), values: column(file).values })));
+  const tokenCodes = files.map((file, index) => gather(file.token.codes, keptOf[index]!));
   return new Table({
-    id: id.vector(), datehour: strings.datehour.vector(), datetime: strings.datetime.vector(), domain: strings.domain.vector(),
-    type: strings.type.vector(), user_id: userId.vector(), country: strings.country.vector(),
-    consent: makeVector({ type: new Bool(), data: consent, length: kept }),
-    ...Object.fromEntries(LIST_COLUMNS.map(({ column }, index) => [column, lists[index]!.vector()])),
-    file: strings.file.vector(),
-    line: makeVector({ type: new Int64(), data: line, length: kept }),
+    id: spansOf(files.map((file) => ({ bytes: file.idBytes, offsets: file.idOffsets })), keptOf),
+    datehour: utf8FromCodes([{ codes: new Int32Array(kept), values: [datehour] }]),
+    datetime: coded((file) => file.datetime!),
+    domain: coded((file) => file.domain),
+    type: utf8FromCodes(files.map((file, index) => ({ codes: gather(file.type, keptOf[index]!), values: EVENT_TYPES }))),
+    user_id: spansOf(files.map((file) => ({ bytes: file.userIdBytes, offsets: file.userIdOffsets, isNull: file.userIdNull })), keptOf),
+    country: coded((file) => file.country),
+    consent: consentOf(tokenCodes, readings, kept),
+    ...Object.fromEntries(LIST_COLUMNS.map(({ column, field }) => [column, listsOf(tokenCodes, readings, field, kept)])),
+    file: utf8FromCodes(files.map((file, index) => ({ codes: new Int32Array(keptOf[index]!.length), values: [fileKey(file.file)] }))),
+    line: int64Of(files.map((file, index) => gather(file.line, keptOf[index]!)), kept),
   });
 }
 
-const encoder = new TextEncoder();
-const bytesOf = (text: string) => encoder.encode(text);
-const valueBytes = (column: DictionaryColumn) => column.values.map(bytesOf);
-
-/** A utf8 column built row by row from UTF-8 bytes, with nulls. */
-class Utf8Column {
-  private bytes = new Uint8Array(1 << 16);
-  private used = 0;
-  private offsets: Int32Array;
-  private nulls: Uint8Array;
-  private nullCount = 0;
-  rows = 0;
-
-  constructor(rows: number) {
-    this.offsets = new Int32Array(rows + 1);
-    this.nulls = new Uint8Array(rows);
+/** A token's facts and lists from one parse of its text. */
+function readToken(text: string): TokenReading {
+  let token: unknown;
+  try {
+    token = JSON.parse(text);
+  } catch {
+    return { facts: parseToken(text), lists: tokenListsOf(undefined) }; // parseToken says why it is invalid
   }
+  return { facts: tokenFactsOf(token), lists: tokenListsOf(token) };
+}
 
-  append(from: Uint8Array, start: number, end: number): void {
-    const length = end - start;
-    if (this.used + length > this.bytes.length) this.grow(this.used + length);
-    const bytes = this.bytes;
-    const at = this.used;
-    for (let i = 0; i < length; i++) bytes[at + i] = from[start + i]!;
-    this.used += length;
-    this.next();
-  }
+/** The rows of `[from, from + rows)` that `duplicates` does not mark, as places from `from`. */
+function keptRows(duplicates: Uint8Array, from: number, rows: number): Int32Array {
+  const kept = new Int32Array(rows);
+  let count = 0;
+  for (let at = 0; at < rows; at++) if (!duplicates[from + at]) kept[count++] = at;
+  return kept.subarray(0, count);
+}
 
-  appendNull(): void {
-    this.nullCount++;
-    this.ensureRows();
-    this.nulls[this.rows] = 1;
-    this.next();
-  }
+/** `values` at the places `rows`. */
+function gather(values: Int32Array, rows: Int32Array): Int32Array {
+  const out = new Int32Array(rows.length);
+  for (let at = 0; at < rows.length; at++) out[at] = values[rows[at]!]!;
+  return out;
+}
 
-  /** The value of dictionary code `code` (-1: null), given each code's bytes. */
-  appendCode(code: number, values: readonly Uint8Array[]): void {
-    if (code < 0) return this.appendNull();
-    const value = values[code]!;
-    this.append(value, 0, value.length);
-  }
-
-  data(): Data<Utf8> {
-    const rows = this.rows;
-    return makeData({ type: new Utf8(), length: rows, nullCount: this.nullCount, nullBitmap: this.nullCount ? validity(this.nulls, rows) : null,
-      data: this.bytes.subarray(0, this.used), valueOffsets: this.offsets.subarray(0, rows + 1) });
-  }
-
-  vector() {
-    return makeVector(this.data());
-  }
-
-  private next(): void {
-    this.ensureRows();
-    this.offsets[++this.rows] = this.used;
-  }
-
-  private ensureRows(): void {
-    if (this.rows + 1 < this.offsets.length) return;
-    const offsets = new Int32Array(this.offsets.length * 2 + 16);
-    offsets.set(this.offsets);
-    this.offsets = offsets;
-    const nulls = new Uint8Array(offsets.length);
-    nulls.set(this.nulls);
-    this.nulls = nulls;
-  }
-
-  private grow(needed: number): void {
-    const bytes = new Uint8Array(Math.max(needed, this.bytes.length * 2));
-    bytes.set(this.bytes.subarray(0, this.used));
-    this.bytes = bytes;
+/** The invalid tokens of a file's rows, every accepted row, kept or not (as the job reports them). */
+function reportInvalidTokens(file: ParsedFile, readings: readonly TokenReading[], tally: Tally): void {
+  if (readings.every((reading) => reading.facts.valid)) return;
+  for (let at = 0; at < file.rows; at++) {
+    const code = file.token.codes[at]!;
+    if (code >= 0 && !readings[code]!.facts.valid) tally.report({ reason: 'invalid_token', file: file.file, line: file.line[at]!, detail: readings[code]!.facts.problem ?? 'invalid token' });
   }
 }
 
-/** A list<utf8> column built row by row from each row's names as UTF-8 bytes, or null. */
-class ListColumn {
-  private readonly names = new Utf8Column(16);
-  private readonly offsets: Int32Array;
-  private readonly nulls: Uint8Array;
-  private nullCount = 0;
-  private rows = 0;
-
-  constructor(rows: number) {
-    this.offsets = new Int32Array(rows + 1);
-    this.nulls = new Uint8Array(rows);
-  }
-
-  append(names: readonly Uint8Array[] | null): void {
-    if (names === null) {
-      this.nulls[this.rows] = 1;
-      this.nullCount++;
-    } else {
-      for (const name of names) this.names.append(name, 0, name.length);
+/**
+ * A utf8 column of byte spans (ids, user ids) at the kept places of each file, copied a run of
+ * consecutive kept rows at a time (most rows are kept: a file is often one run).
+ */
+function spansOf(files: readonly { bytes: Uint8Array; offsets: Int32Array; isNull?: Uint8Array }[], keptOf: readonly Int32Array[]) {
+  const rows = keptOf.reduce((sum, kept) => sum + kept.length, 0);
+  const offsets = new Int32Array(rows + 1);
+  const isNull = new Uint8Array(rows);
+  let out = 0;
+  files.forEach(({ offsets: from, isNull: nulls }, index) => {
+    for (const at of keptOf[index]!) {
+      if (nulls?.[at]) isNull[out] = 1;
+      offsets[out + 1] = offsets[out]! + from[at + 1]! - from[at]!;
+      out++;
     }
-    this.offsets[++this.rows] = this.names.rows;
-  }
-
-  vector() {
-    const rows = this.rows;
-    return makeVector(makeData({ type: new List(new Field('item', new Utf8(), true)), length: rows, nullCount: this.nullCount,
-      nullBitmap: this.nullCount ? validity(this.nulls, rows) : null, valueOffsets: this.offsets, child: this.names.data() }));
-  }
+  });
+  const data = new Uint8Array(offsets[rows]!);
+  out = 0;
+  files.forEach(({ bytes, offsets: from }, index) => {
+    const kept = keptOf[index]!;
+    for (let run = 0; run < kept.length; ) {
+      let end = run + 1;
+      while (end < kept.length && kept[end] === kept[end - 1]! + 1) end++;
+      data.set(bytes.subarray(from[kept[run]!]!, from[kept[end - 1]! + 1]!), offsets[out]!);
+      out += end - run;
+      run = end;
+    }
+  });
+  return makeVector(makeData({ type: new Utf8(), length: rows, ...validityOf(isNull, 0), data, valueOffsets: offsets }));
 }
 
-/** Arrow's validity bitmap (bit set = valid) from flags where 1 is null. */
-function validity(nulls: Uint8Array, rows: number): Uint8Array {
-  const bitmap = new Uint8Array((rows + 7) >> 3);
-  for (let row = 0; row < rows; row++) if (!nulls[row]) bitmap[row >> 3]! |= 1 << (row & 7);
-  return bitmap;
+/** The consent bitmap of the kept rows, from their token codes. */
+function consentOf(tokenCodes: readonly Int32Array[], readings: readonly TokenReading[][], rows: number) {
+  const bits = new Uint8Array((rows + 7) >> 3);
+  let out = 0;
+  tokenCodes.forEach((codes, index) => {
+    const consent = Uint8Array.from(readings[index]!, (reading) => (reading.facts.consent ? 1 : 0));
+    for (let at = 0; at < codes.length; at++, out++) if (codes[at]! >= 0 && consent[codes[at]!]) bits[out >> 3]! |= 1 << (out & 7);
+  });
+  return makeVector({ type: new Bool(), data: bits, length: rows });
+}
+
+/**
+ * One list column of the kept rows: each token's names (`field` of its lists) as codes of one dictionary
+ * of names, laid out per file as one buffer with each token's start and length (-1: null), gathered by
+ * token code; the names then become the utf8 child from their codes.
+ */
+function listsOf(tokenCodes: readonly Int32Array[], readings: readonly TokenReading[][], field: keyof TokenLists, rows: number) {
+  const names = new StringDictionary();
+  const offsets = new Int32Array(rows + 1);
+  const isNull = new Uint8Array(rows);
+  const laidOut = readings.map((ofFile) => {
+    const lists = ofFile.map((reading) => reading.lists[field]);
+    const starts = new Int32Array(lists.length);
+    const lengths = Int32Array.from(lists, (list) => (list === null ? -1 : list.length));
+    const codes = new Int32Array(lists.reduce((sum, list) => sum + (list?.length ?? 0), 0));
+    let at = 0;
+    lists.forEach((list, token) => {
+      starts[token] = at;
+      for (const name of list ?? []) codes[at++] = names.code(name);
+    });
+    return { starts, lengths, codes };
+  });
+  let out = 0;
+  tokenCodes.forEach((tokens, index) => {
+    const { lengths } = laidOut[index]!;
+    for (let at = 0; at < tokens.length; at++, out++) {
+      const length = tokens[at]! < 0 ? -1 : lengths[tokens[at]!]!;
+      if (length < 0) isNull[out] = 1;
+      offsets[out + 1] = offsets[out]! + (length < 0 ? 0 : length);
+    }
+  });
+  const child = new Int32Array(offsets[rows]!);
+  out = 0;
+  tokenCodes.forEach((tokens, index) => {
+    const { starts, lengths, codes } = laidOut[index]!;
+    for (let at = 0; at < tokens.length; at++, out++) {
+      const token = tokens[at]!;
+      if (token < 0) continue;
+      const start = starts[token]!;
+      const length = lengths[token]!;
+      const to = offsets[out]!;
+      for (let name = 0; name < length; name++) child[to + name] = codes[start + name]!;
+    }
+  });
+  const childData = utf8FromCodes([{ codes: child, values: names.values }]).data[0]!;
+  return makeVector(makeData({ type: new List(new Field('item', new Utf8(), true)), length: rows, ...validityOf(isNull, 0), valueOffsets: offsets, child: childData }));
+}
+
+/** An int64 column of small non-negative whole numbers, written as the low words of the 64-bit values. */
+function int64Of(parts: readonly Int32Array[], rows: number) {
+  const words = new Int32Array(rows * 2);
+  let out = 0;
+  for (const part of parts) for (let at = 0; at < part.length; at++, out++) words[out * 2] = part[at]!;
+  return makeVector({ type: new Int64(), data: new BigInt64Array(words.buffer), length: rows });
 }

@@ -41,6 +41,16 @@ export function parseToken(text: string): TokenFacts {
   } catch (error) {
     return INVALID(`token is not valid JSON: ${(error as Error).message}`);
   }
+  return tokenFactsOf(token);
+}
+
+/**
+ * {@link parseToken} of a token already parsed from its JSON text.
+ *
+ * @example
+ * tokenFactsOf({ purposes: { enabled: ['ads'] } }).consent; // true
+ */
+export function tokenFactsOf(token: unknown): TokenFacts {
   if (token === null) return { ...INVALID(''), valid: true, problem: undefined };
   if (typeof token !== 'object' || Array.isArray(token)) return INVALID('token is not a JSON object');
   const { vendors, purposes } = token as Record<string, unknown>;

@@ -65,6 +65,16 @@ export function tokenLists(text: string): TokenLists {
   } catch {
     return NO_LISTS;
   }
+  return tokenListsOf(token);
+}
+
+/**
+ * {@link tokenLists} of a token already parsed from its JSON text.
+ *
+ * @example
+ * tokenListsOf({ vendors: { enabled: ['V1', 2] } }).vendorsEnabled; // ['V1']
+ */
+export function tokenListsOf(token: unknown): TokenLists {
   if (typeof token !== 'object' || token === null || Array.isArray(token)) return NO_LISTS;
   const lists = { ...NO_LISTS };
   for (const { group, list, field } of LIST_COLUMNS) lists[field] = namesOf((token as Record<string, unknown>)[group], list);

@@ -3,12 +3,15 @@
 import * as aq from 'arquero';
 import type { ColumnTable } from 'arquero';
 import { Table, tableToIPC } from 'apache-arrow';
-import { eventsTable } from '../expand/eventsTable.ts';
+import { EVENT_DISTINCT_COLUMNS, eventsTable } from '../expand/eventsTable.ts';
 import type { S3Options } from '../s3/createS3Client.ts';
 import type { CompressionName } from '../write/compressions.ts';
-import { encodeParquet, encodeParquetStream } from '../write/encodeParquet.ts';
+import { encodeParquet, encodeParquetStream, type ColumnEncodings } from '../write/encodeParquet.ts';
 import { openSink } from '../write/openSink.ts';
 import { gathered } from '../write/writeParquet.ts';
+
+/** How the events' columns are encoded in Parquet. */
+export const EVENT_ENCODINGS: ColumnEncodings = { countEncodings: false, distinctColumns: EVENT_DISTINCT_COLUMNS };
 
 /** The events tables of a run as one Arquero table: lists as arrays, `line` as a number. */
 export function eventsToArquero(batches: readonly Table[]): ColumnTable {
@@ -21,26 +24,31 @@ function emptyEvents(): Table {
   return eventsTable('', [], new Uint8Array(0));
 }
 
+/** An events table as one Parquet file's bytes. */
+export function encodeEvents(events: Table, compression: CompressionName): Uint8Array {
+  return encodeParquet(tableToIPC(events, 'stream'), compression, EVENT_ENCODINGS);
+}
+
 /**
  * Writes events tables that come partition after partition to `out`: one Parquet file, encoded as they
  * come (a row group at a time), or, with `out` ending in `/`, a file per datehour
- * (`datehour=.../part-0.parquet`). Returns the locations written.
+ * (`datehour=.../part-0.parquet`; the partitions may come encoded already, as `parquet`). Returns the locations written.
  */
-export async function writeEventBatches(partitions: AsyncIterable<{ datehour: string; events: Table }>, out: string, { s3, compression = 'snappy' }: { s3?: S3Options; compression?: CompressionName }): Promise<string[]> {
+export async function writeEventBatches(partitions: AsyncIterable<{ datehour: string; events?: Table; parquet?: Uint8Array }>, out: string, { s3, compression = 'snappy' }: { s3?: S3Options; compression?: CompressionName }): Promise<string[]> {
   const { sink, key, byDatehour } = await openSink(out, s3);
   if (byDatehour) {
     const written: string[] = [];
-    for await (const { datehour, events } of partitions) {
-      const file = { key: `datehour=${datehour}/part-0.parquet`, bytes: encodeParquet(tableToIPC(events, 'stream'), compression, { countEncodings: false }) };
+    for await (const { datehour, events, parquet } of partitions) {
+      const file = { key: `datehour=${datehour}/part-0.parquet`, bytes: parquet ?? encodeEvents(events!, compression) };
       await sink.write([file]);
       written.push(sink.describe(file.key));
     }
     return written;
   }
   const tables = (async function* () {
-    for await (const { events } of partitions) yield events;
+    for await (const { events } of partitions) yield events!;
   })();
-  const chunks = encodeParquetStream(emptyEvents(), tables, compression, { countEncodings: false });
+  const chunks = encodeParquetStream(emptyEvents(), tables, compression, EVENT_ENCODINGS);
   if (sink.writeFrom) await sink.writeFrom(key, chunks);
   else await sink.write([{ key, bytes: await gathered(chunks) }]);
   return [sink.describe(key)];

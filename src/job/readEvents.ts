@@ -1,12 +1,14 @@
 import type { ColumnTable } from 'arquero';
-import { Table } from 'apache-arrow';
+import { Table, tableFromIPC } from 'apache-arrow';
 import { eventsTable, type TokenReading } from '../expand/eventsTable.ts';
 import { IdSet, validateLookback } from '../metrics/IdSet.ts';
 import { markDuplicates } from '../metrics/markDuplicates.ts';
 import { hoursSince1970 } from '../partitions/parseDatehour.ts';
-import { readPartitionFiles } from '../read/readPartitionFiles.ts';
+import { transferList, type ParsedFile } from '../read/ParsedFile.ts';
+import type { ParserPool } from '../read/ParserPool.ts';
+import { parserPoolFor, readPartitionFiles, type PartitionFiles } from '../read/readPartitionFiles.ts';
 import { assembleReport, type RunReport } from '../report/RunReport.ts';
-import { Tally } from '../report/Tally.ts';
+import { Tally, type TallyCounts } from '../report/Tally.ts';
 import type { S3Options } from '../s3/createS3Client.ts';
 import { retriesBetween } from '../s3/retryKinds.ts';
 import { isS3Url } from '../s3/parseS3Url.ts';
@@ -14,6 +16,7 @@ import { openSource } from '../source/openSource.ts';
 import type { CompressionName } from '../write/compressions.ts';
 import { checkOptions } from './checkOptions.ts';
 import type { JobOptions } from './JobOptions.ts';
+import { jobWorkerEntry } from './jobWorkerEntry.ts';
 import { listRun } from './tasks/runInTasks.ts';
 
 /**
@@ -22,10 +25,10 @@ import { listRun } from './tasks/runInTasks.ts';
  * @example
  * const options: EventsOptions = { root: 's3://events/raw', from: '2021-01-23-00', to: '2021-01-23-23', lookback: 24 };
  */
-export type EventsOptions = Pick<JobOptions, (typeof EVENTS_OPTIONS)[number]>;
+export type EventsOptions = Pick<JobOptions, 'root' | 'partitions' | 'from' | 'to' | 'lookback' | 's3' | 'strict' | 'concurrency' | 'workers' | 'splitBytes'>;
 
-/** The options the events are read with: a job's selection, lookback, S3, strictness and reading options. */
-const EVENTS_OPTIONS = ['root', 'partitions', 'from', 'to', 'lookback', 's3', 'strict', 'concurrency', 'workers', 'splitBytes'] as const;
+/** The options the events are read with (checked by name as runJob's are). */
+const EVENTS_OPTIONS: readonly (keyof EventsOptions)[] = ['root', 'partitions', 'from', 'to', 'lookback', 's3', 'strict', 'concurrency', 'workers', 'splitBytes'];
 
 /**
  * One partition's deduplicated events, and the report of the run so far.
@@ -36,8 +39,10 @@ const EVENTS_OPTIONS = ['root', 'partitions', 'from', 'to', 'lookback', 's3', 's
 export interface PartitionEventsTable {
   /** The partition's datehour. */
   datehour: string;
-  /** Its kept events, in the SPEC's events columns (`EVENT_COLUMNS`). */
-  events: Table;
+  /** Its kept events, in the SPEC's events columns (`EVENT_COLUMNS`); with `parquet`, none (see `parquet`). */
+  events?: Table;
+  /** With `parquet`: the kept events as one Parquet file's bytes, encoded on the thread that built them. */
+  parquet?: Uint8Array;
   /** The report of the partitions read so far, this one included. */
   report: () => RunReport;
 }
@@ -51,7 +56,7 @@ export interface PartitionEventsTable {
  * @example
  * for await (const { datehour, events } of eventsOfRun({ root: 'fixtures/example/input' })) console.log(datehour, events.numRows);
  */
-export async function* eventsOfRun(options: EventsOptions): AsyncGenerator<PartitionEventsTable> {
+export async function* eventsOfRun(options: EventsOptions, { parquet }: { parquet?: CompressionName } = {}): AsyncGenerator<PartitionEventsTable> {
   checkOptions(options, { caller: 'readEvents', only: EVENTS_OPTIONS });
   const { root, s3 = {}, lookback, strict = false, concurrency, workers, splitBytes, partitions: selected, from, to } = options;
   if (lookback !== undefined) validateLookback(lookback);
@@ -70,20 +75,65 @@ export async function* eventsOfRun(options: EventsOptions): AsyncGenerator<Parti
     const datehours = partitions.map((partition) => partition.datehour);
     let retries = retriesBetween(retriesBefore, retriesBefore);
     const report = () => assembleReport({ root, partitions: datehours, ...counts, tally, warnings, retries });
-    for await (const read of readPartitionFiles(source, partitions, { concurrency, workers, splitBytes, datetime: true, listed })) {
-      tally.merge(read.tally);
-      const { datehour } = read.partition;
-      const duplicates = markDuplicates(read.parsed, seenIds, { hour: hoursSince1970(datehour) });
-      const events = eventsTable(datehour, read.parsed, duplicates, { tally, tokens, fileKey });
+    // The threads parse, and build each partition's table once this thread has found its duplicates.
+    const pool = parserPoolFor(source, workers, jobWorkerEntry());
+    const building: { read: PartitionFiles; built: Promise<Built> }[] = [];
+    const takeOldest = async (): Promise<PartitionEventsTable> => {
+      const { read, built } = building.shift()!;
+      const { events, parquet: encoded, rows, tokens: tokenProblems } = await built;
+      tally.merge(read.tally); // in datehour order: strict mode fails on the run's first problem
+      tally.merge(tokenProblems);
       counts.files += read.files;
-      counts.events += events.numRows;
-      counts.duplicates += duplicates.length - events.numRows;
+      counts.events += rows;
+      counts.duplicates += read.parsed.reduce((sum, file) => sum + file.rows, 0) - rows;
       retries = retriesBetween(retriesBefore, await retriesSoFar());
-      yield { datehour, events, report };
+      return { datehour: read.partition.datehour, events, parquet: encoded, report };
+    };
+    try {
+      for await (const read of readPartitionFiles(source, partitions, { concurrency, workers, splitBytes, datetime: true, listed }, pool ?? undefined)) {
+        const { datehour } = read.partition;
+        const duplicates = markDuplicates(read.parsed, seenIds, { hour: hoursSince1970(datehour) });
+        // Without threads, here; the tally then hears of invalid tokens after the partition's lines (as with threads).
+        const here = async (): Promise<Built> => {
+          const tokenTally = new Tally();
+          const events = eventsTable(datehour, read.parsed, duplicates, { tally: tokenTally, tokens, fileKey });
+          if (parquet === undefined) return { events, rows: events.numRows, tokens: tokenTally };
+          const { encodeEvents } = await import('./eventsOutput.ts');
+          return { parquet: encodeEvents(events, parquet), rows: events.numRows, tokens: tokenTally };
+        };
+        const built = pool ? buildOnThread(pool, datehour, read.parsed, duplicates, fileKey, parquet) : Promise.resolve().then(here);
+        built.catch(() => {}); // taken in order below; a failure must not count as unhandled before that
+        building.push({ read, built });
+        while (building.length > (pool?.size ?? 0)) yield await takeOldest();
+      }
+      while (building.length > 0) yield await takeOldest();
+    } finally {
+      await pool?.close();
     }
   } finally {
     if (s3Settings !== s3) s3Settings.client?.destroy();
   }
+}
+
+/**
+ * A partition's events table built on one of `pool`'s threads from its files (sent by transfer but for
+ * the ids' bytes and offsets, which the run's id set keeps: those are copied) and its duplicates.
+ */
+async function buildOnThread(pool: ParserPool, datehour: string, files: readonly ParsedFile[], duplicates: Uint8Array, fileKey: (file: string) => string, parquet?: CompressionName): Promise<Built> {
+  const kept = new Set<ArrayBufferLike>(files.flatMap((file) => [file.idBytes.buffer, file.idOffsets.buffer]));
+  const transfer = files.flatMap(transferList).filter((buffer) => !kept.has(buffer));
+  const fileKeys = files.map((file) => fileKey(file.file));
+  const { bytes, rows, tokens } = await pool.run<{ bytes: Uint8Array; rows: number; tokens: TallyCounts }>(
+    { kind: 'events', datehour, files, duplicates, fileKeys, parquet }, [...transfer, duplicates.buffer as ArrayBuffer], `cannot build the events of ${datehour}`);
+  return parquet === undefined ? { events: tableFromIPC(bytes), rows, tokens } : { parquet: bytes, rows, tokens };
+}
+
+/** A partition's events as built: the table, or (asked for Parquet) its file's bytes; and its tokens' problems. */
+interface Built {
+  events?: Table;
+  parquet?: Uint8Array;
+  rows: number;
+  tokens: TallyCounts;
 }
 
 /**
@@ -95,7 +145,7 @@ export async function* eventsOfRun(options: EventsOptions): AsyncGenerator<Parti
  * for await (const batch of eventBatches({ root: 'fixtures/example/input' })) console.log(batch.numRows);
  */
 export async function* eventBatches(options: EventsOptions): AsyncGenerator<Table> {
-  for await (const { events } of eventsOfRun(options)) yield events;
+  for await (const { events } of eventsOfRun(options)) yield events!;
 }
 
 /**
@@ -125,11 +175,13 @@ export async function readEvents(options: EventsOptions): Promise<ColumnTable> {
  * const { written } = await writeEvents({ root: 'fixtures/example/input', out: 'out/events.parquet' });
  */
 export async function writeEvents(options: EventsOptions & { out: string; compression?: CompressionName }): Promise<EventsWritten> {
-  const { out, compression, ...reading } = options;
+  const { out, compression = 'snappy', ...reading } = options;
   const { writeEventBatches } = await import('./eventsOutput.ts');
   let report: (() => RunReport) | undefined;
+  // A file per datehour: each encoded on the thread that builds it. One file: encoded here, a partition after another.
+  const parquet = out.endsWith('/') ? compression : undefined;
   const written = await writeEventBatches((async function* () {
-    for await (const partition of eventsOfRun(reading)) {
+    for await (const partition of eventsOfRun(reading, { parquet })) {
       report = partition.report;
       yield partition;
     }

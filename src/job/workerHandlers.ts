@@ -9,6 +9,10 @@ import { bucketFile, countShardBuffers, dedupHandler, shardCounting } from './de
 import { countShardOfPieces, type RowPart } from '../metrics/countRows.ts';
 import type { Grouping } from '../metrics/grouping.ts';
 import { StageTimes } from '../report/StageTimes.ts';
+import { Tally } from '../report/Tally.ts';
+import { tableToIPC } from 'apache-arrow';
+import { EVENT_DISTINCT_COLUMNS, eventsTable, type TokenReading } from '../expand/eventsTable.ts';
+import type { CompressionName } from '../write/compressions.ts';
 import type { Task } from './tasks/taskTypes.ts';
 
 /** Token facts a worker thread keeps between the files it expands. */
@@ -19,6 +23,7 @@ const workerTokenCache = new Map<string, TokenFacts>();
  * the request, the ids come split into one share per lane (`bucketFile`), not as columns.
  */
 export const parseAndExpandHandler: WorkerHandler = async (request) => {
+  if (request.datetime === true) return parseHandler(request); // the events table: files as parsed, tokens as texts
   // A breakdown reads every token's lists: its tokens are decoded, not judged, and kept.
   const keepTokens = request.keepTokens === true;
   const expanded = expandFile((await parseHandler({ ...request, judgeTokens: !keepTokens })).result as ParsedFile, workerTokenCache, { keepTokens });
@@ -44,7 +49,9 @@ export const countHandler: WorkerHandler = async (request) => {
   const { datehour, files, losers, grouping } = request as unknown as { datehour: string; files: CountingFile[]; losers: Int32Array[][]; grouping?: Grouping };
   const result = countPartition(datehour, files, marksOf(files.map((file) => file.rows), losers), grouping);
   const { domainCodes, countryCodes, n, users } = result.counts;
-  return { result, transfer: [domainCodes, countryCodes, n, users].map((array) => array.buffer as ArrayBuffer) };
+  const breakdown = result.breakdown;
+  const breakdownArrays = breakdown ? [breakdown.domain.codes, breakdown.country.codes, breakdown.type, breakdown.name.codes, breakdown.events, breakdown.enabled, breakdown.disabled] : [];
+  return { result, transfer: [domainCodes, countryCodes, n, users, ...breakdownArrays].map((array) => array.buffer as ArrayBuffer) };
 };
 
 /**
@@ -60,6 +67,27 @@ export const countShardHandler: WorkerHandler = async (request) => {
   const result: PartitionCounts = { counts, milliseconds: { count: times.milliseconds.count } };
   return { result, transfer: [counts.domainCodes, counts.countryCodes, counts.n, counts.users].map((array) => array.buffer as ArrayBuffer) };
 };
+
+/**
+ * One partition's events table (`eventsTable`), from its files as parsed and the rows `duplicates` marks:
+ * the table as Arrow IPC stream bytes (or, with `parquet` a compression, a Parquet file's), and what its
+ * tokens reported (invalid ones), for the run's tally.
+ */
+export const eventsHandler: WorkerHandler = async (request) => {
+  const { datehour, files, duplicates, fileKeys, parquet } = request as unknown as { datehour: string; files: ParsedFile[]; duplicates: Uint8Array; fileKeys: string[]; parquet?: CompressionName };
+  const tally = new Tally();
+  const keyOf = new Map(files.map((file, index) => [file.file, fileKeys[index]!]));
+  const events = eventsTable(datehour, files, duplicates, { tally, tokens: workerTokenReadings, fileKey: (file) => keyOf.get(file)! });
+  if (workerTokenReadings.size > TOKEN_READINGS_KEPT) workerTokenReadings.clear();
+  let bytes = tableToIPC(events, 'stream');
+  if (parquet !== undefined) bytes = (await import('../write/encodeParquet.ts')).encodeParquet(bytes, parquet, { countEncodings: false, distinctColumns: EVENT_DISTINCT_COLUMNS });
+  const { lines, rejected, invalidTokens, examples } = tally;
+  return { result: { bytes, rows: events.numRows, tokens: { lines, rejected, invalidTokens, examples } }, transfer: [bytes.buffer as ArrayBuffer] };
+};
+
+/** Tokens a worker thread has read for events tables, kept between partitions (bounded: tokens may be randomized). */
+const workerTokenReadings = new Map<string, TokenReading>();
+const TOKEN_READINGS_KEPT = 100_000;
 
 /** One task of a run (`runTask`), loaded only by the threads that run tasks. */
 export const taskHandler: WorkerHandler = async (request) => {

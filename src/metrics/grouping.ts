@@ -8,7 +8,12 @@
  * BREAKDOWNS.includes('vendor'); // true
  */
 export const BREAKDOWNS = ['purpose', 'vendor'] as const;
-/** `purpose` or `vendor`. */
+/**
+ * `purpose` or `vendor`.
+ *
+ * @example
+ * const by: Breakdown = 'vendor';
+ */
 export type Breakdown = (typeof BREAKDOWNS)[number];
 
 /**
@@ -18,7 +23,12 @@ export type Breakdown = (typeof BREAKDOWNS)[number];
  * GRAINS[1]; // 'day'
  */
 export const GRAINS = ['hour', 'day'] as const;
-/** `hour` or `day`. */
+/**
+ * `hour` or `day`.
+ *
+ * @example
+ * const grain: Grain = 'day';
+ */
 export type Grain = (typeof GRAINS)[number];
 
 /**
@@ -28,7 +38,12 @@ export type Grain = (typeof GRAINS)[number];
  * GROUP_KEY_NAMES; // ['domain', 'country']
  */
 export const GROUP_KEY_NAMES: readonly string[] = ['domain', 'country'];
-/** `domain` or `country`. */
+/**
+ * `domain` or `country`.
+ *
+ * @example
+ * const keys: GroupKeyName[] = ['domain'];
+ */
 export type GroupKeyName = 'domain' | 'country';
 
 /**

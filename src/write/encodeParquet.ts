@@ -17,8 +17,24 @@ const CODECS: Record<CompressionName, ParquetWasm.Compression> = {
   none: Compression.UNCOMPRESSED,
 };
 
-function writerProperties(compression: CompressionName, countEncodings = true): ParquetWasm.WriterProperties {
+/**
+ * How a table's columns are encoded: `countEncodings`, the metrics' count columns delta-encoded (for
+ * tables in the output schema); `distinctColumns`, columns whose values are nearly all distinct (ids),
+ * written without a dictionary that would only be built to be dropped (a third of an events file's encoding time).
+ *
+ * @example
+ * encodeParquet(ipc, 'zstd', { countEncodings: false, distinctColumns: ['id', 'user_id', 'line'] });
+ */
+export interface ColumnEncodings {
+  /** Default: true. */
+  countEncodings?: boolean;
+  /** Default: none. */
+  distinctColumns?: readonly string[];
+}
+
+function writerProperties(compression: CompressionName, { countEncodings = true, distinctColumns = [] }: ColumnEncodings): ParquetWasm.WriterProperties {
   let properties = new WriterPropertiesBuilder().setCompression(CODECS[compression]).setCreatedBy('consent-metrics');
+  for (const name of distinctColumns) properties = properties.setColumnDictionaryEnabled(name, false);
   // Counts are small integers: delta encoding packs them as tightly as a dictionary does here, and
   // encodes in a third less time (the write is at the run's end, with a core idle).
   if (countEncodings) for (const name of COUNT_METRICS) properties = properties.setColumnDictionaryEnabled(name, false).setColumnEncoding(name, Encoding.DELTA_BINARY_PACKED);
@@ -37,28 +53,27 @@ export function parquetToIPC(parquet: Uint8Array): Uint8Array {
 }
 
 /**
- * Parquet file bytes from Arrow IPC stream bytes, with parquet-wasm. `countEncodings`: the metrics'
- * count columns delta-encoded, for tables in the output schema (false for any other table).
+ * Parquet file bytes from Arrow IPC stream bytes, with parquet-wasm, its columns encoded as `encodings` says.
  *
  * @example
  * const bytes = encodeParquet(metricsToArrowIPC(metrics), 'zstd');
  */
-export function encodeParquet(arrowIPC: Uint8Array, compression: CompressionName = 'snappy', { countEncodings = true }: { countEncodings?: boolean } = {}): Uint8Array {
-  return writeParquet(Table.fromIPCStream(arrowIPC), writerProperties(compression, countEncodings));
+export function encodeParquet(arrowIPC: Uint8Array, compression: CompressionName = 'snappy', encodings: ColumnEncodings = {}): Uint8Array {
+  return writeParquet(Table.fromIPCStream(arrowIPC), writerProperties(compression, encodings));
 }
 
 /**
  * Parquet file bytes, given as they are made, from Arrow tables that come one after another (each
  * table's record batches, in order). A row group leaves as soon as it is full, so memory holds one row
  * group, not the file. The bytes equal `encodeParquet` of all the batches in one table. `empty` is a
- * table of the same schema and no rows: it gives the file its schema when no table comes. `countEncodings`
+ * table of the same schema and no rows: it gives the file its schema when no table comes. `encodings`
  * as for {@link encodeParquet}.
  *
  * @example
  * for await (const chunk of encodeParquetStream(metricsToArrow(emptyMetrics()), batches())) await file.write(chunk);
  */
 export async function* encodeParquetStream(
-  empty: ArrowTable, tables: AsyncIterable<ArrowTable>, compression: CompressionName = 'snappy', { countEncodings = true }: { countEncodings?: boolean } = {},
+  empty: ArrowTable, tables: AsyncIterable<ArrowTable>, compression: CompressionName = 'snappy', encodings: ColumnEncodings = {},
 ): AsyncGenerator<Uint8Array> {
   const source = tables[Symbol.asyncIterator]();
   let failure: unknown;
@@ -76,7 +91,7 @@ export async function* encodeParquetStream(
       await source.return?.();
     },
   });
-  const bytes: ReadableStream<Uint8Array> = await transformParquetStream(batches, writerProperties(compression, countEncodings));
+  const bytes: ReadableStream<Uint8Array> = await transformParquetStream(batches, writerProperties(compression, encodings));
   const reader = bytes.getReader();
   try {
     for (let chunk = await reader.read(); !chunk.done; chunk = await reader.read()) yield chunk.value;

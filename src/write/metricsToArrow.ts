@@ -5,7 +5,8 @@ import type { CountedGroups } from '../metrics/countRows.ts';
 import { BREAKDOWN_COUNTS, keptKeys, timeColumn, type Grouping } from '../metrics/grouping.ts';
 import { emptyMetrics } from '../metrics/metricsFromCells.ts';
 import { GROUP_KEYS, METRIC_DEFINITIONS } from '../metrics/metricDefinitions.ts';
-import { utf8Vector } from '../read/dictionaryVector.ts';
+import { utf8FromCodes, utf8Vector } from '../read/dictionaryVector.ts';
+import { EVENT_TYPES } from '../read/parseEventJson.ts';
 
 
 /**
@@ -81,71 +82,6 @@ function utf8FromStrings(values: ArrayLike<string | null>): Vector {
   return read === length && written === length ? utf8Vector(data, offsets, isNull) : utf8PerValue(values, isNull);
 }
 
-/**
- * A utf8 vector from parts of rows, each given as codes into its own values (-1 or a null value for
- * null). Each part's values are encoded once into one buffer; rows then copy bytes from it.
- */
-function utf8FromCodes(parts: readonly { codes: Int32Array; values: readonly (string | null)[] }[]): Vector {
-  const rows = parts.reduce((sum, part) => sum + part.codes.length, 0);
-  const offsets = new Int32Array(rows + 1);
-  const isNull = new Uint8Array(rows);
-  const encoded = parts.map(({ values }) => encodeValues(values));
-  let at = 0;
-  let length = 0;
-  parts.forEach(({ codes }, index) => {
-    length = rowOffsets(codes, encoded[index]!.lengths, offsets, isNull, at, length);
-    at += codes.length;
-  });
-  const data = new Uint8Array(length);
-  at = 0;
-  parts.forEach(({ codes }, index) => {
-    const { bytes, starts, lengths } = encoded[index]!;
-    gatherBytes(codes, bytes, starts, lengths, data, offsets, at);
-    at += codes.length;
-  });
-  return utf8Vector(data, offsets, isNull);
-}
-
-/** Values as UTF-8 in one buffer: where each starts, and its length (-1 for null). */
-function encodeValues(values: readonly (string | null)[]): { bytes: Uint8Array; starts: Int32Array; lengths: Int32Array } {
-  const encoder = new TextEncoder();
-  const parts = values.map((value) => (value === null ? null : encoder.encode(value)));
-  const starts = new Int32Array(values.length);
-  const lengths = new Int32Array(values.length);
-  const bytes = new Uint8Array(parts.reduce((sum, part) => sum + (part?.length ?? 0), 0));
-  let at = 0;
-  parts.forEach((part, index) => {
-    starts[index] = at;
-    lengths[index] = part ? part.length : -1;
-    if (part) bytes.set(part, at);
-    at += part?.length ?? 0;
-  });
-  return { bytes, starts, lengths };
-}
-
-/** Offsets (and null flags) of rows `[at, at + codes.length)` from their values' lengths; returns the bytes so far. */
-function rowOffsets(codes: Int32Array, lengths: Int32Array, offsets: Int32Array, isNull: Uint8Array, at: number, length: number): number {
-  for (let row = 0; row < codes.length; row++) {
-    const code = codes[row]!;
-    const valueLength = code < 0 ? -1 : lengths[code]!;
-    if (valueLength < 0) isNull[at + row] = 1;
-    else length += valueLength;
-    offsets[at + row + 1] = length;
-  }
-  return length;
-}
-
-/** Each row's value bytes copied to `data` at the row's offset (values are short: a byte loop, no call per row). */
-function gatherBytes(codes: Int32Array, bytes: Uint8Array, starts: Int32Array, lengths: Int32Array, data: Uint8Array, offsets: Int32Array, at: number): void {
-  for (let row = 0; row < codes.length; row++) {
-    const code = codes[row]!;
-    if (code < 0) continue;
-    let from = starts[code]!;
-    const end = from + lengths[code]!;
-    for (let to = offsets[at + row]!; from < end; from++, to++) data[to] = bytes[from]!;
-  }
-}
-
 /** {@link utf8FromStrings} for columns with non-ASCII text: each distinct string encoded once. */
 function utf8PerValue(values: ArrayLike<string | null>, isNull: Uint8Array): Vector {
   const encoder = new TextEncoder();
@@ -211,11 +147,14 @@ export function groupedMetrics(metrics: Table, { grain, keys }: Grouping): Table
  * breakdownToArrow([countBreakdown('2021-01-23-10', parts, duplicates, 'purpose')], { by: 'purpose' });
  */
 export function breakdownToArrow(parts: readonly BreakdownRows[], { by = 'purpose', grain, keys }: Grouping): Table {
-  const all = (field: Exclude<keyof BreakdownRows, 'time'>) => parts.flatMap((part): (string | number | null)[] => part[field]);
-  const columns: Record<string, Vector> = { [timeColumn(grain)]: utf8FromStrings(parts.flatMap((part) => part.name.map(() => part.time))) };
-  for (const key of keptKeys(keys)) columns[key] = utf8FromStrings(all(key) as (string | null)[]);
-  columns.type = utf8FromStrings(all('type') as string[]);
-  columns[by] = utf8FromStrings(all('name') as string[]);
-  for (const count of BREAKDOWN_COUNTS) columns[count] = int64FromNumbers(all(count) as number[]);
+  const columns: Record<string, Vector> = { [timeColumn(grain)]: utf8FromCodes(parts.map(({ rows, time }) => ({ codes: new Int32Array(rows), values: [time] }))) };
+  for (const key of keptKeys(keys)) columns[key] = utf8FromCodes(parts.map((part) => part[key]));
+  columns.type = utf8FromCodes(parts.map(({ type }) => ({ codes: type, values: EVENT_TYPES })));
+  columns[by] = utf8FromCodes(parts.map(({ name }) => name));
+  for (const count of BREAKDOWN_COUNTS) {
+    const values = new Float64Array(parts.reduce((sum, part) => sum + part.rows, 0));
+    parts.reduce((at, part) => (values.set(part[count], at), at + part.rows), 0);
+    columns[count] = int64FromNumbers(values);
+  }
   return new Table(columns);
 }
