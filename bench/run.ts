@@ -2,6 +2,7 @@
 // on compact JSON and on JSON spaced as Python's json.dumps writes it (generated when missing).
 //   npm run bench -- [--events 2000000] [--runs 5] [--threads 2] [--spacing compact,python] [--only duckdb]
 //   npm run bench -- --s3 [--events 2000000] [--runs 5]: the same data local and through s3rver (bench/s3.ts)
+//   npm run bench -- --analysis [--events 2000000] [--runs 3]: the analyst views beside the plain run and DuckDB (bench/analysis.ts)
 // Runs are paired (the engines alternate), so a noisy moment hits both. Prints wall, CPU and peak RSS
 // (medians) for both, the ratios, and checks the outputs are equal.
 import { execFileSync } from 'node:child_process';
@@ -21,6 +22,7 @@ const { values } = parseArgs({
     spacing: { type: 'string', default: 'compact,python' },
     only: { type: 'string' },
     s3: { type: 'boolean', default: false },
+    analysis: { type: 'boolean', default: false },
   },
 });
 const scratch = await mkdtemp(join(tmpdir(), 'consent-metrics-bench-'));
@@ -30,6 +32,13 @@ if (values.s3) {
   await (await import('./s3.ts')).compareS3(data, join(scratch, 's3.parquet'), Number(values.runs));
   await rm(scratch, { recursive: true, force: true });
   process.exit();
+}
+if (values.analysis) {
+  const data = `bench/data/events-${values.events}`;
+  if (!existsSync(data)) execFileSync(process.execPath, ['--import', 'tsx', 'bench/generate.ts', '--events', values.events!, '--hours', '24', '--files', '2', '--seed', '1', '--out', data], { stdio: 'inherit' });
+  const same = await (await import('./analysis.ts')).compareAnalysis(data, scratch, Number(values.runs), values.threads!);
+  await rm(scratch, { recursive: true, force: true });
+  process.exit(same ? 0 : 1);
 }
 const engines = {
   'consent-metrics': (data: string, out: string) => ['bin/consent-metrics.mjs', data, '--out', out, '--limit', '0'],

@@ -67,18 +67,19 @@ export interface MetricsBatch {
 
 /** Writes metrics to an opened `--out` target: its one file, or one file per datehour of the run. */
 export function writeToTarget(metrics: Table, target: OutputTarget, datehours: string[], compression?: CompressionName): Promise<string[]> {
-  return writeBatchesToTarget((async function* () { yield { metrics, datehours }; })(), target, compression);
+  return writeBatchesToTarget((async function* () { yield { metrics, datehours }; })(), target, compression, metrics.slice(0, 0));
 }
 
 /**
  * Writes metrics that come batch after batch (in datehour order) to an opened `--out` target, holding
  * one batch at a time: one file, encoded as the batches come (row group by row group), or each batch's
- * files per datehour. The bytes equal those of `writeToTarget` with all the batches in one table.
+ * files per datehour. The bytes equal those of `writeToTarget` with all the batches in one table. `empty`: a
+ * table of the batches' schema without rows (default: the metrics').
  *
  * @example
  * await writeBatchesToTarget(batches(), await openSink('out/metrics.parquet'), 'zstd');
  */
-export async function writeBatchesToTarget(batches: AsyncIterable<MetricsBatch>, target: OutputTarget, compression?: CompressionName): Promise<string[]> {
+export async function writeBatchesToTarget(batches: AsyncIterable<MetricsBatch>, target: OutputTarget, compression?: CompressionName, empty: Table = joinMetrics([])): Promise<string[]> {
   const { sink, key } = target;
   if (target.byDatehour) {
     const written: string[] = [];
@@ -88,7 +89,7 @@ export async function writeBatchesToTarget(batches: AsyncIterable<MetricsBatch>,
   const tables = (async function* () {
     for await (const { metrics } of batches) yield batchPerDatehour(metrics, datehourRanges(metrics));
   })();
-  const chunks = encodeParquetStream(joinMetrics([]), tables, compression);
+  const chunks = encodeParquetStream(empty, tables, compression);
   if (sink.writeFrom) await sink.writeFrom(key, chunks);
   else await sink.write([{ key, bytes: await gathered(chunks) }]);
   return [sink.describe(key)];

@@ -56,6 +56,17 @@ test('--by purpose --grain day --keys domain --format json: the breakdown per da
   assert.equal(JSON.parse(stdout), expected);
 });
 
+test('--by vendor --out FILE.parquet: the breakdown as Parquet (its own schema, int64 counts), read back by DuckDB', async () => {
+  const out = join(scratch, 'by-vendor.parquet');
+  const { code, stderr } = await runCliProcess([ROOT, '--by', 'vendor', '--out', out, '--quiet', '--limit', '0']);
+  assert.is(code, 0, stderr);
+  const rows = plainRows(await query(`SELECT * FROM read_parquet(${quote(out)})`));
+  assert.equal(rows.map((row) => Object.values(row)), referenceBreakdown(referenceEvents(ROOT), 'vendor'));
+  const types = await query(`SELECT column_name, column_type FROM (DESCRIBE SELECT * FROM read_parquet(${quote(out)}))`);
+  assert.equal(types.map(({ column_name, column_type }) => `${column_name} ${column_type}`),
+    ['datehour VARCHAR', 'domain VARCHAR', 'country VARCHAR', 'type VARCHAR', 'vendor VARCHAR', 'events BIGINT', 'enabled BIGINT', 'disabled BIGINT']);
+});
+
 test('--grain day --keys country --out DIR/: metrics in one file per date (date=.../part-0.parquet)', async () => {
   const out = join(scratch, 'by-day') + '/';
   const { code, stderr } = await runCliProcess([ROOT, '--grain', 'day', '--keys', 'country', '--out', out, '--quiet']);
