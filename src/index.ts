@@ -59,3 +59,4 @@ export { BREAKDOWNS, GRAINS, GROUP_KEY_NAMES, BREAKDOWN_COUNTS, breakdownColumns
 export { runJob, readPartitions, readPartition } from './display/displayingStages.ts';
 export { show, displayTable, JUPYTER_DISPLAY, type Displayable, type ShowOptions } from './display/show.ts';
 export { consentRateChart, type ChartOptions } from './display/consentRateChart.ts';
+export { breakdownChart } from './display/breakdownChart.ts';
