@@ -13,8 +13,8 @@ import { LIST_COLUMNS, tokenListsOf, type TokenLists } from './tokenLists.ts';
  * @example
  * events.select(...EVENT_COLUMNS);
  */
-export const EVENT_COLUMNS = ['id', 'datehour', 'datetime', 'domain', 'type', 'user_id', 'country', 'consent',
-  ...LIST_COLUMNS.map(({ column }) => column), 'file', 'line'] as const;
+export const EVENT_COLUMNS: readonly string[] = ['id', 'datehour', 'datetime', 'domain', 'type', 'user_id', 'country', 'consent',
+  ...LIST_COLUMNS.map(({ column }) => column), 'file', 'line'];
 
 /**
  * The events' columns whose values are nearly all distinct: a Parquet writer gains nothing by building them
@@ -24,6 +24,15 @@ export const EVENT_COLUMNS = ['id', 'datehour', 'datetime', 'domain', 'type', 'u
  * encodeParquet(ipc, 'snappy', { countEncodings: false, distinctColumns: EVENT_DISTINCT_COLUMNS });
  */
 export const EVENT_DISTINCT_COLUMNS: readonly string[] = ['id', 'user_id', 'line'];
+
+/**
+ * How the events' columns are encoded in Parquet: no count columns to delta-encode, the distinct ones
+ * without a dictionary.
+ *
+ * @example
+ * encodeParquet(tableToIPC(events, 'stream'), 'zstd', EVENT_ENCODINGS);
+ */
+export const EVENT_ENCODINGS: { readonly countEncodings: false; readonly distinctColumns: readonly string[] } = { countEncodings: false, distinctColumns: EVENT_DISTINCT_COLUMNS };
 
 /**
  * What a token says, for the events table: its consent and validity (`parseToken`) and its lists (`tokenLists`).

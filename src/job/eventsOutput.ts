@@ -3,15 +3,13 @@
 import * as aq from 'arquero';
 import type { ColumnTable } from 'arquero';
 import { Table, tableToIPC } from 'apache-arrow';
-import { EVENT_DISTINCT_COLUMNS, eventsTable } from '../expand/eventsTable.ts';
+import { EVENT_ENCODINGS, eventsTable } from '../expand/eventsTable.ts';
 import type { S3Options } from '../s3/createS3Client.ts';
 import type { CompressionName } from '../write/compressions.ts';
-import { encodeParquet, encodeParquetStream, type ColumnEncodings } from '../write/encodeParquet.ts';
+import { encodeParquet, encodeParquetStream } from '../write/encodeParquet.ts';
 import { openSink } from '../write/openSink.ts';
 import { gathered } from '../write/writeParquet.ts';
 
-/** How the events' columns are encoded in Parquet. */
-export const EVENT_ENCODINGS: ColumnEncodings = { countEncodings: false, distinctColumns: EVENT_DISTINCT_COLUMNS };
 
 /** The events tables of a run as one Arquero table: lists as arrays, `line` as a number. */
 export function eventsToArquero(batches: readonly Table[]): ColumnTable {
@@ -25,7 +23,7 @@ function emptyEvents(): Table {
 }
 
 /** An events table as one Parquet file's bytes. */
-export function encodeEvents(events: Table, compression: CompressionName): Uint8Array {
+export function eventsParquet(events: Table, compression: CompressionName): Uint8Array {
   return encodeParquet(tableToIPC(events, 'stream'), compression, EVENT_ENCODINGS);
 }
 
@@ -38,11 +36,15 @@ export async function writeEventBatches(partitions: AsyncIterable<{ datehour: st
   const { sink, key, byDatehour } = await openSink(out, s3);
   if (byDatehour) {
     const written: string[] = [];
-    for await (const { datehour, events, parquet } of partitions) {
-      const file = { key: `datehour=${datehour}/part-0.parquet`, bytes: parquet ?? encodeEvents(events!, compression) };
-      await sink.write([file]);
-      written.push(sink.describe(file.key));
-    }
+    const files = (async function* () {
+      for await (const { datehour, events, parquet } of partitions) {
+        const file = { key: `datehour=${datehour}/part-0.parquet`, bytes: parquet ?? eventsParquet(events!, compression) };
+        written.push(sink.describe(file.key));
+        yield file;
+      }
+    })();
+    if (sink.writeEach) await sink.writeEach(files);
+    else for await (const file of files) await sink.write([file]);
     return written;
   }
   const tables = (async function* () {

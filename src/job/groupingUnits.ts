@@ -1,4 +1,3 @@
-import { emptyCounts } from '../metrics/groupCounts.ts';
 import { timeOf, type Grouping } from '../metrics/grouping.ts';
 import type { CountingFile, PartitionCounts } from './countPartition.ts';
 
@@ -49,12 +48,11 @@ export class GroupingUnits {
 }
 
 /**
- * A partition's counts when its rows are counted with others (a grouping unit): only how many it kept.
+ * The rows a partition's dedup lanes found losing (each row is in one lane's list once).
  *
  * @example
- * const { counts } = keptOnly('2021-01-23-10', 100, losers); // counts.kept: 100 less the losers
+ * const kept = rows - lostRows(losers);
  */
-export function keptOnly(datehour: string, rows: number, losers: readonly (readonly Int32Array[])[]): PartitionCounts {
-  const lost = losers.reduce((sum, lane) => sum + lane.reduce((inLane, rowsLost) => inLane + rowsLost.length, 0), 0);
-  return { counts: emptyCounts(datehour, rows - lost), milliseconds: { count: 0 } };
+export function lostRows(losers: readonly (readonly Int32Array[])[]): number {
+  return losers.reduce((sum, lane) => sum + lane.reduce((inLane, rowsLost) => inLane + rowsLost.length, 0), 0);
 }

@@ -1,6 +1,8 @@
 import type { ColumnTable } from 'arquero';
 import { Table, tableFromIPC } from 'apache-arrow';
-import { eventsTable, type TokenReading } from '../expand/eventsTable.ts';
+import type { TokenReading } from '../expand/eventsTable.ts';
+import { OptionError } from '../errors.ts';
+import { buildEvents, type BuiltEvents } from './buildEvents.ts';
 import { IdSet, validateLookback } from '../metrics/IdSet.ts';
 import { markDuplicates } from '../metrics/markDuplicates.ts';
 import { hoursSince1970 } from '../partitions/parseDatehour.ts';
@@ -77,7 +79,7 @@ export async function* eventsOfRun(options: EventsOptions, { parquet }: { parque
     const report = () => assembleReport({ root, partitions: datehours, ...counts, tally, warnings, retries });
     // The threads parse, and build each partition's table once this thread has found its duplicates.
     const pool = parserPoolFor(source, workers, jobWorkerEntry());
-    const building: { read: PartitionFiles; built: Promise<Built> }[] = [];
+    const building: { read: PartitionFiles; built: Promise<BuiltEvents> }[] = [];
     const takeOldest = async (): Promise<PartitionEventsTable> => {
       const { read, built } = building.shift()!;
       const { events, parquet: encoded, rows, tokens: tokenProblems } = await built;
@@ -89,19 +91,24 @@ export async function* eventsOfRun(options: EventsOptions, { parquet }: { parque
       retries = retriesBetween(retriesBefore, await retriesSoFar());
       return { datehour: read.partition.datehour, events, parquet: encoded, report };
     };
+    const reads = readPartitionFiles(source, partitions, { concurrency, workers, splitBytes, datetime: true, listed }, pool ?? undefined)[Symbol.asyncIterator]();
     try {
-      for await (const read of readPartitionFiles(source, partitions, { concurrency, workers, splitBytes, datetime: true, listed }, pool ?? undefined)) {
+      for (;;) {
+        let step: IteratorResult<PartitionFiles>;
+        try {
+          step = await reads.next();
+        } catch (error) {
+          // A problem in a partition before the failed read is the run's first failure.
+          while (building.length > 0) yield await takeOldest();
+          throw error;
+        }
+        if (step.done) break;
+        const read = step.value;
         const { datehour } = read.partition;
         const duplicates = markDuplicates(read.parsed, seenIds, { hour: hoursSince1970(datehour) });
-        // Without threads, here; the tally then hears of invalid tokens after the partition's lines (as with threads).
-        const here = async (): Promise<Built> => {
-          const tokenTally = new Tally();
-          const events = eventsTable(datehour, read.parsed, duplicates, { tally: tokenTally, tokens, fileKey });
-          if (parquet === undefined) return { events, rows: events.numRows, tokens: tokenTally };
-          const { encodeEvents } = await import('./eventsOutput.ts');
-          return { parquet: encodeEvents(events, parquet), rows: events.numRows, tokens: tokenTally };
-        };
-        const built = pool ? buildOnThread(pool, datehour, read.parsed, duplicates, fileKey, parquet) : Promise.resolve().then(here);
+        // Without threads, here (the tally hears of invalid tokens after the partition's lines, as with threads).
+        const built = pool ? buildOnThread(pool, datehour, read.parsed, duplicates, fileKey, parquet)
+          : Promise.resolve().then(() => buildEvents(datehour, read.parsed, duplicates, { tokens, fileKey, parquet }));
         built.catch(() => {}); // taken in order below; a failure must not count as unhandled before that
         building.push({ read, built });
         while (building.length > (pool?.size ?? 0)) yield await takeOldest();
@@ -119,7 +126,7 @@ export async function* eventsOfRun(options: EventsOptions, { parquet }: { parque
  * A partition's events table built on one of `pool`'s threads from its files (sent by transfer but for
  * the ids' bytes and offsets, which the run's id set keeps: those are copied) and its duplicates.
  */
-async function buildOnThread(pool: ParserPool, datehour: string, files: readonly ParsedFile[], duplicates: Uint8Array, fileKey: (file: string) => string, parquet?: CompressionName): Promise<Built> {
+async function buildOnThread(pool: ParserPool, datehour: string, files: readonly ParsedFile[], duplicates: Uint8Array, fileKey: (file: string) => string, parquet?: CompressionName): Promise<BuiltEvents> {
   const kept = new Set<ArrayBufferLike>(files.flatMap((file) => [file.idBytes.buffer, file.idOffsets.buffer]));
   const transfer = files.flatMap(transferList).filter((buffer) => !kept.has(buffer));
   const fileKeys = files.map((file) => fileKey(file.file));
@@ -128,13 +135,7 @@ async function buildOnThread(pool: ParserPool, datehour: string, files: readonly
   return parquet === undefined ? { events: tableFromIPC(bytes), rows, tokens } : { parquet: bytes, rows, tokens };
 }
 
-/** A partition's events as built: the table, or (asked for Parquet) its file's bytes; and its tokens' problems. */
-interface Built {
-  events?: Table;
-  parquet?: Uint8Array;
-  rows: number;
-  tokens: TallyCounts;
-}
+
 
 /**
  * The deduplicated events of a run as Apache Arrow tables, one partition at a time in datehour order:
@@ -175,6 +176,8 @@ export async function readEvents(options: EventsOptions): Promise<ColumnTable> {
  * const { written } = await writeEvents({ root: 'fixtures/example/input', out: 'out/events.parquet' });
  */
 export async function writeEvents(options: EventsOptions & { out: string; compression?: CompressionName }): Promise<EventsWritten> {
+  checkOptions(options, { caller: 'writeEvents', only: [...EVENTS_OPTIONS, 'out', 'compression'] });
+  if (options.out === undefined) throw new OptionError('out must be a path or s3:// location, as a string, got nothing');
   const { out, compression = 'snappy', ...reading } = options;
   const { writeEventBatches } = await import('./eventsOutput.ts');
   let report: (() => RunReport) | undefined;

@@ -12,8 +12,9 @@ import { validateLookback } from '../metrics/IdSet.ts';
 import { validateBuckets } from '../metrics/idBuckets.ts';
 import { hoursSince1970 } from '../partitions/parseDatehour.ts';
 import type { ParsedFile } from '../read/ParsedFile.ts';
-import { GroupingUnits, keptOnly } from './groupingUnits.ts';
-import { isStandard, timeOf, type Grouping } from '../metrics/grouping.ts';
+import { GroupingUnits, lostRows } from './groupingUnits.ts';
+import { emptyCounts } from '../metrics/groupCounts.ts';
+import { isStandard, timeOf, type Grain, type Grouping } from '../metrics/grouping.ts';
 import { defaultWorkers, parserPoolFor, readPartitionFiles, threadsToParse, type PartitionFiles } from '../read/readPartitionFiles.ts';
 import { inProcessPeak, jsonBytesOf, memoryBudget } from './memoryBudget.ts';
 import { checkOptions } from './checkOptions.ts';
@@ -96,6 +97,7 @@ function refuseUnused({ queue, state, buckets, dedupLanes, countShards, onPartit
     if (queue !== undefined && workers !== undefined) refuse('workers (--workers)', 'does not apply with state (--state) and queue (--queue): each worker process reads its partitions on its own thread');
     return;
   }
+  if (countShards !== undefined && !isStandard({ by, grain, keys })) refuse('countShards', 'does not apply with by (--by), grain (--grain) or keys (--keys): each time value is counted whole');
   if (countShards !== undefined && countShards > 1 && workers === 0 && queue === undefined) refuse('countShards', 'needs worker threads, and workers (--workers) is 0');
   if (queue === undefined) return;
   if (queue.work === undefined) refuse('queue (--queue)', 'needs queue.work (--work): a folder or s3:// prefix every worker reaches');
@@ -123,8 +125,8 @@ async function runLocal(options: Omit<JobOptions, 'queue' | 'state'>): Promise<J
     const listing = await times.wait('list', () => listRun(source, { partitions, from, to }, concurrency));
     // A client given ready-made cannot be made again on the task threads: such a run stays in-process.
     const clientOfItsOwn = s3.client !== undefined && !(await import('../s3/createS3Client.ts')).settingsOf(s3.client);
-    const fits = fitsInProcess(source, listing.listed, budget, workers);
     const { by, grain, keys } = options;
+    const fits = fitsInProcess(source, listing, budget, workers, grain);
     if (!fits && !clientOfItsOwn && !isStandard({ by, grain, keys })) {
       throw new ConsentMetricsError(`by, grain and keys run in this process, and this run's input does not fit its memory budget (${(budget / 2 ** 20).toFixed(0)} MiB, --memory): give it more, or select fewer partitions (--from, --to)`);
     }
@@ -145,15 +147,18 @@ async function runLocal(options: Omit<JobOptions, 'queue' | 'state'>): Promise<J
 }
 
 /**
- * Whether an in-process run of `listed` is expected to stay within `budget` (`inProcessPeak`); a
- * source that lists no sizes runs in-process.
+ * Whether an in-process run of the listing is expected to stay within `budget` (`inProcessPeak`); a
+ * source that lists no sizes runs in-process. A day grain holds a day's partitions at once: the largest
+ * day counts as its largest partition.
  */
-function fitsInProcess(source: Source, listed: readonly string[][], budget: number, workers: number | undefined): boolean {
+function fitsInProcess(source: Source, { listed, partitions }: RunListing, budget: number, workers: number | undefined, grain?: Grain): boolean {
   const bytes = listed.map((keys) => jsonBytesOf(source, keys));
   if (bytes.some((size) => size === undefined)) return true;
   const total = bytes.reduce((sum: number, size) => sum + size!, 0);
+  const held = new Map<string, number>();
+  partitions.forEach(({ datehour }, index) => held.set(timeOf(datehour, grain), (held.get(timeOf(datehour, grain)) ?? 0) + bytes[index]!));
   const threads = workers ?? (source.localPath ? threadsToParse(total) : defaultWorkers());
-  return inProcessPeak({ bytes: total, largestPartition: Math.max(0, ...(bytes as number[])), partitions: listed.length, threads }) <= budget;
+  return inProcessPeak({ bytes: total, largestPartition: Math.max(0, ...held.values()), partitions: listed.length, threads }) <= budget;
 }
 
 async function runHere({
@@ -278,14 +283,13 @@ async function runHere({
           ? Promise.resolve(laneHere.take(request))
           : pool!.runOn<DedupResult>(lane % threads, { kind: 'dedup', ...request }, request.shares.flatMap(shareBuffers), `cannot deduplicate ${datehour}`);
       });
-      if (!standard) {
-        const losers = Promise.all(deduplicated).then((results) => results.map((result) => result.losers));
-        units.add(datehour, countingFiles, losers);
-      }
-      const counted = Promise.all(deduplicated).then(async (results) => {
+      // The rows lost are counted before the losers can go to a count thread (a transfer empties them).
+      const dedupDone = Promise.all(deduplicated).then((results) => ({ results, lost: lostRows(results.map((result) => result.losers)) }));
+      if (!standard) units.add(datehour, countingFiles, dedupDone.then(({ results }) => results.map((result) => result.losers)));
+      const counted = dedupDone.then(async ({ results, lost }) => {
         const losers = results.map((result) => result.losers);
         const dedupMilliseconds = results.reduce((sum, result) => sum + result.milliseconds, 0);
-        if (!standard) return { ...keptOnly(datehour, rows, losers), dedupMilliseconds };
+        if (!standard) return { counts: emptyCounts(datehour, rows - lost), milliseconds: { count: 0 }, dedupMilliseconds };
         const shards = pieces[0] && isBucketed(pieces[0]) ? pieces[0].countShards?.length ?? 0 : 0;
         if (shards > 0) return { ...(await countInShardsOnThreads(pool!, datehour, pieces as BucketedFile[], losers, shards)), dedupMilliseconds };
         const partitionCounts = pool

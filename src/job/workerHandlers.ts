@@ -9,9 +9,7 @@ import { bucketFile, countShardBuffers, dedupHandler, shardCounting } from './de
 import { countShardOfPieces, type RowPart } from '../metrics/countRows.ts';
 import type { Grouping } from '../metrics/grouping.ts';
 import { StageTimes } from '../report/StageTimes.ts';
-import { Tally } from '../report/Tally.ts';
-import { tableToIPC } from 'apache-arrow';
-import { EVENT_DISTINCT_COLUMNS, eventsTable, type TokenReading } from '../expand/eventsTable.ts';
+import type { TokenReading } from '../expand/eventsTable.ts';
 import type { CompressionName } from '../write/compressions.ts';
 import type { Task } from './tasks/taskTypes.ts';
 
@@ -69,25 +67,21 @@ export const countShardHandler: WorkerHandler = async (request) => {
 };
 
 /**
- * One partition's events table (`eventsTable`), from its files as parsed and the rows `duplicates` marks:
- * the table as Arrow IPC stream bytes (or, with `parquet` a compression, a Parquet file's), and what its
- * tokens reported (invalid ones), for the run's tally.
+ * One partition's events (`buildEvents`), from its files as parsed and the rows `duplicates` marks: the
+ * table as Arrow IPC stream bytes (or, with `parquet` a compression, a Parquet file's), its rows, and what
+ * its tokens reported. Arrow loads only on the threads that build events.
  */
 export const eventsHandler: WorkerHandler = async (request) => {
   const { datehour, files, duplicates, fileKeys, parquet } = request as unknown as { datehour: string; files: ParsedFile[]; duplicates: Uint8Array; fileKeys: string[]; parquet?: CompressionName };
-  const tally = new Tally();
+  const [{ buildEvents }, { tableToIPC }] = await Promise.all([import('./buildEvents.ts'), import('apache-arrow')]);
   const keyOf = new Map(files.map((file, index) => [file.file, fileKeys[index]!]));
-  const events = eventsTable(datehour, files, duplicates, { tally, tokens: workerTokenReadings, fileKey: (file) => keyOf.get(file)! });
-  if (workerTokenReadings.size > TOKEN_READINGS_KEPT) workerTokenReadings.clear();
-  let bytes = tableToIPC(events, 'stream');
-  if (parquet !== undefined) bytes = (await import('../write/encodeParquet.ts')).encodeParquet(bytes, parquet, { countEncodings: false, distinctColumns: EVENT_DISTINCT_COLUMNS });
-  const { lines, rejected, invalidTokens, examples } = tally;
-  return { result: { bytes, rows: events.numRows, tokens: { lines, rejected, invalidTokens, examples } }, transfer: [bytes.buffer as ArrayBuffer] };
+  const built = buildEvents(datehour, files, duplicates, { tokens: workerTokenReadings, fileKey: (file) => keyOf.get(file)!, parquet });
+  const bytes = built.parquet ?? tableToIPC(built.events!, 'stream');
+  return { result: { bytes, rows: built.rows, tokens: built.tokens }, transfer: [bytes.buffer as ArrayBuffer] };
 };
 
-/** Tokens a worker thread has read for events tables, kept between partitions (bounded: tokens may be randomized). */
+/** Tokens a worker thread has read for events tables, kept between partitions (`buildEvents` bounds them). */
 const workerTokenReadings = new Map<string, TokenReading>();
-const TOKEN_READINGS_KEPT = 100_000;
 
 /** One task of a run (`runTask`), loaded only by the threads that run tasks. */
 export const taskHandler: WorkerHandler = async (request) => {

@@ -1,3 +1,4 @@
+import { ConsentMetricsError } from '../errors.ts';
 import { tokenLists, type TokenLists } from '../expand/tokenLists.ts';
 import { mergeDictionaries, StringDictionary } from '../read/columnBuilders.ts';
 import type { DictionaryColumn } from '../read/ParsedFile.ts';
@@ -81,6 +82,10 @@ export function countBreakdown(time: string, parts: readonly BreakdownPart[], du
   const tokenSpan = tokens.values.length + 1;
   const countrySpan = countries.values.length + 1;
   const types = EVENT_TYPES.length;
+  // Each key is one float64: exact while (groups x tokens) stays under 2^53.
+  if ((domains.values.length + 1) * countrySpan * types * tokenSpan >= Number.MAX_SAFE_INTEGER) {
+    throw new ConsentMetricsError(`the breakdown of ${time} has too many domains, countries and distinct tokens to count at once`);
+  }
 
   const keys = new Float64Array(duplicates.length);
   let kept = 0;

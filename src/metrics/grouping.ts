@@ -37,14 +37,14 @@ export type Grain = (typeof GRAINS)[number];
  * @example
  * GROUP_KEY_NAMES; // ['domain', 'country']
  */
-export const GROUP_KEY_NAMES: readonly string[] = ['domain', 'country'];
+export const GROUP_KEY_NAMES = ['domain', 'country'] as const;
 /**
  * `domain` or `country`.
  *
  * @example
  * const keys: GroupKeyName[] = ['domain'];
  */
-export type GroupKeyName = 'domain' | 'country';
+export type GroupKeyName = (typeof GROUP_KEY_NAMES)[number];
 
 /**
  * A run's grouping: `by` (none: the metrics), `grain` and `keys`.
@@ -98,7 +98,7 @@ export function timeOf(datehour: string, grain: Grain = 'hour'): string {
  * keptKeys(['country', 'domain']); // ['domain', 'country']
  */
 export function keptKeys(keys: readonly GroupKeyName[] | undefined): GroupKeyName[] {
-  return (['domain', 'country'] as const).filter((key) => keys === undefined || keys.includes(key));
+  return GROUP_KEY_NAMES.filter((key) => keys === undefined || keys.includes(key));
 }
 
 /**

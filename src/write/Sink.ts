@@ -30,4 +30,10 @@ export interface Sink {
    * without it, the chunks are gathered and given to `write`.
    */
   writeFrom?(key: string, chunks: AsyncIterable<Uint8Array>): Promise<void>;
+  /**
+   * Writes files that come one after another, each kept aside as it comes and all put in place once the
+   * last is whole: a failure (theirs or the source's, given on as it is) leaves none of them. Optional:
+   * without it, each file is written as it comes (S3: each object appears whole as it is put).
+   */
+  writeEach?(files: AsyncIterable<OutputFile>): Promise<void>;
 }

@@ -20,7 +20,7 @@ const CODECS: Record<CompressionName, ParquetWasm.Compression> = {
 /**
  * How a table's columns are encoded: `countEncodings`, the metrics' count columns delta-encoded (for
  * tables in the output schema); `distinctColumns`, columns whose values are nearly all distinct (ids),
- * written without a dictionary that would only be built to be dropped (a third of an events file's encoding time).
+ * written without a dictionary, which would only be built to be dropped.
  *
  * @example
  * encodeParquet(ipc, 'zstd', { countEncodings: false, distinctColumns: ['id', 'user_id', 'line'] });

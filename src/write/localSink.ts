@@ -18,17 +18,24 @@ export function localSink(root: string): Sink {
   const base = resolve(root);
   const describe = (key: string) => join(base, key);
 
-  /** Writes each file under a temporary name (`fill` writes one), then renames them all into place. */
-  async function stage(keys: string[], fill: (index: number, path: string) => Promise<void>): Promise<void> {
+  /**
+   * Writes each file under a temporary name as it comes (`fill` writes one), then renames them all into
+   * place; a failure of the files' source is given on as it is, and leaves no file.
+   */
+  async function stage(files: Iterable<Staged> | AsyncIterable<Staged>): Promise<void> {
     const suffix = `.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
     const staged: { temporary: string; target: string }[] = [];
     let current = base;
     try {
-      for (const [index, key] of keys.entries()) {
+      const source = (Symbol.asyncIterator in files ? files[Symbol.asyncIterator]() : files[Symbol.iterator]()) as AsyncIterator<Staged> | Iterator<Staged>;
+      for (;;) {
+        const next = await Promise.resolve(source.next()).catch((error: unknown) => Promise.reject(new SourceFailure(error)));
+        if (next.done) break;
+        const { key, fill } = next.value;
         current = describe(key);
         await mkdir(dirname(current), { recursive: true });
         staged.push({ temporary: current + suffix, target: current });
-        await fill(index, current + suffix);
+        await fill(current + suffix);
       }
       for (const { target } of staged) {
         current = target;
@@ -49,8 +56,11 @@ export function localSink(root: string): Sink {
 
   return {
     describe,
-    write: (files) => stage(files.map((file) => file.key), (index, path) => writeFile(path, files[index]!.bytes)),
-    writeFrom: (key, chunks) => stage([key], async (_, path) => {
+    write: (files) => stage(files.map(({ key, bytes }) => ({ key, fill: (path) => writeFile(path, bytes) }))),
+    writeEach: (files) => stage((async function* () {
+      for await (const { key, bytes } of files) yield { key, fill: (path: string) => writeFile(path, bytes) };
+    })()),
+    writeFrom: (key, chunks) => stage([{ key, fill: async (path) => {
       const file = await open(path, 'w');
       try {
         const source = chunks[Symbol.asyncIterator]();
@@ -63,8 +73,14 @@ export function localSink(root: string): Sink {
       } finally {
         await file.close();
       }
-    }),
+    } }]),
   };
+}
+
+/** A file to stage: its key, and how to write it at a path. */
+interface Staged {
+  key: string;
+  fill: (path: string) => Promise<void>;
 }
 
 /** The bytes' own failure, given on as it is (not as a failure to write). */

@@ -35,7 +35,7 @@ const refusals: [string, Partial<JobOptions> | Record<string, unknown>, string][
   ['a queue field misspelt', { queue: { ...queue, ontask: () => {} } }, 'unknown option queue.ontask (did you mean queue.onTask?); queue takes url, work, timeout, onTask'],
   ['a state field that is not one', { state: { location: 'state/', lookback: 3 } }, 'unknown option state.lookback; state takes location'],
   ['a BigInt where a number belongs', { lookback: 3n }, 'lookback (--lookback) must be a whole number of hours from 0, got 3n'],
-  ['an option misspelt', { lookbak: 3 }, 'unknown option lookbak (did you mean lookback?); runJob takes root, out, partitions, from, to, s3, compression, lookback, state, strict, concurrency, workers, splitBytes, onPartition, onTask, queue, buckets, dedupLanes, countShards, memory, temp'],
+  ['an option misspelt', { lookbak: 3 }, 'unknown option lookbak (did you mean lookback?); runJob takes root, out, partitions, from, to, s3, compression, lookback, state, strict, concurrency, workers, splitBytes, onPartition, onTask, queue, buckets, dedupLanes, countShards, memory, temp, by, grain, keys'],
   ['a number where a flag is a boolean', { strict: 1 }, 'strict (--strict) must be true or false, got 1'],
   ['a bad lookback', { lookback: -1 }, 'lookback (--lookback) must be a whole number of hours from 0, got -1'],
   ['the state as a path string', { state: 'state/' }, 'state (--state) must be an object with location as a string, e.g. state: { location: \'...\' }, got "state/"'],
