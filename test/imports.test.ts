@@ -64,7 +64,7 @@ test('the cycle finder finds a planted circle', () => {
  * (and itself). The stages follow the data, source -> read -> expand -> metrics -> write; the job
  * (with its queued way in job/tasks/) runs them; displays, the CLI and index.ts sit on top.
  */
-const LAYERS = ['errors.ts', 's3', 'source', 'partitions', 'report', 'read', 'expand', 'metrics', 'write', 'state', 'job', 'display', 'cli', 'index.ts'];
+const LAYERS = ['errors.ts', 'wasm', 's3', 'source', 'partitions', 'report', 'read', 'expand', 'metrics', 'write', 'state', 'job', 'display', 'cli', 'index.ts'];
 
 /** Imports of a folder above the importer's, and files in no layer, as `from -> to` lines. */
 function upwardImports(graph: Map<string, string[]>): string[] {

@@ -33,6 +33,7 @@ export function parseCliArgs(argv: string[]) {
       'connect-timeout': { type: 'string' },
       'idle-timeout': { type: 'string' },
       'stall-timeout': { type: 'string' },
+      checksums: { type: 'string' },
       queue: { type: 'string' },
       work: { type: 'string' },
       buckets: { type: 'string' },
@@ -89,6 +90,7 @@ export function parseCliArgs(argv: string[]) {
         connectTimeout: milliseconds('connect-timeout', values['connect-timeout']),
         idleTimeout: milliseconds('idle-timeout', values['idle-timeout']),
         stallTimeout: milliseconds('stall-timeout', values['stall-timeout']),
+        checksums: onOrOff('checksums', values.checksums),
       },
     },
   };
@@ -100,6 +102,13 @@ export function milliseconds(flag: string, text: string | undefined): number | u
   const seconds = Number(text);
   if (text.trim() === '' || !Number.isFinite(seconds) || seconds <= 0) throw new Error(`--${flag} must be a number of seconds above 0, got '${text}'`);
   return Math.round(seconds * 1000);
+}
+
+/** `on` as true, `off` as false; undefined when the flag is absent. */
+function onOrOff(flag: string, text: string | undefined): boolean | undefined {
+  if (text === undefined) return undefined;
+  if (text !== 'on' && text !== 'off') throw new Error(`--${flag} must be on or off, got '${text}'`);
+  return text === 'on';
 }
 
 /** A whole number of at least `min`, from flag `--flag`'s text. */

@@ -41,6 +41,8 @@ Options:
   --idle-timeout SECONDS    S3 response or body silent this long: retried, a body from where it stopped (default 30)
   --stall-timeout SECONDS   S3 body silent this long (or 20x the run's usual gap): asked for again on another
                             connection beside the stalled one, an upload sent again (default 2)
+  --checksums on|off        check each whole S3 object against the CRC64NVME checksum S3 sends (default on);
+                            a body that does not match is read again whole
   --queue redis://HOST:PORT run as tasks on 'consent-metrics worker' processes sharing this Redis (BullMQ)
   --work LOCATION           with --queue: a folder or s3:// prefix every worker reaches, emptied at the end
   --memory SIZE             memory the run may use, e.g. 512MiB or 4GB (default: 80% of the machine's, or of its

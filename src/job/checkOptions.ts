@@ -51,6 +51,7 @@ const NESTED: Record<'s3' | 'queue' | 'state', Checks> = {
     connectTimeout: { flag: '--connect-timeout', is: isPositive, expected: 'a number of milliseconds above 0' },
     idleTimeout: { flag: '--idle-timeout', is: isPositive, expected: 'a number of milliseconds above 0' },
     stallTimeout: { flag: '--stall-timeout', is: isPositive, expected: 'a number of milliseconds above 0' },
+    checksums: { flag: '--checksums', is: (value) => typeof value === 'boolean', expected: 'true or false' },
   },
   queue: {
     url: { flag: '--queue', is: (value) => typeof value === 'string' && /^rediss?:\/\//.test(value), expected: 'a redis:// or rediss:// URL' },

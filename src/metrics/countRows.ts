@@ -4,7 +4,7 @@ import { countInShards, marksOfPicked, SHARD_LEVELS } from './countInShards.ts';
 import { concatBytes } from '../read/columnBuilders.ts';
 import { CELLS, type GroupCounts, type RowColumns, type RowPart } from './groupCounts.ts';
 import { gather, sortedGroups } from './groupOrder.ts';
-import { growMemory, MAX_MEMORY, wasmInstance, type WasmGlobal, type WasmMemory } from '../read/wasmModule.ts';
+import { growMemory, MAX_MEMORY, wasmInstance, type WasmGlobal, type WasmMemory } from '../wasm/wasmModule.ts';
 
 export { EMPTY_ROWS, type CountedGroups, type GroupCounts, type RowColumns, type RowPart } from './groupCounts.ts';
 

@@ -1,6 +1,6 @@
 import { ConsentMetricsError } from '../errors.ts';
 import { rebaseOffsets } from '../read/columnBuilders.ts';
-import { growMemory, MAX_MEMORY, wasmInstance, type WasmMemory } from '../read/wasmModule.ts';
+import { growMemory, MAX_MEMORY, wasmInstance, type WasmMemory } from '../wasm/wasmModule.ts';
 
 /**
  * One piece's ids that fall in one bucket, in row order: what a dedup lane or task compares by bytes (each

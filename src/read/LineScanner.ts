@@ -1,5 +1,5 @@
 import { Buffer } from 'node:buffer';
-import { growMemory, wasmInstance, type WasmGlobal, type WasmMemory } from './wasmModule.ts';
+import { growMemory, wasmInstance, type WasmGlobal, type WasmMemory } from '../wasm/wasmModule.ts';
 
 interface ScanExports {
   memory: WasmMemory;

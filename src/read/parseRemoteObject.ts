@@ -1,8 +1,12 @@
 import type { S3Client } from '@aws-sdk/client-s3';
+import { readAgainOnMismatch } from '../s3/checksumMismatch.ts';
 import { noRetries, retriesBetween, type RetryCounts } from '../s3/retryKinds.ts';
 import type { RemoteObject } from '../source/Source.ts';
 import type { FileParserOptions, ParsedFile } from './ParsedFile.ts';
 import { parseStream } from './pushInBlocks.ts';
+
+/** Reads of an object whose body does not match its checksum, without `maxAttempts` (`S3_DEFAULTS.maxAttempts`, whose module loads the SDK). */
+const DEFAULT_ATTEMPTS = 5;
 
 /** This thread's S3 clients, by the settings they were made from, with the retries already reported. */
 const clients = new Map<string, Promise<{ client: S3Client; reported: RetryCounts }>>();
@@ -29,7 +33,9 @@ export async function parseRemoteObject(object: RemoteObject, describe: string, 
     const [{ client }, { readObjectInParts }] = await Promise.all([clientFor(object.settings), import('../s3/readObjectInParts.ts')]);
     return readObjectInParts(client, object);
   };
-  return { ...(await parseStream(open, describe, object.size ?? 0, options)), retries: await retriesSinceReported(object.settings) };
+  // A body that does not match its checksum was parsed already: the object is parsed again from its start.
+  const parsed = await readAgainOnMismatch(object.settings.maxAttempts ?? DEFAULT_ATTEMPTS, () => parseStream(open, describe, object.size ?? 0, options));
+  return { ...parsed, retries: await retriesSinceReported(object.settings) };
 }
 
 async function retriesSinceReported(settings: RemoteObject['settings']): Promise<RetryCounts> {

@@ -11,8 +11,12 @@ import { ParserPool } from './ParserPool.ts';
 import { parseLocalFileHere } from './parseLocalFile.ts';
 import { DEFAULT_SPLIT_BYTES, shiftLines, splitsOf, unitsOf, validateSplitBytes, type FileSplit } from './planSplits.ts';
 import { parseStream } from './pushInBlocks.ts';
+import { readAgainOnMismatch } from '../s3/checksumMismatch.ts';
 
 export const DEFAULT_CONCURRENCY = 8;
+
+/** Reads of a remote object on this thread whose body does not match its checksum (a client given ready-made: its attempts are its own). */
+const REMOTE_READS = 5;
 
 /** Objects read ahead of the one being taken, from a remote source, per object in flight. */
 const REMOTE_READ_AHEAD = 4;
@@ -213,7 +217,7 @@ function unitParser(source: Source, parsers: ParserPool | null, options: FilePar
   const parse = async ({ key, range }: FileSplit, given: Record<string, unknown>): Promise<ParsedFile> => {
     if (!parsers) {
       return source.localPath ? parseLocalFileHere(source.localPath(key), source.describe(key), options, range)
-        : parseStream(() => source.open(key), source.describe(key), source.sizeOf?.(key), options);
+        : readAgainOnMismatch(REMOTE_READS, () => parseStream(() => source.open(key), source.describe(key), source.sizeOf?.(key), options));
     }
     const fields = options.datetime ? { ...given, datetime: true } : given;
     if (source.localPath) return parsers.parse(source.localPath(key), source.describe(key), range, fields);

@@ -2,6 +2,7 @@ import { S3Client } from '@aws-sdk/client-s3';
 import type { AwsCredentialIdentity } from '@smithy/types';
 import { BodyPace, setPace } from './BodyPace.ts';
 import { PacedHttpHandler } from './PacedHttpHandler.ts';
+import { Crc64Nvme } from './crc64Nvme.ts';
 import { CountingRetryStrategy } from './retries.ts';
 
 /**
@@ -31,6 +32,12 @@ export interface S3Options {
    * on another connection and takes whichever answers first; an upload is sent again. Default: 2,000.
    */
   stallTimeout?: number;
+  /**
+   * Check each whole object's body against the checksum S3 sends with it (CRC64NVME, computed in
+   * WebAssembly as the bytes arrive); a body that does not match is read again whole. `false` asks for no
+   * checksum, as the SDK's `responseChecksumValidation: 'WHEN_REQUIRED'` (README, "S3"). Default: true.
+   */
+  checksums?: boolean;
 }
 
 /**
@@ -66,7 +73,8 @@ export const S3_DEFAULTS = {
  *   whole-object write (`adaptive` mode also rate-limits the client but is marked experimental);
  * - a connect timeout and an idle timeout, so no connection, response or body can hang a run;
  * - stalled bodies noticed from the run's own pace and retried on another connection (`stallTimeout`);
- * - retries counted by kind, for the run report (`retryCountsOf`).
+ * - retries counted by kind, for the run report (`retryCountsOf`);
+ * - whole objects' checksums (CRC64NVME) checked in WebAssembly (`checksums`).
  *
  * @example
  * const client = createS3Client({ endpoint: 'http://127.0.0.1:9000', idleTimeout: 10_000 });
@@ -79,6 +87,7 @@ export function createS3Client({
   connectTimeout = S3_DEFAULTS.connectTimeout,
   idleTimeout = S3_DEFAULTS.idleTimeout,
   stallTimeout = S3_DEFAULTS.stallTimeout,
+  checksums = true,
 }: S3Settings = {}): S3Client {
   const customEndpoint = endpoint ?? process.env.AWS_ENDPOINT_URL_S3 ?? process.env.AWS_ENDPOINT_URL;
   const pace = new BodyPace(stallTimeout);
@@ -92,9 +101,11 @@ export function createS3Client({
     // response and reading its body, so a stall anywhere fails the attempt with a TimeoutError.
     // Before it, a stalled body is sent again (PacedHttpHandler) or asked for again (readObject).
     requestHandler: new PacedHttpHandler({ connectionTimeout: connectTimeout, socketTimeout: idleTimeout }, pace),
+    responseChecksumValidation: checksums ? 'WHEN_SUPPORTED' : 'WHEN_REQUIRED',
+    checksumAlgorithms: { CRC64NVME: Crc64Nvme },
   });
   setPace(client, pace);
-  madeFrom.set(client, { endpoint: customEndpoint, region, credentials, maxAttempts, connectTimeout, idleTimeout, stallTimeout });
+  madeFrom.set(client, { endpoint: customEndpoint, region, credentials, maxAttempts, connectTimeout, idleTimeout, stallTimeout, checksums });
   return client;
 }
 

@@ -5,6 +5,7 @@ import type { RetryStrategyV2, SdkError } from '@smithy/types';
 import { paceOf } from './BodyPace.ts';
 import { BodyFault, CountingRetryStrategy, isTimeout } from './retries.ts';
 import { S3_DEFAULTS } from './createS3Client.ts';
+import { ChecksumMismatchError, readAgainOnMismatch } from './checksumMismatch.ts';
 import { s3Error } from './s3Error.ts';
 
 /**
@@ -124,6 +125,11 @@ async function* resumingBody(
       return;
     } catch (error) {
       if (error instanceof ConsentMetricsError) throw error;
+      // The bytes given on are not the object's: resuming would splice them with the rest. The reader starts over.
+      if (isChecksumMismatch(error)) {
+        if (strategy instanceof CountingRetryStrategy) strategy.counts.checksum++;
+        throw new ChecksumMismatchError(`${location} does not match its checksum: ${(error as Error).message.replace(/^Checksum mismatch: /, '')}`);
+      }
       const fault = new BodyFault(isTimeout(error) ? 'body_timeout' : 'body_cut', error);
       try {
         token = await strategy.refreshRetryTokenForRetry(token, { errorType: 'TRANSIENT', error: fault as unknown as SdkError });
@@ -169,6 +175,11 @@ async function startHedge(getFrom: (byte: number) => Promise<GetObjectCommandOut
 const bodyOf = (response: GetObjectCommandOutput) => response.Body as AsyncIterable<Uint8Array>;
 const destroy = (response: GetObjectCommandOutput) => (response.Body as unknown as { destroy?: () => void })?.destroy?.();
 
+/** The AWS SDK's error for a body whose checksum (`x-amz-checksum-*`) does not match it. */
+function isChecksumMismatch(error: unknown): boolean {
+  return error instanceof Error && error.message.startsWith('Checksum mismatch');
+}
+
 /** The object asked for does not exist (`object not found: s3://...`): a store may take that as "none". */
 export class ObjectMissingError extends ConsentMetricsError {}
 
@@ -180,9 +191,11 @@ export class ObjectMissingError extends ConsentMetricsError {}
  * const bytes = await readWholeObject(client, 'scratch', 'work/run-1/result.arrow');
  */
 export async function readWholeObject(s3: S3Client, bucket: string, key: string, options: ReadObjectOptions = {}): Promise<Uint8Array> {
-  const chunks: Uint8Array[] = [];
-  for await (const chunk of await readObject(s3, bucket, key, options)) chunks.push(chunk);
-  return new Uint8Array(Buffer.concat(chunks)); // a copy: a small Buffer.concat lives in a shared pool, unaligned
+  return readAgainOnMismatch(S3_DEFAULTS.maxAttempts, async () => {
+    const chunks: Uint8Array[] = [];
+    for await (const chunk of await readObject(s3, bucket, key, options)) chunks.push(chunk);
+    return new Uint8Array(Buffer.concat(chunks)); // a copy: a small Buffer.concat lives in a shared pool, unaligned
+  });
 }
 
 const changedWhileReading = (location: string) =>

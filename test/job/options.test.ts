@@ -29,7 +29,7 @@ const refusals: [string, Partial<JobOptions> | Record<string, unknown>, string][
   ['a datehour where a list belongs', { partitions: '2021-02-01-09' }, `partitions (--partitions) must be a list of datehours YYYY-MM-DD-HH, e.g. ['2021-01-23-10'], got "2021-02-01-09"`],
   ['an empty list of partitions', { partitions: [] }, `partitions (--partitions) must be a list of datehours YYYY-MM-DD-HH, e.g. ['2021-01-23-10'], got []`],
   ['a malformed datehour, the root missing too: the option first', { root: '/nonexistent/root', from: 'today' }, 'from (--from) must be a datehour YYYY-MM-DD-HH, got "today"'],
-  ['an S3 setting misspelt', { s3: { endpont: 'http://127.0.0.1:9000' } }, 'unknown option s3.endpont (did you mean s3.endpoint?); s3 takes client, endpoint, region, credentials, maxAttempts, connectTimeout, idleTimeout, stallTimeout'],
+  ['an S3 setting misspelt', { s3: { endpont: 'http://127.0.0.1:9000' } }, 'unknown option s3.endpont (did you mean s3.endpoint?); s3 takes client, endpoint, region, credentials, maxAttempts, connectTimeout, idleTimeout, stallTimeout, checksums'],
   ['an S3 setting of the wrong kind', { s3: { maxAttempts: '3' } }, 's3.maxAttempts (--attempts) must be a whole number from 1, got "3"'],
   ['a queue URL that is not Redis\'s', { queue: { url: 'http://10.0.0.5:6379', work: '/tmp/w' } }, 'queue.url (--queue) must be a redis:// or rediss:// URL, got "http://10.0.0.5:6379"'],
   ['a queue field misspelt', { queue: { ...queue, ontask: () => {} } }, 'unknown option queue.ontask (did you mean queue.onTask?); queue takes url, work, timeout, onTask'],

@@ -14,7 +14,7 @@ import {
 import pMap from 'p-map';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { createS3Client, noRetries, runJob, s3Sink, type RetryCounts } from '../../src/index.ts';
+import { createS3Client, noRetries, runJob, s3Sink, type RetryCounts, type S3Options } from '../../src/index.ts';
 import { FAULTS, randomFaults, startFaultProxy, type Fault } from '../support/faultProxy.ts';
 import { FIXTURES, goldenCases } from '../support/fixtures.ts';
 import { eventLine } from '../support/memorySource.ts';
@@ -34,7 +34,7 @@ const cliS3 = ['--endpoint', proxy.endpoint, '--idle-timeout', '0.4', '--connect
 /** The retry kind each injected fault must show up as in the report (a drip is slow, not a fault). */
 const KIND_OF_FAULT: Record<Fault, keyof RetryCounts | null> = {
   throttle: 'throttled', server_error: 'server_error', reset: 'connection', stall_response: 'timeout',
-  cut_body: 'body_cut', stall_body: 'body_timeout', drip: null, cut_request: 'connection', drip_slow: null,
+  cut_body: 'body_cut', stall_body: 'body_timeout', drip: null, cut_request: 'connection', drip_slow: null, corrupt_body: 'checksum',
 };
 function expectedRetries(injected: Record<Fault, number>): RetryCounts {
   const counts = noRetries();
@@ -140,6 +140,41 @@ test('every object body cut, every attempt: one line naming the object, bounded 
   assert.match(run.stderr.trim(), /^consent-metrics: cannot read s3:\/\/events\/golden\/example\/input\/datehour=2021-01-23-1[01]\/part-[^ ]+\.json: aborted \(after 5 attempt\(s\)\)$/);
   assert.ok((performance.now() - started) / 1000 < 30);
   assert.not.ok(existsSync(out));
+});
+
+test('checksums: each object\'s body corrupted once is read again whole, on threads and on this thread: exact, retries counted', async () => {
+  const root = 's3://events/many';
+  proxy.set(() => undefined);
+  const clean = await runJob({ root, s3 });
+  for (const options of [{ s3 }, { s3: { client: createS3Client(s3) } }] as { s3: S3Options }[]) {
+    const corrupted = new Set<string>();
+    proxy.set((request) => (request.kind === 'get_object' && !corrupted.has(request.path) ? (corrupted.add(request.path), 'corrupt_body') : undefined));
+    const run = await runJob({ root, ...options });
+    assert.equal(run.metrics.objects(), clean.metrics.objects());
+    assert.equal(reportCounts(run.report), reportCounts(clean.report));
+    assert.is(proxy.injected.corrupt_body, 120, 'every object corrupted once (a whole-object GET with a checksum)');
+    if (!options.s3.client) assert.equal(run.report.retries, { ...noRetries(), checksum: 120 });
+    options.s3.client?.destroy();
+  }
+});
+
+test('checksums: a body always corrupted fails the run with one line naming the object and the checksums, nothing written', async () => {
+  proxy.set((request) => (request.kind === 'get_object' ? 'corrupt_body' : undefined));
+  const out = join(scratch, 'never-corrupt.parquet');
+  const run = await runCliProcess(['s3://events/golden/example/input', '--out', out, ...cliS3], cliEnv);
+  assert.is(run.code, 1, run.stderr);
+  assert.match(run.stderr.trim(), /^consent-metrics: cannot read s3:\/\/events\/golden\/example\/input\/datehour=2021-01-23-1[01]\/part-[^ ]+\.json does not match its checksum: expected "[A-Za-z0-9+/=]{12}" but received "[A-Za-z0-9+/=]{12}" in response header "x-amz-checksum-crc64nvme"\. \(read 5 times\)$/);
+  assert.not.ok(existsSync(out));
+});
+
+test('checksums off (S3Options.checksums, --checksums off): none asked for, none checked', async () => {
+  proxy.set((request) => (request.kind === 'get_object' ? 'corrupt_body' : undefined));
+  const run = await runJob({ root: 's3://events/golden/example/input', s3: { ...s3, checksums: false } });
+  assert.is(proxy.injected.corrupt_body, 0, 'no answer carried a checksum to corrupt');
+  assert.is(run.report.events, 57);
+  const cli = await runCliProcess(['s3://events/golden/example/input', '--checksums', 'off', '--format', 'csv', ...cliS3], cliEnv);
+  assert.is(cli.code, 0, cli.stderr);
+  assert.is(proxy.injected.corrupt_body, 0);
 });
 
 test('every body stalls, every attempt: fails after the idle timeouts, nothing written', async () => {

@@ -8,16 +8,26 @@
 // deletes one. And it gives s3rver S3's conditional write, which s3rver ignores: a PutObject with
 // `If-None-Match: *` on a key that exists answers 412 PreconditionFailed (conditional writes of one
 // key go one at a time, so two racing writers cannot both win).
+//
+// And it checksums like AWS S3, which s3rver does not: a whole-object GET that asks for checksums
+// (`x-amz-checksum-mode: ENABLED`, the SDK's default) gets the body's CRC64NVME in
+// `x-amz-checksum-crc64nvme` (`x-amz-checksum-type: FULL_OBJECT`); a ranged GET gets none. The
+// `corrupt_body` fault flips one byte of such a body and leaves its checksum right, as a bit flipped on
+// the way would.
 import { createServer, request as httpRequest, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
+import { crc64nvme } from './crc64nvme.ts';
 import { seededRandom } from './random.ts';
 
-export const FAULTS = ['throttle', 'server_error', 'reset', 'stall_response', 'cut_body', 'stall_body', 'drip', 'cut_request', 'drip_slow'] as const;
+export const FAULTS = ['throttle', 'server_error', 'reset', 'stall_response', 'cut_body', 'stall_body', 'drip', 'cut_request', 'drip_slow', 'corrupt_body'] as const;
 export type Fault = (typeof FAULTS)[number];
-/** The faults `randomFaults` picks from by default: every one but the slow drip, which costs seconds an object. */
-const QUICK_FAULTS = FAULTS.filter((fault) => fault !== 'drip_slow');
+/**
+ * The faults `randomFaults` picks from by default: every one but the slow drip, which costs seconds an
+ * object, and a corrupt body, which only a checksummed (whole-object) answer can carry.
+ */
+const QUICK_FAULTS = FAULTS.filter((fault) => fault !== 'drip_slow' && fault !== 'corrupt_body');
 
 /** What the plan sees of a request. `kind` sorts the S3 calls a plan treats differently. */
 export interface ProxiedRequest {
@@ -34,7 +44,7 @@ export type FaultPlan = (request: ProxiedRequest) => Fault | undefined;
 
 const ERROR_CODES = { throttle: [503, 'SlowDown'], server_error: [500, 'InternalError'] } as const;
 
-export async function startFaultProxy(upstream: string, s3rverDirectory: string, initialPlan: FaultPlan = () => undefined) {
+export async function startFaultProxy(upstream: string, s3rverDirectory: string, initialPlan: FaultPlan = () => undefined, { checksums = true }: { checksums?: boolean } = {}) {
   const target = new URL(upstream);
   /** Faults injected so far, by kind. */
   const injected: Record<Fault, number> = Object.fromEntries(FAULTS.map((fault) => [fault, 0])) as Record<Fault, number>;
@@ -94,9 +104,22 @@ export async function startFaultProxy(upstream: string, s3rverDirectory: string,
     const headers = { ...req.headers, host: target.host };
     delete headers.expect; // this proxy already answered 100-continue
     const forward = httpRequest({ host: target.hostname, port: target.port, method: req.method, path: req.url, headers }, async (answer) => {
-      if (fault === 'cut_body' || fault === 'stall_body' || fault === 'drip' || fault === 'drip_slow') {
-        const body = await drain(answer);
-        res.writeHead(answer.statusCode!, answer.headers);
+      const checksummed = checksums && request.kind === 'get_object' && request.range === undefined && answer.statusCode === 200
+        && String(req.headers['x-amz-checksum-mode']).toUpperCase() === 'ENABLED';
+      if (fault === 'corrupt_body' && !checksummed) injected[fault]--; // nothing to check it against: passed untouched, not counted
+      if (checksummed || fault === 'cut_body' || fault === 'stall_body' || fault === 'drip' || fault === 'drip_slow') {
+        let body = await drain(answer);
+        const answerHeaders = { ...answer.headers };
+        if (checksummed) {
+          answerHeaders['x-amz-checksum-crc64nvme'] = Buffer.from(crc64nvme(body)).toString('base64');
+          answerHeaders['x-amz-checksum-type'] = 'FULL_OBJECT';
+          if (fault === 'corrupt_body' && body.length > 0) {
+            body = Buffer.from(body);
+            body[body.length >> 1] ^= 0x20;
+          }
+        }
+        res.writeHead(answer.statusCode!, answerHeaders);
+        if (fault !== 'cut_body' && fault !== 'stall_body' && fault !== 'drip' && fault !== 'drip_slow') return void res.end(body);
         if (fault === 'drip') return drip(res, body);
         if (fault === 'drip_slow') return drip(res, body, 64 * 1024, 1500);
         if (body.length < 2) { // nothing to cut in half: passed untouched, and not counted
@@ -169,7 +192,7 @@ export function randomFaults(seed: number, share: number, { faults = QUICK_FAULT
 
 function fits(fault: Fault, { kind }: ProxiedRequest): boolean {
   if (fault === 'cut_request') return kind === 'put';
-  if (fault === 'cut_body' || fault === 'stall_body' || fault === 'drip' || fault === 'drip_slow') return kind === 'get_object';
+  if (fault === 'cut_body' || fault === 'stall_body' || fault === 'drip' || fault === 'drip_slow' || fault === 'corrupt_body') return kind === 'get_object';
   return true;
 }
 
