@@ -2,7 +2,6 @@ import { S3Client } from '@aws-sdk/client-s3';
 import type { AwsCredentialIdentity } from '@smithy/types';
 import { BodyPace, setPace } from './BodyPace.ts';
 import { PacedHttpHandler } from './PacedHttpHandler.ts';
-import { Crc64Nvme } from './crc64Nvme.ts';
 import { CountingRetryStrategy } from './retries.ts';
 
 /**
@@ -33,9 +32,9 @@ export interface S3Options {
    */
   stallTimeout?: number;
   /**
-   * Check each whole object's body against the checksum S3 sends with it (CRC64NVME, computed in
-   * WebAssembly as the bytes arrive); a body that does not match is read again whole. `false` asks for no
-   * checksum, as the SDK's `responseChecksumValidation: 'WHEN_REQUIRED'` (README, "S3"). Default: true.
+   * Ask for each whole object's checksum and check the body against it (CRC64NVME, computed in
+   * WebAssembly as the bytes arrive); a body that does not match is read again whole. `false` asks for
+   * none (README, "S3"). A client given ready-made checks as its own settings say. Default: true.
    */
   checksums?: boolean;
 }
@@ -74,7 +73,7 @@ export const S3_DEFAULTS = {
  * - a connect timeout and an idle timeout, so no connection, response or body can hang a run;
  * - stalled bodies noticed from the run's own pace and retried on another connection (`stallTimeout`);
  * - retries counted by kind, for the run report (`retryCountsOf`);
- * - whole objects' checksums (CRC64NVME) checked in WebAssembly (`checksums`).
+ * - whole objects' checksums (CRC64NVME) asked for, for `readObject` to check (`checksums`).
  *
  * @example
  * const client = createS3Client({ endpoint: 'http://127.0.0.1:9000', idleTimeout: 10_000 });
@@ -101,8 +100,9 @@ export function createS3Client({
     // response and reading its body, so a stall anywhere fails the attempt with a TimeoutError.
     // Before it, a stalled body is sent again (PacedHttpHandler) or asked for again (readObject).
     requestHandler: new PacedHttpHandler({ connectionTimeout: connectTimeout, socketTimeout: idleTimeout }, pace),
-    responseChecksumValidation: checksums ? 'WHEN_SUPPORTED' : 'WHEN_REQUIRED',
-    checksumAlgorithms: { CRC64NVME: Crc64Nvme },
+    // The job asks for whole objects' checksums and checks them itself, as the bytes go to the parser
+    // (readObject): the SDK's check adds a stream stage per chunk, and finds a mismatch too late to start over.
+    responseChecksumValidation: 'WHEN_REQUIRED',
   });
   setPace(client, pace);
   madeFrom.set(client, { endpoint: customEndpoint, region, credentials, maxAttempts, connectTimeout, idleTimeout, stallTimeout, checksums });

@@ -4,7 +4,8 @@ import { StandardRetryStrategy } from '@smithy/core/retry';
 import type { RetryStrategyV2, SdkError } from '@smithy/types';
 import { paceOf } from './BodyPace.ts';
 import { BodyFault, CountingRetryStrategy, isTimeout } from './retries.ts';
-import { S3_DEFAULTS } from './createS3Client.ts';
+import { S3_DEFAULTS, settingsOf } from './createS3Client.ts';
+import { Crc64Nvme } from './crc64Nvme.ts';
 import { ChecksumMismatchError, readAgainOnMismatch } from './checksumMismatch.ts';
 import { s3Error } from './s3Error.ts';
 
@@ -26,16 +27,19 @@ import { s3Error } from './s3Error.ts';
 export async function readObject(s3: S3Client, bucket: string, key: string, { range, etag }: ReadObjectOptions = {}): Promise<AsyncIterable<Uint8Array>> {
   const location = `s3://${bucket}/${key}`;
   const end = range ? range.end : '';
-  const get = async (Range?: string, IfMatch?: string) => {
+  const get = async (Range?: string, IfMatch?: string, withChecksum = false) => {
+    const command = new GetObjectCommand({ Bucket: bucket, Key: key, Range, IfMatch });
+    // The header alone (not the input's ChecksumMode, with which the SDK checks the body itself).
+    if (withChecksum) command.middlewareStack.add((next) => (args) => next(withHeader(args, 'x-amz-checksum-mode', 'ENABLED')), { step: 'build', name: 'askForChecksum' });
     try {
-      return await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key, Range, IfMatch }));
+      return await s3.send(command);
     } catch (error) {
       if ((error as Error).name === 'PreconditionFailed') throw changedWhileReading(location);
       if ((error as Error).name === 'NoSuchKey') throw new ObjectMissingError(s3Error(error, 'reading', location).message);
       throw s3Error(error, 'reading', location);
     }
   };
-  const first = await get(range && `bytes=${range.start}-${end}`, etag);
+  const first = await get(range && `bytes=${range.start}-${end}`, etag, !range && settingsOf(s3)?.checksums !== false && settingsOf(s3) !== undefined);
   if (etag !== undefined && first.ETag !== undefined && first.ETag !== etag) {
     destroy(first); // a store that ignores If-Match
     throw changedWhileReading(location);
@@ -83,6 +87,9 @@ async function* resumingBody(
   let response = first;
   let received = 0;
   let hedges = 0;
+  // A whole object's checksum, when S3 sent one for it (not one of parts' checksums), over every byte given on.
+  const expected = first.ChecksumCRC64NVME !== undefined && first.ChecksumType !== 'COMPOSITE' ? first.ChecksumCRC64NVME : undefined;
+  const crc = expected === undefined ? undefined : new Crc64Nvme();
   for (;;) {
     const end = () => received + (response.ContentLength ?? Number.POSITIVE_INFINITY);
     let last = end();
@@ -118,18 +125,20 @@ async function* resumingBody(
         pace.record(now - since);
         since = now;
         received += step.value.byteLength;
+        crc?.update(step.value);
         yield step.value;
       }
       if (Number.isFinite(last) && received < last) throw new Error(`body ended at byte ${received} of ${last}`);
+      if (crc) {
+        const actual = Buffer.from(await crc.digest()).toString('base64');
+        if (actual !== expected) throw checksumMismatch(strategy, location, `expected "${expected}" (x-amz-checksum-crc64nvme), the body's is "${actual}"`);
+      }
       strategy.recordSuccess(token);
       return;
     } catch (error) {
       if (error instanceof ConsentMetricsError) throw error;
       // The bytes given on are not the object's: resuming would splice them with the rest. The reader starts over.
-      if (isChecksumMismatch(error)) {
-        if (strategy instanceof CountingRetryStrategy) strategy.counts.checksum++;
-        throw new ChecksumMismatchError(`${location} does not match its checksum: ${(error as Error).message.replace(/^Checksum mismatch: /, '')}`);
-      }
+      if (isChecksumMismatch(error)) throw checksumMismatch(strategy, location, (error as Error).message.replace(/^Checksum mismatch: /, ''));
       const fault = new BodyFault(isTimeout(error) ? 'body_timeout' : 'body_cut', error);
       try {
         token = await strategy.refreshRetryTokenForRetry(token, { errorType: 'TRANSIENT', error: fault as unknown as SdkError });
@@ -175,7 +184,19 @@ async function startHedge(getFrom: (byte: number) => Promise<GetObjectCommandOut
 const bodyOf = (response: GetObjectCommandOutput) => response.Body as AsyncIterable<Uint8Array>;
 const destroy = (response: GetObjectCommandOutput) => (response.Body as unknown as { destroy?: () => void })?.destroy?.();
 
-/** The AWS SDK's error for a body whose checksum (`x-amz-checksum-*`) does not match it. */
+/** The error that has the object read again from its start, counted as a `checksum` retry. */
+function checksumMismatch(strategy: RetryStrategyV2, location: string, detail: string): ChecksumMismatchError {
+  if (strategy instanceof CountingRetryStrategy) strategy.counts.checksum++;
+  return new ChecksumMismatchError(`${location} does not match its checksum: ${detail}`);
+}
+
+/** A request's arguments with one more header on its HTTP request. */
+function withHeader<T extends { request: unknown }>(args: T, name: string, value: string): T {
+  (args.request as { headers: Record<string, string> }).headers[name] = value;
+  return args;
+}
+
+/** The AWS SDK's error for a body whose checksum (`x-amz-checksum-*`) does not match it (a client given ready-made checks so). */
 function isChecksumMismatch(error: unknown): boolean {
   return error instanceof Error && error.message.startsWith('Checksum mismatch');
 }
