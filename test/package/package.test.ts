@@ -110,7 +110,8 @@ test('the bin and its worker threads load Arrow and Arquero bundled, not as hund
   assert.equal(modules.filter((url) => url.includes('/node_modules/consent-metrics/node_modules/') || /node_modules\/(apache-arrow|arquero|@uwdata)\//.test(url)), []);
   assert.ok(modules.some((url) => url.endsWith('/dist/cli/bundle/main.js')), 'the bundle itself is loaded');
   assert.ok(modules.some((url) => url.endsWith('/dist/job/jobWorker.js')), 'the worker script is loaded');
-  assert.ok(modules.length < 40, `${modules.length} modules loaded:\n${modules.join('\n')}`);
+  // The bundle's own chunks (esbuild splits at each dynamic import), not the hundreds of the libraries' files.
+  assert.ok(modules.length < 60, `${modules.length} modules loaded:\n${modules.join('\n')}`);
 });
 
 test('Deno imports it by package name', async () => {

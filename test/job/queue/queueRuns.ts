@@ -328,15 +328,17 @@ test('a task whose worker is killed each time it runs it fails the run with one 
 });
 
 /** A worker whose stderr is kept, on `queue`. */
-function startWatchedWorker(queue: string, env: Record<string, string> = {}): { child: ChildProcess; stderr: () => string } {
+function startWatchedWorker(queue: string, env: Record<string, string> = {}): { child: ChildProcess; stderr: () => string; stderrEnded: Promise<void> } {
   let stderr = '';
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'worker', '--queue', queue, '--lock-duration', '2'], {
     stdio: ['ignore', 'ignore', 'pipe'],
     env: { ...process.env, AWS_ACCESS_KEY_ID: S3RVER_CREDENTIALS.accessKeyId, AWS_SECRET_ACCESS_KEY: S3RVER_CREDENTIALS.secretAccessKey, AWS_REGION: 'us-east-1', ...env },
   });
   child.stderr!.on('data', (chunk) => (stderr += chunk));
+  // A process may exit before its stderr is all read: what it wrote last arrives by this stream's end.
+  const stderrEnded = new Promise<void>((resolve) => child.stderr!.once('close', () => resolve()));
   workers.push(child);
-  return { child, stderr: () => stderr };
+  return { child, stderr: () => stderr, stderrEnded };
 }
 /** The child's exit, or `'still running'` after `milliseconds` (a worker that never stops fails the test, not hangs it). */
 const exitWithin = (child: ChildProcess, milliseconds: number) =>
@@ -351,10 +353,13 @@ test('a worker running a local run\'s tasks loads no AWS SDK module (~0.2 s of C
   const own = await startRedis();
   try {
     const watched = startWatchedWorker(own.url, { NODE_DEBUG: 'esm,module' }); // names every module loaded
+    // Started before the run: a worker of an earlier test, retrying a stopped Redis that had this port, must not take its tasks alone.
+    await until(() => watched.stderr().includes('consent-metrics worker: taking tasks from'), 'the watched worker to start', 60);
     const golden = goldenCases().find((candidate) => candidate.name === 'tokens')!;
     assert.is(rowsDiffer(rowsOf(await runJob({ root: golden.root, queue: { url: own.url, work } })), golden.rows), null);
     watched.child.kill('SIGTERM');
     await exitOf(watched.child);
+    await watched.stderrEnded;
     assert.match(watched.stderr(), /bullmq/, 'the modules loaded are named');
     assert.not.match(watched.stderr(), /@aws-sdk|@smithy/);
   } finally {
