@@ -6,7 +6,9 @@ import type { StateStore, StoredKey } from './StateStore.ts';
 
 /**
  * A local folder as a {@link StateStore}: files written, synced, then renamed into place; `putIfAbsent`
- * links the synced file to its name, which fails when the name is taken.
+ * links the synced file to its name, which fails when the name is taken. A staged file is not an
+ * object, as an unfinished upload is not one on S3: listings skip it, and delete it once it is older
+ * than a day (its writer was killed between staging and renaming).
  *
  * @example
  * const store = localStateStore('state/hourly');
@@ -71,6 +73,11 @@ export function localStateStore(location: string): StateStore {
       const keys: StoredKey[] = [];
       for (const name of names) {
         const key = relative(base, join(folder, name)).split('\\').join('/');
+        if (STAGED.test(key)) {
+          const info = await stat(join(folder, name)).catch(() => null);
+          if (info && Date.now() - info.mtimeMs > ABANDONED_AFTER_MS) await rm(join(folder, name), { force: true });
+          continue;
+        }
         if (!key.startsWith(prefix)) continue;
         const info = await stat(join(folder, name)).catch(() => null);
         if (info?.isFile()) keys.push({ key, modified: info.mtimeMs });
@@ -82,3 +89,8 @@ export function localStateStore(location: string): StateStore {
     },
   };
 }
+
+/** A staged file's name: the key, then `.tmp-<pid>-<8 hex digits>`. */
+const STAGED = /\.tmp-\d+-[0-9a-f]{8}$/;
+/** Older than this, a staged file's writer is gone: no run stages a file for a day before renaming it. */
+const ABANDONED_AFTER_MS = 24 * 3_600_000;

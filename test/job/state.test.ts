@@ -216,6 +216,21 @@ test('damaged, foreign and borrowed states fail with one line and change nothing
   await expectLine({ root, state: { location: foreign } }, /is not a consent-metrics state \(it holds notes\.txt\)/);
 });
 
+test('files staged by a writer killed before its rename: a new state is not refused for them, a day on they are deleted', async () => {
+  const { root, state, out } = newCase(HOURS.slice(0, 2));
+  mkdirSync(join(state, 'partitions'), { recursive: true });
+  const staged = ['lock.json.tmp-1322-f846d5ba', 'manifest-1.json.tmp-77-0a1b2c3d', 'partitions/x.hashes.tmp-5-00ff00ff'];
+  for (const name of staged) writeFileSync(join(state, name), 'half written');
+  await assertEqualsStateless(root, await runJob({ root, state: { location: state }, out }), out);
+  assert.ok(staged.every((name) => existsSync(join(state, name))), 'a staged file younger than a day may be a live writer\'s');
+
+  const twoDaysAgo = new Date(Date.now() - 48 * 3_600_000);
+  for (const name of staged) utimesSync(join(state, name), twoDaysAgo, twoDaysAgo);
+  copyHour(root, HOURS[2]!);
+  await assertEqualsStateless(root, await runJob({ root, state: { location: state }, out }), out);
+  assert.equal(staged.filter((name) => existsSync(join(state, name))), [], 'abandoned staged files are gone');
+});
+
 const MAIN = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url));
 const cli = (args: string[]) => spawn(process.execPath, ['--import', 'tsx', MAIN, ...args, '--quiet', '--limit', '0'], { stdio: ['ignore', 'ignore', 'pipe'] });
 const finished = (child: ReturnType<typeof cli>) => new Promise<{ code: number | null; signal: string | null; stderr: string }>((resolve) => {
