@@ -9,22 +9,46 @@ export function isGzip(head: Uint8Array): boolean {
 /**
  * Passes a byte stream through, decompressing it when it starts with the gzip magic bytes
  * (so a `.gz` file is read transparently, and so is a compressed file without the suffix).
+ * Plain bytes come straight from the stream's own iterator after the first chunk: no stage of ours
+ * between a chunk and its reader.
+ *
+ * @example
+ * for await (const chunk of gunzipIfNeeded(await source.open(key))) parser.push(chunk);
  */
-export async function* gunzipIfNeeded(chunks: AsyncIterable<Uint8Array>): AsyncGenerator<Uint8Array> {
-  const iterator = chunks[Symbol.asyncIterator]();
-  const first = await iterator.next();
-  if (first.done) return;
+export function gunzipIfNeeded(chunks: AsyncIterable<Uint8Array>): AsyncIterable<Uint8Array> {
+  return {
+    [Symbol.asyncIterator](): AsyncIterator<Uint8Array> {
+      const iterator = chunks[Symbol.asyncIterator]();
+      let rest: AsyncIterator<Uint8Array> | undefined;
+      const start = async () => {
+        const first = await iterator.next();
+        if (first.done) return first;
+        if (!isGzip(first.value)) {
+          rest = iterator;
+          return first;
+        }
+        rest = gunzip(first.value, iterator)[Symbol.asyncIterator]();
+        return rest.next();
+      };
+      return {
+        next: () => (rest ? rest.next() : start()),
+        async return() {
+          await (rest ?? iterator).return?.();
+          return { done: true, value: undefined };
+        },
+      };
+    },
+  };
+}
+
+/** The decompressed bytes of `head`, then the rest of `iterator`. */
+function gunzip(head: Uint8Array, iterator: AsyncIterator<Uint8Array>): AsyncIterable<Uint8Array> {
   async function* all(): AsyncGenerator<Uint8Array> {
-    yield first.value;
+    yield head;
     for (let next = await iterator.next(); !next.done; next = await iterator.next()) yield next.value;
   }
-  const head = first.value;
-  if (!isGzip(head)) {
-    yield* all();
-    return;
-  }
   const source = Readable.from(all());
-  const gunzip = createGunzip();
-  source.once('error', (error) => gunzip.destroy(error));
-  yield* source.pipe(gunzip);
+  const unzipped = createGunzip();
+  source.once('error', (error) => unzipped.destroy(error));
+  return source.pipe(unzipped);
 }

@@ -2,7 +2,7 @@ import { GetObjectCommand, type GetObjectCommandOutput, type S3Client } from '@a
 import { ConsentMetricsError } from '../errors.ts';
 import { StandardRetryStrategy } from '@smithy/core/retry';
 import type { RetryStrategyV2, SdkError } from '@smithy/types';
-import { paceOf } from './BodyPace.ts';
+import { paceOf, type BodyPace } from './BodyPace.ts';
 import { BodyFault, CountingRetryStrategy, isTimeout } from './retries.ts';
 import { S3_DEFAULTS, settingsOf } from './createS3Client.ts';
 import { Crc64Nvme } from './crc64Nvme.ts';
@@ -90,64 +90,73 @@ async function* resumingBody(
   // A whole object's checksum, when S3 sent one for it (not one of parts' checksums), over every byte given on.
   const expected = first.ChecksumCRC64NVME !== undefined && first.ChecksumType !== 'COMPOSITE' ? first.ChecksumCRC64NVME : undefined;
   const crc = expected === undefined ? undefined : new Crc64Nvme();
-  for (;;) {
-    const end = () => received + (response.ContentLength ?? Number.POSITIVE_INFINITY);
-    let last = end();
-    try {
-      let chunks = bodyOf(response)[Symbol.asyncIterator]();
-      for (let since = performance.now(); ;) {
-        const next = chunks.next();
-        let step = await within(next, pace.stallAfter());
-        if (step === STALLED && hedges < MAX_HEDGES) {
-          // Silent far longer than this run's bodies usually are: ask for the rest on another connection,
-          // and take whichever answers first. Bytes come from one of them only, from `received` on.
-          hedges++;
-          const hedge = startHedge(getFrom, received, first.ETag, location);
-          const winner = await Promise.any([next.then((result) => ({ result })), hedge.then((started) => ({ started }))]).catch((error: AggregateError) => {
-            throw error.errors[0];
-          });
-          if ('started' in winner) {
-            next.catch(() => {}); // the stalled body's read fails when it is destroyed
-            destroy(response);
-            if (strategy instanceof CountingRetryStrategy) strategy.counts.body_slow++;
-            ({ response, chunks } = winner.started);
-            last = end();
-            step = winner.started.first;
-          } else {
-            step = winner.result;
-            void hedge.then(({ response: unused }) => destroy(unused), () => {});
-          }
-        } else if (step === STALLED) {
-          step = await next; // no hedge left: the connection's idle timeout is the bound
-        }
-        if (step.done) break;
-        const now = performance.now();
-        pace.record(now - since);
-        since = now;
-        received += step.value.byteLength;
-        crc?.update(step.value);
-        yield step.value;
-      }
-      if (Number.isFinite(last) && received < last) throw new Error(`body ended at byte ${received} of ${last}`);
-      if (crc) {
-        const actual = Buffer.from(await crc.digest()).toString('base64');
-        if (actual !== expected) throw checksumMismatch(strategy, location, `expected "${expected}" (x-amz-checksum-crc64nvme), the body's is "${actual}"`);
-      }
-      strategy.recordSuccess(token);
-      return;
-    } catch (error) {
-      if (error instanceof ConsentMetricsError) throw error;
-      // The bytes given on are not the object's: resuming would splice them with the rest. The reader starts over.
-      if (isChecksumMismatch(error)) throw checksumMismatch(strategy, location, (error as Error).message.replace(/^Checksum mismatch: /, ''));
-      const fault = new BodyFault(isTimeout(error) ? 'body_timeout' : 'body_cut', error);
+  // A reader that stops early (a parse error, a `break`) lets go of the connection at once.
+  let ended = false;
+  const watch = new StallWatch(pace);
+  try {
+    for (;;) {
+      const end = () => received + (response.ContentLength ?? Number.POSITIVE_INFINITY);
+      let last = end();
       try {
-        token = await strategy.refreshRetryTokenForRetry(token, { errorType: 'TRANSIENT', error: fault as unknown as SdkError });
-      } catch {
-        throw new ConsentMetricsError(`cannot read ${location}: ${fault.message} (after ${token.getRetryCount() + 1} attempt(s))`);
+        let chunks = bodyOf(response)[Symbol.asyncIterator]();
+        for (let since = performance.now(); ;) {
+          const next = chunks.next();
+          let step = await watch.within(next);
+          if (step === STALLED && hedges < MAX_HEDGES) {
+            // Silent far longer than this run's bodies usually are: ask for the rest on another connection,
+            // and take whichever answers first. Bytes come from one of them only, from `received` on.
+            hedges++;
+            const hedge = startHedge(getFrom, received, first.ETag, location);
+            const winner = await Promise.any([next.then((result) => ({ result })), hedge.then((started) => ({ started }))]).catch((error: AggregateError) => {
+              throw error.errors[0];
+            });
+            if ('started' in winner) {
+              next.catch(() => {}); // the stalled body's read fails when it is destroyed
+              destroy(response);
+              if (strategy instanceof CountingRetryStrategy) strategy.counts.body_slow++;
+              ({ response, chunks } = winner.started);
+              last = end();
+              step = winner.started.first;
+            } else {
+              step = winner.result;
+              void hedge.then(({ response: unused }) => destroy(unused), () => {});
+            }
+          } else if (step === STALLED) {
+            step = await next; // no hedge left: the connection's idle timeout is the bound
+          }
+          if (step.done) break;
+          const now = performance.now();
+          pace.record(now - since);
+          since = now;
+          received += step.value.byteLength;
+          crc?.update(step.value);
+          yield step.value;
+        }
+        if (Number.isFinite(last) && received < last) throw new Error(`body ended at byte ${received} of ${last}`);
+        if (crc) {
+          const actual = Buffer.from(await crc.digest()).toString('base64');
+          if (actual !== expected) throw checksumMismatch(strategy, location, `expected "${expected}" (x-amz-checksum-crc64nvme), the body's is "${actual}"`);
+        }
+        strategy.recordSuccess(token);
+        ended = true;
+        return;
+      } catch (error) {
+        if (error instanceof ConsentMetricsError) throw error;
+        // The bytes given on are not the object's: resuming would splice them with the rest. The reader starts over.
+        if (isChecksumMismatch(error)) throw checksumMismatch(strategy, location, (error as Error).message.replace(/^Checksum mismatch: /, ''));
+        const fault = new BodyFault(isTimeout(error) ? 'body_timeout' : 'body_cut', error);
+        try {
+          token = await strategy.refreshRetryTokenForRetry(token, { errorType: 'TRANSIENT', error: fault as unknown as SdkError });
+        } catch {
+          throw new ConsentMetricsError(`cannot read ${location}: ${fault.message} (after ${token.getRetryCount() + 1} attempt(s))`);
+        }
       }
+      response = await getFrom(received);
+      if (first.ETag !== undefined && response.ETag !== first.ETag) throw changedWhileReading(location);
     }
-    response = await getFrom(received);
-    if (first.ETag !== undefined && response.ETag !== first.ETag) throw changedWhileReading(location);
+  } finally {
+    watch.stop();
+    if (!ended) destroy(response);
   }
 }
 
@@ -155,14 +164,44 @@ async function* resumingBody(
 const MAX_HEDGES = 4;
 const STALLED = Symbol('stalled');
 
-/** `next`'s result, or STALLED when it takes more than `milliseconds`. */
-async function within<T>(next: Promise<T>, milliseconds: number): Promise<T | typeof STALLED> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  try {
-    return await Promise.race([next, new Promise<typeof STALLED>((resolve) => (timer = setTimeout(() => resolve(STALLED), milliseconds)))]);
-  } finally {
-    clearTimeout(timer);
+/**
+ * A body's stall timer: one timer for the whole body, not one a chunk (a chunk's wait then costs a
+ * Promise, not a timer and a race). The timer, when it fires, looks at how long the current wait has
+ * lasted, and either ends it as STALLED or sleeps for the rest of the pace's threshold.
+ */
+class StallWatch {
+  private waitingSince = 0;
+  private wake: ((stalled: typeof STALLED) => void) | undefined;
+  private timer: ReturnType<typeof setTimeout> | undefined;
+
+  constructor(private readonly pace: BodyPace) {}
+
+  /** `next`'s result, or STALLED once it has been awaited for longer than the pace's threshold. */
+  within<T>(next: Promise<T>): Promise<T | typeof STALLED> {
+    this.waitingSince = performance.now();
+    this.timer ??= setTimeout(this.check, this.pace.stallAfter());
+    return new Promise<T | typeof STALLED>((resolve, reject) => {
+      this.wake = resolve;
+      next.then(resolve, reject);
+    });
   }
+
+  /** Ends the timer (the body is done). */
+  stop(): void {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+  }
+
+  private readonly check = () => {
+    const waited = performance.now() - this.waitingSince;
+    const threshold = this.pace.stallAfter();
+    if (waited < threshold) {
+      this.timer = setTimeout(this.check, threshold - waited);
+      return;
+    }
+    this.timer = undefined; // the next wait arms it again
+    this.wake?.(STALLED); // a wait already over ignores it
+  };
 }
 
 /** A GET of the rest of the object from `from`, of the same version, up to its first chunk. */

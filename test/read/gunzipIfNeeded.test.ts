@@ -1,7 +1,7 @@
 import { gzipSync } from 'node:zlib';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { gunzipIfNeeded } from '../../src/read/gunzipIfNeeded.ts';
+import { gunzipIfNeeded, isGzip } from '../../src/read/gunzipIfNeeded.ts';
 
 async function collect(bytes: Uint8Array, chunkSize: number) {
   const chunks = (async function* () {
@@ -25,6 +25,21 @@ test('gzip is detected by its magic bytes and decompressed as a stream', async (
 
 test('concatenated gzip members read as one stream', async () => {
   assert.is(await collect(Buffer.concat([gzipSync('one\n'), gzipSync('two\n')]), 7), 'one\ntwo\n');
+});
+
+test('a reader that stops early stops the stream under it, plain or gzip', async () => {
+  for (const bytes of [Buffer.from(text), gzipSync(text)]) {
+    let closed = false;
+    const chunks = (async function* () {
+      try {
+        for (let at = 0; at < bytes.length; at += 10) yield bytes.subarray(at, at + 10);
+      } finally {
+        closed = true;
+      }
+    })();
+    for await (const chunk of gunzipIfNeeded(chunks)) if (chunk.length > 0) break;
+    assert.ok(closed, `the source was closed (${isGzip(bytes) ? 'gzip' : 'plain'})`);
+  }
 });
 
 test('a corrupt gzip stream fails', async () => {

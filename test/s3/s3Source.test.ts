@@ -5,7 +5,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { Readable } from 'node:stream';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { ConsentMetricsError, readPartitions, runJob, s3Source, selectPartitions } from '../../src/index.ts';
+import { ConsentMetricsError, readObject, readPartitions, runJob, s3Source, selectPartitions } from '../../src/index.ts';
 import { eventLine } from '../support/memorySource.ts';
 
 const client = new S3Client({ region: 'us-east-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' } });
@@ -62,6 +62,15 @@ test('GetObject calls in flight never exceed the concurrency bound, and order is
   for await (const { table } of readPartitions(source, partitions, { concurrency: 4 })) ids.push(...table.getChild('id')!.toArray());
   assert.is(maxInFlight, 4);
   assert.equal(ids, keys);
+});
+
+test('a reader that stops early lets go of the object\'s body at once', async () => {
+  const stream = Readable.from((async function* () {
+    for (let chunk = 0; chunk < 1000; chunk++) yield Buffer.alloc(1024, 0x20);
+  })());
+  s3.on(GetObjectCommand).resolves({ Body: sdkStreamMixin(stream) });
+  for await (const chunk of await readObject(client, 'events', 'raw/big.json')) if (chunk.length > 0) break;
+  assert.ok(stream.destroyed, 'the body was destroyed');
 });
 
 const failures: [string, () => void, RegExp][] = [
