@@ -1,4 +1,4 @@
-import { Readable } from 'node:stream';
+import { pipeline, Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 
 /** Whether bytes start with the gzip magic number. */
@@ -10,7 +10,7 @@ export function isGzip(head: Uint8Array): boolean {
  * Passes a byte stream through, decompressing it when it starts with the gzip magic bytes
  * (so a `.gz` file is read transparently, and so is a compressed file without the suffix).
  * Plain bytes come straight from the stream's own iterator after the first chunk: no stage of ours
- * between a chunk and its reader.
+ * between a chunk and its reader. A reader that stops early closes the stream, gzip or not.
  *
  * @example
  * for await (const chunk of gunzipIfNeeded(await source.open(key))) parser.push(chunk);
@@ -20,7 +20,7 @@ export function gunzipIfNeeded(chunks: AsyncIterable<Uint8Array>): AsyncIterable
     [Symbol.asyncIterator](): AsyncIterator<Uint8Array> {
       const iterator = chunks[Symbol.asyncIterator]();
       let rest: AsyncIterator<Uint8Array> | undefined;
-      const start = async () => {
+      const start = async (): Promise<IteratorResult<Uint8Array>> => {
         const first = await iterator.next();
         if (first.done) return first;
         if (!isGzip(first.value)) {
@@ -30,10 +30,14 @@ export function gunzipIfNeeded(chunks: AsyncIterable<Uint8Array>): AsyncIterable
         rest = gunzip(first.value, iterator)[Symbol.asyncIterator]();
         return rest.next();
       };
+      let started: Promise<IteratorResult<Uint8Array>> | undefined;
       return {
-        next: () => (rest ? rest.next() : start()),
+        // The first call decides the kind; calls made before it settles wait for it, then read on.
+        next: () => (rest ? rest.next() : started ? started.then((first) => (first.done ? first : rest!.next())) : (started = start())),
         async return() {
-          await (rest ?? iterator).return?.();
+          await started?.catch(() => {});
+          if (rest && rest !== iterator) await rest.return?.(); // the gunzip stream
+          await iterator.return?.(); // the source, whose close need not wait for the stream's teardown
           return { done: true, value: undefined };
         },
       };
@@ -41,14 +45,17 @@ export function gunzipIfNeeded(chunks: AsyncIterable<Uint8Array>): AsyncIterable
   };
 }
 
-/** The decompressed bytes of `head`, then the rest of `iterator`. */
+/** The decompressed bytes of `head`, then of the rest of `iterator`; stopping it closes `iterator`. */
 function gunzip(head: Uint8Array, iterator: AsyncIterator<Uint8Array>): AsyncIterable<Uint8Array> {
   async function* all(): AsyncGenerator<Uint8Array> {
-    yield head;
-    for (let next = await iterator.next(); !next.done; next = await iterator.next()) yield next.value;
+    try {
+      yield head;
+      for (let next = await iterator.next(); !next.done; next = await iterator.next()) yield next.value;
+    } finally {
+      await iterator.return?.();
+    }
   }
-  const source = Readable.from(all());
   const unzipped = createGunzip();
-  source.once('error', (error) => unzipped.destroy(error));
-  return source.pipe(unzipped);
+  pipeline(Readable.from(all()), unzipped, () => {}); // an error or an early stop destroys both ends; the reader sees the error
+  return unzipped;
 }

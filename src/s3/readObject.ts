@@ -173,13 +173,15 @@ class StallWatch {
   private waitingSince = 0;
   private wake: ((stalled: typeof STALLED) => void) | undefined;
   private timer: ReturnType<typeof setTimeout> | undefined;
+  private dueAt = 0;
 
   constructor(private readonly pace: BodyPace) {}
 
   /** `next`'s result, or STALLED once it has been awaited for longer than the pace's threshold. */
   within<T>(next: Promise<T>): Promise<T | typeof STALLED> {
     this.waitingSince = performance.now();
-    this.timer ??= setTimeout(this.check, this.pace.stallAfter());
+    // Armed again when the threshold fell below the time the timer is due (the pace is the client's, and moves).
+    if (this.timer === undefined || this.dueAt > this.waitingSince + this.pace.stallAfter()) this.arm(this.pace.stallAfter());
     return new Promise<T | typeof STALLED>((resolve, reject) => {
       this.wake = resolve;
       next.then(resolve, reject);
@@ -192,11 +194,19 @@ class StallWatch {
     this.timer = undefined;
   }
 
+  /** The timer, due in `milliseconds`; it never keeps the process alive on its own (a pending read does). */
+  private arm(milliseconds: number): void {
+    clearTimeout(this.timer);
+    this.dueAt = performance.now() + milliseconds;
+    this.timer = setTimeout(this.check, milliseconds);
+    this.timer.unref?.();
+  }
+
   private readonly check = () => {
     const waited = performance.now() - this.waitingSince;
     const threshold = this.pace.stallAfter();
     if (waited < threshold) {
-      this.timer = setTimeout(this.check, threshold - waited);
+      this.arm(threshold - waited);
       return;
     }
     this.timer = undefined; // the next wait arms it again

@@ -75,7 +75,8 @@ export function localStateStore(location: string): StateStore {
         const key = relative(base, join(folder, name)).split('\\').join('/');
         if (STAGED.test(key)) {
           const info = await stat(join(folder, name)).catch(() => null);
-          if (info && Date.now() - info.mtimeMs > ABANDONED_AFTER_MS) await rm(join(folder, name), { force: true });
+          // Best effort: a state this run cannot write to is still read.
+          if (info?.isFile() && Date.now() - info.mtimeMs > ABANDONED_AFTER_MS) await rm(join(folder, name), { force: true }).catch(() => {});
           continue;
         }
         if (!key.startsWith(prefix)) continue;
