@@ -32,8 +32,11 @@ export function gunzipIfNeeded(chunks: AsyncIterable<Uint8Array>): AsyncIterable
       };
       let started: Promise<IteratorResult<Uint8Array>> | undefined;
       return {
-        // The first call decides the kind; calls made before it settles wait for it, then read on.
-        next: () => (rest ? rest.next() : started ? started.then((first) => (first.done ? first : rest!.next())) : (started = start())),
+        next() {
+          if (rest) return rest.next();
+          if (!started) return (started = start()); // the first call decides the kind
+          return started.then((first) => (first.done ? first : rest!.next())); // one made before it settled reads on after it
+        },
         async return() {
           await started?.catch(() => {});
           if (rest && rest !== iterator) await rest.return?.(); // the gunzip stream

@@ -180,8 +180,9 @@ class StallWatch {
   /** `next`'s result, or STALLED once it has been awaited for longer than the pace's threshold. */
   within<T>(next: Promise<T>): Promise<T | typeof STALLED> {
     this.waitingSince = performance.now();
+    const threshold = this.pace.stallAfter();
     // Armed again when the threshold fell below the time the timer is due (the pace is the client's, and moves).
-    if (this.timer === undefined || this.dueAt > this.waitingSince + this.pace.stallAfter()) this.arm(this.pace.stallAfter());
+    if (this.timer === undefined || this.dueAt > this.waitingSince + threshold) this.arm(threshold);
     return new Promise<T | typeof STALLED>((resolve, reject) => {
       this.wake = resolve;
       next.then(resolve, reject);
